@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include "bpf_calls.h"
+#include "calls.skel.h"
+#include "log.h"
+#include "util.h"
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && us_verbosity < 2)
+		return 0;
+	if (level == LIBBPF_INFO && us_verbosity < 1)
+		return 0;
+	if (level == LIBBPF_WARN && us_verbosity < 1)
+		return 0;	/* failures are reported by uscope itself */
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Two file descriptors per probe site: raise the soft limit to the hard one. */
+static void raise_fd_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
+static void explain_load_error(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		us_error("loading the BPF programs was refused: uscope needs root "
+			 "(or CAP_BPF and CAP_PERFMON); run it with sudo");
+	else
+		us_error("loading the BPF programs failed: %s (run with -vv for the verifier log)",
+			 strerror(-err));
+}
+
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
+{
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	libbpf_set_print(libbpf_print);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		us_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): uscope needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	if (geteuid() != 0) {
+		us_error("uscope needs root (or CAP_BPF and CAP_PERFMON) to trace: run it with sudo");
+		return -1;
+	}
+	raise_fd_limit();
+	b->skel = calls_bpf__open();
+	if (!b->skel) {
+		us_error("opening the BPF object failed: %s", strerror(errno));
+		return -1;
+	}
+	b->skel->rodata->target_tgid = (__u32)tgid;
+	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
+	err = bpf_map__set_max_entries(b->skel->maps.events, (__u32)ring_bytes);
+	if (!err)
+		err = calls_bpf__load(b->skel);
+	if (err) {
+		explain_load_error(err);
+		calls_bpf__destroy(b->skel);
+		b->skel = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int add_link(struct us_bpf_calls *b, struct bpf_link *link)
+{
+	if (!link)
+		return -errno;
+	us_grow(&b->links, &b->links_cap, b->n_links + 1, sizeof(*b->links));
+	b->links[b->n_links++] = link;
+	return 0;
+}
+
+static int attach_site(struct us_bpf_calls *b, const struct us_site *site, uint32_t id, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = id);
+	LIBBPF_OPTS(bpf_uprobe_opts, exit_opts, .bpf_cookie = id, .retprobe = true);
+	int err;
+
+	err = add_link(b, bpf_program__attach_uprobe_opts(b->skel->progs.call_entry, pid,
+							   site->open_path, site->probe_offset,
+							   &entry_opts));
+	if (!err)
+		err = add_link(b, bpf_program__attach_uprobe_opts(b->skel->progs.call_exit, pid,
+								   site->open_path, site->probe_offset,
+								   &exit_opts));
+	if (err)
+		us_error("cannot attach a probe to %s in %s (offset 0x%llx): %s", site->function,
+			 site->object, (unsigned long long)site->probe_offset, strerror(-err));
+	return err;
+}
+
+int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)
+{
+	int err = add_link(b, bpf_program__attach(b->skel->progs.thread_exit));
+
+	if (err) {
+		us_error("cannot attach to the sched_process_exit tracepoint: %s", strerror(-err));
+		return -1;
+	}
+	for (size_t i = 0; i < plan->count; i++) {
+		if (attach_site(b, &plan->sites[i], (uint32_t)i, pid)) {
+			us_bpf_calls_detach(b);
+			return -1;
+		}
+	}
+	us_debug("attached %zu probe sites (%zu links)", plan->count, b->n_links);
+	return 0;
+}
+
+int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx)
+{
+	b->ring = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_event, ctx, NULL);
+	if (!b->ring) {
+		us_error("cannot open the ring buffer: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms)
+{
+	int n = ring_buffer__poll(b->ring, timeout_ms);
+
+	if (n < 0 && n != -EINTR)
+		return n;
+	/* poll only consumes rings that woke it; events sent without a wakeup
+	 * wait until consumed explicitly */
+	n = ring_buffer__consume(b->ring);
+	return n < 0 ? n : 0;
+}
+
+uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b)
+{
+	return b->skel ? __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
+}
+
+void us_bpf_calls_detach(struct us_bpf_calls *b)
+{
+	for (size_t i = 0; i < b->n_links; i++)
+		bpf_link__destroy(b->links[i]);
+	free(b->links);
+	b->links = NULL;
+	b->n_links = b->links_cap = 0;
+}
+
+void us_bpf_calls_destroy(struct us_bpf_calls *b)
+{
+	us_bpf_calls_detach(b);
+	ring_buffer__free(b->ring);
+	calls_bpf__destroy(b->skel);
+	memset(b, 0, sizeof(*b));
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* bpf: load calls.bpf.c, attach one entry and one return probe per site
+ * (the cookie is the site id), and hand out the ring buffer. */
+#ifndef USCOPE_BPF_CALLS_H
+#define USCOPE_BPF_CALLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <bpf/libbpf.h>
+#include "plan.h"
+
+struct calls_bpf;
+
+struct us_bpf_calls {
+	struct calls_bpf *skel;
+	struct bpf_link **links;
+	size_t n_links, links_cap;
+	struct ring_buffer *ring;
+};
+
+/* Checks BTF and privileges, opens and loads the programs for `tgid`.
+ * Returns 0, or -1 after saying what failed and what to do. */
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
+/* Attaches every site of the plan, filtered to `pid`, and the thread-exit
+ * tracepoint. On failure nothing stays attached. */
+int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);
+int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);
+/* Drains everything waiting in the ring buffer; waits up to timeout_ms first. */
+int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms);
+uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b);
+/* Removes every probe from the target; the ring stays readable. */
+void us_bpf_calls_detach(struct us_bpf_calls *b);
+void us_bpf_calls_destroy(struct us_bpf_calls *b);
+
+#endif

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `uscope run` and `uscope attach`: target -> plan -> bpf -> collect ->
+ * record, then record -> model -> report like `uscope report`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "bpf_calls.h"
+#include "collect.h"
+#include "commands.h"
+#include "log.h"
+#include "model_load.h"
+#include "options.h"
+#include "record.h"
+#include "target.h"
+#include "util.h"
+
+/* C runtime start-up and tear-down code: not the program's own functions. */
+static const char *const runtime_functions[] = {
+	"_start", "_init", "_fini", "frame_dummy", "register_tm_clones",
+	"deregister_tm_clones", "__do_global_dtors_aux", "__libc_csu_init",
+	"__libc_csu_fini", "_dl_relocate_static_pie",
+};
+
+static int plan_one(struct us_plan *plan, const char *text, const struct us_object_list *objects,
+		    const struct us_filters *filters, bool is_default)
+{
+	struct us_filters excludes = { 0 };
+	struct us_pattern pat;
+	char err[1024];
+	int added;
+
+	if (!us_pattern_parse(text, &pat)) {
+		us_error("bad function pattern '%s': use [OBJECT:]GLOB", text);
+		return -1;
+	}
+	us_filters_merge(&excludes, filters);
+	for (size_t i = 0; is_default && i < US_ARRAY_SIZE(runtime_functions); i++)
+		us_filters_add_exclude(&excludes, runtime_functions[i]);
+	added = us_plan_add_pattern(plan, &pat, objects, excludes.excludes, excludes.n_excludes,
+				    err, sizeof(err));
+	if (added < 0)
+		us_error("%s", err);
+	if (added == 0) {
+		us_plan_suggest(&pat, objects, err, sizeof(err));
+		us_error("pattern '%s' matches no function; %s", text, err);
+		added = -1;
+	}
+	us_filters_free(&excludes);
+	us_pattern_free(&pat);
+	return added < 0 ? -1 : 0;
+}
+
+int us_build_plan(struct us_plan *plan, const struct us_options *o,
+		  const struct us_object_list *objects)
+{
+	if (o->n_patterns == 0) {
+		const char *exe = objects->items[objects->main_index].path;
+
+		if (!us_is_elf(objects->items[objects->main_index].open_path)) {
+			us_error("%s is not an ELF executable (a script?): name what to trace with "
+				 "-f OBJECT:GLOB", exe);
+			return -1;
+		}
+		return plan_one(plan, "*", objects, &o->filters, true);
+	}
+	for (size_t i = 0; i < o->n_patterns; i++)
+		if (plan_one(plan, o->patterns[i], objects, &o->filters, false))
+			return -1;
+	return 0;
+}
+
+static void describe_plan(const struct us_plan *plan)
+{
+	size_t slow = 0;
+
+	for (size_t i = 0; i < plan->count; i++)
+		slow += !plan->sites[i].emulated;
+	us_info("tracing %zu function%s", plan->count, plan->count == 1 ? "" : "s");
+	if (slow)
+		us_info("%zu of them start with an instruction the kernel single-steps (~13 us a hit "
+			"instead of ~1 us); `uscope probes` lists them", slow);
+}
+
+static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
+			  char **argv, int argc, const struct us_options *o)
+{
+	struct utsname u;
+
+	rec->uscope_version = us_strdup(USCOPE_VERSION);
+	rec->mode = us_strdup(mode);
+	rec->pid = pid;
+	rec->argv = us_calloc((size_t)argc + 1, sizeof(*rec->argv));
+	for (int i = 0; i < argc; i++)
+		rec->argv[rec->argc++] = us_strdup(argv[i]);
+	rec->kernel = us_strdup(uname(&u) == 0 ? u.release : "unknown");
+	us_filters_merge(&rec->filters, &o->filters);
+}
+
+/* The recording goes to -o, or to a temporary file removed after the report. */
+static char *recording_path(const struct us_options *o)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (o->output)
+		return us_strdup(o->output);
+	path = us_asprintf("%s/uscope-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0) {
+		us_error("cannot create a temporary recording in %s: %s (set TMPDIR or use -o)",
+			 tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+/* Under sudo, a kept recording belongs to the invoking user. */
+static void give_to_sudo_user(const char *path)
+{
+	const char *uid = getenv("SUDO_UID"), *gid = getenv("SUDO_GID");
+
+	if (geteuid() == 0 && uid && gid && chown(path, (uid_t)atoi(uid), (gid_t)atoi(gid)) != 0)
+		us_warn("cannot give %s to SUDO_UID %s: %s", path, uid, strerror(errno));
+}
+
+int us_print_report(const char *recording, const struct us_options *o)
+{
+	struct us_recording rec;
+	struct us_model m;
+	char err[512];
+	FILE *out = stderr;
+
+	if (us_model_load(recording, &o->filters, us_format_needs_calls(o->format), &rec, &m, err,
+			  sizeof(err))) {
+		us_error("%s", err);
+		return -1;
+	}
+	if (o->report_path) {
+		out = fopen(o->report_path, "we");
+		if (!out) {
+			us_error("cannot write the report to %s: %s", o->report_path, strerror(errno));
+			us_model_free(&m);
+			us_recording_free(&rec);
+			return -1;
+		}
+	}
+	us_report_write(out, o->format, &rec, &m);
+	if (out != stderr && fclose(out) != 0) {
+		us_error("writing the report to %s failed: %s", o->report_path, strerror(errno));
+		us_model_free(&m);
+		us_recording_free(&rec);
+		return -1;
+	}
+	us_model_free(&m);
+	us_recording_free(&rec);
+	return 0;
+}
+
+struct trace_session {
+	struct us_target target;
+	struct us_plan plan;
+	struct us_bpf_calls bpf;
+	struct us_record_writer writer;
+	struct us_recording rec;
+	char *recording;
+};
+
+static void session_close(struct trace_session *s, const struct us_options *o)
+{
+	us_bpf_calls_destroy(&s->bpf);
+	us_record_writer_abandon(&s->writer);
+	us_recording_free(&s->rec);
+	us_plan_free(&s->plan);
+	if (s->recording && !o->output)
+		unlink(s->recording);
+	free(s->recording);
+}
+
+/* plan, load and attach, open the recording: everything before events flow. */
+static int session_prepare(struct trace_session *s, const struct us_options *o)
+{
+	if (us_target_list_objects(&s->target) || us_build_plan(&s->plan, o, &s->target.objects))
+		return -1;
+	describe_plan(&s->plan);
+	if (us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
+		return -1;
+	s->recording = recording_path(o);
+	if (!s->recording)
+		return -1;
+	s->rec.plan = s->plan;
+	memset(&s->plan, 0, sizeof(s->plan));	/* the recording owns it now */
+	s->rec.start_ns = us_monotonic_ns();
+	s->rec.start_realtime_ns = us_realtime_ns();
+	if (us_bpf_calls_attach(&s->bpf, &s->rec.plan, s->target.pid))
+		return -1;
+	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
+		return -1;
+	if (o->output)
+		give_to_sudo_user(s->recording);
+	return 0;
+}
+
+/* collect, then write the trailer and report from the file. */
+static int session_finish(struct trace_session *s, const struct us_options *o)
+{
+	int err = us_collect(&s->target, &s->bpf, &s->writer, &s->rec, o->duration_ns);
+
+	us_bpf_calls_destroy(&s->bpf);
+	if (us_record_writer_finish(&s->writer, &s->rec))
+		err = -1;
+	if (err)
+		return -1;
+	if (o->output)
+		us_info("recording written to %s", o->output);
+	return us_print_report(s->recording, o);
+}
+
+int us_cmd_run(struct us_options *o)
+{
+	struct trace_session s = { 0 };
+	int status;
+
+	if (us_target_spawn(&s.target, o->rest))
+		return 127;
+	fill_metadata(&s.rec, "run", s.target.pid, o->rest, o->n_rest, o);
+	us_collect_install_signals();
+	if (session_prepare(&s, o)) {
+		session_close(&s, o);
+		us_target_close(&s.target);	/* the held child exits unexec'd */
+		us_target_wait(&s.target);
+		return 1;
+	}
+	if (us_target_release(&s.target)) {
+		session_close(&s, o);
+		us_target_wait(&s.target);
+		us_target_close(&s.target);
+		return 127;
+	}
+	if (session_finish(&s, o))
+		us_warn("no report: tracing failed (see above); the command keeps running");
+	session_close(&s, o);
+	status = us_target_wait(&s.target);
+	us_target_close(&s.target);
+	return us_exit_code_of(status);
+}
+
+int us_cmd_attach(struct us_options *o)
+{
+	struct trace_session s = { 0 };
+	int err;
+
+	if (us_target_attach(&s.target, o->pid))
+		return 1;
+	fill_metadata(&s.rec, "attach", s.target.pid, NULL, 0, o);
+	us_collect_install_signals();
+	err = session_prepare(&s, o);
+	if (!err) {
+		us_info("attached to PID %d; Ctrl-C to stop", (int)o->pid);
+		err = session_finish(&s, o);
+	}
+	session_close(&s, o);
+	us_target_close(&s.target);
+	return err ? 1 : 0;
+}

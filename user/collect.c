@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "collect.h"
+#include "log.h"
+
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_sent_by_process;
+
+static void on_stop_signal(int sig, siginfo_t *info, void *uctx)
+{
+	stop_signal = sig;
+	/* kill(2) from another process reached only us; a terminal's Ctrl-C
+	 * reached the whole foreground group, the target included */
+	stop_sent_by_process = info && info->si_code == SI_USER;
+}
+
+void us_collect_install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_stop_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int us_collect_stop_signal(void)
+{
+	return stop_signal;
+}
+
+uint64_t us_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t us_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct collector {
+	struct us_record_writer *writer;
+	struct us_recording *rec;
+	int last_thread_exit_code;
+	bool saw_thread_exit;
+};
+
+static int on_ring_event(void *ctx, void *data, size_t size)
+{
+	struct collector *c = ctx;
+	const struct us_event_header *ev = data;
+
+	if (size < sizeof(*ev) || ev->size > size)
+		return 0;
+	us_record_append(c->writer, ev);
+	if (ev->type == US_EV_THREAD_EXIT) {
+		const struct us_thread_event *te = data;
+		char name[US_COMM_LEN + 1];
+
+		memcpy(name, te->comm, US_COMM_LEN);
+		name[US_COMM_LEN] = '\0';
+		us_recording_set_thread_name(c->rec, te->hdr.tid, name);
+		c->last_thread_exit_code = te->exit_code;
+		c->saw_thread_exit = true;
+	}
+	return 0;
+}
+
+/* Names of the threads still alive, before the probes go. */
+static void name_live_threads(const struct us_target *t, struct us_recording *rec)
+{
+	char path[64];
+	struct dirent *entry;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)t->pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((entry = readdir(dir))) {
+		char name[64];
+		int tid = atoi(entry->d_name);
+
+		if (tid > 0 && us_thread_name(t->pid, tid, name, sizeof(name)))
+			us_recording_set_thread_name(rec, (uint32_t)tid, name);
+	}
+	closedir(dir);
+}
+
+static bool should_stop(struct us_target *t, uint64_t deadline_ns)
+{
+	if (stop_signal)
+		return true;
+	if (deadline_ns && us_monotonic_ns() >= deadline_ns)
+		return true;
+	return us_target_poll_exit(t);
+}
+
+int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
+	       struct us_recording *rec, uint64_t duration_ns)
+{
+	struct collector c = { .writer = w, .rec = rec };
+	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
+	int err;
+
+	if (us_bpf_calls_open_ring(b, on_ring_event, &c))
+		return -1;
+	while (!should_stop(t, deadline)) {
+		err = us_bpf_calls_drain(b, US_DRAIN_PERIOD_MS);
+		if (err) {
+			us_error("reading the ring buffer failed: %s", strerror(-err));
+			break;
+		}
+	}
+	rec->end_ns = us_monotonic_ns();
+	if (!t->exited)
+		name_live_threads(t, rec);
+	us_bpf_calls_detach(b);
+	us_bpf_calls_drain(b, 0);
+	rec->lost_events = us_bpf_calls_lost(b);
+	if (t->exited) {
+		rec->exited = true;
+		rec->exit_status = t->spawned ? us_exit_code_of(t->wait_status)
+			: (c.saw_thread_exit ? us_exit_code_of(c.last_thread_exit_code) : 0);
+	}
+	if (stop_signal && stop_sent_by_process && t->spawned && !t->exited)
+		kill(t->pid, stop_signal);	/* pass a kill(2) on to the command */
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * collect: consume the ring buffer into the recording until the target exits,
+ * --duration passes, or SIGINT/SIGTERM arrives; then detach, drain what is
+ * left, and fill the recording's END fields (lost events, exit status, names).
+ */
+#ifndef USCOPE_COLLECT_H
+#define USCOPE_COLLECT_H
+
+#include <stdint.h>
+#include "bpf_calls.h"
+#include "record.h"
+#include "target.h"
+
+/* Ring-buffer drain period: events are submitted without waking us. */
+#define US_DRAIN_PERIOD_MS 20
+
+/* Installs the SIGINT/SIGTERM handlers that ask collection to stop. */
+void us_collect_install_signals(void);
+/* Non-zero once a stop signal arrived. */
+int us_collect_stop_signal(void);
+
+int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
+	       struct us_recording *rec, uint64_t duration_ns);
+
+uint64_t us_monotonic_ns(void);
+uint64_t us_realtime_ns(void);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* The user-facing commands; each returns uscope's exit code. */
+#ifndef USCOPE_COMMANDS_H
+#define USCOPE_COMMANDS_H
+
+#include "options.h"
+#include "plan.h"
+
+int us_cmd_run(struct us_options *o);
+int us_cmd_attach(struct us_options *o);
+int us_cmd_report(struct us_options *o);
+int us_cmd_probes(struct us_options *o);
+
+/* -f patterns (or the default: every function of the main executable). */
+int us_build_plan(struct us_plan *plan, const struct us_options *o,
+		  const struct us_object_list *objects);
+/* Reads a recording through the model and prints the chosen report. */
+int us_print_report(const char *recording, const struct us_options *o);
+
+#endif

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "options.h"
+#include "util.h"
+
+enum {
+	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
+	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY,
+};
+
+static const struct option long_options[] = {
+	{ "func", required_argument, NULL, 'f' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
+	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "binary", required_argument, NULL, OPT_BINARY },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void us_print_usage(FILE *out)
+{
+	fputs("usage:\n"
+	      "  uscope run     [OPTIONS] -- COMMAND [ARG...]   trace a command from its first instruction\n"
+	      "  uscope attach  -p PID [OPTIONS]                trace a running process until Ctrl-C,\n"
+	      "                                                 --duration, or its exit\n"
+	      "  uscope report  FILE [--format F] [FILTERS]     re-read a recording\n"
+	      "  uscope probes  [-p PID | --binary PATH] [PATTERN...]\n"
+	      "                                                 list what a pattern would trace (dry run)\n"
+	      "\n"
+	      "options:\n"
+	      "  -f, --func [OBJECT:]GLOB  functions to trace (repeatable); OBJECT is a path or the\n"
+	      "                            name prefix of a loaded object (libc, libz); default: every\n"
+	      "                            function of the main executable\n"
+	      "  -o, --output FILE         keep the recording in FILE (read it with `uscope report`)\n"
+	      "  --format F                tree (default), flat, json, timeline, chrome\n"
+	      "  --report PATH             write the report to PATH instead of stderr\n"
+	      "  --min-duration DUR        hide calls shorter than DUR (500us, 2ms, 1s)\n"
+	      "  --max-depth N             hide calls nested deeper than N\n"
+	      "  --exclude GLOB            hide (and do not probe) functions matching GLOB (repeatable)\n"
+	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
+	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
+	      "  -v, --verbose             more detail (-vv: libbpf's log)\n"
+	      "  -q, --quiet               no progress messages\n",
+	      out);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("uscope: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'uscope --help'.\n", stderr);
+	return 2;
+}
+
+static void add_pattern(struct us_options *o, const char *p)
+{
+	size_t cap = o->n_patterns;
+
+	us_grow(&o->patterns, &cap, o->n_patterns + 1, sizeof(*o->patterns));
+	o->patterns[o->n_patterns++] = us_strdup(p);
+}
+
+static bool is_power_of_two(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static int parse_one(int opt, const char *arg, struct us_options *o)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'f':
+		add_pattern(o, arg);
+		return 0;
+	case 'o':
+		o->output = arg;
+		return 0;
+	case 'p':
+		if (!us_parse_uint(arg, 0x7fffffff, &v) || v == 0)
+			return usage_error("-p takes a process id, not '%s'", arg);
+		o->pid = (pid_t)v;
+		return 0;
+	case OPT_FORMAT:
+		if (!us_format_parse(arg, &o->format))
+			return usage_error("unknown format '%s' (tree, flat, json, timeline, chrome)", arg);
+		return 0;
+	case OPT_REPORT:
+		o->report_path = arg;
+		return 0;
+	case OPT_MIN_DURATION:
+		if (!us_parse_duration_ns(arg, &o->filters.min_duration_ns))
+			return usage_error("--min-duration takes a duration like 500us, 2ms or 1s, not '%s'", arg);
+		return 0;
+	case OPT_MAX_DEPTH:
+		if (!us_parse_uint(arg, 1000000, &v) || v == 0)
+			return usage_error("--max-depth takes a positive number, not '%s'", arg);
+		o->filters.max_depth = (uint32_t)v;
+		return 0;
+	case OPT_EXCLUDE:
+		us_filters_add_exclude(&o->filters, arg);
+		return 0;
+	case OPT_DURATION:
+		if (!us_parse_duration_ns(arg, &o->duration_ns) || o->duration_ns == 0)
+			return usage_error("--duration takes seconds (like 2 or 2.5) or 500ms, not '%s'", arg);
+		return 0;
+	case OPT_BUFFER_SIZE:
+		if (!us_parse_uint(arg, 4096, &v) || !is_power_of_two(v))
+			return usage_error("--buffer-size takes MiB as a power of two up to 4096, not '%s'", arg);
+		o->ring_bytes = (size_t)v << 20;
+		return 0;
+	case OPT_BINARY:
+		o->binary = arg;
+		return 0;
+	case 'v':
+		us_verbosity++;
+		return 0;
+	case 'q':
+		us_verbosity = -1;
+		return 0;
+	case 'h':
+		us_print_usage(stdout);
+		exit(0);
+	default:
+		return 2;
+	}
+}
+
+static int check_for_command(const char *command, struct us_options *o)
+{
+	bool tracing = !strcmp(command, "run") || !strcmp(command, "attach");
+
+	if (!strcmp(command, "run") && o->n_rest == 0)
+		return usage_error("%s needs a command: uscope run [OPTIONS] -- COMMAND [ARG...]", "run");
+	if (!strcmp(command, "attach") && !o->pid)
+		return usage_error("%s needs -p PID", "attach");
+	if (!strcmp(command, "attach") && o->n_rest)
+		return usage_error("unexpected argument '%s' (attach takes -p PID)", o->rest[0]);
+	if (!strcmp(command, "report") && o->n_rest != 1)
+		return usage_error("%s needs exactly one recording FILE", "report");
+	if (!strcmp(command, "probes") && o->pid && o->binary)
+		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
+	if (!tracing && (o->output || o->duration_ns || o->n_patterns))
+		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
+	if (!strcmp(command, "run") && o->pid)
+		return usage_error("%s takes a command, not -p (use attach)", "run");
+	return 0;
+}
+
+int us_options_parse(const char *command, int argc, char **argv, struct us_options *o)
+{
+	int opt, err;
+
+	memset(o, 0, sizeof(*o));
+	o->format = US_FORMAT_TREE;
+	o->ring_bytes = US_DEFAULT_RING_BYTES;
+	optind = 1;
+	opterr = 1;
+	/* "+": stop at the first non-option, so the command's own options stay its own */
+	while ((opt = getopt_long(argc, argv, "+f:o:p:vqh", long_options, NULL)) != -1) {
+		if (opt == '?')
+			return usage_error("%s", "bad option (see above)");
+		err = parse_one(opt, optarg, o);
+		if (err)
+			return err;
+	}
+	o->rest = argv + optind;
+	o->n_rest = argc - optind;
+	return check_for_command(command, o);
+}
+
+void us_options_free(struct us_options *o)
+{
+	for (size_t i = 0; i < o->n_patterns; i++)
+		free(o->patterns[i]);
+	free(o->patterns);
+	us_filters_free(&o->filters);
+}

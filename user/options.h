@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Command-line options shared by the commands. */
+#ifndef USCOPE_OPTIONS_H
+#define USCOPE_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "filters.h"
+#include "report.h"
+
+struct us_options {
+	char **patterns;	/* -f, in order */
+	size_t n_patterns;
+	const char *output;	/* -o: keep the recording here */
+	const char *report_path;	/* --report: the report goes here, not stderr */
+	enum us_format format;
+	struct us_filters filters;
+	uint64_t duration_ns;	/* --duration */
+	size_t ring_bytes;	/* --buffer-size */
+	pid_t pid;		/* -p */
+	const char *binary;	/* probes --binary */
+	char **rest;		/* run: the command; report: FILE; probes: patterns */
+	int n_rest;
+};
+
+#define US_DEFAULT_RING_BYTES (32u << 20)
+
+/* Parses argv for `command` ("run", "attach", "report", "probes").
+ * Returns 0, or 2 after printing a usage error. */
+int us_options_parse(const char *command, int argc, char **argv, struct us_options *o);
+void us_options_free(struct us_options *o);
+void us_print_usage(FILE *out);
+
+#endif

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plan.h"
+#include "plan_site.h"
+#include "util.h"
+
+void us_objects_add(struct us_object_list *list, const char *path, const char *open_path)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (strcmp(list->items[i].path, path) == 0)
+			return;
+	us_grow(&list->items, &list->cap, list->count + 1, sizeof(*list->items));
+	list->items[list->count++] = (struct us_object){
+		.path = us_strdup(path), .open_path = us_strdup(open_path ? open_path : path),
+	};
+}
+
+void us_objects_free(struct us_object_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].path);
+		free(list->items[i].open_path);
+	}
+	free(list->items);
+	memset(list, 0, sizeof(*list));
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* "libc" names libc.so.6 and libc-2.36.so, not libcap.so.2. */
+static bool name_prefix_matches(const char *prefix, const char *path)
+{
+	const char *base = base_name(path);
+	size_t n = strlen(prefix);
+
+	if (strncmp(base, prefix, n) != 0)
+		return false;
+	return base[n] == '\0' || base[n] == '.' || base[n] == '-';
+}
+
+const struct us_object *us_objects_find(const struct us_object_list *list, const char *name,
+					char *err, size_t errlen)
+{
+	const struct us_object *found = NULL;
+	size_t matches = 0;
+
+	if (!name)
+		return list->count ? &list->items[list->main_index] : NULL;
+	for (size_t i = 0; i < list->count; i++) {
+		const struct us_object *o = &list->items[i];
+
+		if (strcmp(o->path, name) == 0 || strcmp(base_name(o->path), name) == 0)
+			return o;
+		if (name_prefix_matches(name, o->path)) {
+			found = o;
+			matches++;
+		}
+	}
+	if (matches == 1)
+		return found;
+	if (matches > 1) {
+		snprintf(err, errlen, "object '%s' is ambiguous; name it by path", name);
+		return NULL;
+	}
+	size_t used = (size_t)snprintf(err, errlen, "no object '%s' is loaded in the target; loaded:", name);
+	for (size_t i = 0; i < list->count && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, " %s", base_name(list->items[i].path));
+	return NULL;
+}
+
+bool us_pattern_parse(const char *text, struct us_pattern *out)
+{
+	const char *colon = strrchr(text, ':');
+
+	memset(out, 0, sizeof(*out));
+	if (colon) {
+		if (colon == text || !colon[1])
+			return false;
+		out->object = strndup(text, (size_t)(colon - text));
+		out->glob = us_strdup(colon + 1);
+	} else {
+		if (!*text)
+			return false;
+		out->glob = us_strdup(text);
+	}
+	return true;
+}
+
+void us_pattern_free(struct us_pattern *pat)
+{
+	free(pat->object);
+	free(pat->glob);
+	memset(pat, 0, sizeof(*pat));
+}
+
+bool us_glob_match(const char *glob, const char *name)
+{
+	return fnmatch(glob, name, 0) == 0;
+}
+
+static bool excluded(const char *name, char *const *excludes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (us_glob_match(excludes[i], name))
+			return true;
+	return false;
+}
+
+static bool plan_has(const struct us_plan *plan, const char *open_path, uint64_t vaddr)
+{
+	for (size_t i = 0; i < plan->count; i++)
+		if (plan->sites[i].vaddr == vaddr && strcmp(plan->sites[i].open_path, open_path) == 0)
+			return true;
+	return false;
+}
+
+void us_plan_add_site(struct us_plan *plan, const struct us_site *site)
+{
+	us_grow(&plan->sites, &plan->cap, plan->count + 1, sizeof(*plan->sites));
+	plan->sites[plan->count++] = (struct us_site){
+		.function = us_strdup(site->function),
+		.object = us_strdup(site->object),
+		.open_path = us_strdup(site->open_path ? site->open_path : site->object),
+		.vaddr = site->vaddr,
+		.probe_offset = site->probe_offset,
+		.emulated = site->emulated,
+		.insn = us_strdup(site->insn ? site->insn : "unknown"),
+	};
+}
+
+static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
+			    const struct us_symbol *sym)
+{
+	uint8_t code[16];
+	size_t n = us_read_code(obj->open_path, sym->file_offset, code, sizeof(code));
+	struct us_placement where = us_place_probe(code, n);
+	struct us_site site = {
+		.function = sym->name, .object = obj->path, .open_path = obj->open_path,
+		.vaddr = sym->vaddr, .probe_offset = sym->file_offset + where.skip,
+		.emulated = where.emulated, .insn = (char *)where.insn,
+	};
+
+	us_plan_add_site(plan, &site);
+}
+
+int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,
+			const struct us_object_list *objects, char *const *excludes,
+			size_t n_excludes, char *err, size_t errlen)
+{
+	const struct us_object *obj = us_objects_find(objects, pat->object, err, errlen);
+	struct us_symtab tab;
+	int added = 0;
+
+	if (!obj) {
+		if (!pat->object)
+			snprintf(err, errlen, "the target has no main executable");
+		return -1;
+	}
+	if (us_symtab_load(obj->open_path, &tab, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < tab.count; i++) {
+		const struct us_symbol *sym = &tab.syms[i];
+
+		if (!us_glob_match(pat->glob, sym->name) || excluded(sym->name, excludes, n_excludes))
+			continue;
+		if (plan_has(plan, obj->open_path, sym->vaddr))
+			continue;
+		add_symbol_site(plan, obj, sym);
+		added++;
+	}
+	us_symtab_free(&tab);
+	return added;
+}
+
+struct near_name {
+	const char *name;
+	size_t distance;
+};
+
+static int by_distance(const void *a, const void *b)
+{
+	const struct near_name *x = a, *y = b;
+
+	if (x->distance != y->distance)
+		return (x->distance > y->distance) - (x->distance < y->distance);
+	return strcmp(x->name, y->name);
+}
+
+void us_plan_suggest(const struct us_pattern *pat, const struct us_object_list *objects,
+		     char *out, size_t outlen)
+{
+	const struct us_object *obj = us_objects_find(objects, pat->object, out, outlen);
+	struct near_name *near;
+	struct us_symtab tab;
+	char err[256];
+	size_t used;
+
+	if (!obj)
+		return;
+	if (us_symtab_load(obj->open_path, &tab, err, sizeof(err)) < 0) {
+		snprintf(out, outlen, "%s", err);
+		return;
+	}
+	if (tab.count == 0) {
+		snprintf(out, outlen, "%s has no function symbols (stripped?); install its debug symbols "
+			 "or rebuild it without -s", obj->path);
+		us_symtab_free(&tab);
+		return;
+	}
+	near = us_calloc(tab.count, sizeof(*near));
+	for (size_t i = 0; i < tab.count; i++)
+		near[i] = (struct near_name){ tab.syms[i].name,
+					      us_edit_distance(pat->glob, tab.syms[i].name) };
+	qsort(near, tab.count, sizeof(*near), by_distance);
+	used = (size_t)snprintf(out, outlen, "closest in %s:", base_name(obj->path));
+	for (size_t i = 0; i < tab.count && i < 5 && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used, "%s %s", i ? "," : "", near[i].name);
+	if (!tab.has_symtab && used < outlen)
+		snprintf(out + used, outlen - used, " (stripped: only exported functions are visible)");
+	free(near);
+	us_symtab_free(&tab);
+}
+
+void us_plan_free(struct us_plan *plan)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		free(plan->sites[i].function);
+		free(plan->sites[i].object);
+		free(plan->sites[i].open_path);
+		free(plan->sites[i].insn);
+	}
+	free(plan->sites);
+	memset(plan, 0, sizeof(*plan));
+}

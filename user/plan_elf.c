@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "plan_elf.h"
+#include "util.h"
+
+struct load_segment {
+	uint64_t vaddr, offset, filesz;
+};
+
+static bool vaddr_to_offset(const struct load_segment *segs, size_t n, uint64_t vaddr,
+			    uint64_t *offset)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (vaddr >= segs[i].vaddr && vaddr < segs[i].vaddr + segs[i].filesz) {
+			*offset = vaddr - segs[i].vaddr + segs[i].offset;
+			return true;
+		}
+	}
+	return false;
+}
+
+static size_t load_exec_segments(Elf *elf, struct load_segment **out)
+{
+	size_t phnum = 0, n = 0;
+
+	if (elf_getphdrnum(elf, &phnum))
+		return 0;
+	*out = us_calloc(phnum, sizeof(**out));
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
+			continue;
+		(*out)[n++] = (struct load_segment){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
+	}
+	return n;
+}
+
+static void add_symbols(struct us_symtab *tab, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+			const struct load_segment *segs, size_t nsegs)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; data && i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+		uint64_t offset;
+
+		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+			continue;
+		if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		if (!name || !*name || !vaddr_to_offset(segs, nsegs, sym.st_value, &offset))
+			continue;
+		us_grow(&tab->syms, &tab->cap, tab->count + 1, sizeof(*tab->syms));
+		tab->syms[tab->count++] = (struct us_symbol){
+			.name = us_strdup(name), .vaddr = sym.st_value,
+			.file_offset = offset, .size = sym.st_size,
+		};
+	}
+}
+
+static int by_vaddr_then_name(const void *a, const void *b)
+{
+	const struct us_symbol *x = a, *y = b;
+
+	if (x->vaddr != y->vaddr)
+		return (x->vaddr > y->vaddr) - (x->vaddr < y->vaddr);
+	/* prefer the public name: fewer leading underscores, then shorter */
+	size_t ux = strspn(x->name, "_"), uy = strspn(y->name, "_");
+	if (ux != uy)
+		return (ux > uy) - (ux < uy);
+	return strcmp(x->name, y->name);
+}
+
+/* Keeps one symbol per address (.symtab and .dynsym repeat each other). */
+static void dedupe_by_address(struct us_symtab *tab)
+{
+	size_t kept = 0;
+
+	qsort(tab->syms, tab->count, sizeof(*tab->syms), by_vaddr_then_name);
+	for (size_t i = 0; i < tab->count; i++) {
+		if (kept && tab->syms[kept - 1].vaddr == tab->syms[i].vaddr) {
+			free(tab->syms[i].name);
+			continue;
+		}
+		tab->syms[kept++] = tab->syms[i];
+	}
+	tab->count = kept;
+}
+
+int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t errlen)
+{
+	struct load_segment *segs = NULL;
+	Elf_Scn *scn = NULL;
+	GElf_Ehdr eh;
+	size_t nsegs;
+	Elf *elf;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	out->path = us_strdup(path);
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		return -e;
+	}
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+		snprintf(err, errlen, "%s is not an ELF object", path);
+		if (elf)
+			elf_end(elf);
+		close(fd);
+		return -ENOEXEC;
+	}
+	out->is_pie_or_shared = eh.e_type == ET_DYN;
+	nsegs = load_exec_segments(elf, &segs);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+			continue;
+		if (sh.sh_type == SHT_SYMTAB)
+			out->has_symtab = true;
+		add_symbols(out, elf, scn, &sh, segs, nsegs);
+	}
+	dedupe_by_address(out);
+	free(segs);
+	elf_end(elf);
+	close(fd);
+	return 0;
+}
+
+void us_symtab_free(struct us_symtab *tab)
+{
+	for (size_t i = 0; i < tab->count; i++)
+		free(tab->syms[i].name);
+	free(tab->syms);
+	free(tab->path);
+	memset(tab, 0, sizeof(*tab));
+}
+
+size_t us_read_code(const char *path, uint64_t file_offset, uint8_t *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = pread(fd, buf, len, (off_t)file_offset);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+char *us_elf_interpreter(const char *path)
+{
+	char *interp = NULL;
+	size_t phnum = 0;
+	Elf *elf;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF && !elf_getphdrnum(elf, &phnum)) {
+		for (size_t i = 0; i < phnum && !interp; i++) {
+			GElf_Phdr ph;
+			char buf[4096];
+
+			if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_INTERP ||
+			    ph.p_filesz == 0 || ph.p_filesz >= sizeof(buf))
+				continue;
+			if (pread(fd, buf, ph.p_filesz, (off_t)ph.p_offset) == (ssize_t)ph.p_filesz) {
+				buf[ph.p_filesz] = '\0';
+				interp = us_strdup(buf);
+			}
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return interp;
+}
+
+bool us_is_elf(const char *path)
+{
+	uint8_t magic[4];
+
+	return us_read_code(path, 0, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* plan: the function symbols of one ELF object (.symtab and .dynsym). */
+#ifndef USCOPE_PLAN_ELF_H
+#define USCOPE_PLAN_ELF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct us_symbol {
+	char *name;
+	uint64_t vaddr;		/* st_value: link-time virtual address */
+	uint64_t file_offset;	/* where the code is in the file (uprobe offset) */
+	uint64_t size;
+};
+
+struct us_symtab {
+	char *path;
+	struct us_symbol *syms;	/* sorted by vaddr, one name per address */
+	size_t count;
+	size_t cap;
+	bool has_symtab;	/* false: stripped, only .dynsym exports */
+	bool is_pie_or_shared;	/* ET_DYN */
+};
+
+/* Loads the defined function symbols of `path`. Returns 0, or a negative
+ * errno with `err` (of errlen bytes) saying what failed. */
+int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t errlen);
+void us_symtab_free(struct us_symtab *tab);
+
+/* Reads `len` bytes of code at `file_offset` of `path`; returns bytes read. */
+size_t us_read_code(const char *path, uint64_t file_offset, uint8_t *buf, size_t len);
+
+/* The PT_INTERP of an executable (its dynamic loader), or NULL. Caller frees. */
+char *us_elf_interpreter(const char *path);
+/* True when the file starts with the ELF magic. */
+bool us_is_elf(const char *path);
+
+#endif

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "record.h"
+#include "util.h"
+
+#define MAX_CHUNK_BYTES (256u << 20)
+
+struct reader {
+	FILE *file;
+	const char *path;
+	char *err;
+	size_t errlen;
+	char **strings;
+	size_t n_strings, strings_cap;
+	bool started;
+	uint32_t chunk_index;
+};
+
+static int fail(struct reader *r, const char *what)
+{
+	snprintf(r->err, r->errlen, "%s: %s", r->path, what);
+	return -1;
+}
+
+static int fail_corrupt(struct reader *r, const char *what)
+{
+	char text[160];
+
+	snprintf(text, sizeof(text), "corrupt recording: chunk %u %s", r->chunk_index, what);
+	return fail(r, text);
+}
+
+static const char *string_at(struct reader *r, uint32_t id)
+{
+	return id < r->n_strings ? r->strings[id] : NULL;
+}
+
+/* Reads the next chunk into raw; 1 on success, 0 at a clean end of file. */
+static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
+{
+	uint8_t head_bytes[16];
+	struct us_cursor head = { head_bytes, sizeof(head_bytes), 0, false };
+	uint32_t raw_len, stored_len, crc;
+	uint8_t *stored;
+	uLongf out_len;
+	size_t n = fread(head_bytes, 1, sizeof(head_bytes), r->file);
+
+	if (n == 0 && feof(r->file))
+		return 0;
+	if (n != sizeof(head_bytes))
+		return fail(r, "truncated recording: it ends inside a chunk header (was tracing cut short?)");
+	*type = us_cursor_u32(&head);
+	raw_len = us_cursor_u32(&head);
+	stored_len = us_cursor_u32(&head);
+	crc = us_cursor_u32(&head);
+	if (raw_len > MAX_CHUNK_BYTES || stored_len > compressBound(raw_len))
+		return fail_corrupt(r, "has impossible sizes");
+	stored = us_calloc(stored_len, 1);
+	if (fread(stored, 1, stored_len, r->file) != stored_len) {
+		free(stored);
+		return fail(r, "truncated recording: it ends inside a chunk (was tracing cut short?)");
+	}
+	raw->len = 0;
+	us_grow(&raw->data, &raw->cap, raw_len ? raw_len : 1, 1);
+	out_len = raw_len;
+	if (uncompress(raw->data, &out_len, stored, stored_len) != Z_OK || out_len != raw_len) {
+		free(stored);
+		return fail_corrupt(r, "does not decompress");
+	}
+	free(stored);
+	raw->len = raw_len;
+	if ((uint32_t)crc32(0, raw->data, raw_len) != crc)
+		return fail_corrupt(r, "fails its checksum");
+	return 1;
+}
+
+static void add_argv(struct us_recording *rec, char *value)
+{
+	size_t cap = rec->argc;
+
+	us_grow(&rec->argv, &cap, rec->argc + 1, sizeof(*rec->argv));
+	rec->argv[rec->argc++] = value;
+}
+
+static uint64_t to_u64(const char *text)
+{
+	return strtoull(text, NULL, 10);
+}
+
+static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording *rec)
+{
+	while (c->pos < c->len) {
+		char *key = us_cursor_str(c), *value = us_cursor_str(c);
+
+		if (!key || !value) {
+			free(key);
+			free(value);
+			return fail_corrupt(r, "(metadata) is malformed");
+		}
+		if (!strcmp(key, "uscope_version"))
+			rec->uscope_version = us_strdup(value);
+		else if (!strcmp(key, "mode"))
+			rec->mode = us_strdup(value);
+		else if (!strcmp(key, "argv"))
+			add_argv(rec, us_strdup(value));
+		else if (!strcmp(key, "pid"))
+			rec->pid = (int32_t)to_u64(value);
+		else if (!strcmp(key, "start_ns"))
+			rec->start_ns = to_u64(value);
+		else if (!strcmp(key, "start_realtime_ns"))
+			rec->start_realtime_ns = to_u64(value);
+		else if (!strcmp(key, "kernel"))
+			rec->kernel = us_strdup(value);
+		else if (!strcmp(key, "filter.min_duration_ns"))
+			rec->filters.min_duration_ns = to_u64(value);
+		else if (!strcmp(key, "filter.max_depth"))
+			rec->filters.max_depth = (uint32_t)to_u64(value);
+		else if (!strcmp(key, "filter.exclude"))
+			us_filters_add_exclude(&rec->filters, value);
+		free(key);
+		free(value);
+	}
+	return 0;
+}
+
+static int parse_strings(struct reader *r, struct us_cursor *c)
+{
+	uint32_t first = us_cursor_u32(c), count = us_cursor_u32(c);
+
+	if (c->bad || first != r->n_strings || count > c->len)
+		return fail_corrupt(r, "(strings) is out of sequence");
+	for (uint32_t i = 0; i < count; i++) {
+		char *s = us_cursor_str(c);
+
+		if (!s)
+			return fail_corrupt(r, "(strings) is malformed");
+		us_grow(&r->strings, &r->strings_cap, r->n_strings + 1, sizeof(*r->strings));
+		r->strings[r->n_strings++] = s;
+	}
+	return 0;
+}
+
+static int parse_sites(struct reader *r, struct us_cursor *c, struct us_recording *rec)
+{
+	uint32_t count = us_cursor_u32(c);
+
+	if (c->bad || count > c->len / 32)
+		return fail_corrupt(r, "(sites) is malformed");
+	for (uint32_t i = 0; i < count; i++) {
+		struct us_site site = { 0 };
+		const char *function = string_at(r, us_cursor_u32(c));
+		const char *object = string_at(r, us_cursor_u32(c));
+		const char *insn = string_at(r, us_cursor_u32(c));
+
+		site.emulated = us_cursor_u32(c) != 0;
+		site.vaddr = us_cursor_u64(c);
+		site.probe_offset = us_cursor_u64(c);
+		if (c->bad || !function || !object || !insn)
+			return fail_corrupt(r, "(sites) names a missing string");
+		site.function = (char *)function;
+		site.object = (char *)object;
+		site.insn = (char *)insn;
+		us_plan_add_site(&rec->plan, &site);
+	}
+	return 0;
+}
+
+static bool event_is_sane(const struct us_event_header *ev, const struct us_recording *rec)
+{
+	switch (ev->type) {
+	case US_EV_CALL_ENTRY:
+	case US_EV_CALL_EXIT:
+		return ev->size == sizeof(struct us_call_event) &&
+		       ((const struct us_call_event *)ev)->site_id < rec->plan.count;
+	case US_EV_THREAD_EXIT:
+		return ev->size == sizeof(struct us_thread_event);
+	default:
+		return true;	/* a newer record type: skipped by its size */
+	}
+}
+
+static int parse_events(struct reader *r, struct us_bytes *raw, struct us_recording *rec,
+			us_event_fn on_event, void *ctx)
+{
+	size_t pos = 0;
+
+	while (pos < raw->len) {
+		struct us_event_header ev_head;
+		const struct us_event_header *ev;
+
+		if (raw->len - pos < sizeof(ev_head))
+			return fail_corrupt(r, "(events) ends inside a record");
+		memcpy(&ev_head, raw->data + pos, sizeof(ev_head));
+		if (ev_head.size < sizeof(ev_head) || ev_head.size > raw->len - pos || ev_head.size % 8)
+			return fail_corrupt(r, "(events) has a record of impossible size");
+		ev = (const struct us_event_header *)(raw->data + pos);
+		if (!event_is_sane(ev, rec))
+			return fail_corrupt(r, "(events) has a malformed record");
+		if (ev->type == US_EV_CALL_ENTRY || ev->type == US_EV_CALL_EXIT ||
+		    ev->type == US_EV_THREAD_EXIT)
+			on_event(ctx, ev);
+		pos += ev_head.size;
+	}
+	return 0;
+}
+
+static int parse_end(struct reader *r, struct us_cursor *c, struct us_recording *rec)
+{
+	uint32_t n_threads;
+
+	rec->end_ns = us_cursor_u64(c);
+	rec->event_count = us_cursor_u64(c);
+	rec->lost_events = us_cursor_u64(c);
+	rec->exited = us_cursor_u32(c) != 0;
+	rec->exit_status = (int32_t)us_cursor_u32(c);
+	n_threads = us_cursor_u32(c);
+	if (c->bad || n_threads > c->len / 8)
+		return fail_corrupt(r, "(end) is malformed");
+	for (uint32_t i = 0; i < n_threads; i++) {
+		uint32_t tid = us_cursor_u32(c);
+		const char *name = string_at(r, us_cursor_u32(c));
+
+		if (c->bad || !name)
+			return fail_corrupt(r, "(end) names a missing string");
+		us_recording_set_thread_name(rec, tid, name);
+	}
+	return 0;
+}
+
+static int read_header(struct reader *r)
+{
+	uint8_t bytes[24];
+	struct us_cursor c = { bytes + 8, 16, 0, false };
+	uint32_t version;
+
+	if (fread(bytes, 1, sizeof(bytes), r->file) != sizeof(bytes) ||
+	    memcmp(bytes, US_RECORD_MAGIC, 8) != 0)
+		return fail(r, "not a uscope recording");
+	version = us_cursor_u32(&c);
+	if (version != US_RECORD_VERSION) {
+		char text[128];
+
+		snprintf(text, sizeof(text), "recording format version %u; this uscope reads version %u",
+			 version, US_RECORD_VERSION);
+		return fail(r, text);
+	}
+	if (us_cursor_u32(&c) != sizeof(bytes))
+		return fail(r, "not a uscope recording (bad header size)");
+	return 0;
+}
+
+static int dispatch_chunk(struct reader *r, uint32_t type, struct us_bytes *raw,
+			  struct us_recording *rec,
+			  void (*on_start)(void *, const struct us_recording *),
+			  us_event_fn on_event, void *ctx)
+{
+	struct us_cursor c = { raw->data, raw->len, 0, false };
+
+	switch (type) {
+	case US_CHUNK_META:
+		return parse_meta(r, &c, rec);
+	case US_CHUNK_STRINGS:
+		return parse_strings(r, &c);
+	case US_CHUNK_SITES:
+		return parse_sites(r, &c, rec);
+	case US_CHUNK_EVENTS:
+		if (!r->started) {
+			r->started = true;
+			if (on_start)
+				on_start(ctx, rec);
+		}
+		return parse_events(r, raw, rec, on_event, ctx);
+	case US_CHUNK_END:
+		return parse_end(r, &c, rec);
+	default:
+		return 0;	/* a chunk type from a newer writer: skipped */
+	}
+}
+
+int us_record_read(const char *path, struct us_recording *rec,
+		   void (*on_start)(void *ctx, const struct us_recording *rec),
+		   us_event_fn on_event, void *ctx, char *err, size_t errlen)
+{
+	struct reader r = { .path = path, .err = err, .errlen = errlen };
+	struct us_bytes raw = { 0 };
+	bool ended = false;
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	r.file = fopen(path, "rbe");
+	if (!r.file) {
+		snprintf(err, errlen, "cannot open the recording %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = read_header(&r);
+	while (rc == 0 && !ended) {
+		uint32_t type;
+		int got = read_chunk(&r, &type, &raw);
+
+		if (got < 0) {
+			rc = -1;
+			break;
+		}
+		if (got == 0) {
+			rc = fail(&r, "truncated recording: it has no end chunk (was tracing cut short?)");
+			break;
+		}
+		rc = dispatch_chunk(&r, type, &raw, rec, on_start, on_event, ctx);
+		ended = type == US_CHUNK_END;
+		r.chunk_index++;
+	}
+	if (rc == 0 && !r.started && on_start)
+		on_start(ctx, rec);
+	for (size_t i = 0; i < r.n_strings; i++)
+		free(r.strings[i]);
+	free(r.strings);
+	us_bytes_free(&raw);
+	fclose(r.file);
+	return rc;
+}
+
+void us_recording_set_thread_name(struct us_recording *rec, uint32_t tid, const char *name)
+{
+	for (size_t i = 0; i < rec->n_threads; i++) {
+		if (rec->threads[i].tid == tid) {
+			free(rec->threads[i].name);
+			rec->threads[i].name = us_strdup(name);
+			return;
+		}
+	}
+	us_grow(&rec->threads, &rec->threads_cap, rec->n_threads + 1, sizeof(*rec->threads));
+	rec->threads[rec->n_threads++] = (struct us_thread_info){ tid, us_strdup(name) };
+}
+
+const char *us_recording_thread_name(const struct us_recording *rec, uint32_t tid)
+{
+	for (size_t i = 0; i < rec->n_threads; i++)
+		if (rec->threads[i].tid == tid)
+			return rec->threads[i].name;
+	return "?";
+}
+
+void us_recording_free(struct us_recording *rec)
+{
+	free(rec->uscope_version);
+	free(rec->mode);
+	for (size_t i = 0; i < rec->argc; i++)
+		free(rec->argv[i]);
+	free(rec->argv);
+	free(rec->kernel);
+	us_filters_free(&rec->filters);
+	us_plan_free(&rec->plan);
+	for (size_t i = 0; i < rec->n_threads; i++)
+		free(rec->threads[i].name);
+	free(rec->threads);
+	memset(rec, 0, sizeof(*rec));
+}

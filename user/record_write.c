@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#include "log.h"
+#include "record.h"
+#include "util.h"
+
+static void write_bytes(struct us_record_writer *w, const void *data, size_t len)
+{
+	if (!w->failed && fwrite(data, 1, len, w->file) != len)
+		w->failed = true;
+}
+
+/* A chunk: u32 type, u32 raw size, u32 stored size, u32 crc32 of the raw
+ * bytes, then the zlib-compressed bytes. */
+static void write_chunk(struct us_record_writer *w, uint32_t type, const struct us_bytes *raw)
+{
+	uLongf stored_len = compressBound(raw->len);
+	uint8_t *stored = us_calloc(stored_len, 1);
+	struct us_bytes head = { 0 };
+
+	if (compress2(stored, &stored_len, raw->data ? raw->data : (const Bytef *)"", raw->len,
+		      Z_BEST_SPEED) != Z_OK) {
+		w->failed = true;
+		free(stored);
+		return;
+	}
+	us_bytes_put_u32(&head, type);
+	us_bytes_put_u32(&head, (uint32_t)raw->len);
+	us_bytes_put_u32(&head, (uint32_t)stored_len);
+	us_bytes_put_u32(&head, (uint32_t)crc32(0, raw->data ? raw->data : (const Bytef *)"", raw->len));
+	write_bytes(w, head.data, head.len);
+	write_bytes(w, stored, stored_len);
+	us_bytes_free(&head);
+	free(stored);
+}
+
+static void put_kv(struct us_bytes *b, const char *key, const char *value)
+{
+	us_bytes_put_str(b, key);
+	us_bytes_put_str(b, value);
+}
+
+static void put_kv_u64(struct us_bytes *b, const char *key, uint64_t value)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
+	put_kv(b, key, text);
+}
+
+static void write_meta(struct us_record_writer *w, const struct us_recording *rec)
+{
+	struct us_bytes b = { 0 };
+
+	put_kv(&b, "uscope_version", rec->uscope_version);
+	put_kv(&b, "mode", rec->mode);
+	for (size_t i = 0; i < rec->argc; i++)
+		put_kv(&b, "argv", rec->argv[i]);
+	put_kv_u64(&b, "pid", (uint64_t)rec->pid);
+	put_kv_u64(&b, "start_ns", rec->start_ns);
+	put_kv_u64(&b, "start_realtime_ns", rec->start_realtime_ns);
+	put_kv(&b, "clock", "CLOCK_MONOTONIC");
+	put_kv(&b, "kernel", rec->kernel);
+	put_kv_u64(&b, "filter.min_duration_ns", rec->filters.min_duration_ns);
+	put_kv_u64(&b, "filter.max_depth", rec->filters.max_depth);
+	for (size_t i = 0; i < rec->filters.n_excludes; i++)
+		put_kv(&b, "filter.exclude", rec->filters.excludes[i]);
+	write_chunk(w, US_CHUNK_META, &b);
+	us_bytes_free(&b);
+}
+
+/* Writes a STRINGS chunk and returns the id of its first string. */
+static uint32_t write_strings(struct us_record_writer *w, const char *const *strings, size_t n)
+{
+	uint32_t first = w->next_string;
+	struct us_bytes b = { 0 };
+
+	us_bytes_put_u32(&b, first);
+	us_bytes_put_u32(&b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++)
+		us_bytes_put_str(&b, strings[i]);
+	write_chunk(w, US_CHUNK_STRINGS, &b);
+	us_bytes_free(&b);
+	w->next_string += (uint32_t)n;
+	return first;
+}
+
+/* Each site's function, object and instruction names go to the string table. */
+static void write_sites(struct us_record_writer *w, const struct us_plan *plan)
+{
+	const char **strings = us_calloc(plan->count * 3, sizeof(*strings));
+	struct us_bytes b = { 0 };
+	uint32_t first;
+
+	for (size_t i = 0; i < plan->count; i++) {
+		strings[3 * i] = plan->sites[i].function;
+		strings[3 * i + 1] = plan->sites[i].object;
+		strings[3 * i + 2] = plan->sites[i].insn;
+	}
+	first = write_strings(w, strings, plan->count * 3);
+	us_bytes_put_u32(&b, (uint32_t)plan->count);
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct us_site *s = &plan->sites[i];
+		uint32_t id = first + 3 * (uint32_t)i;
+
+		us_bytes_put_u32(&b, id);
+		us_bytes_put_u32(&b, id + 1);
+		us_bytes_put_u32(&b, id + 2);
+		us_bytes_put_u32(&b, s->emulated);
+		us_bytes_put_u64(&b, s->vaddr);
+		us_bytes_put_u64(&b, s->probe_offset);
+	}
+	write_chunk(w, US_CHUNK_SITES, &b);
+	us_bytes_free(&b);
+	free(strings);
+}
+
+int us_record_writer_open(struct us_record_writer *w, const char *path,
+			  const struct us_recording *rec)
+{
+	struct us_bytes head = { 0 };
+
+	memset(w, 0, sizeof(*w));
+	w->path = us_strdup(path);
+	w->file = fopen(path, "wbe");
+	if (!w->file) {
+		us_error("cannot write the recording %s: %s", path, strerror(errno));
+		return -1;
+	}
+	us_bytes_put(&head, US_RECORD_MAGIC, 8);
+	us_bytes_put_u32(&head, US_RECORD_VERSION);
+	us_bytes_put_u32(&head, 24);	/* header size */
+	us_bytes_put_u64(&head, 0);	/* flags, none defined */
+	write_bytes(w, head.data, head.len);
+	us_bytes_free(&head);
+	write_meta(w, rec);
+	write_sites(w, &rec->plan);
+	return 0;
+}
+
+static void flush_events(struct us_record_writer *w)
+{
+	if (w->pending.len == 0)
+		return;
+	write_chunk(w, US_CHUNK_EVENTS, &w->pending);
+	w->pending.len = 0;
+}
+
+void us_record_append(struct us_record_writer *w, const struct us_event_header *ev)
+{
+	us_bytes_put(&w->pending, ev, ev->size);
+	w->event_count++;
+	if (w->pending.len >= US_RECORD_CHUNK_BYTES)
+		flush_events(w);
+}
+
+static void write_end(struct us_record_writer *w, const struct us_recording *rec)
+{
+	const char **names = us_calloc(rec->n_threads, sizeof(*names));
+	struct us_bytes b = { 0 };
+	uint32_t first;
+
+	for (size_t i = 0; i < rec->n_threads; i++)
+		names[i] = rec->threads[i].name;
+	first = write_strings(w, names, rec->n_threads);
+	us_bytes_put_u64(&b, rec->end_ns);
+	us_bytes_put_u64(&b, w->event_count);
+	us_bytes_put_u64(&b, rec->lost_events);
+	us_bytes_put_u32(&b, rec->exited);
+	us_bytes_put_u32(&b, (uint32_t)rec->exit_status);
+	us_bytes_put_u32(&b, (uint32_t)rec->n_threads);
+	for (size_t i = 0; i < rec->n_threads; i++) {
+		us_bytes_put_u32(&b, rec->threads[i].tid);
+		us_bytes_put_u32(&b, first + (uint32_t)i);
+	}
+	write_chunk(w, US_CHUNK_END, &b);
+	us_bytes_free(&b);
+	free(names);
+}
+
+int us_record_writer_finish(struct us_record_writer *w, const struct us_recording *rec)
+{
+	int err = 0;
+
+	flush_events(w);
+	write_end(w, rec);
+	if (fclose(w->file) != 0)
+		w->failed = true;
+	w->file = NULL;
+	if (w->failed) {
+		us_error("writing the recording %s failed (disk full?)", w->path);
+		err = -1;
+	}
+	us_bytes_free(&w->pending);
+	free(w->path);
+	w->path = NULL;
+	return err;
+}
+
+void us_record_writer_abandon(struct us_record_writer *w)
+{
+	if (w->file)
+		fclose(w->file);
+	us_bytes_free(&w->pending);
+	free(w->path);
+	memset(w, 0, sizeof(*w));
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+#include "report.h"
+
+static const char *const format_names[] = {
+	[US_FORMAT_TREE] = "tree",
+	[US_FORMAT_FLAT] = "flat",
+	[US_FORMAT_JSON] = "json",
+	[US_FORMAT_TIMELINE] = "timeline",
+	[US_FORMAT_CHROME] = "chrome",
+};
+
+bool us_format_parse(const char *name, enum us_format *out)
+{
+	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
+		if (strcmp(name, format_names[i]) == 0) {
+			*out = (enum us_format)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool us_format_needs_calls(enum us_format f)
+{
+	return f == US_FORMAT_TIMELINE || f == US_FORMAT_CHROME;
+}
+
+void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
+		     const struct us_model *m)
+{
+	switch (f) {
+	case US_FORMAT_TREE:
+		us_report_tree(out, rec, m);
+		break;
+	case US_FORMAT_FLAT:
+		us_report_flat(out, rec, m);
+		break;
+	case US_FORMAT_JSON:
+		us_report_json(out, rec, m);
+		break;
+	case US_FORMAT_TIMELINE:
+		us_report_timeline(out, rec, m);
+		break;
+	case US_FORMAT_CHROME:
+		us_report_chrome(out, rec, m);
+		break;
+	}
+	fflush(out);
+}
+
+double us_ns_to_ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+void us_format_duration(char *buf, size_t len, uint64_t ns)
+{
+	if (ns >= 10000000000ULL)
+		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	else if (ns >= 1000000)
+		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3f us", (double)ns / 1e3);
+}
+
+static void print_command(FILE *out, const struct us_recording *rec)
+{
+	if (rec->argc == 0) {
+		fprintf(out, "pid %d", rec->pid);
+		return;
+	}
+	for (size_t i = 0; i < rec->argc && i < 8; i++)
+		fprintf(out, "%s%s", i ? " " : "", rec->argv[i]);
+	if (rec->argc > 8)
+		fputs(" ...", out);
+	fprintf(out, " (pid %d)", rec->pid);
+}
+
+void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m)
+{
+	char dur[32];
+
+	us_format_duration(dur, sizeof(dur), rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0);
+	fputs("uscope: ", out);
+	print_command(out, rec);
+	fprintf(out, ": %s traced, %llu calls, %llu lost events", dur,
+		(unsigned long long)m->total_calls, (unsigned long long)rec->lost_events);
+	if (rec->exited)
+		fprintf(out, ", exit status %d", rec->exit_status);
+	fputc('\n', out);
+	if (m->inferred_exits || m->unfinished_calls || m->unmatched_exits)
+		fprintf(out, "uscope: %llu returns inferred (not reported by the kernel), "
+			"%llu calls still running at the end, %llu returns of calls entered before tracing\n",
+			(unsigned long long)m->inferred_exits, (unsigned long long)m->unfinished_calls,
+			(unsigned long long)m->unmatched_exits);
+	if (rec->lost_events)
+		fprintf(out, "uscope: warning: %llu events were lost (ring buffer full): counts are low; "
+			"trace fewer functions or raise --buffer-size\n",
+			(unsigned long long)rec->lost_events);
+}
+
+const char *us_site_name(const struct us_model *m, uint32_t site_id)
+{
+	return site_id < m->n_sites ? m->sites[site_id].function : "[root]";
+}
+
+const char *us_site_object(const struct us_model *m, uint32_t site_id)
+{
+	return site_id < m->n_sites ? m->sites[site_id].object : "";
+}

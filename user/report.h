@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* report: each report is a function of the recording's metadata and the model. */
+#ifndef USCOPE_REPORT_H
+#define USCOPE_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "model.h"
+#include "record.h"
+
+enum us_format {
+	US_FORMAT_TREE,
+	US_FORMAT_FLAT,
+	US_FORMAT_JSON,
+	US_FORMAT_TIMELINE,
+	US_FORMAT_CHROME,
+};
+
+bool us_format_parse(const char *name, enum us_format *out);
+/* Whether the report needs every call kept (not only aggregates). */
+bool us_format_needs_calls(enum us_format f);
+
+void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
+		     const struct us_model *m);
+
+void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_timeline(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m);
+
+/* Shared by the reports. */
+double us_ns_to_ms(uint64_t ns);
+/* "12.345 ms", "3.210 us", "1.500 s": a width-10 human duration. */
+void us_format_duration(char *buf, size_t len, uint64_t ns);
+/* The one-line summary every text report starts with. */
+void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
+const char *us_site_name(const struct us_model *m, uint32_t site_id);
+const char *us_site_object(const struct us_model *m, uint32_t site_id);
+
+#endif

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Chrome Trace Event JSON: an X event per call, M events naming threads.
+ * Loads in Perfetto (ui.perfetto.dev) and chrome://tracing. */
+#include "json_writer.h"
+#include "report.h"
+
+static double ns_to_us(uint64_t ns)
+{
+	return (double)ns / 1e3;
+}
+
+static void write_thread_names(struct us_json *j, const struct us_recording *rec,
+			       const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++) {
+		us_json_object_begin(j);
+		us_json_key(j, "name");
+		us_json_string(j, "thread_name");
+		us_json_key(j, "ph");
+		us_json_string(j, "M");
+		us_json_key(j, "pid");
+		us_json_int(j, rec->pid);
+		us_json_key(j, "tid");
+		us_json_uint(j, m->threads[i].tid);
+		us_json_key(j, "args");
+		us_json_object_begin(j);
+		us_json_key(j, "name");
+		us_json_string(j, us_recording_thread_name(rec, m->threads[i].tid));
+		us_json_object_end(j);
+		us_json_object_end(j);
+	}
+}
+
+static void write_call(struct us_json *j, const struct us_recording *rec,
+		       const struct us_model *m, const struct us_call *c)
+{
+	us_json_object_begin(j);
+	us_json_key(j, "name");
+	us_json_string(j, us_site_name(m, c->site_id));
+	us_json_key(j, "cat");
+	us_json_string(j, "native");
+	us_json_key(j, "ph");
+	us_json_string(j, "X");
+	us_json_key(j, "ts");
+	us_json_double(j, ns_to_us(c->start_ns - rec->start_ns));
+	us_json_key(j, "dur");
+	us_json_double(j, ns_to_us(c->end_ns - c->start_ns));
+	us_json_key(j, "pid");
+	us_json_int(j, rec->pid);
+	us_json_key(j, "tid");
+	us_json_uint(j, c->tid);
+	us_json_key(j, "args");
+	us_json_object_begin(j);
+	us_json_key(j, "object");
+	us_json_string(j, us_site_object(m, c->site_id));
+	if (c->inferred) {
+		us_json_key(j, "inferred_exit");
+		us_json_bool(j, true);
+	}
+	us_json_object_end(j);
+	us_json_object_end(j);
+}
+
+void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m)
+{
+	struct us_json j;
+
+	us_json_init(&j, out, 2);
+	us_json_object_begin(&j);
+	us_json_key(&j, "displayTimeUnit");
+	us_json_string(&j, "ms");
+	us_json_key(&j, "otherData");
+	us_json_object_begin(&j);
+	us_json_key(&j, "uscope");
+	us_json_string(&j, rec->uscope_version);
+	us_json_key(&j, "lost_events");
+	us_json_uint(&j, rec->lost_events);
+	us_json_object_end(&j);
+	us_json_key(&j, "traceEvents");
+	us_json_array_begin(&j);
+	write_thread_names(&j, rec, m);
+	for (size_t i = 0; i < m->n_calls; i++)
+		write_call(&j, rec, m, &m->calls[i]);
+	us_json_array_end(&j);
+	us_json_object_end(&j);
+	us_json_finish(&j);
+}

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One row per function, all threads, sorted by self time. */
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+#include "util.h"
+
+static const struct us_model *sort_model;
+
+static int by_self_desc(const void *a, const void *b)
+{
+	const struct us_func_stats *x = &sort_model->funcs[*(const uint32_t *)a];
+	const struct us_func_stats *y = &sort_model->funcs[*(const uint32_t *)b];
+
+	if (x->self_ns != y->self_ns)
+		return (x->self_ns < y->self_ns) - (x->self_ns > y->self_ns);
+	return (x->count < y->count) - (x->count > y->count);
+}
+
+void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m)
+{
+	uint32_t *order = us_calloc(m->n_sites, sizeof(*order));
+	size_t n = 0;
+	uint64_t all_self = 0;
+	int width = 8;
+
+	for (uint32_t i = 0; i < m->n_sites; i++) {
+		if (!m->funcs[i].count)
+			continue;
+		order[n++] = i;
+		all_self += m->funcs[i].self_ns;
+		if ((int)strlen(m->sites[i].function) > width)
+			width = (int)strlen(m->sites[i].function);
+	}
+	if (width > 60)
+		width = 60;
+	sort_model = m;
+	qsort(order, n, sizeof(*order), by_self_desc);
+	us_report_summary(out, rec, m);
+	fprintf(out, "\n%-*s %9s %12s %12s %12s %12s %12s %7s\n", width, "Function", "Calls", "Total",
+		"Self", "Avg", "Min", "Max", "% Self");
+	for (size_t i = 0; i < n; i++) {
+		const struct us_func_stats *f = &m->funcs[order[i]];
+		char total[32], self[32], avg[32], min[32], max[32];
+
+		us_format_duration(total, sizeof(total), f->total_ns);
+		us_format_duration(self, sizeof(self), f->self_ns);
+		us_format_duration(avg, sizeof(avg), f->count ? f->sum_ns / f->count : 0);
+		us_format_duration(min, sizeof(min), f->min_ns);
+		us_format_duration(max, sizeof(max), f->max_ns);
+		fprintf(out, "%-*s %9llu %12s %12s %12s %12s %12s %7.1f\n", width,
+			m->sites[order[i]].function, (unsigned long long)f->count, total, self, avg, min,
+			max, all_self ? 100.0 * (double)f->self_ns / (double)all_self : 0.0);
+	}
+	if (n == 0)
+		fputs("no traced function was called\n", out);
+	free(order);
+}

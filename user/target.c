@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log.h"
+#include "target.h"
+#include "util.h"
+
+extern char **environ;
+
+static bool is_executable_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *us_resolve_command(const char *command)
+{
+	const char *path_env = getenv("PATH");
+	char *paths, *dir, *save = NULL, *found = NULL;
+
+	if (strchr(command, '/'))
+		return is_executable_file(command) ? realpath(command, NULL) : NULL;
+	paths = us_strdup(path_env && *path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(paths, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = us_asprintf("%s/%s", *dir ? dir : ".", command);
+
+		if (is_executable_file(candidate))
+			found = realpath(candidate, NULL);
+		free(candidate);
+	}
+	free(paths);
+	return found;
+}
+
+static int open_pidfd(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Under sudo, the command runs as the user who invoked sudo, not as root. */
+static void drop_to_sudo_user(void)
+{
+	const char *uid_s = getenv("SUDO_UID"), *gid_s = getenv("SUDO_GID");
+	const char *user = getenv("SUDO_USER");
+	uint64_t uid, gid;
+
+	if (geteuid() != 0 || !uid_s || !gid_s || !us_parse_uint(uid_s, 0xfffffffe, &uid) ||
+	    !us_parse_uint(gid_s, 0xfffffffe, &gid) || uid == 0)
+		return;
+	if ((user && initgroups(user, (gid_t)gid) != 0) || setgid((gid_t)gid) != 0 ||
+	    setuid((uid_t)uid) != 0) {
+		fprintf(stderr, "uscope: error: cannot drop privileges to SUDO_UID %s: %s\n", uid_s,
+			strerror(errno));
+		_exit(126);
+	}
+}
+
+static void __attribute__((noreturn)) child_exec(int release_rd, int error_wr, char *const argv[])
+{
+	sigset_t none;
+	char go = 0;
+	int err;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* wait until the parent has attached the probes (or closed the pipe) */
+	while (read(release_rd, &go, 1) < 0 && errno == EINTR)
+		;
+	close(release_rd);
+	if (go != 'g')
+		_exit(126);
+	drop_to_sudo_user();
+	execvp(argv[0], argv);
+	err = errno;
+	if (write(error_wr, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+int us_target_spawn(struct us_target *t, char *const argv[])
+{
+	int release[2], exec_error[2];
+
+	memset(t, 0, sizeof(*t));
+	t->release_fd = t->exec_error_fd = t->pidfd = -1;
+	t->exe_path = us_resolve_command(argv[0]);
+	if (!t->exe_path) {
+		us_error("%s: command not found", argv[0]);
+		return -1;
+	}
+	if (pipe2(release, O_CLOEXEC) || pipe2(exec_error, O_CLOEXEC)) {
+		us_error("cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid < 0) {
+		us_error("cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (t->pid == 0) {
+		close(release[1]);
+		close(exec_error[0]);
+		child_exec(release[0], exec_error[1], argv);
+	}
+	close(release[0]);
+	close(exec_error[1]);
+	t->spawned = true;
+	t->release_fd = release[1];
+	t->exec_error_fd = exec_error[0];
+	t->pidfd = open_pidfd(t->pid);
+	return 0;
+}
+
+int us_target_release(struct us_target *t)
+{
+	ssize_t n;
+	int err = 0;
+
+	if (write(t->release_fd, "g", 1) != 1) {
+		us_error("cannot start the command: %s", strerror(errno));
+		return -1;
+	}
+	close(t->release_fd);
+	t->release_fd = -1;
+	do
+		n = read(t->exec_error_fd, &err, sizeof(err));
+	while (n < 0 && errno == EINTR);
+	close(t->exec_error_fd);
+	t->exec_error_fd = -1;
+	if (n == sizeof(err)) {
+		us_error("cannot execute %s: %s", t->exe_path, strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+int us_target_attach(struct us_target *t, pid_t pid)
+{
+	char path[64], exe[4096];
+	ssize_t n;
+
+	memset(t, 0, sizeof(*t));
+	t->release_fd = t->exec_error_fd = -1;
+	t->pid = pid;
+	if (pid <= 0 || (kill(pid, 0) != 0 && errno == ESRCH)) {
+		us_error("no process with PID %d", (int)pid);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0) {
+		if (errno == EACCES || errno == EPERM)
+			us_error("no permission to trace PID %d: run uscope as root", (int)pid);
+		else
+			us_error("cannot read %s: %s (is %d a kernel thread?)", path, strerror(errno), (int)pid);
+		return -1;
+	}
+	exe[n] = '\0';
+	t->exe_path = us_strdup(exe);
+	t->pidfd = open_pidfd(pid);
+	if (t->pidfd < 0) {
+		us_error("cannot watch PID %d: %s", (int)pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Adds the libraries the dynamic loader maps for `exe`, as `ld.so --list`
+ * resolves them (the same search ldd does, without running the program). */
+static void add_loader_dependencies(const char *exe, struct us_object_list *out)
+{
+	char *interp = us_elf_interpreter(exe);
+	char *const argv[] = { interp, "--list", (char *)exe, NULL };
+	posix_spawn_file_actions_t actions;
+	char line[4096];
+	int out_pipe[2];
+	pid_t pid;
+	FILE *f;
+
+	if (!interp || pipe2(out_pipe, O_CLOEXEC)) {
+		free(interp);
+		return;
+	}
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+	posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, interp, &actions, NULL, argv, environ) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&actions);
+	close(out_pipe[1]);
+	f = fdopen(out_pipe[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *path = strstr(line, "=> /");
+		char *end;
+
+		path = path ? path + 3 : line + strspn(line, " \t");
+		if (*path != '/')
+			continue;
+		end = strstr(path, " (");
+		if (end)
+			*end = '\0';
+		path[strcspn(path, "\n")] = '\0';
+		us_objects_add(out, path, NULL);
+	}
+	if (f)
+		fclose(f);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	free(interp);
+}
+
+int us_objects_of_executable(const char *exe, struct us_object_list *out)
+{
+	us_objects_add(out, exe, NULL);
+	out->main_index = 0;
+	if (us_is_elf(exe))
+		add_loader_dependencies(exe, out);
+	return 0;
+}
+
+static int list_mapped_objects(struct us_target *t)
+{
+	char path[64], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
+	f = fopen(path, "re");
+	if (!f) {
+		us_error("cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	us_objects_add(&t->objects, t->exe_path, NULL);
+	while (fgets(line, sizeof(line), f)) {
+		char *file = strchr(line, '/');
+		char *open_path;
+
+		if (!file || strstr(line, " (deleted)"))
+			continue;
+		file[strcspn(file, "\n")] = '\0';
+		open_path = us_asprintf("/proc/%d/root%s", (int)t->pid, file);
+		if (us_is_elf(open_path))
+			us_objects_add(&t->objects, file, open_path);
+		free(open_path);
+	}
+	fclose(f);
+	/* the executable itself is opened through /proc/PID/root too */
+	free(t->objects.items[0].open_path);
+	t->objects.items[0].open_path = us_asprintf("/proc/%d/root%s", (int)t->pid, t->exe_path);
+	t->objects.main_index = 0;
+	return 0;
+}
+
+int us_target_list_objects(struct us_target *t)
+{
+	if (t->spawned)
+		return us_objects_of_executable(t->exe_path, &t->objects);
+	return list_mapped_objects(t);
+}
+
+bool us_target_poll_exit(struct us_target *t)
+{
+	int status;
+
+	if (t->exited)
+		return true;
+	if (t->spawned) {
+		pid_t r = waitpid(t->pid, &status, WNOHANG);
+
+		if (r == t->pid) {
+			t->exited = true;
+			t->wait_status = status;
+		}
+		return t->exited;
+	}
+	if (t->pidfd >= 0) {
+		struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+
+		t->exited = poll(&p, 1, 0) > 0;
+	} else {
+		t->exited = kill(t->pid, 0) != 0 && errno == ESRCH;
+	}
+	return t->exited;
+}
+
+int us_target_wait(struct us_target *t)
+{
+	int status;
+
+	if (!t->spawned || t->exited)
+		return t->wait_status;
+	while (waitpid(t->pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return t->wait_status;
+	}
+	t->exited = true;
+	t->wait_status = status;
+	return status;
+}
+
+int us_exit_code_of(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return 1;
+}
+
+bool us_thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	return us_read_text_file(path, buf, len);
+}
+
+void us_target_close(struct us_target *t)
+{
+	if (t->release_fd >= 0)
+		close(t->release_fd);	/* a held child sees EOF and exits 126 */
+	if (t->exec_error_fd >= 0)
+		close(t->exec_error_fd);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	free(t->exe_path);
+	us_objects_free(&t->objects);
+	t->release_fd = t->exec_error_fd = t->pidfd = -1;
+	t->exe_path = NULL;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * target: the process being traced. `run` spawns it held before exec until
+ * the probes are in place; `attach` takes a running PID. Either way the target
+ * lists the ELF objects it has (or will have) mapped, for the plan.
+ */
+#ifndef USCOPE_TARGET_H
+#define USCOPE_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "plan.h"
+
+struct us_target {
+	pid_t pid;
+	bool spawned;		/* true: our child (run); false: attached */
+	int release_fd;		/* run: write end of the pipe the child waits on */
+	int exec_error_fd;	/* run: read end; the child writes errno if exec fails */
+	int pidfd;		/* readable when the process has exited */
+	char *exe_path;		/* the executable, as the target sees it */
+	struct us_object_list objects;
+	bool exited;
+	int wait_status;	/* wait(2) status once exited (run only) */
+};
+
+/* Where execvp would find `command`; NULL when it would not (exit 127). */
+char *us_resolve_command(const char *command);
+
+/* Forks the command, held before exec. Returns 0, or -1 after saying why. */
+int us_target_spawn(struct us_target *t, char *const argv[]);
+/* Lets the held child exec. Returns 0, or -1 if exec failed (said why). */
+int us_target_release(struct us_target *t);
+/* Takes a running process. Returns 0, or -1 after saying why. */
+int us_target_attach(struct us_target *t, pid_t pid);
+/* Fills t->objects: mapped objects (attach) or the executable and the
+ * libraries the dynamic loader will map (run). */
+int us_target_list_objects(struct us_target *t);
+/* Lists the objects of an executable file, as `run` would see them. */
+int us_objects_of_executable(const char *exe, struct us_object_list *out);
+
+/* True once the target process is gone; reaps it when it is our child. */
+bool us_target_poll_exit(struct us_target *t);
+/* Blocks until our child exits; returns its wait status. */
+int us_target_wait(struct us_target *t);
+/* The exit code `run` returns for a wait status: the code, or 128+signal. */
+int us_exit_code_of(int wait_status);
+/* Name (comm) of a live thread, or false. */
+bool us_thread_name(pid_t pid, pid_t tid, char *buf, size_t len);
+void us_target_close(struct us_target *t);
+
+#endif
