@@ -115,6 +115,8 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 		return -1;
 	}
 	for (size_t i = 0; i < plan->count; i++) {
+		if (!plan->sites[i].probeable)
+			continue;
 		if (attach_site(b, &plan->sites[i], (uint32_t)i, pid)) {
 			us_bpf_calls_detach(b);
 			return -1;

@@ -33,7 +33,8 @@ static void print_sites(const struct us_plan *plan)
 		const struct us_site *s = &plan->sites[i];
 		char probe[64];
 
-		snprintf(probe, sizeof(probe), "%s (%s)", s->emulated ? "emulated" : "single-step",
+		snprintf(probe, sizeof(probe), "%s (%s)",
+			 !s->probeable ? "cannot probe" : s->emulated ? "emulated" : "single-step",
 			 s->insn);
 		printf("%-*s 0x%-16llx %-26s %s\n", width, s->function, (unsigned long long)s->vaddr,
 		       probe, s->object);
@@ -76,7 +77,7 @@ int us_cmd_probes(struct us_options *o)
 	} else {
 		print_sites(&plan);
 		for (size_t i = 0; i < plan.count; i++)
-			slow += !plan.sites[i].emulated;
+			slow += plan.sites[i].probeable && !plan.sites[i].emulated;
 		printf("%zu functions, %zu single-stepped (~13 us a hit; emulated ~1 us)\n", plan.count,
 		       slow);
 	}

@@ -72,16 +72,31 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 	return 0;
 }
 
-static void describe_plan(const struct us_plan *plan)
+/* Says what will be traced, what is slow, and what cannot be traced at all. */
+static int describe_plan(const struct us_plan *plan)
 {
-	size_t slow = 0;
+	size_t slow = 0, refused = 0;
 
-	for (size_t i = 0; i < plan->count; i++)
-		slow += !plan->sites[i].emulated;
-	us_info("tracing %zu function%s", plan->count, plan->count == 1 ? "" : "s");
+	for (size_t i = 0; i < plan->count; i++) {
+		const struct us_site *s = &plan->sites[i];
+
+		if (!s->probeable) {
+			us_warn("cannot trace %s in %s: the kernel does not probe its first instruction (%s)",
+				s->function, s->object, s->insn);
+			refused++;
+		}
+		slow += s->probeable && !s->emulated;
+	}
+	if (refused == plan->count) {
+		us_error("no function of the pattern can be probed");
+		return -1;
+	}
+	us_info("tracing %zu function%s", plan->count - refused,
+		plan->count - refused == 1 ? "" : "s");
 	if (slow)
 		us_info("%zu of them start with an instruction the kernel single-steps (~13 us a hit "
 			"instead of ~1 us); `uscope probes` lists them", slow);
+	return 0;
 }
 
 static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
@@ -187,7 +202,8 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
 	if (us_target_list_objects(&s->target) || us_build_plan(&s->plan, o, &s->target.objects))
 		return -1;
-	describe_plan(&s->plan);
+	if (describe_plan(&s->plan))
+		return -1;
 	if (us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
 		return -1;
 	s->recording = recording_path(o);

@@ -132,6 +132,7 @@ void us_plan_add_site(struct us_plan *plan, const struct us_site *site)
 		.open_path = us_strdup(site->open_path ? site->open_path : site->object),
 		.vaddr = site->vaddr,
 		.probe_offset = site->probe_offset,
+		.probeable = site->probeable,
 		.emulated = site->emulated,
 		.insn = us_strdup(site->insn ? site->insn : "unknown"),
 	};
@@ -146,7 +147,8 @@ static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 	struct us_site site = {
 		.function = sym->name, .object = obj->path, .open_path = obj->open_path,
 		.vaddr = sym->vaddr, .probe_offset = sym->file_offset + where.skip,
-		.emulated = where.emulated, .insn = (char *)where.insn,
+		.probeable = where.probeable, .emulated = where.emulated,
+		.insn = (char *)where.insn,
 	};
 
 	us_plan_add_site(plan, &site);

@@ -48,6 +48,7 @@ struct us_site {
 	char *open_path;	/* us_object.open_path */
 	uint64_t vaddr;		/* symbol address in the object */
 	uint64_t probe_offset;	/* file offset of the probe (after endbr64) */
+	bool probeable;		/* false: the kernel refuses to probe it; not attached */
 	bool emulated;
 	char *insn;		/* the instruction at the probe ("push", "mov") */
 };

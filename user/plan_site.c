@@ -72,12 +72,59 @@ static bool classify(const uint8_t *c, size_t len, const char **name)
 	return false;
 }
 
+/* What the kernel's uprobe instruction decoder rejects (arch/x86/kernel/
+ * uprobes.c: is_prefix_bad() and the good_insns_64 table), for the one-byte
+ * opcodes a function can plausibly start with. */
+static bool kernel_refuses(const uint8_t *c, size_t len, const char **why)
+{
+	static const uint8_t bad_opcodes[] = {
+		0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x60, 0x61,
+		0x62, 0x82, 0x9a, 0xcc, 0xcd, 0xce, 0xcf, 0xd4, 0xd5, 0xd6, 0xe4, 0xe5, 0xe6,
+		0xe7, 0xea, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf4, 0xfa, 0xfb,
+	};
+	size_t i = 0;
+
+	for (; i < len; i++) {
+		uint8_t b = c[i];
+
+		if (b == 0xf0) {
+			*why = "lock prefix";
+			return true;
+		}
+		if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e) {
+			*why = "segment prefix";
+			return true;
+		}
+		if (b != 0x66 && b != 0x67 && b != 0xf2 && b != 0xf3 && b != 0x64 && b != 0x65)
+			break;
+	}
+	if (i < len && is_rex(c[i]))
+		i++;
+	for (size_t k = 0; i < len && k < sizeof(bad_opcodes); k++) {
+		if (c[i] == bad_opcodes[k]) {
+			*why = "privileged or invalid opcode";
+			return true;
+		}
+	}
+	return len == 0 ? (*why = "unreadable code", true) : false;
+}
+
 struct us_placement us_place_probe(const uint8_t *code, size_t len)
 {
-	struct us_placement p = { 0 };
+	struct us_placement p = { .probeable = true };
+	bool has_endbr = len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0;
+	const char *why;
 
-	if (len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0)
+	if (has_endbr)
 		p.skip = sizeof(endbr64);
+	if (kernel_refuses(code + p.skip, len - p.skip, &why)) {
+		if (!has_endbr) {
+			p.probeable = false;
+			p.insn = why;
+			return p;
+		}
+		p.skip = 0;	/* the endbr64 itself can be single-stepped */
+	}
 	p.emulated = classify(code + p.skip, len - p.skip, &p.insn);
 	return p;
 }

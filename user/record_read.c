@@ -155,7 +155,10 @@ static int parse_sites(struct reader *r, struct us_cursor *c, struct us_recordin
 		const char *object = string_at(r, us_cursor_u32(c));
 		const char *insn = string_at(r, us_cursor_u32(c));
 
-		site.emulated = us_cursor_u32(c) != 0;
+		uint32_t flags = us_cursor_u32(c);
+
+		site.emulated = flags & 1;
+		site.probeable = flags & 2;
 		site.vaddr = us_cursor_u64(c);
 		site.probe_offset = us_cursor_u64(c);
 		if (c->bad || !function || !object || !insn)

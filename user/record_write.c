@@ -109,7 +109,7 @@ static void write_sites(struct us_record_writer *w, const struct us_plan *plan)
 		us_bytes_put_u32(&b, id);
 		us_bytes_put_u32(&b, id + 1);
 		us_bytes_put_u32(&b, id + 2);
-		us_bytes_put_u32(&b, s->emulated);
+		us_bytes_put_u32(&b, (uint32_t)s->emulated | (uint32_t)s->probeable << 1);
 		us_bytes_put_u64(&b, s->vaddr);
 		us_bytes_put_u64(&b, s->probe_offset);
 	}

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* model: stack reconstruction, reconciliation, aggregation, filters. */
+#include <stdlib.h>
+#include "model_helpers.h"
+#include "unit.h"
+
+enum { MAIN, A, B, C };
+static const char *const names[] = { "main", "a", "b", "c" };
+
+TEST(model_nested_calls_total_and_self)
+{
+	struct us_plan plan;
+	struct us_model m;
+	const struct us_node *n;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, true);
+	enter(&m, 1, 100, MAIN, 0x8000);
+	enter(&m, 1, 110, A, 0x7f00);
+	leave(&m, 1, 140, A, 0x7f00);
+	enter(&m, 1, 150, A, 0x7f00);
+	enter(&m, 1, 155, B, 0x7e00);
+	leave(&m, 1, 165, B, 0x7e00);
+	leave(&m, 1, 170, A, 0x7f00);
+	leave(&m, 1, 200, MAIN, 0x8000);
+	us_model_finish(&m, 300);
+
+	n = node_at(&m, 0, (uint32_t[]){ MAIN }, 1);
+	CHECK(n && n->count == 1 && n->total_ns == 100 && n->self_ns == 50);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, A }, 2);
+	CHECK(n && n->count == 2 && n->total_ns == 50 && n->self_ns == 40);
+	CHECK_EQ(n->min_ns, 20);
+	CHECK_EQ(n->max_ns, 30);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, A, B }, 3);
+	CHECK(n && n->count == 1 && n->total_ns == 10);
+	CHECK_EQ(m.total_calls, 4);
+	CHECK_EQ(m.inferred_exits, 0);
+	CHECK_EQ(m.n_calls, 4);
+	CHECK_EQ(m.calls[0].site_id, MAIN);	/* ordered by start */
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+TEST(model_recursion_counts_total_once_in_flat)
+{
+	struct us_plan plan;
+	struct us_model m;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	enter(&m, 1, 0, A, 0x8000);
+	enter(&m, 1, 10, A, 0x7f00);
+	enter(&m, 1, 20, A, 0x7e00);
+	leave(&m, 1, 30, A, 0x7e00);
+	leave(&m, 1, 40, A, 0x7f00);
+	leave(&m, 1, 100, A, 0x8000);
+	us_model_finish(&m, 100);
+	CHECK_EQ(m.funcs[A].count, 3);
+	CHECK_EQ(m.funcs[A].total_ns, 100);	/* outermost only */
+	CHECK_EQ(m.funcs[A].self_ns, 100);
+	CHECK_EQ(m.funcs[A].sum_ns, 100 + 30 + 10);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+/* Beyond 64 pending uretprobes the kernel reports no return: the next event
+ * at a higher stack pointer proves those frames are gone. */
+TEST(model_reconciles_returns_beyond_64_deep)
+{
+	struct us_plan plan;
+	struct us_model m;
+	const int depth = 100;
+	uint64_t ts = 0;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	for (int d = 0; d < depth; d++)
+		enter(&m, 1, ts++, A, 0x100000 - (uint64_t)d * 64);
+	/* only the 64 outermost returns are reported, innermost first */
+	for (int d = 63; d >= 0; d--)
+		leave(&m, 1, ts++, A, 0x100000 - (uint64_t)d * 64);
+	us_model_finish(&m, ts);
+	CHECK_EQ(m.funcs[A].count, depth);
+	CHECK_EQ(m.inferred_exits, depth - 64);
+	CHECK_EQ(m.unfinished_calls, 0);
+	CHECK_EQ(m.threads[0].depth, 0);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+/* A sibling call at the same stack pointer as a frame whose return was not
+ * reported (beyond the limit) means that frame returned. */
+TEST(model_beyond_limit_sibling_calls_are_not_nested)
+{
+	struct us_plan plan;
+	struct us_model m;
+	uint64_t ts = 0;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	for (int d = 0; d < 64; d++)
+		enter(&m, 1, ts++, A, 0x100000 - (uint64_t)d * 64);
+	enter(&m, 1, ts++, B, 0x1000);	/* 65th: no uretprobe */
+	enter(&m, 1, ts++, B, 0x1000);	/* its sibling */
+	CHECK_EQ(m.threads[0].depth, 65);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+TEST(model_longjmp_pops_skipped_frames)
+{
+	struct us_plan plan;
+	struct us_model m;
+	const struct us_node *n;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	enter(&m, 1, 0, MAIN, 0x8000);
+	enter(&m, 1, 10, A, 0x7f00);	/* setjmp here */
+	enter(&m, 1, 20, B, 0x7e00);
+	enter(&m, 1, 30, C, 0x7d00);	/* longjmp back into a */
+	enter(&m, 1, 40, B, 0x7e00);	/* a calls b again, same sp: not nested */
+	leave(&m, 1, 50, B, 0x7e00);
+	leave(&m, 1, 60, A, 0x7f00);
+	leave(&m, 1, 70, MAIN, 0x8000);
+	us_model_finish(&m, 70);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, A, B }, 3);
+	CHECK(n && n->count == 2 && n->inferred_exits == 1);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, A, B, C }, 4);
+	CHECK(n && n->count == 1 && n->inferred_exits == 1);
+	CHECK(node_at(&m, 0, (uint32_t[]){ MAIN, A, B, B }, 4) == NULL);
+	CHECK_EQ(m.inferred_exits, 2);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+TEST(model_tail_call_nests_and_both_return)
+{
+	struct us_plan plan;
+	struct us_model m;
+	struct us_call_event e;
+	const struct us_node *n;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	enter(&m, 1, 0, MAIN, 0x8000);
+	enter(&m, 1, 10, A, 0x7f00);
+	e = call_event(US_EV_CALL_ENTRY, 1, 20, B, 0x7f00);
+	e.flags = US_CALL_TAIL;
+	us_model_add_event(&m, &e.hdr);
+	leave(&m, 1, 30, B, 0x7f00);
+	leave(&m, 1, 30, A, 0x7f00);
+	leave(&m, 1, 40, MAIN, 0x8000);
+	us_model_finish(&m, 40);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, A, B }, 3);
+	CHECK(n && n->count == 1 && n->inferred_exits == 0);
+	CHECK_EQ(m.inferred_exits, 0);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+TEST(model_threads_are_apart_and_thread_exit_closes_calls)
+{
+	struct us_plan plan;
+	struct us_model m;
+	struct us_thread_event te = { .hdr = { US_EV_THREAD_EXIT, sizeof(te), 2, 50 } };
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	enter(&m, 1, 0, A, 0x8000);
+	enter(&m, 2, 5, B, 0x9000);
+	leave(&m, 1, 10, A, 0x8000);
+	us_model_add_event(&m, &te.hdr);
+	enter(&m, 1, 60, C, 0x8000);	/* still running at the end */
+	us_model_finish(&m, 100);
+	CHECK_EQ(m.n_threads, 2);
+	CHECK(node_at(&m, 0, (uint32_t[]){ A }, 1)->count == 1);
+	CHECK(node_at(&m, 1, (uint32_t[]){ B }, 1)->total_ns == 45);
+	CHECK(node_at(&m, 0, (uint32_t[]){ C }, 1)->total_ns == 40);
+	CHECK_EQ(m.inferred_exits, 1);
+	CHECK_EQ(m.unfinished_calls, 1);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+TEST(model_unmatched_return_is_counted_not_used)
+{
+	struct us_plan plan;
+	struct us_model m;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, false);
+	leave(&m, 1, 10, A, 0x8000);	/* entered before tracing */
+	us_model_finish(&m, 20);
+	CHECK_EQ(m.unmatched_exits, 1);
+	CHECK_EQ(m.funcs[A].count, 0);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+static void filtered_run(struct us_model *m, struct us_plan *plan, const struct us_filters *f)
+{
+	us_model_init(m, plan, f, false);
+	enter(m, 1, 0, MAIN, 0x8000);
+	enter(m, 1, 10, A, 0x7f00);
+	enter(m, 1, 20, B, 0x7e00);
+	leave(m, 1, 21, B, 0x7e00);
+	enter(m, 1, 30, C, 0x7e00);
+	leave(m, 1, 80, C, 0x7e00);
+	leave(m, 1, 90, A, 0x7f00);
+	leave(m, 1, 100, MAIN, 0x8000);
+	us_model_finish(m, 100);
+}
+
+TEST(model_filters_exclude_depth_duration)
+{
+	struct us_plan plan;
+	struct us_filters f = { 0 };
+	struct us_model m;
+	const struct us_node *n;
+
+	make_plan(&plan, names, 4);
+	us_filters_add_exclude(&f, "a");
+	filtered_run(&m, &plan, &f);
+	/* a hidden: its children hang under main, its time is main's self */
+	CHECK(node_at(&m, 0, (uint32_t[]){ MAIN, A }, 2) == NULL);
+	n = node_at(&m, 0, (uint32_t[]){ MAIN, C }, 2);
+	CHECK(n && n->total_ns == 50);
+	CHECK_EQ(node_at(&m, 0, (uint32_t[]){ MAIN }, 1)->self_ns, 100 - 50 - 1);
+	us_model_free(&m);
+	us_filters_free(&f);
+
+	f.max_depth = 2;
+	filtered_run(&m, &plan, &f);
+	CHECK(node_at(&m, 0, (uint32_t[]){ MAIN, A, C }, 3) == NULL);
+	CHECK_EQ(node_at(&m, 0, (uint32_t[]){ MAIN, A }, 2)->self_ns, 80);
+	us_model_free(&m);
+
+	f.max_depth = 0;
+	f.min_duration_ns = 10;
+	filtered_run(&m, &plan, &f);
+	CHECK_EQ(node_at(&m, 0, (uint32_t[]){ MAIN, A, B }, 3)->count, 0);
+	CHECK_EQ(node_at(&m, 0, (uint32_t[]){ MAIN, A, C }, 3)->count, 1);
+	CHECK_EQ(node_at(&m, 0, (uint32_t[]){ MAIN, A }, 2)->self_ns, 30);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
