@@ -169,8 +169,11 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	o->ring_bytes = US_DEFAULT_RING_BYTES;
 	optind = 1;
 	opterr = 1;
-	/* "+": stop at the first non-option, so the command's own options stay its own */
-	while ((opt = getopt_long(argc, argv, "+f:o:p:vqh", long_options, NULL)) != -1) {
+	/* run: stop at the first non-option, so the command's own options stay its
+	 * own; the others take options before or after their arguments */
+	const char *short_options = strcmp(command, "run") == 0 ? "+f:o:p:vqh" : "f:o:p:vqh";
+
+	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("%s", "bad option (see above)");
 		err = parse_one(opt, optarg, o);

@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Recordings, report formats, filters, attach, signals and bad input."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import USCOPE, counts_by_function, fixture, node, trace, truth, uscope
+
+
+@pytest.fixture
+def tmpdir_path():
+    d = tempfile.mkdtemp(prefix="uscope-test-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.parametrize("fmt", ["tree", "flat", "json", "timeline", "chrome"])
+def test_report_of_recording_equals_live_report(tmpdir_path, fmt):
+    rec = os.path.join(tmpdir_path, "trace.usc")
+    live = trace("run", "-o", rec, "--", fixture("recursion"), "10", fmt=fmt)
+    assert live.returncode == 0
+    again = uscope("report", rec, "--format", fmt)
+    assert again.returncode == 0
+    assert again.stderr == live.report_text
+
+
+def test_formats_agree_with_the_fixture(tmpdir_path):
+    rec = os.path.join(tmpdir_path, "trace.usc")
+    t = trace("run", "-o", rec, "--", fixture("recursion"), "9")
+    calls = sum(truth(t.stdout).values()) + 1  # + main
+    timeline = json.loads(uscope("report", rec, "--format", "timeline").stderr)
+    events = timeline["timeline"]
+    assert sum(e["event"] == "call" for e in events) == calls
+    assert sum(e["event"] == "return" for e in events) == calls
+    assert [e["time_ms"] for e in events] == sorted(e["time_ms"] for e in events)
+    chrome = json.loads(uscope("report", rec, "--format", "chrome").stderr)
+    x = [e for e in chrome["traceEvents"] if e["ph"] == "X"]
+    m = [e for e in chrome["traceEvents"] if e["ph"] == "M"]
+    assert len(x) == calls
+    assert m and m[0]["args"]["name"] == "recursion"
+    tree = uscope("report", rec).stderr
+    assert "├─ fib" in tree or "└─ fib" in tree
+    flat = uscope("report", rec, "--format", "flat").stderr
+    assert "Avg" in flat and "fib" in flat and "lost events" in flat
+
+
+def test_damaged_recordings_fail_cleanly(tmpdir_path):
+    rec = os.path.join(tmpdir_path, "trace.usc")
+    trace("run", "-o", rec, "--", fixture("recursion"), "12")
+    data = open(rec, "rb").read()
+    cut = os.path.join(tmpdir_path, "cut.usc")
+    open(cut, "wb").write(data[: len(data) * 2 // 3])
+    r = uscope("report", cut)
+    assert r.returncode == 1 and "truncated recording" in r.stderr
+    bad = os.path.join(tmpdir_path, "bad.usc")
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0xFF
+    open(bad, "wb").write(bytes(flipped))
+    r = uscope("report", bad)
+    assert r.returncode == 1 and "corrupt recording" in r.stderr
+    r = uscope("report", fixture("recursion"))
+    assert r.returncode == 1 and "not a uscope recording" in r.stderr
+    r = uscope("report", os.path.join(tmpdir_path, "missing.usc"))
+    assert r.returncode == 1 and "cannot open" in r.stderr
+
+
+def test_filters_at_record_time_and_in_report(tmpdir_path):
+    t = trace("run", "--min-duration", "10ms", "--", fixture("sleeper"), "2")
+    names = counts_by_function(t.report)
+    assert names == {"main": 1, "sleep_20ms": 2}
+    t = trace("run", "--exclude", "side", "--", fixture("deep"), "10", "1")
+    assert "side" not in counts_by_function(t.report)
+    rec = os.path.join(tmpdir_path, "deep.usc")
+    trace("run", "-o", rec, "--", fixture("deep"), "10", "1")
+    r = json.loads(uscope("report", rec, "--format", "json", "--max-depth", "2").stderr)
+    assert node(r, "main", "descend")["count"] == 1
+    assert node(r, "main", "descend", "descend") is None
+    r = json.loads(uscope("report", rec, "--format", "json", "--exclude", "desc*").stderr)
+    assert node(r, "main", "side")["count"] == 10
+    assert node(r, "main", "bottom")["count"] == 1
+
+
+def test_signal_death_is_128_plus_n():
+    t = trace("run", "-f", "libc:getpid", "--", "/bin/sh", "-c", "kill -USR1 $$")
+    assert t.returncode == 128 + signal.SIGUSR1
+    assert t.report["exit_status"] == 128 + signal.SIGUSR1
+
+
+def test_command_runs_as_the_sudo_user():
+    env = dict(os.environ, SUDO_UID="65534", SUDO_GID="65534", SUDO_USER="nobody")
+    t = trace("run", "-f", "libc:geteuid", "--", "/usr/bin/id", "-u", env=env)
+    assert t.returncode == 0
+    assert t.stdout.strip() == "65534"
+    assert counts_by_function(t.report)["geteuid"] >= 1
+
+
+def test_stdin_passes_through():
+    r = subprocess.run([USCOPE, "run", "-q", "-f", "libc:read", "--", "/bin/cat"],
+                       input="hello through uscope\n", capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert r.stdout == "hello through uscope\n"
+
+
+def start_looper():
+    p = subprocess.Popen([fixture("sleeper"), "loop"], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("ready")
+    return p
+
+
+def test_attach_for_a_duration_leaves_the_process_running():
+    p = start_looper()
+    try:
+        t = trace("attach", "-p", str(p.pid), "--duration", "1", "-f", "tick")
+        assert t.returncode == 0
+        ticks = node(t.report, "tick")["count"]
+        assert 100 <= ticks <= 1100  # 1 s of ~1 ms ticks
+        assert t.report["exit_status"] is None
+        assert t.report["command"] == []
+        assert p.poll() is None  # still running, untouched
+        time.sleep(0.2)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        out, _ = p.communicate(timeout=10)
+    assert p.returncode == 0
+    assert "stopped" in out
+
+
+def test_attach_stops_cleanly_on_sigint():
+    p = start_looper()
+    try:
+        with tempfile.NamedTemporaryFile(suffix=".json") as rep:
+            u = subprocess.Popen([USCOPE, "attach", "-q", "-p", str(p.pid), "-f", "tick",
+                                  "--format", "json", "--report", rep.name],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            u.send_signal(signal.SIGINT)
+            _, err = u.communicate(timeout=30)
+            assert u.returncode == 0, err
+            report = json.load(open(rep.name))
+            assert node(report, "tick")["count"] > 50
+        assert p.poll() is None
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    assert p.returncode == 0
+
+
+def test_attach_until_the_process_exits():
+    p = start_looper()
+    u = subprocess.Popen([USCOPE, "attach", "-q", "-p", str(p.pid), "-f", "tick",
+                          "--format", "json"], stderr=subprocess.PIPE, text=True)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGTERM)
+    out, _ = p.communicate(timeout=10)
+    _, err = u.communicate(timeout=30)
+    assert u.returncode == 0
+    report = json.loads(err)
+    assert report["exit_status"] == 0
+    assert node(report, "tick")["count"] <= truth(out)["tick"]
+
+
+def test_sigterm_to_run_stops_tracing_and_passes_it_on():
+    u = subprocess.Popen([USCOPE, "run", "-q", "-f", "tick", "--", fixture("sleeper"), "loop"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert u.stdout.readline().startswith("ready")
+    time.sleep(0.5)
+    u.send_signal(signal.SIGTERM)
+    out, err = u.communicate(timeout=30)
+    assert "stopped" in out  # the command got the SIGTERM and ended its own way
+    assert u.returncode == 0
+    assert "tick" in err
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["attach", "-p", "999999"], 1, "no process with PID 999999"),
+    (["run", "--", "/no/such/command"], 127, "command not found"),
+    (["run", "--", "no-such-command-anywhere"], 127, "command not found"),
+    (["run", "-f", "fibb", "--", fixture("recursion")], 1, "closest in recursion: fib"),
+    (["run", "-f", "libnothere:x", "--", fixture("recursion")], 1, "no object 'libnothere'"),
+    (["run", "--max-depth", "zero", "--", "true"], 2, "--max-depth takes a positive number"),
+    (["run", "--min-duration", "5 parsecs", "--", "true"], 2, "--min-duration takes a duration"),
+    (["run", "--format", "xml", "--", "true"], 2, "unknown format 'xml'"),
+    (["run"], 2, "needs a command"),
+    (["attach"], 2, "needs -p PID"),
+    (["frobnicate"], 2, "unknown command"),
+    (["report", "a", "b"], 2, "exactly one recording"),
+])
+def test_bad_input_gets_one_clear_line(args, code, message):
+    r = uscope(*args)
+    assert r.returncode == code, r.stderr
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr and "Segmentation" not in r.stderr
+
+
+def test_stripped_binary_is_explained(tmpdir_path):
+    stripped = os.path.join(tmpdir_path, "recursion-stripped")
+    subprocess.run(["strip", "-s", "-o", stripped, fixture("recursion")], check=True)
+    r = uscope("run", "--", stripped)
+    assert r.returncode == 1
+    assert "stripped" in r.stderr
+
+
+def test_not_root_is_explained():
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        USCOPE, "run", "--", fixture("recursion")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1
+    assert "needs root" in r.stderr
+
+
+def test_probes_lists_sites_and_their_cost():
+    r = subprocess.run([USCOPE, "probes", "--binary", fixture("tailcalls")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    lines = {l.split()[0]: l for l in r.stdout.splitlines() if l.split()}
+    assert "emulated (push)" in lines["driver"]
+    assert "single-step (endbr64)" in lines["hop_a"]
+    r = subprocess.run([USCOPE, "probes", "--binary", fixture("uses_lib"), "libusfix:usfix_*"],
+                       capture_output=True, text=True, timeout=60)
+    assert "usfix_add" in r.stdout and "libusfix.so" in r.stdout

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Call counts equal the fixtures' own counts, and the tree has their shape."""
+import subprocess
+
+from conftest import counts_by_function, fixture, node, trace, truth
+
+
+def untraced(*argv):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+
+def test_recursion_counts_exit_status_and_output():
+    plain = untraced(fixture("recursion"), "14", "3")
+    t = trace("run", "--", fixture("recursion"), "14", "3")
+    assert t.returncode == 3 == plain.returncode
+    assert t.stdout == plain.stdout
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    assert got["fib"] == want["fib"]
+    assert got["leaf"] == want["leaf"]
+    assert got["main"] == 1
+    assert t.report["exit_status"] == 3
+    assert t.report["lost_events"] == 0
+    assert t.report["command"] == [fixture("recursion"), "14", "3"]
+    # recursion nests: fib under fib under main
+    assert node(t.report, "main", "fib", "fib", "fib")["count"] > 0
+    assert node(t.report, "main", "fib")["count"] == 1
+
+
+def test_threads_each_have_their_own_tree_and_name():
+    t = trace("run", "--", fixture("threads"), "4")
+    assert t.returncode == 0
+    want = truth(t.stdout)
+    assert counts_by_function(t.report)["step"] == want["step"]
+    workers = {th["name"]: th for th in t.report["threads"] if th["name"].startswith("worker-")}
+    assert sorted(workers) == ["worker-0", "worker-1", "worker-2", "worker-3"]
+    for i in range(4):
+        calls = workers[f"worker-{i}"]["calls"]
+        assert [n["function"] for n in calls] == ["worker"]
+        assert calls[0]["calls"][0]["function"] == "step"
+        assert calls[0]["calls"][0]["count"] == 100 * (i + 1)  # the fixture's loop bound
+    main_thread = [th for th in t.report["threads"] if th["tid"] == t.report["pid"]][0]
+    assert main_thread["calls"][0]["function"] == "main"
+
+
+def test_shared_library_functions_nest_in_the_executable_tree():
+    t = trace("run", "-f", "compute", "-f", "libusfix:usfix_add", "-f", "libusfix:usfix_scale",
+              "--", fixture("uses_lib"), "90")
+    assert t.returncode == 0
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("compute", "usfix_add", "usfix_scale"):
+        assert got[name] == want[name], name
+    assert node(t.report, "compute", "usfix_scale", "usfix_add")["count"] == want["usfix_scale"]
+    assert node(t.report, "compute", "usfix_add")["count"] == want["usfix_add"] - want["usfix_scale"]
+    assert node(t.report, "compute", "usfix_add")["object"].endswith("libusfix.so")
+
+
+def test_recursion_deeper_than_64_keeps_counts_exact():
+    t = trace("run", "--", fixture("deep"), "200", "3")
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    assert got["descend"] == want["descend"] == 600
+    assert got["side"] == want["side"]
+    assert got["bottom"] == want["bottom"]
+    assert t.report["inferred_exits"] > 0
+    depth = 0
+    n = node(t.report, "main")
+    while n["calls"] and n["calls"][0]["function"] == "descend":
+        n = n["calls"][0]
+        depth += 1
+    assert depth == 200
+    # no call may be left nested wrongly: main holds exactly the 3 outer calls
+    assert node(t.report, "main", "descend")["count"] == 3
+
+
+def test_longjmp_and_signal_handler():
+    t = trace("run", "--", fixture("jumps"), "7")
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("outer", "middle", "inner", "after", "work", "on_signal", "in_handler"):
+        assert got[name] == want[name], name
+    # after() runs in outer() once longjmp has unwound middle() and inner()
+    assert node(t.report, "main", "outer", "after")["count"] == want["after"]
+    assert node(t.report, "main", "outer", "middle", "inner")["count"] == want["inner"]
+    assert node(t.report, "main", "outer", "middle", "after") is None
+    assert node(t.report, "main", "outer", "middle")["inferred_exits"] == want["middle"]
+    # the handler runs inside work(), where raise() delivered the signal
+    assert node(t.report, "main", "work", "on_signal", "in_handler")["count"] == want["in_handler"]
+
+
+def test_tail_call_and_single_stepped_sites():
+    t = trace("run", "--", fixture("tailcalls"), "40")
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("driver", "hop_a", "hop_b"):
+        assert got[name] == want[name], name
+    assert node(t.report, "main", "driver", "hop_a", "hop_b")["count"] == want["hop_b"]
+    assert t.report["inferred_exits"] == 0
+
+
+def test_known_duration_within_tolerance():
+    t = trace("run", "-f", "sleep_20ms", "--", fixture("sleeper"), "3")
+    n = node(t.report, "sleep_20ms")
+    assert n["count"] == truth(t.stdout)["sleep_20ms"] == 3
+    assert 19.9 <= n["min_ms"] and n["max_ms"] <= 40.0
+    assert 59.7 <= n["total_ms"] <= 120.0
