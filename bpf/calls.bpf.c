@@ -32,12 +32,29 @@ static __always_inline __u64 submit_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* The uretprobe trampoline's address: fixed for the life of the target once
+ * the kernel has mapped it, so it is looked up until found, then cached. */
+static unsigned long trampoline_vaddr;
+
+static __always_inline unsigned long uretprobe_trampoline(void)
+{
+	struct task_struct *task;
+	struct xol_area *area;
+
+	if (trampoline_vaddr)
+		return trampoline_vaddr;
+	task = bpf_get_current_task_btf();
+	area = task->mm->uprobes_state.xol_area;	/* BTF loads: fault-safe */
+	if (area)
+		trampoline_vaddr = area->vaddr;
+	return trampoline_vaddr;
+}
+
 /* The return address at [sp] is the uretprobe trampoline: the function was
  * jumped to from a traced function whose return is already hijacked. */
 static __always_inline __u32 tail_call_flag(struct pt_regs *ctx)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
-	unsigned long trampoline = BPF_CORE_READ(task, mm, uprobes_state.xol_area, vaddr);
+	unsigned long trampoline = uretprobe_trampoline();
 	__u64 return_address = 0;
 
 	if (!trampoline)

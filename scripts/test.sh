@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine, builds uscope, and runs the whole test
+# suite: unit tests (no root needed) and end-to-end tests with real BPF (root).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+scripts/setup.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+
+echo "== unit tests"
+(cd build && ctest --output-on-failure)
+
+echo "== end-to-end tests (real BPF)"
+# Debian's python3 carries python3-pytest; a pyenv shim on PATH may not.
+/usr/bin/python3 -m pytest -v -p no:cacheprovider tests/e2e
