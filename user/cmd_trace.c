@@ -53,8 +53,26 @@ static int plan_one(struct us_plan *plan, const char *text, const struct us_obje
 	return added < 0 ? -1 : 0;
 }
 
+/* A pattern naming a library by path may name one the target has not
+ * mapped yet (it will dlopen it): the uprobe attaches to the file anyway. */
+static void add_object_named_by_path(const char *pattern, struct us_object_list *objects)
+{
+	struct us_pattern pat;
+	char *real;
+
+	if (!us_pattern_parse(pattern, &pat))
+		return;
+	if (pat.object && strchr(pat.object, '/') && us_is_elf(pat.object)) {
+		real = realpath(pat.object, NULL);
+		if (real)
+			us_objects_add(objects, real, NULL);
+		free(real);
+	}
+	us_pattern_free(&pat);
+}
+
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  const struct us_object_list *objects)
+		  struct us_object_list *objects)
 {
 	if (o->n_patterns == 0) {
 		const char *exe = objects->items[objects->main_index].path;
@@ -66,6 +84,8 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 		}
 		return plan_one(plan, "*", objects, &o->filters, true);
 	}
+	for (size_t i = 0; i < o->n_patterns; i++)
+		add_object_named_by_path(o->patterns[i], objects);
 	for (size_t i = 0; i < o->n_patterns; i++)
 		if (plan_one(plan, o->patterns[i], objects, &o->filters, false))
 			return -1;

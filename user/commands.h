@@ -12,8 +12,10 @@ int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
 
 /* -f patterns (or the default: every function of the main executable). */
+/* OBJECT parts that are paths to ELF files (a library the target will
+ * dlopen) join `objects`. */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  const struct us_object_list *objects);
+		  struct us_object_list *objects);
 /* Reads a recording through the model and prints the chosen report. */
 int us_print_report(const char *recording, const struct us_options *o);
 

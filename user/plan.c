@@ -55,6 +55,17 @@ const struct us_object *us_objects_find(const struct us_object_list *list, const
 
 	if (!name)
 		return list->count ? &list->items[list->main_index] : NULL;
+	if (strchr(name, '/')) {
+		char *real = realpath(name, NULL);
+
+		for (size_t i = 0; real && i < list->count; i++) {
+			if (strcmp(list->items[i].path, real) == 0) {
+				free(real);
+				return &list->items[i];
+			}
+		}
+		free(real);
+	}
 	for (size_t i = 0; i < list->count; i++) {
 		const struct us_object *o = &list->items[i];
 

@@ -105,3 +105,10 @@ def test_known_duration_within_tolerance():
     assert n["count"] == truth(t.stdout)["sleep_20ms"] == 3
     assert 19.9 <= n["min_ms"] and n["max_ms"] <= 40.0
     assert 59.7 <= n["total_ms"] <= 120.0
+
+
+def test_library_loaded_later_with_dlopen_named_by_path():
+    lib = fixture("libusfix.so")
+    t = trace("run", "-f", f"{lib}:usfix_add", "--", fixture("dlopener"), lib, "33")
+    assert t.returncode == 0
+    assert counts_by_function(t.report)["usfix_add"] == truth(t.stdout)["usfix_add"] == 33
