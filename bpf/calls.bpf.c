@@ -63,6 +63,22 @@ static __always_inline __u32 tail_call_flag(struct pt_regs *ctx)
 	return return_address == trampoline ? US_CALL_TAIL : 0;
 }
 
+/* Reserves a record and fills its header; a full buffer counts a lost event. */
+static __always_inline void *reserve_event(__u16 type, __u16 size, __u32 tid)
+{
+	struct us_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!hdr) {
+		__sync_fetch_and_add(&lost_events, 1);
+		return NULL;
+	}
+	hdr->type = type;
+	hdr->size = size;
+	hdr->tid = tid;
+	hdr->ts_ns = bpf_ktime_get_ns();
+	return hdr;
+}
+
 static __always_inline int emit_call(struct pt_regs *ctx, __u16 type)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -70,15 +86,9 @@ static __always_inline int emit_call(struct pt_regs *ctx, __u16 type)
 
 	if ((__u32)(pid_tgid >> 32) != target_tgid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
+	e = reserve_event(type, sizeof(*e), (__u32)pid_tgid);
+	if (!e)
 		return 0;
-	}
-	e->hdr.type = type;
-	e->hdr.size = sizeof(*e);
-	e->hdr.tid = (__u32)pid_tgid;
-	e->hdr.ts_ns = bpf_ktime_get_ns();
 	e->site_id = (__u32)bpf_get_attach_cookie(ctx);
 	e->flags = type == US_EV_CALL_ENTRY ? tail_call_flag(ctx) : 0;
 	e->sp = PT_REGS_SP(ctx);
@@ -106,15 +116,9 @@ int BPF_PROG(thread_exit, struct task_struct *task)
 
 	if ((__u32)(pid_tgid >> 32) != target_tgid)
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		__sync_fetch_and_add(&lost_events, 1);
+	e = reserve_event(US_EV_THREAD_EXIT, sizeof(*e), (__u32)pid_tgid);
+	if (!e)
 		return 0;
-	}
-	e->hdr.type = US_EV_THREAD_EXIT;
-	e->hdr.size = sizeof(*e);
-	e->hdr.tid = (__u32)pid_tgid;
-	e->hdr.ts_ns = bpf_ktime_get_ns();
 	e->pid = target_tgid;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));

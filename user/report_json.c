@@ -3,29 +3,41 @@
 #include "json_writer.h"
 #include "report.h"
 
+struct stats {
+	uint64_t count, total_ns, self_ns, min_ns, max_ns, inferred_exits;
+};
+
+static void write_function(struct us_json *j, const struct us_model *m, uint32_t site_id,
+			   const struct stats *s)
+{
+	us_json_key(j, "function");
+	us_json_string(j, us_site_name(m, site_id));
+	us_json_key(j, "object");
+	us_json_string(j, us_site_object(m, site_id));
+	us_json_key(j, "count");
+	us_json_uint(j, s->count);
+	us_json_key(j, "total_ms");
+	us_json_double(j, us_ns_to_ms(s->total_ns));
+	us_json_key(j, "self_ms");
+	us_json_double(j, us_ns_to_ms(s->self_ns));
+	us_json_key(j, "min_ms");
+	us_json_double(j, us_ns_to_ms(s->min_ns));
+	us_json_key(j, "max_ms");
+	us_json_double(j, us_ns_to_ms(s->max_ns));
+	us_json_key(j, "inferred_exits");
+	us_json_uint(j, s->inferred_exits);
+}
+
 static void write_node(struct us_json *j, const struct us_model *m, uint32_t node_idx)
 {
 	const struct us_node *n = &m->nodes[node_idx];
+	struct stats s = { n->count, n->total_ns, n->self_ns, n->min_ns, n->max_ns,
+			   n->inferred_exits };
 
 	us_json_object_begin(j);
-	us_json_key(j, "function");
-	us_json_string(j, us_site_name(m, n->site_id));
-	us_json_key(j, "object");
-	us_json_string(j, us_site_object(m, n->site_id));
+	write_function(j, m, n->site_id, &s);
 	us_json_key(j, "kind");
 	us_json_string(j, "native");
-	us_json_key(j, "count");
-	us_json_uint(j, n->count);
-	us_json_key(j, "total_ms");
-	us_json_double(j, us_ns_to_ms(n->total_ns));
-	us_json_key(j, "self_ms");
-	us_json_double(j, us_ns_to_ms(n->self_ns));
-	us_json_key(j, "min_ms");
-	us_json_double(j, us_ns_to_ms(n->min_ns));
-	us_json_key(j, "max_ms");
-	us_json_double(j, us_ns_to_ms(n->max_ns));
-	us_json_key(j, "inferred_exits");
-	us_json_uint(j, n->inferred_exits);
 	us_json_key(j, "calls");
 	us_json_array_begin(j);
 	us_node_for_each_child(m, node_idx, child)
@@ -74,26 +86,13 @@ static void write_functions(struct us_json *j, const struct us_model *m)
 	us_json_array_begin(j);
 	for (uint32_t i = 0; i < m->n_sites; i++) {
 		const struct us_func_stats *f = &m->funcs[i];
+		struct stats s = { f->count, f->total_ns, f->self_ns, f->min_ns, f->max_ns,
+				   f->inferred_exits };
 
 		if (!f->count)
 			continue;
 		us_json_object_begin(j);
-		us_json_key(j, "function");
-		us_json_string(j, m->sites[i].function);
-		us_json_key(j, "object");
-		us_json_string(j, m->sites[i].object);
-		us_json_key(j, "count");
-		us_json_uint(j, f->count);
-		us_json_key(j, "total_ms");
-		us_json_double(j, us_ns_to_ms(f->total_ns));
-		us_json_key(j, "self_ms");
-		us_json_double(j, us_ns_to_ms(f->self_ns));
-		us_json_key(j, "min_ms");
-		us_json_double(j, us_ns_to_ms(f->min_ns));
-		us_json_key(j, "max_ms");
-		us_json_double(j, us_ns_to_ms(f->max_ns));
-		us_json_key(j, "inferred_exits");
-		us_json_uint(j, f->inferred_exits);
+		write_function(j, m, i, &s);
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);
