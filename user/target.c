@@ -163,8 +163,11 @@ int us_target_attach(struct us_target *t, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	n = readlink(path, exe, sizeof(exe) - 1);
 	if (n < 0) {
-		if (errno == EACCES || errno == EPERM)
+		if ((errno == EACCES || errno == EPERM) && geteuid() != 0)
 			us_error("no permission to trace PID %d: run uscope as root", (int)pid);
+		else if (errno == EACCES || errno == EPERM)
+			us_error("cannot inspect PID %d: %s reads as '%s' even to root (a protected or "
+				 "foreign-namespace process?)", (int)pid, path, strerror(errno));
 		else
 			us_error("cannot read %s: %s (is %d a kernel thread?)", path, strerror(errno), (int)pid);
 		return -1;
