@@ -32,21 +32,23 @@ static __always_inline __u64 submit_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
-/* The uretprobe trampoline's address: fixed for the life of the target once
- * the kernel has mapped it, so it is looked up until found, then cached. */
+/* The uretprobe trampoline's address in the target's address space. The
+ * kernel maps it at the first probe hit and keeps it for the life of that mm;
+ * an exec brings a new mm, so the cache is keyed by it. */
+static struct mm_struct *trampoline_mm;
 static unsigned long trampoline_vaddr;
 
 static __always_inline unsigned long uretprobe_trampoline(void)
 {
-	struct task_struct *task;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct mm_struct *mm = task->mm;	/* BTF loads: fault-safe */
 	struct xol_area *area;
 
-	if (trampoline_vaddr)
+	if (mm == trampoline_mm && trampoline_vaddr)
 		return trampoline_vaddr;
-	task = bpf_get_current_task_btf();
-	area = task->mm->uprobes_state.xol_area;	/* BTF loads: fault-safe */
-	if (area)
-		trampoline_vaddr = area->vaddr;
+	area = mm->uprobes_state.xol_area;
+	trampoline_mm = mm;
+	trampoline_vaddr = area ? area->vaddr : 0;
 	return trampoline_vaddr;
 }
 

@@ -11,9 +11,9 @@ int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
 
-/* -f patterns (or the default: every function of the main executable). */
-/* OBJECT parts that are paths to ELF files (a library the target will
- * dlopen) join `objects`. */
+/* -f patterns (or the default: every function of the main executable).
+ * OBJECT parts that are paths to ELF files (a library the target will dlopen)
+ * join `objects`. */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
 		  struct us_object_list *objects);
 /* Reads a recording through the model and prints the chosen report. */

@@ -162,6 +162,9 @@ static int check_for_command(const char *command, struct us_options *o)
 
 int us_options_parse(const char *command, int argc, char **argv, struct us_options *o)
 {
+	/* run: stop at the first non-option, so the command's own options stay its
+	 * own; the others take options before or after their arguments */
+	const char *short_options = strcmp(command, "run") == 0 ? "+f:o:p:vqh" : "f:o:p:vqh";
 	int opt, err;
 
 	memset(o, 0, sizeof(*o));
@@ -169,10 +172,6 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	o->ring_bytes = US_DEFAULT_RING_BYTES;
 	optind = 1;
 	opterr = 1;
-	/* run: stop at the first non-option, so the command's own options stay its
-	 * own; the others take options before or after their arguments */
-	const char *short_options = strcmp(command, "run") == 0 ? "+f:o:p:vqh" : "f:o:p:vqh";
-
 	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("%s", "bad option (see above)");

@@ -82,31 +82,30 @@ static bool kernel_refuses(const uint8_t *c, size_t len, const char **why)
 		0x62, 0x82, 0x9a, 0xcc, 0xcd, 0xce, 0xcf, 0xd4, 0xd5, 0xd6, 0xe4, 0xe5, 0xe6,
 		0xe7, 0xea, 0xec, 0xed, 0xee, 0xef, 0xf1, 0xf4, 0xfa, 0xfb,
 	};
+	static const uint8_t allowed_prefixes[] = { 0x66, 0x67, 0xf2, 0xf3, 0x64, 0x65 };
 	size_t i = 0;
 
-	for (; i < len; i++) {
-		uint8_t b = c[i];
-
-		if (b == 0xf0) {
-			*why = "lock prefix";
-			return true;
-		}
-		if (b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e) {
-			*why = "segment prefix";
-			return true;
-		}
-		if (b != 0x66 && b != 0x67 && b != 0xf2 && b != 0xf3 && b != 0x64 && b != 0x65)
-			break;
+	if (len == 0) {
+		*why = "unreadable code";
+		return true;
+	}
+	for (; i < len && memchr(allowed_prefixes, c[i], sizeof(allowed_prefixes)); i++)
+		;
+	if (i < len && c[i] == 0xf0) {
+		*why = "lock prefix";
+		return true;
+	}
+	if (i < len && (c[i] == 0x26 || c[i] == 0x2e || c[i] == 0x36 || c[i] == 0x3e)) {
+		*why = "segment prefix";
+		return true;
 	}
 	if (i < len && is_rex(c[i]))
 		i++;
-	for (size_t k = 0; i < len && k < sizeof(bad_opcodes); k++) {
-		if (c[i] == bad_opcodes[k]) {
-			*why = "privileged or invalid opcode";
-			return true;
-		}
+	if (i < len && memchr(bad_opcodes, c[i], sizeof(bad_opcodes))) {
+		*why = "privileged or invalid opcode";
+		return true;
 	}
-	return len == 0 ? (*why = "unreadable code", true) : false;
+	return false;
 }
 
 struct us_placement us_place_probe(const uint8_t *code, size_t len)

@@ -224,3 +224,22 @@ def test_probes_lists_sites_and_their_cost():
     r = subprocess.run([USCOPE, "probes", "--binary", fixture("uses_lib"), "libusfix:usfix_*"],
                        capture_output=True, text=True, timeout=60)
     assert "usfix_add" in r.stdout and "libusfix.so" in r.stdout
+
+
+def test_probes_of_a_running_process_and_of_a_command():
+    p = start_looper()
+    try:
+        r = subprocess.run([USCOPE, "probes", "-p", str(p.pid), "tick", "libc:nanosleep"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        rows = {l.split()[0]: l for l in r.stdout.splitlines() if l.split()}
+        assert rows["tick"].endswith(fixture("sleeper"))
+        assert "libc.so" in rows["nanosleep"]
+        assert f"{fixture('sleeper')}  (main)" in r.stdout
+    finally:
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=10)
+    r = subprocess.run([USCOPE, "probes", fixture("recursion"), "fi*"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0
+    assert [l.split()[0] for l in r.stdout.splitlines() if "emulated (" in l] == ["fib"]

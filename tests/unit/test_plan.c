@@ -174,3 +174,24 @@ TEST(glob_and_edit_distance)
 	CHECK_EQ(us_edit_distance("kitten", "sitting"), 3);
 	CHECK_EQ(us_edit_distance("", "abc"), 3);
 }
+
+TEST(placement_refuses_prefixes_behind_allowed_ones_and_bad_opcodes)
+{
+	const uint8_t lock_after_66[] = { 0x66, 0xf0, 0x83, 0x05, 0, 0, 0, 0, 1 };
+	const uint8_t segment[] = { 0x2e, 0x48, 0x8b, 0x05, 0, 0, 0, 0 };
+	const uint8_t int3[] = { 0xcc, 0x90 };
+	const uint8_t rep_movs[] = { 0xf3, 0x48, 0xa5 };	/* allowed prefix, fine */
+	struct us_placement p;
+
+	p = us_place_probe(lock_after_66, sizeof(lock_after_66));
+	CHECK(!p.probeable);
+	CHECK_STR(p.insn, "lock prefix");
+	p = us_place_probe(segment, sizeof(segment));
+	CHECK(!p.probeable);
+	CHECK_STR(p.insn, "segment prefix");
+	p = us_place_probe(int3, sizeof(int3));
+	CHECK(!p.probeable);
+	p = us_place_probe(rep_movs, sizeof(rep_movs));
+	CHECK(p.probeable);
+	CHECK(!us_place_probe(NULL, 0).probeable);
+}
