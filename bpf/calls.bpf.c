@@ -2,35 +2,16 @@
 /*
  * Function entry and exit for every traced function. One program serves all
  * entry sites and one all returns; the attach cookie names the probe site.
- * Events go to a ring buffer without waking the consumer, which drains it on
- * a short timer, unless the buffer is filling up (DESIGN.md: 6.7 vs 2.4 us).
+ * Also: thread exits, and the stop at each exec that lets `run` follow a
+ * shim or wrapper to the program it execs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "events.h"
+#include "ring.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-const volatile __u32 target_tgid = 0;
-/* Wake the consumer once this many bytes wait in the ring buffer. */
-const volatile __u64 wakeup_bytes = 1 << 20;
-
-/* Events that did not fit in the ring buffer. */
-__u64 lost_events = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);	/* resized by userspace before load */
-} events SEC(".maps");
-
-static __always_inline __u64 submit_flags(void)
-{
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
 
 /* The uretprobe trampoline's address in the target's address space. The
  * kernel maps it at the first probe hit and keeps it for the life of that mm;
@@ -65,30 +46,14 @@ static __always_inline __u32 tail_call_flag(struct pt_regs *ctx)
 	return return_address == trampoline ? US_CALL_TAIL : 0;
 }
 
-/* Reserves a record and fills its header; a full buffer counts a lost event. */
-static __always_inline void *reserve_event(__u16 type, __u16 size, __u32 tid)
-{
-	struct us_event_header *hdr = bpf_ringbuf_reserve(&events, size, 0);
-
-	if (!hdr) {
-		__sync_fetch_and_add(&lost_events, 1);
-		return NULL;
-	}
-	hdr->type = type;
-	hdr->size = size;
-	hdr->tid = tid;
-	hdr->ts_ns = bpf_ktime_get_ns();
-	return hdr;
-}
-
 static __always_inline int emit_call(struct pt_regs *ctx, __u16 type)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = target_thread();
 	struct us_call_event *e;
 
-	if ((__u32)(pid_tgid >> 32) != target_tgid)
+	if (!tid)
 		return 0;
-	e = reserve_event(type, sizeof(*e), (__u32)pid_tgid);
+	e = reserve_event(type, sizeof(*e), tid);
 	if (!e)
 		return 0;
 	e->site_id = (__u32)bpf_get_attach_cookie(ctx);
@@ -113,12 +78,12 @@ int BPF_KRETPROBE(call_exit)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *task)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = target_thread();
 	struct us_thread_event *e;
 
-	if ((__u32)(pid_tgid >> 32) != target_tgid)
+	if (!tid)
 		return 0;
-	e = reserve_event(US_EV_THREAD_EXIT, sizeof(*e), (__u32)pid_tgid);
+	e = reserve_event(US_EV_THREAD_EXIT, sizeof(*e), tid);
 	if (!e)
 		return 0;
 	e->pid = target_tgid;
@@ -126,5 +91,15 @@ int BPF_PROG(thread_exit, struct task_struct *task)
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* a thread exit is rare and may end the trace: always wake */
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	return 0;
+}
+
+/* `run` through a shim: the target stops right after each exec, before its
+ * first instruction, so userspace can see what it became and place probes. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(stop_after_exec)
+{
+	if (target_thread())
+		bpf_send_signal(19 /* SIGSTOP */);
 	return 0;
 }

@@ -19,6 +19,13 @@ enum us_event_type {
 	US_EV_CALL_ENTRY = 1,	/* a traced function was entered */
 	US_EV_CALL_EXIT = 2,	/* a traced function returned (uretprobe) */
 	US_EV_THREAD_EXIT = 3,	/* a thread of the target exited */
+	US_EV_PY_CODE = 4,	/* first sight of a Python code object: its names */
+	US_EV_PY_ENTRY = 5,	/* a Python frame started or resumed running */
+	US_EV_PY_EXIT = 6,	/* a Python frame returned, yielded or raised */
+	US_EV_PY_ARGS = 7,	/* the first arguments of the call just entered */
+	US_EV_PY_STOPPED = 8,	/* the target stopped itself at its first Python call */
+	US_EV_PY_GC = 9,	/* a garbage collection (USDT gc__start/gc__done) */
+	US_EV_PY_IMPORT = 10,	/* a module import (USDT import__find__load__*) */
 };
 
 struct us_event_header {
@@ -47,6 +54,109 @@ struct us_thread_event {
 	__u32 pid;		/* thread group id */
 	__s32 exit_code;	/* wait(2)-style status of the exiting thread */
 	char comm[US_COMM_LEN];	/* thread name at exit */
+};
+
+/* ---- Python (bpf/python.bpf.c) ---------------------------------------- */
+
+#define US_PY_NAME_LEN 128
+#define US_PY_FILE_LEN 256
+#define US_PY_TYPE_LEN 32
+#define US_PY_TEXT_LEN 48
+#define US_PY_MAX_ARGS 3
+#define US_PY_LINETABLE_LEN 1024
+
+/* US_EV_PY_CODE: sent once per code object, before its first entry. */
+struct us_py_code_event {
+	struct us_event_header hdr;
+	__u64 code;			/* PyCodeObject address */
+	__u32 flags;			/* co_flags */
+	__u32 first_line;		/* co_firstlineno */
+	__u32 arg_count;		/* co_argcount */
+	__u32 linetable_len;		/* bytes used in linetable */
+	char qualname[US_PY_NAME_LEN];	/* co_qualname (3.11+) or co_name */
+	char file[US_PY_FILE_LEN];	/* co_filename */
+	__u8 linetable[US_PY_LINETABLE_LEN]; /* 3.11+: co_linetable, to map offsets to lines */
+};
+
+/* How a frame came to run (us_py_entry_event.kind). */
+enum us_py_entry_kind {
+	US_PY_CALL = 0,		/* a call: the frame runs from its start */
+	US_PY_RESUME = 1,	/* a generator or coroutine resumed after a yield/await */
+	US_PY_GENERATOR_NEW = 2,/* 3.11+: the frame only creates its generator object */
+};
+
+struct us_py_entry_event {
+	struct us_event_header hdr;
+	__u64 code;		/* PyCodeObject address (see US_EV_PY_CODE) */
+	__u64 sp;		/* C stack pointer at _PyEval_EvalFrameDefault's entry */
+	__u32 kind;		/* enum us_py_entry_kind */
+	__u32 pad;
+};
+
+/* What a summarised Python object is (us_py_value.kind). */
+enum us_py_value_kind {
+	US_PY_VALUE_UNKNOWN = 0,	/* unreadable */
+	US_PY_VALUE_NONE = 1,
+	US_PY_VALUE_BOOL = 2,		/* number: 0 or 1 */
+	US_PY_VALUE_INT = 3,		/* number: the value */
+	US_PY_VALUE_BIG_INT = 4,	/* an int beyond 60 bits */
+	US_PY_VALUE_FLOAT = 5,		/* number: the double's bits */
+	US_PY_VALUE_STR = 6,		/* text: the start of the string */
+	US_PY_VALUE_OBJECT = 7,		/* type_name only */
+	US_PY_VALUE_EXCEPTION = 8,	/* type_name; text: the message when a str */
+};
+
+/* A Python object summarised in the probe, while it is still alive. */
+struct us_py_value {
+	__u8 kind;			/* enum us_py_value_kind */
+	__u8 truncated;			/* text holds only the start of the string */
+	__u16 pad;
+	__u32 text_len;			/* bytes used in text */
+	__s64 number;
+	char type_name[US_PY_TYPE_LEN];	/* tp_name of the object's type */
+	char text[US_PY_TEXT_LEN];	/* not NUL-terminated: see text_len */
+};
+
+/* US_EV_PY_EXIT: the value is the return value, or the exception raised. */
+struct us_py_exit_event {
+	struct us_event_header hdr;
+	__u64 sp;			/* C stack pointer after the return */
+	__u64 exception;		/* exception object address, 0 for a return */
+	__s32 exception_line;		/* line of the frame's traceback entry; -1 unknown */
+	__s32 exception_offset;		/* its bytecode offset in bytes; -1 unknown */
+	struct us_py_value value;
+};
+
+/* US_EV_PY_ARGS follows the US_EV_PY_ENTRY of the same call (--args). */
+struct us_py_args_event {
+	struct us_event_header hdr;
+	__u32 count;			/* values used */
+	__u32 pad;
+	struct us_py_value args[US_PY_MAX_ARGS];
+};
+
+/* US_EV_PY_STOPPED: sent with SIGSTOP at the target's first Python call, so
+ * userspace can make every call visible (python_layout.h: deinline). */
+struct us_py_stopped_event {
+	struct us_event_header hdr;
+	__u64 load_delta;		/* runtime address minus ELF address of the interpreter */
+};
+
+/* US_EV_PY_GC: one collection. */
+struct us_py_gc_event {
+	struct us_event_header hdr;
+	__u64 start_ns;
+	__s32 generation;
+	__s32 collected;		/* objects collected, -1 unknown */
+};
+
+/* US_EV_PY_IMPORT: one import that loaded a module (find and load). */
+struct us_py_import_event {
+	struct us_event_header hdr;
+	__u64 start_ns;
+	__s32 found;
+	__u32 depth;			/* nested imports: 0 for the outermost */
+	char module[US_PY_NAME_LEN];
 };
 
 /* At entry the stack pointer points at the return address; the uretprobe

@@ -126,6 +126,28 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 	return 0;
 }
 
+int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
+			     size_t ring_bytes, const struct us_python_options *opts)
+{
+	return us_bpf_python_load(&b->python, py, tgid, bpf_map__fd(b->skel->maps.events),
+				  ring_bytes, opts);
+}
+
+int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop)
+{
+	if (!stop) {
+		bpf_link__destroy(b->exec_link);
+		b->exec_link = NULL;
+		return 0;
+	}
+	b->exec_link = bpf_program__attach(b->skel->progs.stop_after_exec);
+	if (!b->exec_link) {
+		us_error("cannot attach to the sched_process_exec tracepoint: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx)
 {
 	b->ring = ring_buffer__new(bpf_map__fd(b->skel->maps.events), on_event, ctx, NULL);
@@ -150,11 +172,18 @@ int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms)
 
 uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b)
 {
-	return b->skel ? __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
+	uint64_t lost = us_bpf_python_lost(&b->python);
+
+	if (b->skel)
+		lost += __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED);
+	return lost;
 }
 
 void us_bpf_calls_detach(struct us_bpf_calls *b)
 {
+	us_bpf_python_detach(&b->python);
+	bpf_link__destroy(b->exec_link);
+	b->exec_link = NULL;
 	for (size_t i = 0; i < b->n_links; i++)
 		bpf_link__destroy(b->links[i]);
 	free(b->links);
@@ -165,6 +194,7 @@ void us_bpf_calls_detach(struct us_bpf_calls *b)
 void us_bpf_calls_destroy(struct us_bpf_calls *b)
 {
 	us_bpf_calls_detach(b);
+	us_bpf_python_destroy(&b->python);
 	ring_buffer__free(b->ring);
 	calls_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <bpf/libbpf.h>
+#include "bpf_python.h"
 #include "plan.h"
 
 struct calls_bpf;
@@ -17,6 +18,8 @@ struct us_bpf_calls {
 	struct bpf_link **links;
 	size_t n_links, links_cap;
 	struct ring_buffer *ring;
+	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
+	struct us_bpf_python python;	/* loaded when the target is CPython */
 };
 
 /* Checks BTF and privileges, opens and loads the programs for `tgid`.
@@ -25,11 +28,16 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
 /* Attaches every site of the plan, filtered to `pid`, and the thread-exit
  * tracepoint. On failure nothing stays attached. */
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);
+/* Loads the Python programs into the same ring buffer. */
+int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
+			     size_t ring_bytes, const struct us_python_options *opts);
+/* Stops the target at each exec (following a shim), or no longer. */
+int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);
 /* Drains everything waiting in the ring buffer; waits up to timeout_ms first. */
 int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms);
 uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b);
-/* Removes every probe from the target; the ring stays readable. */
+/* Removes every probe from the target, Python's too; the ring stays readable. */
 void us_bpf_calls_detach(struct us_bpf_calls *b);
 void us_bpf_calls_destroy(struct us_bpf_calls *b);
 

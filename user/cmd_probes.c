@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "log.h"
+#include "plan_python.h"
 #include "target.h"
 
 static int objects_for(const struct us_options *o, struct us_target *t)
@@ -48,12 +49,66 @@ static void print_objects(const struct us_object_list *objects)
 		printf("  %s%s\n", objects->items[i].path, i == objects->main_index ? "  (main)" : "");
 }
 
+static void print_layout(const struct us_py_layout *l)
+{
+	const struct { const char *name; long long value; } fields[] = {
+		{ "frame_code", l->frame_code }, { "frame_lasti", l->frame_lasti },
+		{ "frame_instr_ptr", l->frame_instr_ptr }, { "frame_owner", l->frame_owner },
+		{ "frame_localsplus", l->frame_localsplus }, { "code_flags", l->code_flags },
+		{ "code_argcount", l->code_argcount }, { "code_firstlineno", l->code_firstlineno },
+		{ "code_name", l->code_name }, { "code_qualname", l->code_qualname },
+		{ "code_filename", l->code_filename }, { "code_adaptive", l->code_adaptive },
+		{ "code_firsttraceable", l->code_firsttraceable },
+		{ "unicode_ascii_data", l->unicode_ascii_data }, { "unicode_utf8", l->unicode_utf8 },
+		{ "exception_args", l->exception_args },
+		{ "exception_traceback", l->exception_traceback },
+		{ "traceback_lasti", l->traceback_lasti }, { "traceback_lineno", l->traceback_lineno },
+		{ "runtime_tstate_current", l->runtime_tstate_current },
+		{ "runtime_main_interp", l->runtime_main_interp },
+		{ "interp_gil_last_holder", l->interp_gil_last_holder },
+		{ "tstate_exc_type", l->tstate_exc_type }, { "tstate_exc_value", l->tstate_exc_value },
+		{ "tstate_exc_traceback", l->tstate_exc_traceback },
+	};
+
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		printf("  offset %s = %lld\n", fields[i].name, fields[i].value);
+}
+
+/* Says whether the target is CPython, and how its calls will be traced. */
+static int print_python(const struct us_object_list *objects, bool *is_python)
+{
+	struct us_python py;
+	char err[1024];
+	int found = us_python_detect(objects, &py, err, sizeof(err));
+
+	*is_python = found == 1;
+	if (found < 0) {
+		us_error("%s", err);
+		return -1;
+	}
+	if (!found)
+		return 0;
+	printf("interpreter: CPython 3.%d in %s\n", py.minor, py.object);
+	printf("  _PyEval_EvalFrameDefault: probe at file offset 0x%llx (%s, %s)\n",
+	       (unsigned long long)py.eval_probe_offset, py.eval_insn,
+	       py.eval_emulated ? "emulated" : "single-step");
+	if (py.inlines_calls)
+		printf("  inlines Python-to-Python calls: uscope writes eval_frame (offset %lld) "
+		       "while tracing\n", (long long)py.eval_frame_offset);
+	printf("  USDT probes (garbage collections, imports): %s\n", py.has_usdt ? "yes" : "no");
+	if (us_verbosity > 0)
+		print_layout(&py.layout);
+	us_python_free(&py);
+	return 0;
+}
+
 int us_cmd_probes(struct us_options *o)
 {
 	struct us_options plan_opts = *o;
 	struct us_plan plan = { 0 };
 	struct us_target t;
 	size_t slow = 0;
+	bool is_python = false;
 	int rc = 0;
 
 	if (!o->pid && !o->binary) {
@@ -72,9 +127,10 @@ int us_cmd_probes(struct us_options *o)
 	plan_opts.patterns = plan_opts.rest;
 	plan_opts.n_patterns = (size_t)plan_opts.n_rest;
 	print_objects(&t.objects);
-	if (us_build_plan(&plan, &plan_opts, &t.objects)) {
+	if (print_python(&t.objects, &is_python) ||
+	    us_build_plan(&plan, &plan_opts, &t.objects, is_python)) {
 		rc = 1;
-	} else {
+	} else if (plan.count) {
 		print_sites(&plan);
 		for (size_t i = 0; i < plan.count; i++)
 			slow += plan.sites[i].probeable && !plan.sites[i].emulated;

@@ -2,6 +2,7 @@
 /* `uscope run` and `uscope attach`: target -> plan -> bpf -> collect ->
  * record, then record -> model -> report like `uscope report`. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include "model_load.h"
 #include "options.h"
 #include "record.h"
+#include "plan_python.h"
 #include "target.h"
+#include "target_python.h"
 #include "util.h"
 
 /* C runtime start-up and tear-down code: not the program's own functions. */
@@ -72,8 +75,10 @@ static void add_object_named_by_path(const char *pattern, struct us_object_list 
 }
 
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  struct us_object_list *objects)
+		  struct us_object_list *objects, bool python)
 {
+	if (o->n_patterns == 0 && python)
+		return 0;	/* Python calls, and no native function unless asked */
 	if (o->n_patterns == 0) {
 		const char *exe = objects->items[objects->main_index].path;
 
@@ -93,9 +98,15 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 }
 
 /* Says what will be traced, what is slow, and what cannot be traced at all. */
-static int describe_plan(const struct us_plan *plan)
+static int describe_plan(const struct us_plan *plan, const struct us_python *py)
 {
 	size_t slow = 0, refused = 0;
+
+	if (py->object)
+		us_info("tracing Python calls of CPython 3.%d in %s%s", py->minor, py->object,
+			py->eval_emulated ? "" : " (its first instruction is single-stepped: slow)");
+	if (py->object && plan->count == 0)
+		return 0;
 
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct us_site *s = &plan->sites[i];
@@ -200,6 +211,7 @@ int us_print_report(const char *recording, const struct us_options *o)
 struct trace_session {
 	struct us_target target;
 	struct us_plan plan;
+	struct us_python python;	/* object == NULL: not a Python target */
 	struct us_bpf_calls bpf;
 	struct us_record_writer writer;
 	struct us_recording rec;
@@ -208,7 +220,9 @@ struct trace_session {
 
 static void session_close(struct trace_session *s, const struct us_options *o)
 {
+	us_python_restore();
 	us_bpf_calls_destroy(&s->bpf);
+	us_python_free(&s->python);
 	us_record_writer_abandon(&s->writer);
 	us_recording_free(&s->rec);
 	us_plan_free(&s->plan);
@@ -217,14 +231,71 @@ static void session_close(struct trace_session *s, const struct us_options *o)
 	free(s->recording);
 }
 
+static int find_python(struct trace_session *s)
+{
+	char err[1024];
+	int found = us_python_detect(&s->target.objects, &s->python, err, sizeof(err));
+
+	if (found < 0)
+		us_error("%s", err);
+	return found < 0 ? -1 : 0;
+}
+
+/* 3.11+ inlines Python-to-Python calls unless eval_frame is set. `run` sets it
+ * at the first Python call (the target stops itself there); `attach` now. */
+static bool deinline_at_first_call(const struct trace_session *s, const struct us_options *o)
+{
+	return s->python.object && s->python.inlines_calls && !o->no_deinline && s->target.spawned;
+}
+
+static int deinline_running_target(struct trace_session *s, const struct us_options *o)
+{
+	uint64_t delta;
+
+	if (!s->python.object || !s->python.inlines_calls || s->target.spawned)
+		return 0;
+	if (o->no_deinline) {
+		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
+			"no probe sees them; only calls from C (and generator resumes) are traced",
+			s->python.minor);
+		return 0;
+	}
+	if (us_python_load_delta(s->target.pid, &s->python, &delta)) {
+		us_error("%s is not mapped in PID %d", s->python.object, (int)s->target.pid);
+		return -1;
+	}
+	return us_python_deinline(s->target.pid, &s->python, delta);
+}
+
+static int load_python_probes(struct trace_session *s, const struct us_options *o)
+{
+	struct us_python_options popts = {
+		.capture_args = o->python_args,
+		.stop_at_first_call = deinline_at_first_call(s, o),
+	};
+
+	if (!s->python.object)
+		return 0;
+	if (o->no_deinline && s->python.inlines_calls && s->target.spawned)
+		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
+			"no probe sees them; only calls from C (and generator resumes) are traced",
+			s->python.minor);
+	return us_bpf_calls_load_python(&s->bpf, &s->python, s->target.pid, o->ring_bytes, &popts);
+}
+
 /* plan, load and attach, open the recording: everything before events flow. */
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
-	if (us_target_list_objects(&s->target) || us_build_plan(&s->plan, o, &s->target.objects))
+	if (us_target_list_objects(&s->target) || find_python(s) ||
+	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL))
 		return -1;
-	if (describe_plan(&s->plan))
+	if (describe_plan(&s->plan, &s->python))
 		return -1;
-	if (us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
+	if (s->python.object)
+		s->rec.python = us_asprintf("3.%d %s", s->python.minor, s->python.object);
+	if (!s->bpf.skel && us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
+		return -1;
+	if (load_python_probes(s, o))
 		return -1;
 	s->recording = recording_path(o);
 	if (!s->recording)
@@ -235,6 +306,11 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	s->rec.start_realtime_ns = us_realtime_ns();
 	if (us_bpf_calls_attach(&s->bpf, &s->rec.plan, s->target.pid))
 		return -1;
+	if (s->python.object &&
+	    us_bpf_python_attach(&s->bpf.python, &s->python, s->target.pid))
+		return -1;
+	if (deinline_running_target(s, o))
+		return -1;
 	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
 		return -1;
 	if (o->output)
@@ -242,10 +318,23 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	return 0;
 }
 
+/* The target stopped itself at its first Python call: deinline, go on. */
+static void on_event(void *ctx, const struct us_event_header *ev)
+{
+	struct trace_session *s = ctx;
+	const struct us_py_stopped_event *stopped = (const void *)ev;
+
+	if (ev->type != US_EV_PY_STOPPED)
+		return;
+	us_python_deinline(s->target.pid, &s->python, stopped->load_delta);
+	kill(s->target.pid, SIGCONT);
+}
+
 /* collect, then write the trailer and report from the file. */
 static int session_finish(struct trace_session *s, const struct us_options *o)
 {
-	int err = us_collect(&s->target, &s->bpf, &s->writer, &s->rec, o->duration_ns);
+	int err = us_collect(&s->target, &s->bpf, &s->writer, &s->rec, o->duration_ns,
+			     on_event, s);
 
 	us_bpf_calls_destroy(&s->bpf);
 	if (us_record_writer_finish(&s->writer, &s->rec))
@@ -257,6 +346,18 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
 	return us_print_report(s->recording, o);
 }
 
+/* A script (a pyenv shim, a wrapper) execs the program to trace: let it run
+ * to that exec, where it stops before its first instruction. */
+static int follow_to_program(struct trace_session *s, const struct us_options *o)
+{
+	if (us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes) ||
+	    us_bpf_calls_stop_at_exec(&s->bpf, true))
+		return -1;
+	if (us_target_follow_exec(&s->target))
+		return -1;
+	return us_bpf_calls_stop_at_exec(&s->bpf, false);
+}
+
 int us_cmd_run(struct us_options *o)
 {
 	struct trace_session s = { 0 };
@@ -266,13 +367,21 @@ int us_cmd_run(struct us_options *o)
 		return 127;
 	fill_metadata(&s.rec, "run", s.target.pid, o->rest, o->n_rest, o);
 	us_collect_install_signals();
+	if (us_target_is_script(&s.target) && follow_to_program(&s, o)) {
+		session_close(&s, o);
+		us_target_close(&s.target);
+		status = us_target_wait(&s.target);
+		return s.target.exited ? us_exit_code_of(status) : 127;
+	}
 	if (session_prepare(&s, o)) {
 		session_close(&s, o);
 		us_target_close(&s.target);	/* the held child exits unexec'd */
 		us_target_wait(&s.target);
 		return 1;
 	}
-	if (us_target_release(&s.target)) {
+	if (s.target.stopped) {
+		us_target_continue(&s.target);
+	} else if (us_target_release(&s.target)) {
 		session_close(&s, o);
 		us_target_wait(&s.target);
 		us_target_close(&s.target);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include "collect.h"
 #include "log.h"
+#include "target_python.h"
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t stop_sent_by_process;
@@ -55,6 +56,8 @@ uint64_t us_realtime_ns(void)
 }
 
 struct collector {
+	us_event_fn on_event;
+	void *ctx;
 	struct us_record_writer *writer;
 	struct us_recording *rec;
 	int last_thread_exit_code;
@@ -69,6 +72,8 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*ev) || ev->size > size)
 		return 0;
 	us_record_append(c->writer, ev);
+	if (c->on_event)
+		c->on_event(c->ctx, ev);
 	if (ev->type == US_EV_THREAD_EXIT) {
 		const struct us_thread_event *te = data;
 		char name[US_COMM_LEN + 1];
@@ -113,9 +118,9 @@ static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 }
 
 int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
-	       struct us_recording *rec, uint64_t duration_ns)
+	       struct us_recording *rec, uint64_t duration_ns, us_event_fn on_event, void *ctx)
 {
-	struct collector c = { .writer = w, .rec = rec };
+	struct collector c = { .on_event = on_event, .ctx = ctx, .writer = w, .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
 	int err;
 
@@ -132,6 +137,7 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 	if (!t->exited)
 		name_live_threads(t, rec);
 	us_bpf_calls_detach(b);
+	us_python_restore();	/* before anything else can end uscope */
 	us_bpf_calls_drain(b, 0);
 	rec->lost_events = us_bpf_calls_lost(b);
 	if (t->exited) {

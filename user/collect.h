@@ -20,8 +20,9 @@ void us_collect_install_signals(void);
 /* Non-zero once a stop signal arrived. */
 int us_collect_stop_signal(void);
 
+/* `on_event` (may be NULL) sees each event after it is recorded. */
 int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
-	       struct us_recording *rec, uint64_t duration_ns);
+	       struct us_recording *rec, uint64_t duration_ns, us_event_fn on_event, void *ctx);
 
 uint64_t us_monotonic_ns(void);
 uint64_t us_realtime_ns(void);

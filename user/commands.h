@@ -3,6 +3,7 @@
 #ifndef USCOPE_COMMANDS_H
 #define USCOPE_COMMANDS_H
 
+#include <stdbool.h>
 #include "options.h"
 #include "plan.h"
 
@@ -11,11 +12,12 @@ int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
 
-/* -f patterns (or the default: every function of the main executable).
- * OBJECT parts that are paths to ELF files (a library the target will dlopen)
- * join `objects`. */
+/* -f patterns, or the default: every function of the main executable, or
+ * none when the target is Python (its calls are traced instead). OBJECT parts
+ * that are paths to ELF files (a library the target will dlopen) join
+ * `objects`. */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  struct us_object_list *objects);
+		  struct us_object_list *objects, bool python);
 /* Reads a recording through the model and prints the chosen report. */
 int us_print_report(const char *recording, const struct us_options *o);
 

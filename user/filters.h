@@ -4,6 +4,7 @@
 #ifndef USCOPE_FILTERS_H
 #define USCOPE_FILTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,10 +13,17 @@ struct us_filters {
 	uint32_t max_depth;		/* hide calls deeper than this (0: no limit) */
 	char **excludes;		/* hide functions matching these globs */
 	size_t n_excludes;
+	char **includes;		/* show only functions matching these globs */
+	size_t n_includes;
+	char *scope;			/* Python: only frames whose file is under this directory */
+	char *focus;			/* only what runs inside this function */
+	bool exception_only;		/* only calls on the path of an exception */
+	bool no_imports;		/* Python: hide the import machinery */
 };
 
 void us_filters_add_exclude(struct us_filters *f, const char *glob);
-/* `over` wins where it sets a value; excludes add up. */
+void us_filters_add_include(struct us_filters *f, const char *glob);
+/* `over` wins where it sets a value; globs add up. */
 void us_filters_merge(struct us_filters *into, const struct us_filters *over);
 void us_filters_free(struct us_filters *f);
 

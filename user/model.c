@@ -2,7 +2,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_python.h"
 #include "util.h"
+
+/* ---- functions -------------------------------------------------------- */
+
+static bool matches_any(char *const *globs, size_t n, const struct us_function *fn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (us_model_function_matches(fn, globs[i]))
+			return true;
+	return false;
+}
+
+/* What the filters say about a function, decided once when it appears. */
+static void apply_filters(const struct us_model *m, struct us_function *fn)
+{
+	const struct us_filters *f = &m->filters;
+
+	fn->hidden = matches_any(f->excludes, f->n_excludes, fn) ||
+		     (f->n_includes && !matches_any(f->includes, f->n_includes, fn)) ||
+		     (f->no_imports && us_model_is_import_machinery(fn));
+	fn->out_of_scope = f->scope && fn->kind == US_FN_PYTHON && !us_path_under(fn->file, f->scope);
+	fn->is_focus = f->focus && us_model_function_matches(fn, f->focus);
+}
+
+uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn)
+{
+	uint32_t id = (uint32_t)m->n_functions;
+
+	us_grow(&m->functions, &m->functions_cap, m->n_functions + 1, sizeof(*m->functions));
+	us_grow(&m->funcs, &m->funcs_cap, m->n_functions + 1, sizeof(*m->funcs));
+	m->functions[id] = *fn;
+	memset(&m->funcs[id], 0, sizeof(m->funcs[id]));
+	apply_filters(m, &m->functions[id]);
+	m->n_functions++;
+	return id;
+}
 
 void us_model_init(struct us_model *m, const struct us_plan *plan,
 		   const struct us_filters *filters, bool keep_calls)
@@ -13,32 +49,37 @@ void us_model_init(struct us_model *m, const struct us_plan *plan,
 	m->keep_calls = keep_calls;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
-	m->site_hidden = us_calloc(m->n_sites, sizeof(*m->site_hidden));
-	m->funcs = us_calloc(m->n_sites, sizeof(*m->funcs));
-	for (size_t i = 0; i < m->n_sites; i++)
-		for (size_t j = 0; j < m->filters.n_excludes; j++)
-			if (us_glob_match(m->filters.excludes[j], m->sites[i].function))
-				m->site_hidden[i] = true;
+	for (size_t i = 0; i < m->n_sites; i++) {
+		struct us_function fn = {
+			.kind = US_FN_NATIVE, .name = us_strdup(m->sites[i].function),
+			.object = us_strdup(m->sites[i].object), .file = us_strdup(""),
+		};
+
+		us_model_add_function(m, &fn);
+	}
 }
 
-static uint32_t new_node(struct us_model *m, uint32_t site_id, uint32_t parent)
+/* ---- tree ------------------------------------------------------------- */
+
+static uint32_t new_node(struct us_model *m, uint32_t fn_id, uint32_t parent)
 {
 	us_grow(&m->nodes, &m->nodes_cap, m->n_nodes + 1, sizeof(*m->nodes));
 	m->nodes[m->n_nodes] = (struct us_node){
-		.site_id = site_id, .parent = parent, .first_child = US_NO_NODE,
+		.fn_id = fn_id, .parent = parent, .first_child = US_NO_NODE,
 		.last_child = US_NO_NODE, .next_sibling = US_NO_NODE,
+		.first_exception = US_NO_NODE,
 	};
 	return (uint32_t)m->n_nodes++;
 }
 
-static uint32_t child_node(struct us_model *m, uint32_t parent, uint32_t site_id)
+static uint32_t child_node(struct us_model *m, uint32_t parent, uint32_t fn_id)
 {
-	uint64_t key = (uint64_t)parent << 32 | site_id;
+	uint64_t key = (uint64_t)parent << 32 | fn_id;
 	uint32_t idx = us_map_get(&m->node_index, key);
 
 	if (idx != US_MAP_NONE)
 		return idx;
-	idx = new_node(m, site_id, parent);
+	idx = new_node(m, fn_id, parent);
 	if (m->nodes[parent].last_child == US_NO_NODE)
 		m->nodes[parent].first_child = idx;
 	else
@@ -48,7 +89,7 @@ static uint32_t child_node(struct us_model *m, uint32_t parent, uint32_t site_id
 	return idx;
 }
 
-static struct us_thread *thread_of(struct us_model *m, uint32_t tid, uint64_t ts)
+struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts)
 {
 	uint32_t idx = us_map_get(&m->thread_index, tid);
 	struct us_thread *t;
@@ -57,7 +98,7 @@ static struct us_thread *thread_of(struct us_model *m, uint32_t tid, uint64_t ts
 		us_grow(&m->threads, &m->threads_cap, m->n_threads + 1, sizeof(*m->threads));
 		idx = (uint32_t)m->n_threads++;
 		m->threads[idx] = (struct us_thread){
-			.tid = tid, .root = new_node(m, US_ROOT_SITE, US_NO_NODE), .first_ns = ts,
+			.tid = tid, .root = new_node(m, US_ROOT_FN, US_NO_NODE), .first_ns = ts,
 		};
 		us_map_put(&m->thread_index, tid, idx);
 	}
@@ -75,10 +116,10 @@ static struct us_frame *visible_parent(struct us_thread *t)
 	return NULL;
 }
 
-static bool outer_activation_of(const struct us_thread *t, uint32_t site_id)
+static bool outer_activation_of(const struct us_thread *t, uint32_t fn_id)
 {
 	for (size_t i = 0; i < t->depth; i++)
-		if (t->stack[i].site_id == site_id && t->stack[i].node != US_NO_NODE)
+		if (t->stack[i].fn_id == fn_id && t->stack[i].node != US_NO_NODE)
 			return false;
 	return true;
 }
@@ -92,62 +133,68 @@ static void update_extremes(uint64_t *min_ns, uint64_t *max_ns, uint64_t count, 
 }
 
 static void keep_call(struct us_model *m, const struct us_thread *t, const struct us_frame *f,
-		      uint64_t end_ns, bool inferred)
+		      uint64_t end_ns, bool inferred, bool raised)
 {
 	us_grow(&m->calls, &m->calls_cap, m->n_calls + 1, sizeof(*m->calls));
 	m->calls[m->n_calls++] = (struct us_call){
-		.tid = t->tid, .site_id = f->site_id, .depth = f->depth, .inferred = inferred,
-		.start_ns = f->start_ns, .end_ns = end_ns,
+		.tid = t->tid, .fn_id = f->fn_id, .depth = f->depth, .inferred = inferred,
+		.resume = f->resume, .raised = raised, .start_ns = f->start_ns, .end_ns = end_ns,
 	};
 }
 
-/* Adds a finished call (already popped from t's stack) to the aggregates. */
-static void finish_call(struct us_model *m, struct us_thread *t, const struct us_frame *f,
-			uint64_t end_ns, bool inferred)
+/* Adds a finished activation (already popped from t's stack) to the
+ * aggregates. Returns its node, or US_NO_NODE when it is hidden. */
+static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struct us_frame *f,
+			    uint64_t end_ns, bool inferred, bool raised)
 {
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
 	uint64_t self = dur > f->child_ns ? dur - f->child_ns : 0;
-	struct us_func_stats *fs = &m->funcs[f->site_id];
+	struct us_func_stats *fs = &m->funcs[f->fn_id];
+	uint64_t activations;
 	struct us_frame *parent;
 	struct us_node *n;
 
 	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns)
-		return;	/* hidden: its time stays in the parent's self time */
+		return US_NO_NODE;	/* hidden: its time stays in the parent's self time */
 	n = &m->nodes[f->node];
-	n->count++;
+	n->count += !f->resume;
+	n->resumes += f->resume;
+	activations = n->count + n->resumes;
 	n->total_ns += dur;
 	n->self_ns += self;
 	n->inferred_exits += inferred;
-	update_extremes(&n->min_ns, &n->max_ns, n->count, dur);
+	update_extremes(&n->min_ns, &n->max_ns, activations, dur);
 
-	fs->count++;
+	fs->count += !f->resume;
+	fs->resumes += f->resume;
 	fs->self_ns += self;
 	fs->sum_ns += dur;
 	fs->inferred_exits += inferred;
-	if (outer_activation_of(t, f->site_id))
+	if (outer_activation_of(t, f->fn_id))
 		fs->total_ns += dur;
-	update_extremes(&fs->min_ns, &fs->max_ns, fs->count, dur);
+	update_extremes(&fs->min_ns, &fs->max_ns, fs->count + fs->resumes, dur);
 
 	parent = visible_parent(t);
 	if (parent)
 		parent->child_ns += dur;
 	if (m->keep_calls)
-		keep_call(m, t, f, end_ns, inferred);
+		keep_call(m, t, f, end_ns, inferred, raised);
+	return f->node;
 }
 
-static void pop_frame(struct us_model *m, struct us_thread *t, uint64_t end_ns, bool inferred)
+/* Pops the top frame; returns its node (US_NO_NODE when hidden). */
+uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, bool inferred,
+		      bool raised)
 {
 	struct us_frame f = t->stack[--t->depth];
 
 	if (f.exit_expected)
 		t->pending_returns--;
-	finish_call(m, t, &f, end_ns, inferred);
-}
-
-static void pop_inferred(struct us_model *m, struct us_thread *t, uint64_t end_ns)
-{
-	m->inferred_exits++;
-	pop_frame(m, t, end_ns, true);
+	if (m->functions[f.fn_id].is_focus && f.counted)
+		t->focus_depth--;
+	if (inferred)
+		m->inferred_exits++;
+	return finish_call(m, t, &f, end_ns, inferred, raised);
 }
 
 /*
@@ -164,44 +211,92 @@ static void reconcile_for_entry(struct us_model *m, struct us_thread *t, uint64_
 
 		if (top->sp > sp || (top->sp == sp && tail_call && top->exit_expected))
 			break;
-		pop_inferred(m, t, ts);
+		us_model_pop(m, t, ts, true, false);
 	}
 }
 
-static void on_call(struct us_model *m, const struct us_call_event *ev)
+/* Frames that do not return (reported below sp) returned unseen. */
+void us_model_reconcile_for_exit(struct us_model *m, struct us_thread *t, uint64_t entry_sp,
+				 uint64_t ts)
 {
-	struct us_thread *t = thread_of(m, ev->hdr.tid, ev->hdr.ts_ns);
-	struct us_frame *parent;
-	struct us_frame f = { .site_id = ev->site_id, .sp = ev->sp, .start_ns = ev->hdr.ts_ns };
+	while (t->depth && t->stack[t->depth - 1].sp < entry_sp)
+		us_model_pop(m, t, ts, true, false);
+}
 
-	reconcile_for_entry(m, t, ev->sp, ev->flags & US_CALL_TAIL, ev->hdr.ts_ns);
+/* Whether the new frame f shows, and where, under the filters. */
+static void place_frame(struct us_model *m, struct us_thread *t, struct us_frame *f)
+{
+	const struct us_function *fn = &m->functions[f->fn_id];
+	const struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
+	struct us_frame *parent = visible_parent(t);
+	bool in_scope_parent = parent && !m->functions[parent->fn_id].out_of_scope;
+	bool shown = f->counted && !fn->hidden;
+
+	f->depth = parent ? parent->depth + 1 : 1;
+	if (fn->is_focus && f->counted)
+		t->focus_depth++;
+	if (m->filters.focus && !t->focus_depth)
+		shown = false;
+	if (m->filters.max_depth && f->depth > m->filters.max_depth)
+		shown = false;
+	if (top && top->collapsed_below) {
+		shown = false;
+		f->collapsed_below = true;	/* folded into the collapsed caller */
+	} else if (fn->out_of_scope) {
+		shown = shown && in_scope_parent;	/* a call leaving the scope */
+		f->collapsed_below = shown;
+	}
+	if (!shown) {
+		f->node = US_NO_NODE;
+		f->depth--;
+		return;
+	}
+	f->node = child_node(m, parent ? parent->node : t->root, f->fn_id);
+	m->nodes[f->node].collapsed = f->collapsed_below;
+}
+
+void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, bool tail_call)
+{
+	us_model_close_chain(m, t, true);
+	reconcile_for_entry(m, t, f.sp, tail_call, f.start_ns);
 	f.exit_expected = t->pending_returns < US_MAX_PENDING_RETURNS;
 	t->pending_returns += f.exit_expected;
-	parent = visible_parent(t);
-	f.depth = parent ? parent->depth + 1 : 1;
-	if (m->site_hidden[f.site_id] || (m->filters.max_depth && f.depth > m->filters.max_depth)) {
-		f.node = US_NO_NODE;
-		f.depth--;
-	} else {
-		f.node = child_node(m, parent ? parent->node : t->root, f.site_id);
-	}
+	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
-	m->total_calls++;
+	if (f.counted && !f.resume) {
+		m->total_calls++;
+		m->python_calls += f.python;
+	}
+}
+
+/* ---- native events ---------------------------------------------------- */
+
+static void on_call(struct us_model *m, const struct us_call_event *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_frame f = {
+		.fn_id = ev->site_id, .native_site = ev->site_id, .counted = true, .sp = ev->sp,
+		.start_ns = ev->hdr.ts_ns,
+	};
+
+	if (ev->site_id >= m->n_sites)
+		return;
+	us_model_push(m, t, f, ev->flags & US_CALL_TAIL);
 }
 
 /* The returning frame entered at sp - 8; frames deeper than it returned
  * unseen. Tail-call chains share one sp: the frame is found by its site. */
 static void on_return(struct us_model *m, const struct us_call_event *ev)
 {
-	struct us_thread *t = thread_of(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	uint64_t entry_sp = ev->sp - US_RETURN_SP_DELTA;
 	size_t match = 0;
 
-	while (t->depth && t->stack[t->depth - 1].sp < entry_sp)
-		pop_inferred(m, t, ev->hdr.ts_ns);
+	us_model_close_chain(m, t, true);
+	us_model_reconcile_for_exit(m, t, entry_sp, ev->hdr.ts_ns);
 	for (size_t i = t->depth; i > 0 && t->stack[i - 1].sp == entry_sp; i--) {
-		if (t->stack[i - 1].site_id == ev->site_id) {
+		if (!t->stack[i - 1].python && t->stack[i - 1].native_site == ev->site_id) {
 			match = i;
 			break;
 		}
@@ -211,16 +306,17 @@ static void on_return(struct us_model *m, const struct us_call_event *ev)
 		return;
 	}
 	while (t->depth > match)
-		pop_inferred(m, t, ev->hdr.ts_ns);
-	pop_frame(m, t, ev->hdr.ts_ns, false);
+		us_model_pop(m, t, ev->hdr.ts_ns, true, false);
+	us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 
 static void on_thread_exit(struct us_model *m, const struct us_thread_event *ev)
 {
-	struct us_thread *t = thread_of(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 
 	while (t->depth)
-		pop_inferred(m, t, ev->hdr.ts_ns);
+		us_model_pop(m, t, ev->hdr.ts_ns, true, false);
+	us_model_close_chain(m, t, false);
 	t->exited = true;
 }
 
@@ -240,8 +336,13 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 	case US_EV_THREAD_EXIT:
 		on_thread_exit(m, (const struct us_thread_event *)ev);
 		break;
+	default:
+		us_model_add_python_event(m, ev);
+		break;
 	}
 }
+
+/* ---- the end ---------------------------------------------------------- */
 
 static int by_start_then_depth(const void *a, const void *b)
 {
@@ -252,6 +353,20 @@ static int by_start_then_depth(const void *a, const void *b)
 	return (x->depth > y->depth) - (x->depth < y->depth);
 }
 
+/* A node is on an exception's path when it or a descendant raised. Children
+ * always come after their parent in the node array. */
+static void mark_exception_paths(struct us_model *m)
+{
+	for (size_t i = m->n_nodes; i > 0; i--) {
+		struct us_node *n = &m->nodes[i - 1];
+
+		if (n->exception_exits)
+			n->on_exception_path = true;
+		if (n->on_exception_path && n->parent != US_NO_NODE)
+			m->nodes[n->parent].on_exception_path = true;
+	}
+}
+
 void us_model_finish(struct us_model *m, uint64_t end_ns)
 {
 	for (size_t i = 0; i < m->n_threads; i++) {
@@ -259,21 +374,46 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 
 		while (t->depth) {
 			m->unfinished_calls++;
-			pop_frame(m, t, end_ns > t->last_ns ? end_ns : t->last_ns, true);
+			m->inferred_exits--;	/* counted apart, as unfinished */
+			us_model_pop(m, t, end_ns > t->last_ns ? end_ns : t->last_ns, true, false);
 		}
+		us_model_close_chain(m, t, false);
 	}
+	mark_exception_paths(m);
 	qsort(m->calls, m->n_calls, sizeof(*m->calls), by_start_then_depth);
+}
+
+bool us_node_shown(const struct us_model *m, uint32_t node)
+{
+	const struct us_node *n = &m->nodes[node];
+
+	if (!n->count && !n->resumes)
+		return false;
+	return !m->filters.exception_only || n->on_exception_path;
 }
 
 void us_model_free(struct us_model *m)
 {
 	for (size_t i = 0; i < m->n_threads; i++)
 		free(m->threads[i].stack);
+	for (size_t i = 0; i < m->n_functions; i++) {
+		free(m->functions[i].name);
+		free(m->functions[i].object);
+		free(m->functions[i].file);
+		free(m->functions[i].linetable);
+	}
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		free(m->nodes[i].last_return);
+		free(m->nodes[i].last_args);
+	}
+	us_model_free_python(m);
+	free(m->functions);
 	free(m->threads);
 	free(m->nodes);
 	free(m->calls);
 	free(m->funcs);
-	free(m->site_hidden);
+	us_map_free(&m->code_index);
+	us_map_free(&m->function_index);
 	us_map_free(&m->node_index);
 	us_map_free(&m->thread_index);
 	us_filters_free(&m->filters);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * model: events -> calls -> aggregates. Each thread has a shadow stack of the
- * calls it is in. Returns the kernel never reports (more than 64 pending
- * uretprobes on a thread, longjmp, a thread exiting mid-call) are reconciled
- * from the stack pointer of later events, so call counts stay exact; such
- * calls end at the first event that proves they returned and are counted as
- * inferred exits.
+ * calls it is in, native and Python alike (each Python frame is one C call of
+ * _PyEval_EvalFrameDefault, so both nest by stack pointer). Returns the kernel
+ * never reports (more than 64 pending uretprobes on a thread, longjmp, a
+ * thread exiting mid-call) are reconciled from the stack pointer of later
+ * events, so call counts stay exact; such calls end at the first event that
+ * proves they returned and are counted as inferred exits.
  */
 #ifndef USCOPE_MODEL_H
 #define USCOPE_MODEL_H
@@ -20,27 +21,60 @@
 /* The kernel keeps at most this many pending uretprobes per thread. */
 #define US_MAX_PENDING_RETURNS 64
 #define US_NO_NODE UINT32_MAX
-#define US_ROOT_SITE UINT32_MAX
+#define US_ROOT_FN UINT32_MAX
+
+enum us_function_kind { US_FN_NATIVE, US_FN_PYTHON };
+
+/* A function a report names: a native probe site, or a Python code object
+ * (code objects with the same name, file and line are one function). */
+struct us_function {
+	enum us_function_kind kind;
+	char *name;		/* native: symbol; Python: qualified name */
+	char *object;		/* native: the ELF object; Python: the interpreter's */
+	char *file;		/* Python: co_filename */
+	uint32_t line;		/* Python: first line */
+	uint32_t code_flags;	/* Python: co_flags */
+	uint8_t *linetable;	/* Python 3.11+: co_linetable (maybe truncated) */
+	size_t linetable_len;
+	bool hidden;		/* a filter hides it */
+	bool out_of_scope;	/* --scope: its file is outside the directory */
+	bool is_focus;		/* --focus names it */
+};
+
+/* An exception type and message seen leaving a node's frames. */
+struct us_node_exception {
+	uint32_t node;
+	uint32_t next;		/* next of the same node, or US_NO_NODE */
+	char *type, *message;
+	uint64_t count;
+};
 
 /* A node of a thread's aggregated call-path tree. */
 struct us_node {
-	uint32_t site_id;	/* US_ROOT_SITE for a thread's root */
+	uint32_t fn_id;		/* US_ROOT_FN for a thread's root */
 	uint32_t parent, first_child, last_child, next_sibling;
-	uint64_t count;
+	uint64_t count;		/* calls (Python: not counting resumes) */
+	uint64_t resumes;	/* Python generator/coroutine resumes */
 	uint64_t total_ns, self_ns, min_ns, max_ns;
 	uint64_t inferred_exits;	/* calls whose return was not reported */
+	uint64_t exception_exits;	/* activations that ended by raising */
+	uint32_t first_exception;	/* index in us_model.node_exceptions */
+	bool collapsed;		/* --scope: stands for everything it called */
+	bool on_exception_path;	/* it or a descendant raised */
+	char *last_return;	/* Python: summary of the last value returned */
+	char *last_args;	/* Python (--args): summary of the last call's arguments */
 };
 
-/* One call, kept when the report needs each call (timeline, chrome). */
+/* One activation, kept when the report needs each (timeline, chrome). */
 struct us_call {
-	uint32_t tid, site_id, depth;
-	bool inferred;
+	uint32_t tid, fn_id, depth;
+	bool inferred, resume, raised;
 	uint64_t start_ns, end_ns;
 };
 
-/* Per function (probe site), all threads. */
+/* Per function, all threads. */
 struct us_func_stats {
-	uint64_t count;
+	uint64_t count, resumes;
 	uint64_t total_ns;	/* outermost activations only: recursion not counted twice */
 	uint64_t sum_ns;	/* every activation's duration, for the average */
 	uint64_t self_ns, min_ns, max_ns;
@@ -48,11 +82,28 @@ struct us_func_stats {
 };
 
 struct us_frame {
-	uint32_t site_id;
+	uint32_t fn_id;
 	uint32_t node;		/* US_NO_NODE: hidden by a filter */
 	uint32_t depth;		/* visible depth (1 = top level) */
+	uint32_t native_site;	/* native: the probe site (tail-call matching) */
+	bool python;
+	bool resume;		/* Python: a resume, not a call */
+	bool counted;		/* counts as an activation (not a generator's creation) */
 	bool exit_expected;	/* the kernel armed a uretprobe for it */
+	bool collapsed_below;	/* --scope: its callees are folded into it */
 	uint64_t sp, start_ns, child_ns;
+};
+
+/* An exception propagating out of frames, from the raising one outward. */
+struct us_exception_chain {
+	char *type, *message;
+	uint32_t *fn_ids;	/* frames it left, innermost first */
+	int32_t *lines;		/* the line each frame was at, -1 unknown */
+	size_t n_frames;
+	bool caught;		/* a frame still on the stack went on after it */
+	uint64_t count;		/* identical chains merged */
+	uint32_t tid;
+	uint64_t first_ns;
 };
 
 struct us_thread {
@@ -61,20 +112,42 @@ struct us_thread {
 	struct us_frame *stack;
 	size_t depth, cap;
 	uint32_t pending_returns;
+	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t first_ns, last_ns;
 	bool exited;
+	size_t open_chain;		/* index+1 of the chain still propagating, 0 none */
+	size_t open_chain_depth;	/* stack depth after its last frame left */
+};
+
+struct us_gc_stats {
+	uint64_t collections, total_ns;
+	uint64_t by_generation[3];
+};
+
+/* One import (USDT), or one collection when module is NULL. */
+struct us_span {
+	uint32_t tid, depth;
+	char *module;
+	uint64_t start_ns, end_ns;
+	int32_t generation;
 };
 
 struct us_model {
-	const struct us_site *sites;
+	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
 	size_t n_sites;
-	bool *site_hidden;		/* excluded by a filter */
 	struct us_filters filters;
 	bool keep_calls;
 
+	struct us_function *functions;
+	size_t n_functions, functions_cap;
+	struct us_map code_index;	/* code object address -> function */
+	struct us_map function_index;	/* hash of name, file, line -> function */
+
 	struct us_node *nodes;
 	size_t n_nodes, nodes_cap;
-	struct us_map node_index;	/* (parent << 32 | site) -> node */
+	struct us_map node_index;	/* (parent << 32 | function) -> node */
+	struct us_node_exception *node_exceptions;
+	size_t n_node_exceptions, node_exceptions_cap;
 
 	struct us_thread *threads;	/* in order of first event */
 	size_t n_threads, threads_cap;
@@ -83,10 +156,20 @@ struct us_model {
 	struct us_call *calls;		/* keep_calls: by thread, then start time */
 	size_t n_calls, calls_cap;
 
-	struct us_func_stats *funcs;	/* by site id */
+	struct us_func_stats *funcs;	/* by function id */
+	size_t funcs_cap;
+
+	struct us_exception_chain *chains;
+	size_t n_chains, chains_cap;
+
+	struct us_gc_stats gc;
+	struct us_span *spans;		/* imports and collections, in end order */
+	size_t n_spans, spans_cap;
+	uint64_t imports;
 
 	uint64_t first_ns, last_ns;
-	uint64_t total_calls;		/* every entry seen, filtered or not */
+	uint64_t total_calls;		/* every call seen, filtered or not (not resumes) */
+	uint64_t python_calls;
 	uint64_t inferred_exits;	/* returns never reported, reconciled */
 	uint64_t unfinished_calls;	/* still running when tracing stopped */
 	uint64_t unmatched_exits;	/* returns of calls entered before tracing */
@@ -99,9 +182,21 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev);
 void us_model_finish(struct us_model *m, uint64_t end_ns);
 void us_model_free(struct us_model *m);
 
+/* Writes a one-line summary of a Python value ("int 42", "str 'a'",
+ * "DataFrame", "ValueError: bad") into buf. */
+void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
+
+/* The line of the instruction at `byte_offset` in a 3.11+ code object, from
+ * its location table (CPython's Objects/locations.md); -1 when unknown. */
+int32_t us_py_line_of_offset(const uint8_t *table, size_t len, uint32_t first_line,
+			     int32_t byte_offset);
+
 /* Children of a node, in order of first call. */
 #define us_node_for_each_child(m, parent_idx, child_idx)                            \
 	for (uint32_t child_idx = (m)->nodes[parent_idx].first_child; child_idx != US_NO_NODE; \
 	     child_idx = (m)->nodes[child_idx].next_sibling)
+
+/* A node a report shows: it ran, and --exception-only keeps it. */
+bool us_node_shown(const struct us_model *m, uint32_t node);
 
 #endif

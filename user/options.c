@@ -9,7 +9,7 @@
 
 enum {
 	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
-	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY,
+	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE,
 };
 
 static const struct option long_options[] = {
@@ -24,6 +24,8 @@ static const struct option long_options[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "binary", required_argument, NULL, OPT_BINARY },
+	{ "args", no_argument, NULL, OPT_ARGS },
+	{ "no-deinline", no_argument, NULL, OPT_NO_DEINLINE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -53,7 +55,13 @@ void us_print_usage(FILE *out)
 	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
 	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
 	      "  -v, --verbose             more detail (-vv: libbpf's log)\n"
-	      "  -q, --quiet               no progress messages\n",
+	      "  -q, --quiet               no progress messages\n"
+	      "\n"
+	      "Python (when the target is CPython 3.8-3.13, its calls are traced with no -f):\n"
+	      "  --args                    record the first arguments of each Python call\n"
+	      "  --no-deinline             3.11+: do not write the interpreter's eval_frame; calls\n"
+	      "                            the interpreter inlines (most Python-to-Python calls) are\n"
+	      "                            then not seen\n",
 	      out);
 }
 
@@ -124,6 +132,12 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		return 0;
 	case OPT_BINARY:
 		o->binary = arg;
+		return 0;
+	case OPT_ARGS:
+		o->python_args = true;
+		return 0;
+	case OPT_NO_DEINLINE:
+		o->no_deinline = true;
 		return 0;
 	case 'v':
 		us_verbosity++;

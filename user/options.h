@@ -20,6 +20,8 @@ struct us_options {
 	size_t ring_bytes;	/* --buffer-size */
 	pid_t pid;		/* -p */
 	const char *binary;	/* probes --binary */
+	bool python_args;	/* --args: summarise the first arguments of Python calls */
+	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
 	char **rest;		/* run: the command; report: FILE; probes: patterns */
 	int n_rest;
 };

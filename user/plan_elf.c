@@ -202,3 +202,132 @@ bool us_is_elf(const char *path)
 
 	return us_read_code(path, 0, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0;
 }
+
+/* Opens `path` as ELF; NULL (and fd closed) when it is not one. */
+static Elf *open_elf(const char *path, int *fd)
+{
+	Elf *elf;
+
+	elf_version(EV_CURRENT);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return NULL;
+	elf = elf_begin(*fd, ELF_C_READ, NULL);
+	if (elf && elf_kind(elf) == ELF_K_ELF)
+		return elf;
+	if (elf)
+		elf_end(elf);
+	close(*fd);
+	return NULL;
+}
+
+static void lookup_in_section(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
+			      const char *const *names, size_t n, uint64_t *vaddrs)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t count = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
+
+	for (size_t i = 0; data && i < count; i++) {
+		GElf_Sym sym;
+		const char *name;
+
+		if (!gelf_getsym(data, (int)i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
+			continue;
+		name = elf_strptr(elf, sh->sh_link, sym.st_name);
+		for (size_t j = 0; name && j < n; j++)
+			if (!vaddrs[j] && strcmp(name, names[j]) == 0)
+				vaddrs[j] = sym.st_value;
+	}
+}
+
+int us_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *vaddrs)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	memset(vaddrs, 0, n * sizeof(*vaddrs));
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return -ENOEXEC;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) && (sh.sh_type == SHT_DYNSYM || sh.sh_type == SHT_SYMTAB))
+			lookup_in_section(elf, scn, &sh, names, n, vaddrs);
+	}
+	elf_end(elf);
+	close(fd);
+	return 0;
+}
+
+size_t us_elf_read_at(const char *path, uint64_t vaddr, void *buf, size_t len)
+{
+	size_t phnum = 0, got = 0;
+	Elf *elf;
+	int fd;
+
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return 0;
+	for (size_t i = 0; !elf_getphdrnum(elf, &phnum) && i < phnum; i++) {
+		GElf_Phdr ph;
+		ssize_t r;
+
+		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD || vaddr < ph.p_vaddr ||
+		    vaddr + len > ph.p_vaddr + ph.p_filesz)
+			continue;
+		r = pread(fd, buf, len, (off_t)(ph.p_offset + vaddr - ph.p_vaddr));
+		got = r > 0 ? (size_t)r : 0;
+		break;
+	}
+	elf_end(elf);
+	close(fd);
+	return got;
+}
+
+uint64_t us_elf_first_load_vaddr(const char *path)
+{
+	size_t phnum = 0;
+	uint64_t lowest = UINT64_MAX;
+	Elf *elf;
+	int fd;
+
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return 0;
+	for (size_t i = 0; !elf_getphdrnum(elf, &phnum) && i < phnum; i++) {
+		GElf_Phdr ph;
+
+		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_vaddr < lowest)
+			lowest = ph.p_vaddr & ~(uint64_t)(ph.p_align > 1 ? ph.p_align - 1 : 0);
+	}
+	elf_end(elf);
+	close(fd);
+	return lowest == UINT64_MAX ? 0 : lowest;
+}
+
+bool us_elf_has_section(const char *path, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	bool found = false;
+	Elf *elf;
+	int fd;
+
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return false;
+	while (!found && !elf_getshdrstrndx(elf, &shstrndx) && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *sname;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		found = sname && strcmp(sname, name) == 0;
+	}
+	elf_end(elf);
+	close(fd);
+	return found;
+}

@@ -33,6 +33,15 @@ size_t us_read_code(const char *path, uint64_t file_offset, uint8_t *buf, size_t
 
 /* The PT_INTERP of an executable (its dynamic loader), or NULL. Caller frees. */
 char *us_elf_interpreter(const char *path);
+/* Finds symbols of any type by name in .dynsym and .symtab: vaddrs[i] is
+ * the address of names[i], or 0. Returns 0, or -ENOEXEC for a non-ELF file. */
+int us_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *vaddrs);
+/* Reads `len` bytes the file holds at ELF virtual address `vaddr`. */
+size_t us_elf_read_at(const char *path, uint64_t vaddr, void *buf, size_t len);
+/* The page-aligned virtual address of the first PT_LOAD segment. */
+uint64_t us_elf_first_load_vaddr(const char *path);
+/* True when the object has a section of that name (".note.stapsdt"). */
+bool us_elf_has_section(const char *path, const char *name);
 /* True when the file starts with the ELF magic. */
 bool us_is_elf(const char *path);
 

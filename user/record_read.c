@@ -120,6 +120,18 @@ static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording
 			rec->filters.max_depth = (uint32_t)to_u64(value);
 		else if (!strcmp(key, "filter.exclude"))
 			us_filters_add_exclude(&rec->filters, value);
+		else if (!strcmp(key, "filter.include"))
+			us_filters_add_include(&rec->filters, value);
+		else if (!strcmp(key, "filter.scope"))
+			rec->filters.scope = us_strdup(value);
+		else if (!strcmp(key, "filter.focus"))
+			rec->filters.focus = us_strdup(value);
+		else if (!strcmp(key, "filter.exception_only"))
+			rec->filters.exception_only = to_u64(value) != 0;
+		else if (!strcmp(key, "filter.no_imports"))
+			rec->filters.no_imports = to_u64(value) != 0;
+		else if (!strcmp(key, "python"))
+			rec->python = us_strdup(value);
 		free(key);
 		free(value);
 	}
@@ -171,18 +183,45 @@ static int parse_sites(struct reader *r, struct us_cursor *c, struct us_recordin
 	return 0;
 }
 
-static bool event_is_sane(const struct us_event_header *ev, const struct us_recording *rec)
+/* The size each known record type has; 0 for types a newer uscope wrote. */
+static size_t known_event_size(uint16_t type)
 {
-	switch (ev->type) {
+	switch (type) {
 	case US_EV_CALL_ENTRY:
 	case US_EV_CALL_EXIT:
-		return ev->size == sizeof(struct us_call_event) &&
-		       ((const struct us_call_event *)ev)->site_id < rec->plan.count;
+		return sizeof(struct us_call_event);
 	case US_EV_THREAD_EXIT:
-		return ev->size == sizeof(struct us_thread_event);
+		return sizeof(struct us_thread_event);
+	case US_EV_PY_CODE:
+		return sizeof(struct us_py_code_event);
+	case US_EV_PY_ENTRY:
+		return sizeof(struct us_py_entry_event);
+	case US_EV_PY_EXIT:
+		return sizeof(struct us_py_exit_event);
+	case US_EV_PY_ARGS:
+		return sizeof(struct us_py_args_event);
+	case US_EV_PY_STOPPED:
+		return sizeof(struct us_py_stopped_event);
+	case US_EV_PY_GC:
+		return sizeof(struct us_py_gc_event);
+	case US_EV_PY_IMPORT:
+		return sizeof(struct us_py_import_event);
 	default:
-		return true;	/* a newer record type: skipped by its size */
+		return 0;
 	}
+}
+
+static bool event_is_sane(const struct us_event_header *ev, const struct us_recording *rec)
+{
+	size_t size = known_event_size(ev->type);
+
+	if (!size)
+		return true;	/* a newer record type: skipped by its size */
+	if (ev->size != size)
+		return false;
+	if (ev->type == US_EV_CALL_ENTRY || ev->type == US_EV_CALL_EXIT)
+		return ((const struct us_call_event *)ev)->site_id < rec->plan.count;
+	return true;
 }
 
 static int parse_events(struct reader *r, struct us_bytes *raw, struct us_recording *rec,
@@ -202,8 +241,7 @@ static int parse_events(struct reader *r, struct us_bytes *raw, struct us_record
 		ev = (const struct us_event_header *)(raw->data + pos);
 		if (!event_is_sane(ev, rec))
 			return fail_corrupt(r, "(events) has a malformed record");
-		if (ev->type == US_EV_CALL_ENTRY || ev->type == US_EV_CALL_EXIT ||
-		    ev->type == US_EV_THREAD_EXIT)
+		if (known_event_size(ev->type))
 			on_event(ctx, ev);
 		pos += ev_head.size;
 	}
@@ -354,6 +392,7 @@ void us_recording_free(struct us_recording *rec)
 		free(rec->argv[i]);
 	free(rec->argv);
 	free(rec->kernel);
+	free(rec->python);
 	us_filters_free(&rec->filters);
 	us_plan_free(&rec->plan);
 	for (size_t i = 0; i < rec->n_threads; i++)

@@ -68,6 +68,16 @@ static void write_meta(struct us_record_writer *w, const struct us_recording *re
 	put_kv_u64(&b, "filter.max_depth", rec->filters.max_depth);
 	for (size_t i = 0; i < rec->filters.n_excludes; i++)
 		put_kv(&b, "filter.exclude", rec->filters.excludes[i]);
+	for (size_t i = 0; i < rec->filters.n_includes; i++)
+		put_kv(&b, "filter.include", rec->filters.includes[i]);
+	if (rec->filters.scope)
+		put_kv(&b, "filter.scope", rec->filters.scope);
+	if (rec->filters.focus)
+		put_kv(&b, "filter.focus", rec->filters.focus);
+	put_kv_u64(&b, "filter.exception_only", rec->filters.exception_only);
+	put_kv_u64(&b, "filter.no_imports", rec->filters.no_imports);
+	if (rec->python)
+		put_kv(&b, "python", rec->python);
 	write_chunk(w, US_CHUNK_META, &b);
 	us_bytes_free(&b);
 }

@@ -100,12 +100,12 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 			(unsigned long long)rec->lost_events);
 }
 
-const char *us_site_name(const struct us_model *m, uint32_t site_id)
+const char *us_function_name(const struct us_model *m, uint32_t fn_id)
 {
-	return site_id < m->n_sites ? m->sites[site_id].function : "[root]";
+	return fn_id < m->n_functions ? m->functions[fn_id].name : "[root]";
 }
 
-const char *us_site_object(const struct us_model *m, uint32_t site_id)
+const char *us_function_object(const struct us_model *m, uint32_t fn_id)
 {
-	return site_id < m->n_sites ? m->sites[site_id].object : "";
+	return fn_id < m->n_functions ? m->functions[fn_id].object : "";
 }

@@ -35,7 +35,7 @@ double us_ns_to_ms(uint64_t ns);
 void us_format_duration(char *buf, size_t len, uint64_t ns);
 /* The one-line summary every text report starts with. */
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
-const char *us_site_name(const struct us_model *m, uint32_t site_id);
-const char *us_site_object(const struct us_model *m, uint32_t site_id);
+const char *us_function_name(const struct us_model *m, uint32_t fn_id);
+const char *us_function_object(const struct us_model *m, uint32_t fn_id);
 
 #endif

@@ -36,9 +36,9 @@ static void write_call(struct us_json *j, const struct us_recording *rec,
 {
 	us_json_object_begin(j);
 	us_json_key(j, "name");
-	us_json_string(j, us_site_name(m, c->site_id));
+	us_json_string(j, us_function_name(m, c->fn_id));
 	us_json_key(j, "cat");
-	us_json_string(j, "native");
+	us_json_string(j, m->functions[c->fn_id].kind == US_FN_PYTHON ? "python" : "native");
 	us_json_key(j, "ph");
 	us_json_string(j, "X");
 	us_json_key(j, "ts");
@@ -51,13 +51,53 @@ static void write_call(struct us_json *j, const struct us_recording *rec,
 	us_json_uint(j, c->tid);
 	us_json_key(j, "args");
 	us_json_object_begin(j);
-	us_json_key(j, "object");
-	us_json_string(j, us_site_object(m, c->site_id));
+	if (m->functions[c->fn_id].kind == US_FN_PYTHON) {
+		us_json_key(j, "file");
+		us_json_string(j, m->functions[c->fn_id].file);
+		us_json_key(j, "line");
+		us_json_uint(j, m->functions[c->fn_id].line);
+	} else {
+		us_json_key(j, "object");
+		us_json_string(j, us_function_object(m, c->fn_id));
+	}
+	if (c->resume) {
+		us_json_key(j, "resume");
+		us_json_bool(j, true);
+	}
+	if (c->raised) {
+		us_json_key(j, "raised");
+		us_json_bool(j, true);
+	}
 	if (c->inferred) {
 		us_json_key(j, "inferred_exit");
 		us_json_bool(j, true);
 	}
 	us_json_object_end(j);
+	us_json_object_end(j);
+}
+
+/* A garbage collection or an import, on the thread that ran it. */
+static void write_span(struct us_json *j, const struct us_recording *rec, const struct us_span *s)
+{
+	char name[64];
+
+	if (!s->module)
+		snprintf(name, sizeof(name), "gc (generation %d)", s->generation);
+	us_json_object_begin(j);
+	us_json_key(j, "name");
+	us_json_string(j, s->module ? s->module : name);
+	us_json_key(j, "cat");
+	us_json_string(j, s->module ? "import" : "gc");
+	us_json_key(j, "ph");
+	us_json_string(j, "X");
+	us_json_key(j, "ts");
+	us_json_double(j, ns_to_us(s->start_ns - rec->start_ns));
+	us_json_key(j, "dur");
+	us_json_double(j, ns_to_us(s->end_ns - s->start_ns));
+	us_json_key(j, "pid");
+	us_json_int(j, rec->pid);
+	us_json_key(j, "tid");
+	us_json_uint(j, s->tid);
 	us_json_object_end(j);
 }
 
@@ -81,6 +121,8 @@ void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us
 	write_thread_names(&j, rec, m);
 	for (size_t i = 0; i < m->n_calls; i++)
 		write_call(&j, rec, m, &m->calls[i]);
+	for (size_t i = 0; i < m->n_spans; i++)
+		write_span(&j, rec, &m->spans[i]);
 	us_json_array_end(&j);
 	us_json_object_end(&j);
 	us_json_finish(&j);

@@ -19,18 +19,18 @@ static int by_self_desc(const void *a, const void *b)
 
 void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m)
 {
-	uint32_t *order = us_calloc(m->n_sites, sizeof(*order));
+	uint32_t *order = us_calloc(m->n_functions + 1, sizeof(*order));
 	size_t n = 0;
 	uint64_t all_self = 0;
 	int width = 8;
 
-	for (uint32_t i = 0; i < m->n_sites; i++) {
-		if (!m->funcs[i].count)
+	for (uint32_t i = 0; i < m->n_functions; i++) {
+		if (!m->funcs[i].count && !m->funcs[i].resumes)
 			continue;
 		order[n++] = i;
 		all_self += m->funcs[i].self_ns;
-		if ((int)strlen(m->sites[i].function) > width)
-			width = (int)strlen(m->sites[i].function);
+		if ((int)strlen(m->functions[i].name) > width)
+			width = (int)strlen(m->functions[i].name);
 	}
 	if (width > 60)
 		width = 60;
@@ -45,12 +45,16 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 
 		us_format_duration(total, sizeof(total), f->total_ns);
 		us_format_duration(self, sizeof(self), f->self_ns);
-		us_format_duration(avg, sizeof(avg), f->count ? f->sum_ns / f->count : 0);
+		us_format_duration(avg, sizeof(avg),
+				   f->count + f->resumes ? f->sum_ns / (f->count + f->resumes) : 0);
 		us_format_duration(min, sizeof(min), f->min_ns);
 		us_format_duration(max, sizeof(max), f->max_ns);
-		fprintf(out, "%-*s %9llu %12s %12s %12s %12s %12s %7.1f\n", width,
-			m->sites[order[i]].function, (unsigned long long)f->count, total, self, avg, min,
+		fprintf(out, "%-*s %9llu %12s %12s %12s %12s %12s %7.1f", width,
+			m->functions[order[i]].name, (unsigned long long)f->count, total, self, avg, min,
 			max, all_self ? 100.0 * (double)f->self_ns / (double)all_self : 0.0);
+		if (f->resumes)
+			fprintf(out, "  (+%llu resumes)", (unsigned long long)f->resumes);
+		fputc('\n', out);
 	}
 	if (n == 0)
 		fputs("no traced function was called\n", out);

@@ -4,18 +4,33 @@
 #include "report.h"
 
 struct stats {
-	uint64_t count, total_ns, self_ns, min_ns, max_ns, inferred_exits;
+	uint64_t count, resumes, total_ns, self_ns, min_ns, max_ns, inferred_exits;
 };
 
-static void write_function(struct us_json *j, const struct us_model *m, uint32_t site_id,
+static void write_function(struct us_json *j, const struct us_model *m, uint32_t fn_id,
 			   const struct stats *s)
 {
+	const struct us_function *fn = &m->functions[fn_id];
+
+	us_json_key(j, "kind");
+	us_json_string(j, fn->kind == US_FN_PYTHON ? "python" : "native");
 	us_json_key(j, "function");
-	us_json_string(j, us_site_name(m, site_id));
-	us_json_key(j, "object");
-	us_json_string(j, us_site_object(m, site_id));
+	us_json_string(j, fn->name);
+	if (fn->kind == US_FN_PYTHON) {
+		us_json_key(j, "file");
+		us_json_string(j, fn->file);
+		us_json_key(j, "line");
+		us_json_uint(j, fn->line);
+	} else {
+		us_json_key(j, "object");
+		us_json_string(j, fn->object);
+	}
 	us_json_key(j, "count");
 	us_json_uint(j, s->count);
+	if (fn->kind == US_FN_PYTHON) {
+		us_json_key(j, "resumes");
+		us_json_uint(j, s->resumes);
+	}
 	us_json_key(j, "total_ms");
 	us_json_double(j, us_ns_to_ms(s->total_ns));
 	us_json_key(j, "self_ms");
@@ -28,20 +43,57 @@ static void write_function(struct us_json *j, const struct us_model *m, uint32_t
 	us_json_uint(j, s->inferred_exits);
 }
 
+static void write_node_exceptions(struct us_json *j, const struct us_model *m,
+				  const struct us_node *n)
+{
+	us_json_key(j, "exceptions");
+	us_json_array_begin(j);
+	for (uint32_t e = n->first_exception; e != US_NO_NODE; e = m->node_exceptions[e].next) {
+		us_json_object_begin(j);
+		us_json_key(j, "type");
+		us_json_string(j, m->node_exceptions[e].type);
+		us_json_key(j, "message");
+		us_json_string(j, m->node_exceptions[e].message);
+		us_json_key(j, "count");
+		us_json_uint(j, m->node_exceptions[e].count);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+}
+
+static void write_python_node(struct us_json *j, const struct us_model *m,
+			      const struct us_node *n)
+{
+	if (n->exception_exits)
+		write_node_exceptions(j, m, n);
+	if (n->last_return) {
+		us_json_key(j, "return");
+		us_json_string(j, n->last_return);
+	}
+	if (n->last_args) {
+		us_json_key(j, "args");
+		us_json_string(j, n->last_args);
+	}
+	if (n->collapsed) {
+		us_json_key(j, "collapsed");
+		us_json_bool(j, true);
+	}
+}
+
 static void write_node(struct us_json *j, const struct us_model *m, uint32_t node_idx)
 {
 	const struct us_node *n = &m->nodes[node_idx];
-	struct stats s = { n->count, n->total_ns, n->self_ns, n->min_ns, n->max_ns,
+	struct stats s = { n->count, n->resumes, n->total_ns, n->self_ns, n->min_ns, n->max_ns,
 			   n->inferred_exits };
 
 	us_json_object_begin(j);
-	write_function(j, m, n->site_id, &s);
-	us_json_key(j, "kind");
-	us_json_string(j, "native");
+	write_function(j, m, n->fn_id, &s);
+	if (m->functions[n->fn_id].kind == US_FN_PYTHON)
+		write_python_node(j, m, n);
 	us_json_key(j, "calls");
 	us_json_array_begin(j);
 	us_node_for_each_child(m, node_idx, child)
-		if (m->nodes[child].count)
+		if (us_node_shown(m, child))
 			write_node(j, m, child);
 	us_json_array_end(j);
 	us_json_object_end(j);
@@ -72,6 +124,12 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 	us_json_uint(j, rec->lost_events);
 	us_json_key(j, "total_calls");
 	us_json_uint(j, m->total_calls);
+	if (rec->python) {
+		us_json_key(j, "python");
+		us_json_string(j, rec->python);
+		us_json_key(j, "python_calls");
+		us_json_uint(j, m->python_calls);
+	}
 	us_json_key(j, "inferred_exits");
 	us_json_uint(j, m->inferred_exits);
 	us_json_key(j, "unfinished_calls");
@@ -84,18 +142,77 @@ static void write_functions(struct us_json *j, const struct us_model *m)
 {
 	us_json_key(j, "functions");
 	us_json_array_begin(j);
-	for (uint32_t i = 0; i < m->n_sites; i++) {
+	for (uint32_t i = 0; i < m->n_functions; i++) {
 		const struct us_func_stats *f = &m->funcs[i];
-		struct stats s = { f->count, f->total_ns, f->self_ns, f->min_ns, f->max_ns,
-				   f->inferred_exits };
+		struct stats s = { f->count, f->resumes, f->total_ns, f->self_ns, f->min_ns,
+				   f->max_ns, f->inferred_exits };
 
-		if (!f->count)
+		if (!f->count && !f->resumes)
 			continue;
 		us_json_object_begin(j);
 		write_function(j, m, i, &s);
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);
+}
+
+static void write_chain(struct us_json *j, const struct us_model *m,
+			const struct us_exception_chain *c)
+{
+	us_json_object_begin(j);
+	us_json_key(j, "type");
+	us_json_string(j, c->type);
+	us_json_key(j, "message");
+	us_json_string(j, c->message);
+	us_json_key(j, "count");
+	us_json_uint(j, c->count);
+	us_json_key(j, "caught");
+	us_json_bool(j, c->caught);
+	us_json_key(j, "tid");
+	us_json_uint(j, c->tid);
+	us_json_key(j, "frames");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < c->n_frames; i++) {
+		const struct us_function *fn = &m->functions[c->fn_ids[i]];
+
+		us_json_object_begin(j);
+		us_json_key(j, "function");
+		us_json_string(j, fn->name);
+		us_json_key(j, "file");
+		us_json_string(j, fn->file);
+		us_json_key(j, "line");
+		if (c->lines[i] >= 0)
+			us_json_int(j, c->lines[i]);
+		else
+			us_json_null(j);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+	us_json_object_end(j);
+}
+
+/* Exceptions with the frames they passed through, collections, imports. */
+static void write_python(struct us_json *j, const struct us_model *m)
+{
+	us_json_key(j, "exceptions");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < m->n_chains; i++)
+		write_chain(j, m, &m->chains[i]);
+	us_json_array_end(j);
+	us_json_key(j, "gc");
+	us_json_object_begin(j);
+	us_json_key(j, "collections");
+	us_json_uint(j, m->gc.collections);
+	us_json_key(j, "time_ms");
+	us_json_double(j, us_ns_to_ms(m->gc.total_ns));
+	us_json_key(j, "by_generation");
+	us_json_array_begin(j);
+	for (int g = 0; g < 3; g++)
+		us_json_uint(j, m->gc.by_generation[g]);
+	us_json_array_end(j);
+	us_json_object_end(j);
+	us_json_key(j, "imports");
+	us_json_uint(j, m->imports);
 }
 
 void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m)
@@ -118,13 +235,15 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_key(&j, "calls");
 		us_json_array_begin(&j);
 		us_node_for_each_child(m, t->root, top)
-			if (m->nodes[top].count)
+			if (us_node_shown(m, top))
 				write_node(&j, m, top);
 		us_json_array_end(&j);
 		us_json_object_end(&j);
 	}
 	us_json_array_end(&j);
 	write_functions(&j, m);
+	if (rec->python)
+		write_python(&j, m);
 	us_json_object_end(&j);
 	us_json_finish(&j);
 }

@@ -50,9 +50,10 @@ void us_report_timeline(FILE *out, const struct us_recording *rec, const struct 
 		us_json_key(&j, "time_ms");
 		us_json_double(&j, us_ns_to_ms(events[i].ts_ns - rec->start_ns));
 		us_json_key(&j, "event");
-		us_json_string(&j, events[i].is_return ? "return" : "call");
+		us_json_string(&j, events[i].is_return ? (c->raised ? "raise" : "return")
+						       : (c->resume ? "resume" : "call"));
 		us_json_key(&j, "function");
-		us_json_string(&j, us_site_name(m, c->site_id));
+		us_json_string(&j, us_function_name(m, c->fn_id));
 		us_json_key(&j, "tid");
 		us_json_uint(&j, c->tid);
 		us_json_key(&j, "depth");

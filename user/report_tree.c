@@ -14,17 +14,12 @@ struct tree_printer {
 	bool last_at_level[MAX_DRAWN_DEPTH];
 };
 
-static bool shown(const struct us_model *m, uint32_t node)
-{
-	return m->nodes[node].count > 0;
-}
-
 static uint32_t last_shown_child(const struct us_model *m, uint32_t node)
 {
 	uint32_t last = US_NO_NODE;
 
 	us_node_for_each_child(m, node, child)
-		if (shown(m, child))
+		if (us_node_shown(m, child))
 			last = child;
 	return last;
 }
@@ -36,9 +31,9 @@ static int widest_name(const struct us_model *m, uint32_t node, int level)
 	us_node_for_each_child(m, node, child) {
 		int w;
 
-		if (!shown(m, child))
+		if (!us_node_shown(m, child))
 			continue;
-		w = 3 * level + (int)strlen(us_site_name(m, m->nodes[child].site_id));
+		w = 3 * level + (int)strlen(us_function_name(m, m->nodes[child].fn_id));
 		if (w > widest)
 			widest = w;
 		w = widest_name(m, child, level + 1);
@@ -69,7 +64,15 @@ static void print_row(struct tree_printer *p, uint32_t node, int level)
 	us_format_duration(total, sizeof(total), n->total_ns);
 	us_format_duration(self, sizeof(self), n->self_ns);
 	fprintf(p->out, "%s%-*s %9llu %12s %12s %7.1f", prefix, p->name_width - glyph_cols,
-		us_site_name(p->m, n->site_id), (unsigned long long)n->count, total, self, pct);
+		us_function_name(p->m, n->fn_id), (unsigned long long)n->count, total, self, pct);
+	if (n->resumes)
+		fprintf(p->out, "  (+%llu resumes)", (unsigned long long)n->resumes);
+	if (n->collapsed)
+		fputs("  [calls out of scope folded in]", p->out);
+	if (n->exception_exits)
+		fprintf(p->out, "  (raised %s x%llu)",
+			p->m->node_exceptions[n->first_exception].type,
+			(unsigned long long)n->exception_exits);
 	if (n->inferred_exits)
 		fprintf(p->out, "  (%llu inferred)", (unsigned long long)n->inferred_exits);
 	fputc('\n', p->out);
@@ -80,7 +83,7 @@ static void print_subtree(struct tree_printer *p, uint32_t node, int level)
 	uint32_t last = last_shown_child(p->m, node);
 
 	us_node_for_each_child(p->m, node, child) {
-		if (!shown(p->m, child))
+		if (!us_node_shown(p->m, child))
 			continue;
 		if (level < MAX_DRAWN_DEPTH)
 			p->last_at_level[level] = child == last;

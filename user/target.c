@@ -148,6 +148,80 @@ int us_target_release(struct us_target *t)
 	return 0;
 }
 
+bool us_target_is_script(const struct us_target *t)
+{
+	return !us_is_elf(t->exe_path);
+}
+
+/* Programs that only exec another: a shim's interpreter and its helpers. */
+static bool is_exec_wrapper(const char *exe)
+{
+	static const char *const wrappers[] = { "env", "sh", "bash", "dash", "zsh", "ksh", "mksh",
+						"busybox", "nice", "nohup", "setsid" };
+	const char *base = strrchr(exe, '/');
+
+	base = base ? base + 1 : exe;
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (strcmp(base, wrappers[i]) == 0)
+			return true;
+	return false;
+}
+
+static char *exe_of(pid_t pid)
+{
+	char path[64], exe[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	return us_strdup(exe);
+}
+
+int us_target_follow_exec(struct us_target *t)
+{
+	int status;
+
+	if (us_target_release(t))
+		return -1;
+	for (;;) {
+		char *exe;
+
+		if (waitpid(t->pid, &status, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
+			us_error("cannot wait for the command: %s", strerror(errno));
+			return -1;
+		}
+		if (!WIFSTOPPED(status)) {
+			t->exited = true;
+			t->wait_status = status;
+			us_error("%s exited before it ran a program uscope could trace", t->exe_path);
+			return -1;
+		}
+		exe = exe_of(t->pid);
+		if (exe && !is_exec_wrapper(exe)) {
+			us_debug("following %s: it runs %s", t->exe_path, exe);
+			free(t->exe_path);
+			t->exe_path = exe;
+			t->stopped = true;
+			return 0;
+		}
+		us_debug("following %s through %s", t->exe_path, exe ? exe : "?");
+		free(exe);
+		kill(t->pid, SIGCONT);
+	}
+}
+
+void us_target_continue(struct us_target *t)
+{
+	if (t->stopped)
+		kill(t->pid, SIGCONT);
+	t->stopped = false;
+}
+
 int us_target_attach(struct us_target *t, pid_t pid)
 {
 	char path[64], exe[4096];

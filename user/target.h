@@ -20,6 +20,7 @@ struct us_target {
 	char *exe_path;		/* the executable, as the target sees it */
 	struct us_object_list objects;
 	bool exited;
+	bool stopped;		/* run: stopped after an exec, see us_target_follow_exec */
 	int wait_status;	/* wait(2) status once exited (run only) */
 };
 
@@ -30,6 +31,15 @@ char *us_resolve_command(const char *command);
 int us_target_spawn(struct us_target *t, char *const argv[]);
 /* Lets the held child exec. Returns 0, or -1 if exec failed (said why). */
 int us_target_release(struct us_target *t);
+/* True when the command is not an ELF file (a script: a shim, a wrapper). */
+bool us_target_is_script(const struct us_target *t);
+/* Releases the held child and follows its execs (stop_after_exec stops it at
+ * each) through shells and env to the program they run; that program is left
+ * stopped before its first instruction, with t->exe_path naming it. Returns
+ * 0, or -1 after saying why (exec failed, or it exited first). */
+int us_target_follow_exec(struct us_target *t);
+/* Lets a target stopped after its exec run. */
+void us_target_continue(struct us_target *t);
 /* Takes a running process. Returns 0, or -1 after saying why. */
 int us_target_attach(struct us_target *t, pid_t pid);
 /* Fills t->objects: mapped objects (attach) or the executable and the

@@ -171,3 +171,14 @@ bool us_read_text_file(const char *path, char *buf, size_t size)
 		buf[--n] = '\0';
 	return true;
 }
+
+bool us_path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (!path || strncmp(path, dir, n) != 0)
+		return false;
+	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
+}

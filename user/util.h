@@ -28,6 +28,9 @@ size_t us_edit_distance(const char *a, const char *b);
 uint64_t us_hash_str(const char *s);
 uint64_t us_hash_u64(uint64_t x);
 
+/* True when `path` is `dir` or inside it (textually: no symlinks resolved). */
+bool us_path_under(const char *path, const char *dir);
+
 /* Read a small text file (e.g. /proc/PID/comm) into buf, newline stripped. */
 bool us_read_text_file(const char *path, char *buf, size_t size);
 

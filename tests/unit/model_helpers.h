@@ -55,7 +55,7 @@ static inline const struct us_node *node_at(const struct us_model *m, size_t thr
 		uint32_t next = US_NO_NODE;
 
 		us_node_for_each_child(m, node, c)
-			if (m->nodes[c].site_id == path[i])
+			if (m->nodes[c].fn_id == path[i])
 				next = c;
 		if (next == US_NO_NODE)
 			return NULL;

@@ -36,7 +36,7 @@ TEST(model_nested_calls_total_and_self)
 	CHECK_EQ(m.total_calls, 4);
 	CHECK_EQ(m.inferred_exits, 0);
 	CHECK_EQ(m.n_calls, 4);
-	CHECK_EQ(m.calls[0].site_id, MAIN);	/* ordered by start */
+	CHECK_EQ(m.calls[0].fn_id, MAIN);	/* ordered by start */
 	us_model_free(&m);
 	us_plan_free(&plan);
 }

@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * CPython calls: a uprobe and a uretprobe on _PyEval_EvalFrameDefault, which
+ * runs one Python frame per C-level call (3.11+ once userspace has disabled
+ * call inlining). The entry names the frame's code object, sending its
+ * strings once per code object; the exit summarises the return value or the
+ * exception while the object is still alive. USDT probes, where the
+ * interpreter has them, add garbage collections and imports.
+ * Offsets: python_layout.h, docs/cpython-internals.md.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/usdt.bpf.h>
+#include "ring.bpf.h"
+#include "python_layout.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct us_py_layout layout = {};
+const volatile bool capture_args = false;
+/* Stop the target at its first Python call so userspace can write eval_frame
+ * (3.11+ `run`: every Python-to-Python call is a C call from then on). */
+const volatile bool stop_at_first_call = false;
+
+/* Runtime address minus ELF address of the interpreter's object, learned at
+ * each entry from the probe's own address (one target, one mapping). */
+__u64 load_delta = 0;
+__u64 stop_sent = 0;
+
+/* What identifies a code object at an address: addresses are reused once
+ * a code object is freed (a module's <module> code after its import). */
+struct code_info {
+	__u64 name;		/* the name and file str objects */
+	__u64 file;
+	__u32 first_line;
+	__u32 flags;
+	__u32 arg_count;
+	__u32 pad;
+};
+
+/* Code objects whose strings were sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct code_info);
+} code_sent SEC(".maps");
+
+#define CODE_HEADER_LEN 128
+
+static __always_inline __u64 header_field(const __u8 *header, __s32 offset, __u32 size)
+{
+	__u32 at = (__u32)(offset - layout.code_header_start);
+	__u64 v = 0;
+
+	if (at > CODE_HEADER_LEN - 8)
+		return 0;
+	__builtin_memcpy(&v, header + at, 8);
+	return size == 4 ? (__u32)v : v;
+}
+
+/* The fields that identify a code object, from one read of its header. */
+static __always_inline void read_code_info(__u64 code, struct code_info *info)
+{
+	__u8 header[CODE_HEADER_LEN];
+	__s32 name_off = layout.code_qualname >= 0 ? layout.code_qualname : layout.code_name;
+
+	if (bpf_probe_read_user(header, sizeof(header), (void *)(code + layout.code_header_start)))
+		__builtin_memset(header, 0, sizeof(header));
+	info->name = header_field(header, name_off, 8);
+	info->file = header_field(header, layout.code_filename, 8);
+	info->first_line = header_field(header, layout.code_firstlineno, 4);
+	info->flags = header_field(header, layout.code_flags, 4);
+	info->arg_count = header_field(header, layout.code_argcount, 4);
+	info->pad = 0;
+}
+
+static __always_inline __u64 read_u64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __s32 read_s32(__u64 addr)
+{
+	__s32 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+/* Copies a str object's characters (ASCII, or its cached UTF-8) into buf,
+ * NUL-terminated. Returns the bytes copied without the NUL, or 0. */
+static __noinline int read_str(__u64 str, char *buf, __u32 len)
+{
+	__u8 state = 0;
+	__u64 utf8;
+	long n;
+
+	bpf_probe_read_user(&state, 1, (void *)(str + 32));
+	if ((state & 0x60) == 0x60) {			/* compact ASCII */
+		n = bpf_probe_read_user_str(buf, len, (void *)(str + layout.unicode_ascii_data));
+	} else if (state & 0x20) {			/* compact, with a UTF-8 copy? */
+		utf8 = read_u64(str + layout.unicode_utf8);
+		if (!utf8)
+			return 0;
+		n = bpf_probe_read_user_str(buf, len, (void *)utf8);
+	} else {
+		return 0;
+	}
+	return n > 0 ? (int)n - 1 : 0;
+}
+
+static __always_inline int read_type_name(__u64 type, char *buf)
+{
+	return (int)bpf_probe_read_user_str(buf, US_PY_TYPE_LEN, (void *)read_u64(type + 24));
+}
+
+static __always_inline void summarise_int(__u64 obj, struct us_py_value *v)
+{
+	__s64 size = (__s64)read_u64(obj + 16);
+	__u32 digits[2] = {};
+	__u64 ndigits;
+	bool negative;
+
+	if (layout.long_tagged) {	/* lv_tag: ndigits << 3 | sign (0 +, 1 zero, 2 -) */
+		ndigits = (__u64)size >> 3;
+		negative = (size & 3) == 2;
+	} else {
+		negative = size < 0;
+		ndigits = negative ? -size : size;
+	}
+	if (ndigits > 2) {
+		v->kind = US_PY_VALUE_BIG_INT;
+		return;
+	}
+	bpf_probe_read_user(digits, ndigits * 4 & 0xf, (void *)(obj + 24));
+	v->kind = US_PY_VALUE_INT;
+	v->number = (__s64)(digits[0] | (__u64)digits[1] << 30);
+	if (negative)
+		v->number = -v->number;
+}
+
+static __always_inline void summarise_str(__u64 obj, struct us_py_value *v)
+{
+	__u64 length = read_u64(obj + 16);
+	int n = read_str(obj, v->text, sizeof(v->text));
+
+	v->kind = US_PY_VALUE_STR;
+	v->text_len = n;
+	v->truncated = length > (__u64)n;
+}
+
+/* Summarises a live object: its type, and its value when it is simple. */
+static __noinline void summarise(__u64 obj, struct us_py_value *v)
+{
+	__u64 delta = load_delta, type;
+
+	if (!obj)
+		return;
+	if (obj == layout.none_vaddr + delta) {
+		v->kind = US_PY_VALUE_NONE;
+		return;
+	}
+	type = read_u64(obj + 8);
+	if (type == layout.bool_type_vaddr + delta) {
+		v->kind = US_PY_VALUE_BOOL;
+		v->number = obj == layout.true_vaddr + delta;
+	} else if (type == layout.long_type_vaddr + delta) {
+		summarise_int(obj, v);
+	} else if (type == layout.float_type_vaddr + delta) {
+		v->kind = US_PY_VALUE_FLOAT;
+		v->number = (__s64)read_u64(obj + 16);
+	} else if (type == layout.unicode_type_vaddr + delta) {
+		summarise_str(obj, v);
+	} else if (type) {
+		v->kind = US_PY_VALUE_OBJECT;
+		read_type_name(type, v->type_name);
+	}
+}
+
+static __always_inline void send_code(__u64 code, __u32 tid, const struct code_info *info)
+{
+	struct us_py_code_event *e = reserve_event(US_EV_PY_CODE, sizeof(*e), tid);
+	__u64 linetable, size;
+
+	if (!e)
+		return;
+	e->code = code;
+	e->flags = info->flags;
+	e->arg_count = info->arg_count;
+	e->first_line = info->first_line;
+	e->linetable_len = 0;
+	read_str(info->name, e->qualname, sizeof(e->qualname));
+	read_str(info->file, e->file, sizeof(e->file));
+	if (layout.code_linetable >= 0) {	/* 3.11+: lines come from the table */
+		linetable = read_u64(code + layout.code_linetable);
+		size = linetable ? read_u64(linetable + 16) : 0;
+		if (size > US_PY_LINETABLE_LEN)
+			size = US_PY_LINETABLE_LEN;
+		if (size && !bpf_probe_read_user(e->linetable, size, (void *)(linetable + 32)))
+			e->linetable_len = size;
+	}
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* The code object's flags; sends its strings the first time it is seen at
+ * this address. */
+static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
+{
+	struct code_info *known = bpf_map_lookup_elem(&code_sent, &code);
+	struct code_info info;
+
+	read_code_info(code, &info);
+	if (known && known->name == info.name && known->file == info.file &&
+	    known->first_line == info.first_line)
+		return info;
+	send_code(code, tid, &info);
+	bpf_map_update_elem(&code_sent, &code, &info, BPF_ANY);
+	return info;
+}
+
+/* A call runs the frame from its start; a resume continues a suspended
+ * generator or coroutine frame (docs/cpython-internals.md 1.4, 1.5). */
+static __always_inline __u32 entry_kind(__u64 frame, __u64 code, const struct code_info *info)
+{
+	__u8 owner = 0;
+	__s64 offset;
+
+	if (layout.frame_lasti >= 0)
+		return read_s32(frame + layout.frame_lasti) < 0 ? US_PY_CALL : US_PY_RESUME;
+	bpf_probe_read_user(&owner, 1, (void *)(frame + layout.frame_owner));
+	if (owner != US_FRAME_OWNED_BY_GENERATOR)
+		return info->flags & US_CO_SUSPENDABLE ? US_PY_GENERATOR_NEW : US_PY_CALL;
+	/* before the first RESUME instruction: the generator's first run */
+	offset = (__s64)(read_u64(frame + layout.frame_instr_ptr) - (code + layout.code_adaptive));
+	return offset < 2 * (__s64)read_s32(code + layout.code_firsttraceable) ? US_PY_CALL
+									       : US_PY_RESUME;
+}
+
+static __always_inline void send_args(__u64 frame, __u32 tid, __u32 arg_count)
+{
+	struct us_py_args_event *e = reserve_event(US_EV_PY_ARGS, sizeof(*e), tid);
+
+	if (!e)
+		return;
+	__builtin_memset(&e->count, 0, sizeof(*e) - sizeof(e->hdr));
+	e->count = arg_count < US_PY_MAX_ARGS ? arg_count : US_PY_MAX_ARGS;
+	for (int i = 0; i < US_PY_MAX_ARGS; i++)
+		if (i < e->count)
+			summarise(read_u64(frame + layout.frame_localsplus + 8 * i), &e->args[i]);
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+static __always_inline void stop_for_userspace(__u32 tid)
+{
+	struct us_py_stopped_event *e;
+
+	if (__sync_fetch_and_add(&stop_sent, 1))
+		return;
+	e = reserve_event(US_EV_PY_STOPPED, sizeof(*e), tid);
+	if (!e)
+		return;
+	e->load_delta = load_delta;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_send_signal(19 /* SIGSTOP */);
+}
+
+/* The frame: rsi, or rdi on 3.8. Both registers are read, so the compiler
+ * cannot turn the choice into a computed context offset (the verifier
+ * refuses those). */
+static __always_inline __u64 frame_argument(struct pt_regs *ctx)
+{
+	__u64 rdi = PT_REGS_PARM1(ctx), rsi = PT_REGS_PARM2(ctx);
+
+	barrier_var(rdi);
+	barrier_var(rsi);
+	return layout.frame_in_rdi ? rdi : rsi;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(python_entry)
+{
+	__u32 tid = target_thread();
+	__u64 frame, code;
+	struct us_py_entry_event *e;
+	struct code_info info;
+	__u32 kind;
+
+	if (!tid)
+		return 0;
+	load_delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
+	frame = frame_argument(ctx);
+	code = read_u64(frame + layout.frame_code);
+	info = code_info_of(code, tid);
+	kind = entry_kind(frame, code, &info);
+	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
+	if (e) {
+		e->code = code;
+		e->sp = PT_REGS_SP(ctx);
+		e->kind = kind;
+		e->pad = 0;
+		bpf_ringbuf_submit(e, submit_flags());
+	}
+	if (capture_args && kind == US_PY_CALL && info.arg_count)
+		send_args(frame, tid, info.arg_count);
+	if (stop_at_first_call && !stop_sent)
+		stop_for_userspace(tid);
+	return 0;
+}
+
+/* The thread returning from eval holds the GIL: find its thread state. */
+static __always_inline __u64 gil_holder(void)
+{
+	__u64 runtime = layout.runtime_vaddr + load_delta;
+
+	if (layout.runtime_tstate_current >= 0)
+		return read_u64(runtime + layout.runtime_tstate_current);
+	return read_u64(read_u64(runtime + layout.runtime_main_interp) +
+			layout.interp_gil_last_holder);
+}
+
+/* The exception a frame raised: type, message (when a str), and where the
+ * frame was when it passed (its traceback entry). */
+static __noinline void summarise_exception(struct us_py_exit_event *e)
+{
+	__u64 tstate = gil_holder(), type, value, traceback, args, first_arg;
+
+	if (layout.minor >= 12) {	/* one normalised exception object */
+		value = read_u64(tstate + layout.tstate_exc_value);
+		type = value ? read_u64(value + 8) : 0;
+		traceback = value ? read_u64(value + layout.exception_traceback) : 0;
+	} else {
+		type = read_u64(tstate + layout.tstate_exc_type);
+		value = read_u64(tstate + layout.tstate_exc_value);
+		traceback = read_u64(tstate + layout.tstate_exc_traceback);
+	}
+	e->value.kind = US_PY_VALUE_EXCEPTION;
+	e->exception = value ? value : type;
+	if (type)
+		read_type_name(type, e->value.type_name);
+	if (value) {
+		if (read_u64(value + 8) == layout.unicode_type_vaddr + load_delta) {
+			first_arg = value;	/* not normalised yet: the message itself */
+		} else {
+			args = read_u64(value + layout.exception_args);
+			first_arg = args && read_u64(args + 16) > 0 ? read_u64(args + 24) : 0;
+		}
+		if (first_arg && read_u64(first_arg + 8) == layout.unicode_type_vaddr + load_delta)
+			e->value.text_len = read_str(first_arg, e->value.text, sizeof(e->value.text));
+	}
+	if (traceback) {
+		e->exception_offset = read_s32(traceback + layout.traceback_lasti);
+		if (layout.traceback_lineno >= 0)
+			e->exception_line = read_s32(traceback + layout.traceback_lineno);
+	}
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(python_exit)
+{
+	__u32 tid = target_thread();
+	struct us_py_exit_event *e;
+	__u64 result;
+
+	if (!tid)
+		return 0;
+	e = reserve_event(US_EV_PY_EXIT, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	__builtin_memset(&e->sp, 0, sizeof(*e) - sizeof(e->hdr));
+	e->sp = PT_REGS_SP(ctx);
+	e->exception_line = -1;
+	e->exception_offset = -1;
+	result = PT_REGS_RC(ctx);
+	if (result)
+		summarise(result, &e->value);
+	else
+		summarise_exception(e);
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/* ---- USDT: garbage collections and imports (Debian's python3.11) ------- */
+
+#define IMPORT_NESTING 8
+
+struct thread_marks {
+	__u64 gc_start_ns;
+	__s32 gc_generation;
+	__u32 import_depth;
+	__u64 import_start_ns[IMPORT_NESTING];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct thread_marks);
+} marks SEC(".maps");
+
+static __always_inline struct thread_marks *marks_of(__u32 tid)
+{
+	struct thread_marks *m = bpf_map_lookup_elem(&marks, &tid);
+	struct thread_marks zero = {};
+
+	if (m)
+		return m;
+	bpf_map_update_elem(&marks, &tid, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&marks, &tid);
+}
+
+SEC("usdt")
+int BPF_USDT(gc_start, int generation)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+
+	if (!m)
+		return 0;
+	m->gc_start_ns = bpf_ktime_get_ns();
+	m->gc_generation = generation;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(gc_done, long collected)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+	struct us_py_gc_event *e;
+
+	if (!m || !m->gc_start_ns)
+		return 0;
+	e = reserve_event(US_EV_PY_GC, sizeof(*e), tid);
+	if (e) {
+		e->start_ns = m->gc_start_ns;
+		e->generation = m->gc_generation;
+		e->collected = (__s32)collected;
+		bpf_ringbuf_submit(e, submit_flags());
+	}
+	m->gc_start_ns = 0;
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(import_start, const char *module)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+	__u32 depth;
+
+	if (!m)
+		return 0;
+	depth = m->import_depth++;
+	if (depth < IMPORT_NESTING)
+		m->import_start_ns[depth] = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(import_done, const char *module, int found)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+	struct us_py_import_event *e;
+	__u32 depth;
+
+	if (!m || !m->import_depth)
+		return 0;
+	depth = --m->import_depth;
+	if (depth >= IMPORT_NESTING)
+		return 0;
+	e = reserve_event(US_EV_PY_IMPORT, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	e->start_ns = m->import_start_ns[depth];
+	e->found = found;
+	e->depth = depth;
+	bpf_probe_read_user_str(e->module, sizeof(e->module), module);
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where bpf/python.bpf.c finds things in a CPython interpreter: struct offsets
+ * for one version (user/plan_python.c fills them from its tables, checked
+ * against DWARF in the tests) and ELF addresses of a few objects. Offsets of
+ * -1 mean "this version has no such field". Addresses are ELF virtual
+ * addresses of the object holding the interpreter; the probe adds the load
+ * delta it computes from its own instruction pointer.
+ */
+#ifndef USCOPE_PYTHON_LAYOUT_H
+#define USCOPE_PYTHON_LAYOUT_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+struct us_py_layout {
+	__u32 minor;			/* 3.minor */
+	__u32 frame_in_rdi;		/* 3.8: the frame is the first argument */
+
+	/* PyFrameObject (<= 3.10) or _PyInterpreterFrame (>= 3.11) */
+	__s32 frame_code;
+	__s32 frame_lasti;		/* <= 3.10: int f_lasti, -1 before the first instruction */
+	__s32 frame_instr_ptr;		/* >= 3.11: prev_instr / instr_ptr */
+	__s32 frame_owner;		/* >= 3.11: char owner */
+	__s32 frame_localsplus;		/* arguments, then other locals */
+
+	/* PyCodeObject */
+	__s32 code_flags;
+	__s32 code_argcount;
+	__s32 code_firstlineno;
+	__s32 code_name;
+	__s32 code_qualname;		/* >= 3.11 */
+	__s32 code_filename;
+	__s32 code_linetable;		/* >= 3.11: bytes, the location table */
+	__s32 code_adaptive;		/* >= 3.11: the bytecode inside the code object */
+	__s32 code_firsttraceable;	/* >= 3.11: index of the first RESUME */
+	__s32 code_header_start;	/* the lowest of the offsets above: one read gets them all */
+
+	/* objects */
+	__s32 unicode_ascii_data;	/* compact ASCII characters */
+	__s32 unicode_utf8;		/* compact non-ASCII: char *utf8 */
+	__u32 long_tagged;		/* 3.12+: lv_tag; before: signed ob_size */
+	__s32 exception_args;		/* PyBaseExceptionObject.args */
+	__s32 exception_traceback;
+	__s32 traceback_lasti;
+	__s32 traceback_lineno;		/* valid <= 3.10 */
+
+	/* the thread holding the GIL (the one returning from eval) */
+	__s32 runtime_tstate_current;	/* <= 3.11: _PyRuntime.gilstate.tstate_current */
+	__s32 runtime_main_interp;	/* 3.12+: _PyRuntime.interpreters.main */
+	__s32 interp_gil_last_holder;	/* 3.12+ */
+	__s32 tstate_exc_type;		/* <= 3.11: curexc_type */
+	__s32 tstate_exc_value;		/* <= 3.11: curexc_value; 3.12+: current_exception */
+	__s32 tstate_exc_traceback;	/* <= 3.11: curexc_traceback */
+
+	/* ELF addresses */
+	__u64 eval_probe_vaddr;		/* where the entry probe sits */
+	__u64 runtime_vaddr;		/* _PyRuntime */
+	__u64 none_vaddr;		/* _Py_NoneStruct */
+	__u64 true_vaddr;		/* _Py_TrueStruct */
+	__u64 bool_type_vaddr;
+	__u64 long_type_vaddr;
+	__u64 float_type_vaddr;
+	__u64 unicode_type_vaddr;
+};
+
+/* co_flags bits */
+#define US_CO_GENERATOR 0x20
+#define US_CO_COROUTINE 0x80
+#define US_CO_ASYNC_GENERATOR 0x200
+#define US_CO_SUSPENDABLE (US_CO_GENERATOR | US_CO_COROUTINE | US_CO_ASYNC_GENERATOR)
+
+/* _PyInterpreterFrame.owner */
+#define US_FRAME_OWNED_BY_GENERATOR 1
+
+#endif /* USCOPE_PYTHON_LAYOUT_H */

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "bpf_python.h"
+#include "log.h"
+#include "python.skel.h"
+#include "util.h"
+
+int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
+		       int ring_fd, size_t ring_bytes, const struct us_python_options *opts)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	p->skel = python_bpf__open();
+	if (!p->skel) {
+		us_error("opening the Python BPF object failed: %s", strerror(errno));
+		return -1;
+	}
+	p->skel->rodata->target_tgid = (__u32)tgid;
+	p->skel->rodata->wakeup_bytes = ring_bytes / 4;
+	p->skel->rodata->layout = py->layout;
+	p->skel->rodata->capture_args = opts->capture_args;
+	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
+	err = bpf_map__reuse_fd(p->skel->maps.events, ring_fd);
+	if (!err)
+		err = python_bpf__load(p->skel);
+	if (err) {
+		us_error("loading the Python BPF programs failed: %s (run with -vv for the "
+			 "verifier log)", strerror(-err));
+		python_bpf__destroy(p->skel);
+		p->skel = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int add_link(struct us_bpf_python *p, struct bpf_link *link, const char *what)
+{
+	if (!link) {
+		int err = -errno;
+
+		us_error("cannot attach the Python %s probe: %s", what, strerror(-err));
+		return err;
+	}
+	us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
+	p->links[p->n_links++] = link;
+	return 0;
+}
+
+static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	static const char *const names[] = { "gc__start", "gc__done", "import__find__load__start",
+					     "import__find__load__done" };
+	struct bpf_program *progs[] = { p->skel->progs.gc_start, p->skel->progs.gc_done,
+					p->skel->progs.import_start, p->skel->progs.import_done };
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(names); i++) {
+		struct bpf_link *link = bpf_program__attach_usdt(progs[i], pid, py->open_path,
+								 "python", names[i], NULL);
+
+		if (!link) {
+			us_warn("no USDT probe python:%s in %s (%s): no garbage collections or "
+				"imports in the report", names[i], py->object, strerror(errno));
+			return 0;
+		}
+		us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
+		p->links[p->n_links++] = link;
+	}
+	return 0;
+}
+
+int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, exit_opts, .retprobe = true);
+
+	if (add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_entry, pid,
+							py->open_path, py->eval_probe_offset,
+							&entry_opts), "entry") ||
+	    add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_exit, pid,
+							py->open_path, py->eval_probe_offset,
+							&exit_opts), "return")) {
+		us_bpf_python_detach(p);
+		return -1;
+	}
+	if (py->has_usdt)
+		attach_usdt(p, py, pid);
+	return 0;
+}
+
+uint64_t us_bpf_python_lost(const struct us_bpf_python *p)
+{
+	return p->skel ? __atomic_load_n(&p->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
+}
+
+void us_bpf_python_detach(struct us_bpf_python *p)
+{
+	for (size_t i = 0; i < p->n_links; i++)
+		bpf_link__destroy(p->links[i]);
+	free(p->links);
+	p->links = NULL;
+	p->n_links = p->links_cap = 0;
+}
+
+void us_bpf_python_destroy(struct us_bpf_python *p)
+{
+	us_bpf_python_detach(p);
+	python_bpf__destroy(p->skel);
+	memset(p, 0, sizeof(*p));
+}

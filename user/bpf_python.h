@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* bpf: load python.bpf.c for one interpreter, writing into the ring buffer of
+ * the calls programs so that Python and native events keep one order. */
+#ifndef USCOPE_BPF_PYTHON_H
+#define USCOPE_BPF_PYTHON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "plan_python.h"
+
+struct python_bpf;
+struct bpf_link;
+
+struct us_python_options {
+	bool capture_args;		/* --args */
+	bool stop_at_first_call;	/* run, 3.11+: deinline at the first call */
+};
+
+struct us_bpf_python {
+	struct python_bpf *skel;
+	struct bpf_link **links;
+	size_t n_links, links_cap;
+};
+
+/* Loads the programs for `py` in process `tgid`, sharing `ring_fd`. */
+int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
+		       int ring_fd, size_t ring_bytes, const struct us_python_options *opts);
+/* Attaches the entry and return probes, and the USDT probes when present. */
+int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid);
+uint64_t us_bpf_python_lost(const struct us_bpf_python *p);
+void us_bpf_python_detach(struct us_bpf_python *p);
+void us_bpf_python_destroy(struct us_bpf_python *p);
+
+#endif

@@ -1,0 +1,475 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model_python.h"
+#include "python_layout.h"
+#include "util.h"
+
+/* ---- names and filters -------------------------------------------------- */
+
+/* "json.encoder" style: the file's base name without ".py". */
+static void module_of(const char *file, char *buf, size_t len)
+{
+	const char *base = strrchr(file, '/');
+	size_t n;
+
+	base = base ? base + 1 : file;
+	n = strlen(base);
+	if (n > 3 && strcmp(base + n - 3, ".py") == 0)
+		n -= 3;
+	snprintf(buf, len, "%.*s", (int)n, base);
+}
+
+bool us_model_function_matches(const struct us_function *fn, const char *glob)
+{
+	char qualified[512], module[128];
+
+	if (us_glob_match(glob, fn->name))
+		return true;
+	if (fn->kind != US_FN_PYTHON)
+		return false;
+	if (us_glob_match(glob, fn->file))
+		return true;
+	module_of(fn->file, module, sizeof(module));
+	snprintf(qualified, sizeof(qualified), "%s.%s", module, fn->name);
+	return us_glob_match(glob, qualified) || us_glob_match(glob, module);
+}
+
+bool us_model_is_import_machinery(const struct us_function *fn)
+{
+	return fn->kind == US_FN_PYTHON &&
+	       (strncmp(fn->file, "<frozen importlib", 17) == 0 ||
+		strstr(fn->file, "/importlib/_bootstrap") != NULL ||
+		strncmp(fn->file, "<frozen zipimport", 17) == 0);
+}
+
+/* ---- values --------------------------------------------------------------- */
+
+static void format_text(const struct us_py_value *v, char *buf, size_t len, const char *prefix)
+{
+	uint32_t n = v->text_len < sizeof(v->text) ? v->text_len : sizeof(v->text);
+
+	snprintf(buf, len, "%s'%.*s%s'", prefix, (int)n, v->text, v->truncated ? "..." : "");
+}
+
+void us_py_value_format(const struct us_py_value *v, char *buf, size_t len)
+{
+	double d;
+
+	switch (v->kind) {
+	case US_PY_VALUE_NONE:
+		snprintf(buf, len, "None");
+		break;
+	case US_PY_VALUE_BOOL:
+		snprintf(buf, len, "bool %s", v->number ? "True" : "False");
+		break;
+	case US_PY_VALUE_INT:
+		snprintf(buf, len, "int %" PRId64, (int64_t)v->number);
+		break;
+	case US_PY_VALUE_BIG_INT:
+		snprintf(buf, len, "int (more than 60 bits)");
+		break;
+	case US_PY_VALUE_FLOAT:
+		memcpy(&d, &v->number, sizeof(d));
+		snprintf(buf, len, "float %.17g", d);
+		break;
+	case US_PY_VALUE_STR:
+		format_text(v, buf, len, "str ");
+		break;
+	case US_PY_VALUE_OBJECT:
+		snprintf(buf, len, "%.*s", (int)sizeof(v->type_name), v->type_name);
+		break;
+	case US_PY_VALUE_EXCEPTION:
+		snprintf(buf, len, "%.*s", (int)sizeof(v->type_name), v->type_name);
+		break;
+	default:
+		snprintf(buf, len, "?");
+		break;
+	}
+}
+
+static void set_string(char **slot, const char *value)
+{
+	if (*slot && strcmp(*slot, value) == 0)
+		return;
+	free(*slot);
+	*slot = us_strdup(value);
+}
+
+/* ---- line numbers ------------------------------------------------------------- */
+
+struct table_reader {
+	const uint8_t *p, *end;
+};
+
+static uint32_t read_varint(struct table_reader *r)
+{
+	uint32_t value = 0;
+	unsigned shift = 0;
+
+	while (r->p < r->end && shift < 32) {
+		uint8_t b = *r->p++;
+
+		value |= (uint32_t)(b & 0x3f) << shift;
+		shift += 6;
+		if (!(b & 0x40))
+			break;
+	}
+	return value;
+}
+
+static int32_t read_svarint(struct table_reader *r)
+{
+	uint32_t v = read_varint(r);
+
+	return v & 1 ? -(int32_t)(v >> 1) : (int32_t)(v >> 1);
+}
+
+int32_t us_py_line_of_offset(const uint8_t *table, size_t len, uint32_t first_line,
+			     int32_t byte_offset)
+{
+	struct table_reader r = { table, table + len };
+	int32_t line = (int32_t)first_line, unit = 0, target = byte_offset / 2;
+
+	if (!table || byte_offset < 0)
+		return -1;
+	while (r.p < r.end) {
+		uint8_t first = *r.p++;
+		int code = (first >> 3) & 0xf, units = (first & 7) + 1;
+		bool has_line = true;
+
+		if (!(first & 0x80))
+			return -1;	/* not at an entry: a truncated or foreign table */
+		if (code == 15) {
+			has_line = false;
+		} else if (code == 14) {
+			line += read_svarint(&r);
+			read_varint(&r);	/* end line, columns */
+			read_varint(&r);
+			read_varint(&r);
+		} else if (code == 13) {
+			line += read_svarint(&r);
+		} else if (code >= 10) {
+			line += code - 10;
+			r.p += 2;
+		} else {
+			r.p += 1;
+		}
+		if (target < unit + units)
+			return has_line ? line : -1;
+		unit += units;
+	}
+	return -1;
+}
+
+/* ---- code objects ----------------------------------------------------------- */
+
+static char *bounded_strdup(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+	char *copy = us_calloc(n + 1, 1);
+
+	memcpy(copy, s, n);
+	return copy;
+}
+
+static void on_code(struct us_model *m, const struct us_py_code_event *ev)
+{
+	char *name = bounded_strdup(ev->qualname, sizeof(ev->qualname));
+	char *file = bounded_strdup(ev->file, sizeof(ev->file));
+	uint64_t key = us_hash_str(name) ^ us_hash_u64(us_hash_str(file) + ev->first_line);
+	uint32_t fn_id = us_map_get(&m->function_index, key);
+
+	if (fn_id == US_MAP_NONE) {
+		struct us_function fn = {
+			.kind = US_FN_PYTHON, .name = name, .object = us_strdup(""), .file = file,
+			.line = ev->first_line, .code_flags = ev->flags,
+		};
+
+		if (ev->linetable_len && ev->linetable_len <= sizeof(ev->linetable)) {
+			fn.linetable = us_calloc(ev->linetable_len, 1);
+			memcpy(fn.linetable, ev->linetable, ev->linetable_len);
+			fn.linetable_len = ev->linetable_len;
+		}
+
+		fn_id = us_model_add_function(m, &fn);
+		us_map_put(&m->function_index, key, fn_id);
+	} else {
+		free(name);
+		free(file);
+	}
+	us_map_put(&m->code_index, ev->code, fn_id);
+}
+
+/* The function of a code object, or a stand-in when its record was lost. */
+static uint32_t function_of_code(struct us_model *m, uint64_t code)
+{
+	uint32_t fn_id = us_map_get(&m->code_index, code);
+	struct us_function fn = { .kind = US_FN_PYTHON, .object = us_strdup(""),
+				  .file = us_strdup("?") };
+
+	if (fn_id != US_MAP_NONE)
+		return fn_id;
+	fn.name = us_asprintf("<code 0x%" PRIx64 ">", code);
+	fn_id = us_model_add_function(m, &fn);
+	us_map_put(&m->code_index, code, fn_id);
+	return fn_id;
+}
+
+/* ---- calls and returns -------------------------------------------------------- */
+
+static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_frame f = {
+		.fn_id = function_of_code(m, ev->code), .python = true,
+		.resume = ev->kind == US_PY_RESUME,
+		/* a 3.11+ generator function's first C call only builds the generator */
+		.counted = ev->kind != US_PY_GENERATOR_NEW,
+		.sp = ev->sp, .start_ns = ev->hdr.ts_ns,
+	};
+
+	us_model_push(m, t, f, false);
+}
+
+static void add_node_exception(struct us_model *m, uint32_t node, const char *type,
+			       const char *message)
+{
+	struct us_node_exception *e;
+	uint32_t *link = &m->nodes[node].first_exception;
+
+	for (; *link != US_NO_NODE; link = &m->node_exceptions[*link].next) {
+		e = &m->node_exceptions[*link];
+		if (strcmp(e->type, type) == 0 && strcmp(e->message, message) == 0) {
+			e->count++;
+			return;
+		}
+	}
+	us_grow(&m->node_exceptions, &m->node_exceptions_cap, m->n_node_exceptions + 1,
+		sizeof(*m->node_exceptions));
+	*link = (uint32_t)m->n_node_exceptions;
+	m->node_exceptions[m->n_node_exceptions++] = (struct us_node_exception){
+		.node = node, .next = US_NO_NODE, .type = us_strdup(type),
+		.message = us_strdup(message), .count = 1,
+	};
+}
+
+static void chain_add_frame(struct us_exception_chain *c, uint32_t fn_id, int32_t line)
+{
+	size_t cap = c->n_frames;
+
+	us_grow(&c->fn_ids, &cap, c->n_frames + 1, sizeof(*c->fn_ids));
+	cap = c->n_frames;
+	us_grow(&c->lines, &cap, c->n_frames + 1, sizeof(*c->lines));
+	c->fn_ids[c->n_frames] = fn_id;
+	c->lines[c->n_frames++] = line;
+}
+
+/* The frame fn_id (popped; t->depth frames remain) exited by raising. The
+ * exception continues the chain whose last frame was its callee, or starts
+ * a new one. */
+static void chain_exception(struct us_model *m, struct us_thread *t, uint32_t fn_id,
+			    const char *type, const char *message, int32_t line)
+{
+	struct us_exception_chain *c;
+
+	if (t->open_chain && t->open_chain_depth == t->depth + 1 &&
+	    strcmp(m->chains[t->open_chain - 1].type, type) == 0) {
+		c = &m->chains[t->open_chain - 1];
+	} else {
+		us_model_close_chain(m, t, true);
+		us_grow(&m->chains, &m->chains_cap, m->n_chains + 1, sizeof(*m->chains));
+		c = &m->chains[m->n_chains++];
+		*c = (struct us_exception_chain){
+			.type = us_strdup(type), .message = us_strdup(message), .count = 1,
+			.tid = t->tid, .first_ns = t->last_ns,
+		};
+		t->open_chain = m->n_chains;
+	}
+	chain_add_frame(c, fn_id, line);
+	t->open_chain_depth = t->depth;
+	/* Out of every frame of the thread: out of the script's module, nothing
+	 * catches it; out of anything else, C code that called it decides. */
+	if (t->depth == 0)
+		us_model_close_chain(m, t, strcmp(m->functions[fn_id].name, "<module>") != 0);
+}
+
+static bool same_chain(const struct us_exception_chain *a, const struct us_exception_chain *b)
+{
+	return a->caught == b->caught && a->n_frames == b->n_frames &&
+	       strcmp(a->type, b->type) == 0 && strcmp(a->message, b->message) == 0 &&
+	       memcmp(a->fn_ids, b->fn_ids, a->n_frames * sizeof(*a->fn_ids)) == 0 &&
+	       memcmp(a->lines, b->lines, a->n_frames * sizeof(*a->lines)) == 0;
+}
+
+static void free_chain(struct us_exception_chain *c)
+{
+	free(c->type);
+	free(c->message);
+	free(c->fn_ids);
+	free(c->lines);
+}
+
+void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught)
+{
+	struct us_exception_chain *c;
+
+	if (!t->open_chain)
+		return;
+	c = &m->chains[t->open_chain - 1];
+	c->caught = caught;
+	t->open_chain = 0;
+	/* merge with an earlier identical chain: it is the newest one */
+	for (size_t i = 0; i + 1 < m->n_chains; i++) {
+		if (same_chain(&m->chains[i], c)) {
+			m->chains[i].count++;
+			free_chain(c);
+			m->n_chains--;
+			return;
+		}
+	}
+}
+
+/* Where the frame was when the exception left it. */
+static int32_t exception_line(const struct us_model *m, uint32_t fn_id,
+			      const struct us_py_exit_event *ev)
+{
+	const struct us_function *fn = &m->functions[fn_id];
+
+	if (ev->exception_line >= 0)
+		return ev->exception_line;	/* <= 3.10: the traceback has it */
+	return us_py_line_of_offset(fn->linetable, fn->linetable_len, fn->line,
+				    ev->exception_offset);
+}
+
+static void on_frame_exit(struct us_model *m, const struct us_py_exit_event *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	uint64_t entry_sp = ev->sp - US_RETURN_SP_DELTA;
+	bool raised = ev->value.kind == US_PY_VALUE_EXCEPTION;
+	char type[US_PY_TYPE_LEN + 1], message[US_PY_TEXT_LEN + 1], summary[160];
+	struct us_frame *top;
+	uint32_t node, fn_id;
+
+	us_model_reconcile_for_exit(m, t, entry_sp, ev->hdr.ts_ns);
+	top = t->depth ? &t->stack[t->depth - 1] : NULL;
+	if (!top || top->sp != entry_sp || !top->python) {
+		m->unmatched_exits++;	/* entered before tracing began */
+		us_model_close_chain(m, t, true);
+		return;
+	}
+	fn_id = top->fn_id;
+	node = us_model_pop(m, t, ev->hdr.ts_ns, false, raised);
+	if (!raised) {
+		us_model_close_chain(m, t, true);
+		if (node != US_NO_NODE) {
+			us_py_value_format(&ev->value, summary, sizeof(summary));
+			set_string(&m->nodes[node].last_return, summary);
+		}
+		return;
+	}
+	snprintf(type, sizeof(type), "%.*s", (int)sizeof(ev->value.type_name), ev->value.type_name);
+	snprintf(message, sizeof(message), "%.*s",
+		 (int)(ev->value.text_len < US_PY_TEXT_LEN ? ev->value.text_len : US_PY_TEXT_LEN),
+		 ev->value.text);
+	if (node != US_NO_NODE) {
+		m->nodes[node].exception_exits++;
+		add_node_exception(m, node, type, message);
+	}
+	chain_exception(m, t, fn_id, type, message, exception_line(m, fn_id, ev));
+}
+
+static void on_args(struct us_model *m, const struct us_py_args_event *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	const struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
+	char text[US_PY_MAX_ARGS * 96] = "", one[96];
+	size_t used = 0;
+
+	if (!top || !top->python || top->node == US_NO_NODE)
+		return;
+	for (uint32_t i = 0; i < ev->count && i < US_PY_MAX_ARGS; i++) {
+		us_py_value_format(&ev->args[i], one, sizeof(one));
+		used += (size_t)snprintf(text + used, sizeof(text) - used, "%s%s", i ? ", " : "", one);
+		if (used >= sizeof(text))
+			break;
+	}
+	set_string(&m->nodes[top->node].last_args, text);
+}
+
+/* ---- garbage collections and imports -------------------------------------------- */
+
+static void add_span(struct us_model *m, uint32_t tid, uint32_t depth, const char *module,
+		     uint64_t start_ns, uint64_t end_ns, int32_t generation)
+{
+	if (!m->keep_calls)
+		return;
+	us_grow(&m->spans, &m->spans_cap, m->n_spans + 1, sizeof(*m->spans));
+	m->spans[m->n_spans++] = (struct us_span){
+		.tid = tid, .depth = depth, .module = module ? us_strdup(module) : NULL,
+		.start_ns = start_ns, .end_ns = end_ns, .generation = generation,
+	};
+}
+
+static void on_gc(struct us_model *m, const struct us_py_gc_event *ev)
+{
+	uint64_t dur = ev->hdr.ts_ns > ev->start_ns ? ev->hdr.ts_ns - ev->start_ns : 0;
+
+	m->gc.collections++;
+	m->gc.total_ns += dur;
+	if (ev->generation >= 0 && ev->generation < 3)
+		m->gc.by_generation[ev->generation]++;
+	add_span(m, ev->hdr.tid, 0, NULL, ev->start_ns, ev->hdr.ts_ns, ev->generation);
+}
+
+static void on_import(struct us_model *m, const struct us_py_import_event *ev)
+{
+	char module[US_PY_NAME_LEN + 1];
+
+	snprintf(module, sizeof(module), "%.*s", (int)sizeof(ev->module), ev->module);
+	m->imports++;
+	add_span(m, ev->hdr.tid, ev->depth, module, ev->start_ns, ev->hdr.ts_ns, -1);
+}
+
+void us_model_add_python_event(struct us_model *m, const struct us_event_header *ev)
+{
+	switch (ev->type) {
+	case US_EV_PY_CODE:
+		on_code(m, (const struct us_py_code_event *)ev);
+		break;
+	case US_EV_PY_ENTRY:
+		on_frame_entry(m, (const struct us_py_entry_event *)ev);
+		break;
+	case US_EV_PY_EXIT:
+		on_frame_exit(m, (const struct us_py_exit_event *)ev);
+		break;
+	case US_EV_PY_ARGS:
+		on_args(m, (const struct us_py_args_event *)ev);
+		break;
+	case US_EV_PY_GC:
+		on_gc(m, (const struct us_py_gc_event *)ev);
+		break;
+	case US_EV_PY_IMPORT:
+		on_import(m, (const struct us_py_import_event *)ev);
+		break;
+	default:
+		break;	/* US_EV_PY_STOPPED, and types a newer uscope wrote */
+	}
+}
+
+void us_model_free_python(struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_node_exceptions; i++) {
+		free(m->node_exceptions[i].type);
+		free(m->node_exceptions[i].message);
+	}
+	for (size_t i = 0; i < m->n_chains; i++)
+		free_chain(&m->chains[i]);
+	for (size_t i = 0; i < m->n_spans; i++)
+		free(m->spans[i].module);
+	free(m->node_exceptions);
+	free(m->chains);
+	free(m->spans);
+}

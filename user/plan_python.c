@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "log.h"
+#include "plan_python.h"
+#include "plan_site.h"
+#include "util.h"
+
+/*
+ * Offsets per CPython minor version, x86-64 (docs/cpython-internals.md,
+ * measured with gdb on the pyenv builds; tests/e2e/test_python_layout.py
+ * checks them against DWARF on every interpreter with debug info).
+ */
+struct version_offsets {
+	int minor;
+	struct us_py_layout layout;
+	int64_t eval_frame;		/* PyInterpreterState.eval_frame */
+};
+
+#define NONE (-1)
+
+static const struct version_offsets offset_table[] = {
+	{ 8, {
+		.frame_in_rdi = 1, .frame_code = 32, .frame_lasti = 104, .frame_instr_ptr = NONE,
+		.frame_owner = NONE, .frame_localsplus = 360,
+		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
+		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
+		.code_firsttraceable = NONE,
+		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
+		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
+		.traceback_lineno = 36,
+		.runtime_tstate_current = 1368, .runtime_main_interp = 40,
+		.interp_gil_last_holder = NONE,
+		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
+	  }, 568 },
+	{ 9, {
+		.frame_code = 32, .frame_lasti = 104, .frame_instr_ptr = NONE,
+		.frame_owner = NONE, .frame_localsplus = 360,
+		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
+		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
+		.code_firsttraceable = NONE,
+		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
+		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
+		.traceback_lineno = 36,
+		.runtime_tstate_current = 568, .runtime_main_interp = 40,
+		.interp_gil_last_holder = NONE,
+		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
+	  }, 1400 },
+	{ 10, {
+		.frame_code = 32, .frame_lasti = 96, .frame_instr_ptr = NONE,
+		.frame_owner = NONE, .frame_localsplus = 352,
+		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
+		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
+		.code_firsttraceable = NONE,
+		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
+		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
+		.traceback_lineno = 36,
+		.runtime_tstate_current = 568, .runtime_main_interp = 40,
+		.interp_gil_last_holder = NONE,
+		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
+	  }, 1368 },
+	{ 11, {
+		.frame_code = 32, .frame_lasti = NONE, .frame_instr_ptr = 56,
+		.frame_owner = 69, .frame_localsplus = 72,
+		.code_flags = 48, .code_argcount = 56, .code_firstlineno = 72, .code_name = 120,
+		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 184,
+		.code_firsttraceable = 168,
+		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
+		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
+		.traceback_lineno = NONE,
+		.runtime_tstate_current = 576, .runtime_main_interp = 48,
+		.interp_gil_last_holder = NONE,
+		.tstate_exc_type = 96, .tstate_exc_value = 104, .tstate_exc_traceback = 112,
+	  }, 1424 },
+	{ 12, {
+		.frame_code = 0, .frame_lasti = NONE, .frame_instr_ptr = 56,
+		.frame_owner = 70, .frame_localsplus = 72,
+		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
+		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 192,
+		.code_firsttraceable = 176,
+		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
+		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
+		.traceback_lineno = NONE,
+		.runtime_tstate_current = NONE, .runtime_main_interp = 48,
+		.interp_gil_last_holder = 1048,
+		.tstate_exc_type = NONE, .tstate_exc_value = 96, .tstate_exc_traceback = NONE,
+	  }, 1744 },
+	{ 13, {
+		.frame_code = 0, .frame_lasti = NONE, .frame_instr_ptr = 56,
+		.frame_owner = 70, .frame_localsplus = 72,
+		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
+		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 200,
+		.code_firsttraceable = 184,
+		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
+		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
+		.traceback_lineno = NONE,
+		.runtime_tstate_current = NONE, .runtime_main_interp = 640,
+		.interp_gil_last_holder = 7760,
+		.tstate_exc_type = NONE, .tstate_exc_value = 112, .tstate_exc_traceback = NONE,
+	  }, 8472 },
+};
+
+/* The code-object fields the probe reads at every call span 128 bytes at
+ * most from the lowest of them (tests/unit checks it for every version). */
+static int32_t lowest_code_offset(const struct us_py_layout *l)
+{
+	int32_t offsets[] = { l->code_flags, l->code_argcount, l->code_firstlineno, l->code_name,
+			      l->code_qualname, l->code_filename };
+	int32_t lowest = INT32_MAX;
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(offsets); i++)
+		if (offsets[i] >= 0 && offsets[i] < lowest)
+			lowest = offsets[i];
+	return lowest;
+}
+
+bool us_python_layout_for(int minor, struct us_py_layout *layout, int64_t *eval_frame_offset)
+{
+	for (size_t i = 0; i < US_ARRAY_SIZE(offset_table); i++) {
+		if (offset_table[i].minor != minor)
+			continue;
+		*layout = offset_table[i].layout;
+		layout->minor = (uint32_t)minor;
+		layout->code_header_start = lowest_code_offset(layout);
+		*eval_frame_offset = offset_table[i].eval_frame;
+		return true;
+	}
+	return false;
+}
+
+int us_python_minor_from_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	const char *p;
+	char *end;
+	long minor;
+
+	base = base ? base + 1 : path;
+	p = strncmp(base, "libpython3.", 11) == 0 ? base + 11
+	    : strncmp(base, "python3.", 8) == 0   ? base + 8
+						  : NULL;
+	if (!p)
+		return -1;
+	minor = strtol(p, &end, 10);
+	if (end == p || (*end && *end != '.' && *end != 'd' && *end != 'm' && *end != 't'))
+		return -1;
+	return (int)minor;
+}
+
+enum python_symbol {
+	SYM_EVAL, SYM_RUNTIME, SYM_NONE, SYM_TRUE, SYM_BOOL_TYPE, SYM_LONG_TYPE, SYM_FLOAT_TYPE,
+	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_COUNT
+};
+
+static const char *const python_symbols[SYM_COUNT] = {
+	"_PyEval_EvalFrameDefault", "_PyRuntime", "_Py_NoneStruct", "_Py_TrueStruct",
+	"PyBool_Type", "PyLong_Type", "PyFloat_Type", "PyUnicode_Type", "Py_Version",
+	"_PyInterpreterState_GetEvalFrameFunc",
+};
+
+/* The version from the file name, else from Py_Version (3.11+). */
+static int detect_minor(const char *path, const char *open_path, uint64_t version_vaddr)
+{
+	int minor = us_python_minor_from_name(path);
+	uint64_t hex = 0;
+
+	if (minor >= 0)
+		return minor;
+	if (version_vaddr && us_elf_read_at(open_path, version_vaddr, &hex, 8) == 8 &&
+	    (hex >> 24) == 3)
+		return (int)(hex >> 16 & 0xff);
+	return -1;
+}
+
+/* 3.9+: the getter's first instruction is `mov disp32(%rdi),%rax`
+ * (48 8b 87 disp32): the offset of eval_frame, straight from the build. */
+static void check_eval_frame_offset(struct us_python *py, uint64_t getter_vaddr)
+{
+	uint8_t code[7];
+	int32_t disp;
+
+	if (!getter_vaddr || us_elf_read_at(py->open_path, getter_vaddr, code, 7) != 7 ||
+	    code[0] != 0x48 || code[1] != 0x8b || code[2] != 0x87)
+		return;
+	memcpy(&disp, code + 3, 4);
+	if (disp != py->eval_frame_offset) {
+		us_warn("%s: eval_frame is at offset %d, not %lld as in uscope's table for 3.%d; "
+			"using %d", py->object, disp, (long long)py->eval_frame_offset, py->minor, disp);
+		py->eval_frame_offset = disp;
+	}
+}
+
+static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *err, size_t errlen)
+{
+	struct us_symtab tab;
+	struct us_placement place;
+	uint8_t code[16];
+	size_t n;
+
+	if (us_symtab_load(py->open_path, &tab, err, errlen))
+		return false;
+	for (size_t i = 0; i < tab.count; i++) {
+		if (tab.syms[i].vaddr != eval_vaddr)
+			continue;
+		n = us_read_code(py->open_path, tab.syms[i].file_offset, code, sizeof(code));
+		place = us_place_probe(code, n);
+		py->eval_probe_offset = tab.syms[i].file_offset + place.skip;
+		py->layout.eval_probe_vaddr = eval_vaddr + place.skip;
+		py->eval_insn = place.insn;
+		py->eval_emulated = place.emulated;
+		us_symtab_free(&tab);
+		if (!place.probeable)
+			snprintf(err, errlen, "%s: the kernel cannot probe _PyEval_EvalFrameDefault (%s)",
+				 py->object, place.insn);
+		return place.probeable;
+	}
+	us_symtab_free(&tab);
+	snprintf(err, errlen, "%s: _PyEval_EvalFrameDefault is not a function symbol", py->object);
+	return false;
+}
+
+static int fill_python(const struct us_object *obj, const uint64_t *sym, struct us_python *py,
+		       char *err, size_t errlen)
+{
+	memset(py, 0, sizeof(*py));
+	py->object = us_strdup(obj->path);
+	py->open_path = us_strdup(obj->open_path ? obj->open_path : obj->path);
+	py->minor = detect_minor(obj->path, py->open_path, sym[SYM_VERSION]);
+	if (py->minor < 0) {
+		snprintf(err, errlen, "%s holds a CPython interpreter of unknown version: uscope "
+			 "traces CPython 3.%d to 3.%d", obj->path, US_PYTHON_MIN_MINOR,
+			 US_PYTHON_MAX_MINOR);
+		return -1;
+	}
+	if (!us_python_layout_for(py->minor, &py->layout, &py->eval_frame_offset)) {
+		snprintf(err, errlen, "%s is CPython 3.%d: uscope traces CPython 3.%d to 3.%d",
+			 obj->path, py->minor, US_PYTHON_MIN_MINOR, US_PYTHON_MAX_MINOR);
+		return -1;
+	}
+	if (!sym[SYM_RUNTIME] || !sym[SYM_NONE] || !sym[SYM_LONG_TYPE] || !sym[SYM_UNICODE_TYPE]) {
+		snprintf(err, errlen, "%s: CPython 3.%d without the _PyRuntime, _Py_NoneStruct, "
+			 "PyLong_Type and PyUnicode_Type symbols cannot be traced", obj->path, py->minor);
+		return -1;
+	}
+	py->eval_vaddr = sym[SYM_EVAL];
+	py->layout.runtime_vaddr = sym[SYM_RUNTIME];
+	py->layout.none_vaddr = sym[SYM_NONE];
+	py->layout.true_vaddr = sym[SYM_TRUE];
+	py->layout.bool_type_vaddr = sym[SYM_BOOL_TYPE];
+	py->layout.long_type_vaddr = sym[SYM_LONG_TYPE];
+	py->layout.float_type_vaddr = sym[SYM_FLOAT_TYPE];
+	py->layout.unicode_type_vaddr = sym[SYM_UNICODE_TYPE];
+	py->inlines_calls = py->minor >= 11;
+	check_eval_frame_offset(py, sym[SYM_GET_EVAL_FRAME]);
+	py->has_usdt = us_elf_has_section(py->open_path, ".note.stapsdt");
+	return place_eval_probe(py, sym[SYM_EVAL], err, errlen) ? 1 : -1;
+}
+
+int us_python_detect(const struct us_object_list *objects, struct us_python *py, char *err,
+		     size_t errlen)
+{
+	for (size_t i = 0; i < objects->count; i++) {
+		const struct us_object *obj = &objects->items[i];
+		uint64_t sym[SYM_COUNT];
+		int r;
+
+		if (us_elf_lookup(obj->open_path ? obj->open_path : obj->path, python_symbols,
+				  SYM_COUNT, sym) || !sym[SYM_EVAL])
+			continue;
+		r = fill_python(obj, sym, py, err, errlen);
+		if (r < 0)
+			us_python_free(py);
+		return r;
+	}
+	return 0;
+}
+
+void us_python_free(struct us_python *py)
+{
+	free(py->object);
+	free(py->open_path);
+	memset(py, 0, sizeof(*py));
+}

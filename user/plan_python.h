@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * plan: find CPython in the target's objects (the executable, or a mapped
+ * libpython3.X), tell its version, and fill the layout the Python probes use:
+ * per-version offset tables (docs/cpython-internals.md, checked against DWARF
+ * by the tests) and ELF addresses of the objects the probes compare with.
+ * Pure: reads ELF files, touches no process.
+ */
+#ifndef USCOPE_PLAN_PYTHON_H
+#define USCOPE_PLAN_PYTHON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "plan.h"
+#include "python_layout.h"
+
+#define US_PYTHON_MIN_MINOR 8
+#define US_PYTHON_MAX_MINOR 13
+
+struct us_python {
+	int minor;			/* 3.minor */
+	char *object;			/* the ELF object holding the interpreter, as the target sees it */
+	char *open_path;		/* the same, as uscope opens it */
+	uint64_t eval_vaddr;		/* _PyEval_EvalFrameDefault */
+	uint64_t eval_probe_offset;	/* file offset of the probe on _PyEval_EvalFrameDefault */
+	const char *eval_insn;		/* the instruction there */
+	bool eval_emulated;
+	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */
+	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */
+	bool has_usdt;			/* the object carries python's USDT probes */
+	struct us_py_layout layout;
+};
+
+/* Looks for CPython among `objects`. Returns 1 and fills `py` when found, 0
+ * when the target is not CPython, -1 with `err` when it is a CPython uscope
+ * cannot trace (an unsupported version, no _PyRuntime symbol). */
+int us_python_detect(const struct us_object_list *objects, struct us_python *py, char *err,
+		     size_t errlen);
+/* Fills the offset part of a layout for 3.minor; false if unsupported. */
+bool us_python_layout_for(int minor, struct us_py_layout *layout, int64_t *eval_frame_offset);
+/* The minor version a file name says ("libpython3.12.so.1.0", "python3.8"), or -1. */
+int us_python_minor_from_name(const char *path);
+void us_python_free(struct us_python *py);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * target: the one change uscope makes in a Python target. CPython 3.11+ runs
+ * most Python-to-Python calls inside the caller's C frame, where no probe can
+ * see them, unless PyInterpreterState.eval_frame is set. Writing the address
+ * of _PyEval_EvalFrameDefault there (through /proc/PID/mem; the official
+ * setter would turn it back into NULL) makes every call a C call to it.
+ * The NULL goes back on every way uscope ends: the end of tracing, Ctrl-C,
+ * SIGTERM, and a crash of uscope itself (fatal-signal handler).
+ */
+#ifndef USCOPE_TARGET_PYTHON_H
+#define USCOPE_TARGET_PYTHON_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "plan_python.h"
+
+/* Runtime address minus ELF address of the interpreter's object in a running
+ * process, from /proc/PID/maps. Returns 0, or -1 when it is not mapped. */
+int us_python_load_delta(pid_t pid, const struct us_python *py, uint64_t *delta);
+/* Makes every Python call visible. Returns 0, or -1 after saying why (the
+ * trace then sees only calls the interpreter does not inline). */
+int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delta);
+/* Puts back what us_python_deinline changed, if the process is still there.
+ * Async-signal-safe; does nothing the second time. */
+void us_python_restore(void);
+
+#endif
