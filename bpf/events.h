@@ -83,6 +83,7 @@ enum us_py_entry_kind {
 	US_PY_CALL = 0,		/* a call: the frame runs from its start */
 	US_PY_RESUME = 1,	/* a generator or coroutine resumed after a yield/await */
 	US_PY_GENERATOR_NEW = 2,/* 3.11+: the frame only creates its generator object */
+	US_PY_INLINE_INIT = 3,	/* 3.13: __init__ run inside its caller's C frame (no exit) */
 };
 
 struct us_py_entry_event {

@@ -312,6 +312,33 @@ int BPF_KPROBE(python_entry)
 	return 0;
 }
 
+/* 3.13: a specialised class call allocates the object here, then runs its
+ * __init__ inside the calling frame's C call, where no return is seen. */
+SEC("uprobe")
+int BPF_KPROBE(python_inline_init, __u64 type)
+{
+	__u32 tid = target_thread();
+	struct us_py_entry_event *e;
+	__u64 init, code;
+
+	if (!tid)
+		return 0;
+	init = read_u64(type + layout.heap_type_init);
+	code = init ? read_u64(init + layout.function_code) : 0;
+	if (!code)
+		return 0;
+	code_info_of(code, tid);
+	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	e->code = code;
+	e->sp = PT_REGS_SP(ctx);
+	e->kind = US_PY_INLINE_INIT;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
 /* The thread returning from eval holds the GIL: find its thread state. */
 static __always_inline __u64 gil_holder(void)
 {

@@ -37,6 +37,10 @@ struct us_py_layout {
 	__s32 code_firsttraceable;	/* >= 3.11: index of the first RESUME */
 	__s32 code_header_start;	/* the lowest of the offsets above: one read gets them all */
 
+	/* 3.13: the __init__ a specialised class call runs inline */
+	__s32 heap_type_init;		/* PyHeapTypeObject._spec_cache.init */
+	__s32 function_code;		/* PyFunctionObject.func_code */
+
 	/* objects */
 	__s32 unicode_ascii_data;	/* compact ASCII characters */
 	__s32 unicode_utf8;		/* compact non-ASCII: char *utf8 */

@@ -86,6 +86,16 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 		us_bpf_python_detach(p);
 		return -1;
 	}
+	if (py->inline_init_probe_offset &&
+	    add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_inline_init, pid,
+							py->open_path, py->inline_init_probe_offset,
+							&entry_opts), "inline __init__")) {
+		us_bpf_python_detach(p);
+		return -1;
+	}
+	if (py->layout.heap_type_init >= 0 && !py->inline_init_probe_offset)
+		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
+			"3.13 runs inline (a class called from Python) are not counted", py->object);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
 	return 0;

@@ -232,6 +232,8 @@ static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *e
 	};
 
 	us_model_push(m, t, f, false);
+	if (ev->kind == US_PY_INLINE_INIT)	/* counted where it ran; its time stays the caller's */
+		us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 
 static void add_node_exception(struct us_model *m, uint32_t node, const char *type,

@@ -9,7 +9,8 @@
 
 enum {
 	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
-	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE,
+	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE, OPT_INCLUDE,
+	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS,
 };
 
 static const struct option long_options[] = {
@@ -26,6 +27,11 @@ static const struct option long_options[] = {
 	{ "binary", required_argument, NULL, OPT_BINARY },
 	{ "args", no_argument, NULL, OPT_ARGS },
 	{ "no-deinline", no_argument, NULL, OPT_NO_DEINLINE },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "scope", required_argument, NULL, OPT_SCOPE },
+	{ "focus", required_argument, NULL, OPT_FOCUS },
+	{ "exception-only", no_argument, NULL, OPT_EXCEPTION_ONLY },
+	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,6 +58,9 @@ void us_print_usage(FILE *out)
 	      "  --min-duration DUR        hide calls shorter than DUR (500us, 2ms, 1s)\n"
 	      "  --max-depth N             hide calls nested deeper than N\n"
 	      "  --exclude GLOB            hide (and do not probe) functions matching GLOB (repeatable)\n"
+	      "  --include GLOB            show only functions matching GLOB (repeatable)\n"
+	      "  --focus NAME              show only what runs inside the function NAME\n"
+	      "  --exception-only          show only calls on the path of an exception\n"
 	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
 	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
 	      "  -v, --verbose             more detail (-vv: libbpf's log)\n"
@@ -59,6 +68,9 @@ void us_print_usage(FILE *out)
 	      "\n"
 	      "Python (when the target is CPython 3.8-3.13, its calls are traced with no -f):\n"
 	      "  --args                    record the first arguments of each Python call\n"
+	      "  --scope DIR               only Python code under DIR; a call leaving it shows as one\n"
+	      "                            collapsed node\n"
+	      "  --no-imports              hide the import machinery (importlib)\n"
 	      "  --no-deinline             3.11+: do not write the interpreter's eval_frame; calls\n"
 	      "                            the interpreter inlines (most Python-to-Python calls) are\n"
 	      "                            then not seen\n",
@@ -84,6 +96,18 @@ static void add_pattern(struct us_options *o, const char *p)
 static bool is_power_of_two(uint64_t v)
 {
 	return v && !(v & (v - 1));
+}
+
+/* --scope takes a directory; Python file names are absolute paths. */
+static int set_scope(struct us_options *o, const char *dir)
+{
+	char *real = realpath(dir, NULL);
+
+	if (!real)
+		return usage_error("--scope takes an existing directory, not '%s'", dir);
+	free(o->filters.scope);
+	o->filters.scope = real;
+	return 0;
 }
 
 static int parse_one(int opt, const char *arg, struct us_options *o)
@@ -138,6 +162,21 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		return 0;
 	case OPT_NO_DEINLINE:
 		o->no_deinline = true;
+		return 0;
+	case OPT_INCLUDE:
+		us_filters_add_include(&o->filters, arg);
+		return 0;
+	case OPT_SCOPE:
+		return set_scope(o, arg);
+	case OPT_FOCUS:
+		free(o->filters.focus);
+		o->filters.focus = us_strdup(arg);
+		return 0;
+	case OPT_EXCEPTION_ONLY:
+		o->filters.exception_only = true;
+		return 0;
+	case OPT_NO_IMPORTS:
+		o->filters.no_imports = true;
 		return 0;
 	case 'v':
 		us_verbosity++;

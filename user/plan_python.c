@@ -28,6 +28,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
 		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
 		.code_firsttraceable = NONE,
+		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
 		.traceback_lineno = 36,
@@ -41,6 +42,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
 		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
 		.code_firsttraceable = NONE,
+		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
 		.traceback_lineno = 36,
@@ -54,6 +56,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
 		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
 		.code_firsttraceable = NONE,
+		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
 		.traceback_lineno = 36,
@@ -67,6 +70,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 48, .code_argcount = 56, .code_firstlineno = 72, .code_name = 120,
 		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 184,
 		.code_firsttraceable = 168,
+		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
 		.traceback_lineno = NONE,
@@ -80,6 +84,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
 		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 192,
 		.code_firsttraceable = 176,
+		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
 		.traceback_lineno = NONE,
@@ -93,6 +98,7 @@ static const struct version_offsets offset_table[] = {
 		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
 		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 200,
 		.code_firsttraceable = 184,
+		.heap_type_init = 920, .function_code = 48,
 		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
 		.traceback_lineno = NONE,
@@ -192,6 +198,52 @@ static void check_eval_frame_offset(struct us_python *py, uint64_t getter_vaddr)
 	}
 }
 
+/* Bytes to the first call instruction (emulated by the kernel: ~1 us a hit
+ * instead of ~13) when only instructions that leave the first argument (rdi)
+ * alone come before it; 0 otherwise. */
+static uint32_t skip_to_first_call(const uint8_t *code, size_t len)
+{
+	size_t at = 0;
+
+	while (at < len) {
+		if (code[at] == 0xe8)
+			return (uint32_t)at;
+		if (at + 4 <= len && code[at] == 0x48 && code[at + 1] == 0x83 && code[at + 2] == 0xec)
+			at += 4;	/* sub $imm8,%rsp */
+		else if (at + 2 <= len && code[at] == 0x31 && code[at + 1] == 0xf6)
+			at += 2;	/* xor %esi,%esi */
+		else if (code[at] >= 0x50 && code[at] <= 0x57 && code[at] != 0x57)
+			at += 1;	/* push, not of rdi */
+		else
+			return 0;
+	}
+	return 0;
+}
+
+/* 3.13 runs the __init__ of a class called from Python inside the caller's
+ * C frame, eval_frame or not (CALL_ALLOC_AND_ENTER_INIT); its one call of
+ * _PyType_NewManagedObject marks each such call. */
+static void place_inline_init_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	if (py->layout.heap_type_init < 0)
+		return;
+	for (size_t i = 0; i < tab->count; i++) {
+		uint8_t code[16];
+		struct us_placement place;
+		size_t n;
+
+		if (strcmp(tab->syms[i].name, "_PyType_NewManagedObject") != 0)
+			continue;
+		n = us_read_code(py->open_path, tab->syms[i].file_offset, code, sizeof(code));
+		place = us_place_probe(code, n);
+		if (!place.emulated && skip_to_first_call(code, n))
+			place.skip = skip_to_first_call(code, n);
+		if (place.probeable)
+			py->inline_init_probe_offset = tab->syms[i].file_offset + place.skip;
+		return;
+	}
+}
+
 static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *err, size_t errlen)
 {
 	struct us_symtab tab;
@@ -201,6 +253,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 
 	if (us_symtab_load(py->open_path, &tab, err, errlen))
 		return false;
+	place_inline_init_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;

@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""Python tracing, checked against sys.setprofile in the same interpreter.
+
+Runs on Debian's python3.11 and on every pyenv CPython 3.8-3.13 present; an
+absent one is skipped with a message.
+"""
+import os
+import subprocess
+
+import pytest
+
+from conftest import counts_by_function, trace, walk
+from python_helpers import (INTERPRETERS, PY_FIXTURES, WORKLOAD, interpreter, line_of, minor_of,
+                            python_functions, setprofile_truth)
+
+CLEAN = dict(os.environ, USCOPE_WORKLOAD_CLEAN="1")
+
+
+def untraced(python, *args, env=None):
+    return subprocess.run([python, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture(scope="module", params=INTERPRETERS)
+def workload_run(request):
+    """One traced and one untraced run of the workload, and the truth."""
+    python = interpreter(request.param)
+    truth = setprofile_truth(python, WORKLOAD)
+    plain = untraced(python, WORKLOAD)
+    traced = trace("run", "--", python, WORKLOAD)
+    return python, truth, plain, traced
+
+
+def test_output_and_exit_status_are_unchanged(workload_run):
+    python, _, plain, traced = workload_run
+    assert plain.returncode == 1, plain.stderr  # the workload ends with an uncaught exception
+    assert traced.returncode == plain.returncode, traced.stderr
+    assert traced.stdout == plain.stdout
+    assert "RuntimeError: the end" in traced.stderr
+
+
+def test_every_call_and_resume_equals_setprofile(workload_run):
+    python, truth, _, traced = workload_run
+    report = traced.report
+    assert report["lost_events"] == 0
+    seen = python_functions(report, WORKLOAD)
+    assert truth, "setprofile saw no call: the truth script failed"
+    for line, expect in truth.items():
+        got = seen.get(line)
+        assert got, f"uscope has no function at line {line} ({expect['name']})"
+        assert (got["count"], got["resumes"]) == (expect["calls"], expect["resumes"]), \
+            f"{expect['name']} (line {line})"
+    extra = {line: f["function"] for line, f in seen.items() if line not in truth and f["count"]}
+    assert not extra, f"uscope saw calls setprofile did not: {extra}"
+
+
+def test_known_counts(workload_run):
+    """A few counts the workload makes by construction, as a second check."""
+    _, _, _, traced = workload_run
+    seen = python_functions(traced.report, WORKLOAD)
+    assert seen[line_of("def fib(")]["count"] == 1973          # fib(15)
+    assert seen[line_of("def deep(")]["count"] == 201           # 200 deep
+    assert seen[line_of("def countdown(")]["count"] == 1
+    assert seen[line_of("def countdown(")]["resumes"] == 12
+    assert seen[line_of("async def gather_ticks(")]["count"] == 1
+    assert seen[line_of("def worker(")]["count"] == 3
+
+
+def test_recursion_deeper_than_64_is_reconciled(workload_run):
+    _, _, _, traced = workload_run
+    report = traced.report
+    deep = python_functions(report, WORKLOAD)[line_of("def deep(")]
+    assert deep["count"] == 201
+    assert deep["inferred_exits"] > 0  # past the kernel's 64 pending returns
+
+
+def test_qualified_names(workload_run):
+    python, _, _, traced = workload_run
+    names = {f["function"] for f in python_functions(traced.report, WORKLOAD).values()}
+    if minor_of(python) >= 11:
+        assert {"Shape.area", "Square.area", "make_adder.<locals>.add", "Shape.__init__"} <= names
+    else:
+        assert {"area", "add", "__init__"} <= names
+
+
+def test_each_thread_is_its_own_tree(workload_run):
+    _, _, _, traced = workload_run
+    report = traced.report
+    worker_threads = [t for t in report["threads"]
+                      if any(n["function"] == "worker" for _, n in walk(t["calls"]))]
+    assert len(worker_threads) == 3
+    main = report["threads"][0]
+    assert not any(n["function"] == "worker" for _, n in walk(main["calls"]))
+
+
+def test_return_values(workload_run):
+    _, _, _, traced = workload_run
+    returns = {}
+    for t in traced.report["threads"]:
+        for _, n in walk(t["calls"]):
+            if n["kind"] == "python" and n["file"] == WORKLOAD and "return" in n:
+                returns[n["function"]] = n["return"]
+    assert returns["answer"] == "int 42"
+    assert returns["half"] == "float 2.5"
+    assert returns["greet"] == "str 'hello bob'"
+    assert returns["nothing"] == "None"
+    assert returns["flag"] == "bool True"
+    assert returns["add"] == "int 5"
+
+
+def test_exception_caught_five_frames_up(workload_run):
+    _, _, _, traced = workload_run
+    chains = [e for e in traced.report["exceptions"] if e["type"] == "ValueError"
+              and e["message"] == "bad level 5"]
+    assert len(chains) == 1, traced.report["exceptions"]
+    chain = chains[0]
+    assert chain["caught"] is True
+    assert [f["function"] for f in chain["frames"]] == \
+        ["level5", "level4", "level3", "level2", "level1"]
+    assert [f["line"] for f in chain["frames"]] == [
+        line_of('raise ValueError("bad level'), line_of("return level5(x)"),
+        line_of("return level4(x)"), line_of("return level3(x)"), line_of("return level2(x)")]
+    level5 = [n for t in traced.report["threads"] for _, n in walk(t["calls"])
+              if n["function"] == "level5"][0]
+    assert level5["exceptions"] == [{"type": "ValueError", "message": "bad level 5", "count": 1}]
+
+
+def test_uncaught_exception(workload_run):
+    _, _, _, traced = workload_run
+    chains = [e for e in traced.report["exceptions"] if e["type"] == "RuntimeError"]
+    assert len(chains) == 1
+    assert chains[0]["caught"] is False
+    assert [f["function"] for f in chains[0]["frames"]] == ["fail", "<module>"]
+    assert chains[0]["message"] == "the end"
+
+
+def test_args():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--args", "--", python, WORKLOAD, env=CLEAN)
+    args = {n["function"]: n.get("args") for t in traced.report["threads"]
+            for _, n in walk(t["calls"]) if n["kind"] == "python" and n["file"] == WORKLOAD}
+    assert args["add"] == "int 2, int 3"
+    assert args["greet"] == "str 'bob'"
+    assert args["half"] == "int 5"
+    in_main = [n for p, n in walk(traced.report["threads"][0]["calls"])
+               if "main" in p and n["function"] == "Shape.__init__"]
+    assert in_main[0]["args"] == "Square, int 19"  # the last of Square(0..19)
+
+
+def test_focus():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--focus", "level0", "--", python, WORKLOAD, env=CLEAN)
+    paths = [p for t in traced.report["threads"] for p, _ in walk(t["calls"])]
+    assert paths == [("level0",), ("level0", "level1"), ("level0", "level1", "level2"),
+                     ("level0", "level1", "level2", "level3"),
+                     ("level0", "level1", "level2", "level3", "level4"),
+                     ("level0", "level1", "level2", "level3", "level4", "level5")]
+
+
+def test_scope_collapses_calls_that_leave_it():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--scope", PY_FIXTURES, "--", python, WORKLOAD, env=CLEAN)
+    report = traced.report
+    collapsed = 0
+    for t in report["threads"]:
+        for _, n in walk(t["calls"]):
+            if n["kind"] == "python" and not n["file"].startswith(PY_FIXTURES + "/"):
+                assert n.get("collapsed") is True, n["function"]
+                assert n["calls"] == []
+                collapsed += 1
+    assert collapsed > 0  # asyncio.run, threading...
+    main = [n for p, n in walk(report["threads"][0]["calls"]) if p == ("<module>", "main")]
+    assert main and main[0]["count"] == 1
+
+
+def test_exception_only():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--exception-only", "--", python, WORKLOAD)
+    for t in traced.report["threads"]:
+        for _, n in walk(t["calls"]):
+            raised_below = any("exceptions" in d for _, d in walk([n]))
+            assert raised_below, n["function"]
+    names = {n["function"] for t in traced.report["threads"] for _, n in walk(t["calls"])}
+    assert {"level0", "level5", "fail"} <= names
+    assert "answer" not in names and "fib" not in names
+
+
+def test_no_imports_hides_the_import_machinery():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--no-imports", "--", python, WORKLOAD, env=CLEAN)
+    files = {n["file"] for t in traced.report["threads"] for _, n in walk(t["calls"])
+             if n["kind"] == "python"}
+    assert not any("importlib._bootstrap" in f for f in files)
+    assert WORKLOAD in files
+
+
+def test_gc_and_imports_from_usdt():
+    python = interpreter("debian-3.11")
+    traced = trace("run", "--", python, WORKLOAD, env=CLEAN)
+    report = traced.report
+    printed = int(traced.stdout.split("gc collections so far")[1].split()[0])
+    assert report["gc"]["collections"] >= printed >= 3
+    assert sum(report["gc"]["by_generation"]) == report["gc"]["collections"]
+    assert report["imports"] > 0
+    chrome = trace("run", "--", python, WORKLOAD, fmt="chrome", env=CLEAN).report
+    imports = [e["name"] for e in chrome["traceEvents"] if e.get("cat") == "import"]
+    assert "asyncio" in imports
+    assert any(e.get("cat") == "gc" for e in chrome["traceEvents"])
+
+
+def test_pyenv_shim_is_followed(tmp_path):
+    """`python3` on PATH may be a script that execs the real interpreter."""
+    shim = tmp_path / "python3"
+    shim.write_text(f"#!/bin/sh\nexec /usr/bin/env python3.11 \"$@\"\n")
+    shim.chmod(0o755)
+    interpreter("debian-3.11")
+    env = dict(CLEAN, PATH=f"{tmp_path}:/usr/bin:/bin")
+    traced = trace("run", "--", "python3", WORKLOAD, env=env)
+    assert traced.returncode == 0, traced.stderr
+    seen = python_functions(traced.report, WORKLOAD)
+    assert seen[line_of("def fib(")]["count"] == 1973
