@@ -17,6 +17,11 @@ const volatile __u64 wakeup_bytes = 1 << 20;
 /* Events that did not fit in the ring buffer. */
 __u64 lost_events = 0;
 
+/* Set by userspace before it removes the probes: links go one at a time,
+ * and a return probe left alone would report returns of calls whose entry
+ * no longer is. */
+__u32 tracing_stopped = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 16 << 20);	/* resized by userspace before load */
@@ -34,6 +39,8 @@ static __always_inline __u32 target_thread(void)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 
+	if (tracing_stopped)
+		return 0;
 	return (__u32)(pid_tgid >> 32) == target_tgid ? (__u32)pid_tgid : 0;
 }
 

@@ -181,6 +181,10 @@ uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b)
 
 void us_bpf_calls_detach(struct us_bpf_calls *b)
 {
+	/* every program goes quiet at once, then the links go one by one */
+	if (b->skel)
+		__atomic_store_n(&b->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
+	us_bpf_python_stop(&b->python);
 	us_bpf_python_detach(&b->python);
 	bpf_link__destroy(b->exec_link);
 	b->exec_link = NULL;

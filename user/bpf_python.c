@@ -106,6 +106,12 @@ uint64_t us_bpf_python_lost(const struct us_bpf_python *p)
 	return p->skel ? __atomic_load_n(&p->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
 }
 
+void us_bpf_python_stop(struct us_bpf_python *p)
+{
+	if (p->skel)
+		__atomic_store_n(&p->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
+}
+
 void us_bpf_python_detach(struct us_bpf_python *p)
 {
 	for (size_t i = 0; i < p->n_links; i++)

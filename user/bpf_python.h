@@ -30,6 +30,8 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 /* Attaches the entry and return probes, and the USDT probes when present. */
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid);
 uint64_t us_bpf_python_lost(const struct us_bpf_python *p);
+/* The programs stop recording at once (before the links go). */
+void us_bpf_python_stop(struct us_bpf_python *p);
 void us_bpf_python_detach(struct us_bpf_python *p);
 void us_bpf_python_destroy(struct us_bpf_python *p);
 

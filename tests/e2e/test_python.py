@@ -218,3 +218,43 @@ def test_pyenv_shim_is_followed(tmp_path):
     assert traced.returncode == 0, traced.stderr
     seen = python_functions(traced.report, WORKLOAD)
     assert seen[line_of("def fib(")]["count"] == 1973
+
+
+def expected_step(i):
+    return sum(j * j for j in range(i % 7 + 3))
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_attach_traces_and_leaves_the_target_as_it_was(name, tmp_path):
+    python = interpreter(name)
+    stop = tmp_path / "stop"
+    errors = open(tmp_path / "stderr", "w+")
+    # read stdout through its buffer (communicate() would skip what readline() buffered)
+    target = subprocess.Popen([python, os.path.join(PY_FIXTURES, "attach_target.py"), str(stop)],
+                              stdout=subprocess.PIPE, stderr=errors, text=True)
+    try:
+        ready = target.stdout.readline().split()
+        assert ready[:2] == ["ready", str(target.pid)]
+        traced = trace("attach", "-p", str(target.pid), "--duration", "2")
+        assert traced.returncode == 0, traced.stderr
+        assert target.poll() is None, "the target died while attached"
+        stop.touch()
+        target.wait(timeout=30)  # its few lines fit in the pipe
+        out = target.stdout.read()
+    finally:
+        if target.poll() is None:
+            target.kill()
+        errors.seek(0)
+        err = errors.read()
+        errors.close()
+    assert target.returncode == 0, err
+    lines = out.splitlines()
+    steps = [line.split() for line in lines if line.startswith("step ")]
+    assert len(steps) > 100
+    wrong = [s for i, s in enumerate(steps) if s != ["step", str(i), str(expected_step(i))]]
+    assert not wrong, wrong[:3]
+    expect = "n/a" if minor_of(python) < 11 else "NULL"
+    assert lines[-1] == f"eval_frame {expect}"
+    counts = counts_by_function(traced.report)
+    assert counts.get("step", 0) > 100
+    assert counts.get("square", 0) > 300  # Python-to-Python calls: seen on 3.11+ too
