@@ -341,6 +341,8 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
 		err = -1;
 	if (err)
 		return -1;
+	if (o->no_report)
+		return 0;
 	if (o->output)
 		us_info("recording written to %s", o->output);
 	return us_print_report(s->recording, o);

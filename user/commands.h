@@ -11,6 +11,7 @@ int us_cmd_run(struct us_options *o);
 int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
+int us_cmd_call(struct us_options *o);
 
 /* -f patterns, or the default: every function of the main executable, or
  * none when the target is Python (its calls are traced instead). OBJECT parts

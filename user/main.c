@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "attach", us_cmd_attach },
 	{ "report", us_cmd_report },
 	{ "probes", us_cmd_probes },
+	{ "call", us_cmd_call },
 };
 
 int main(int argc, char **argv)

@@ -30,6 +30,9 @@ bool us_model_function_matches(const struct us_function *fn, const char *glob)
 		return true;
 	if (fn->kind != US_FN_PYTHON)
 		return false;
+	snprintf(qualified, sizeof(qualified), "%s:%u", fn->file, fn->line);
+	if (strcmp(glob, qualified) == 0)	/* FILE:LINE names one code object */
+		return true;
 	if (us_glob_match(glob, fn->file))
 		return true;
 	module_of(fn->file, module, sizeof(module));

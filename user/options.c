@@ -10,7 +10,7 @@
 enum {
 	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
 	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE, OPT_INCLUDE,
-	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS,
+	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS, OPT_KWARGS, OPT_PYTHON,
 };
 
 static const struct option long_options[] = {
@@ -32,6 +32,8 @@ static const struct option long_options[] = {
 	{ "focus", required_argument, NULL, OPT_FOCUS },
 	{ "exception-only", no_argument, NULL, OPT_EXCEPTION_ONLY },
 	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
+	{ "kwargs", required_argument, NULL, OPT_KWARGS },
+	{ "python", required_argument, NULL, OPT_PYTHON },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -47,6 +49,9 @@ void us_print_usage(FILE *out)
 	      "  uscope report  FILE [--format F] [FILTERS]     re-read a recording\n"
 	      "  uscope probes  [-p PID | --binary PATH] [PATTERN...]\n"
 	      "                                                 list what a pattern would trace (dry run)\n"
+	      "  uscope call    [--kwargs 'K=V, ...'] [--python PATH] MODULE.FUNC [ARG...]\n"
+	      "                                                 call one Python function with literal\n"
+	      "                                                 arguments and print its trace as JSON\n"
 	      "\n"
 	      "options:\n"
 	      "  -f, --func [OBJECT:]GLOB  functions to trace (repeatable); OBJECT is a path or the\n"
@@ -178,6 +183,12 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_NO_IMPORTS:
 		o->filters.no_imports = true;
 		return 0;
+	case OPT_KWARGS:
+		o->kwargs = arg;
+		return 0;
+	case OPT_PYTHON:
+		o->python = arg;
+		return 0;
 	case 'v':
 		us_verbosity++;
 		return 0;
@@ -196,6 +207,10 @@ static int check_for_command(const char *command, struct us_options *o)
 {
 	bool tracing = !strcmp(command, "run") || !strcmp(command, "attach");
 
+	if (!strcmp(command, "call") && o->n_rest == 0)
+		return usage_error("%s needs a function: uscope call MODULE.FUNC [ARG...]", "call");
+	if (!strcmp(command, "call") && (o->output || o->pid || o->n_patterns))
+		return usage_error("%s takes MODULE.FUNC and its arguments, not -f, -o or -p", "call");
 	if (!strcmp(command, "run") && o->n_rest == 0)
 		return usage_error("%s needs a command: uscope run [OPTIONS] -- COMMAND [ARG...]", "run");
 	if (!strcmp(command, "attach") && !o->pid)
@@ -217,7 +232,8 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 {
 	/* run: stop at the first non-option, so the command's own options stay its
 	 * own; the others take options before or after their arguments */
-	const char *short_options = strcmp(command, "run") == 0 ? "+f:o:p:vqh" : "f:o:p:vqh";
+	const char *short_options = strcmp(command, "run") == 0 || strcmp(command, "call") == 0
+		? "+f:o:p:vqh" : "f:o:p:vqh";
 	int opt, err;
 
 	memset(o, 0, sizeof(*o));

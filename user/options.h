@@ -22,6 +22,9 @@ struct us_options {
 	const char *binary;	/* probes --binary */
 	bool python_args;	/* --args: summarise the first arguments of Python calls */
 	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
+	const char *kwargs;	/* call --kwargs */
+	const char *python;	/* call --python: the interpreter (default python3) */
+	bool no_report;		/* run: keep the recording, print no report (call) */
 	char **rest;		/* run: the command; report: FILE; probes: patterns */
 	int n_rest;
 };

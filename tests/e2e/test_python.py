@@ -4,12 +4,13 @@
 Runs on Debian's python3.11 and on every pyenv CPython 3.8-3.13 present; an
 absent one is skipped with a message.
 """
+import json
 import os
 import subprocess
 
 import pytest
 
-from conftest import counts_by_function, trace, walk
+from conftest import USCOPE, counts_by_function, trace, walk
 from python_helpers import (INTERPRETERS, PY_FIXTURES, WORKLOAD, interpreter, line_of, minor_of,
                             python_functions, setprofile_truth)
 
@@ -258,3 +259,45 @@ def test_attach_traces_and_leaves_the_target_as_it_was(name, tmp_path):
     counts = counts_by_function(traced.report)
     assert counts.get("step", 0) > 100
     assert counts.get("square", 0) > 300  # Python-to-Python calls: seen on 3.11+ too
+
+
+def call(*args, python=None):
+    cmd = [USCOPE, "call", *(["--python", python] if python else []), *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return proc, json.loads(proc.stdout) if proc.stdout.strip() else None
+
+
+def test_call_prints_the_seed_000_document():
+    proc, doc = call("json.dumps", '{"a": 1}')  # the default python3 (a pyenv shim here)
+    assert proc.returncode == 0, proc.stderr
+    assert doc["path"] == "json.dumps"
+    ex = doc["execution"]
+    assert ex["function"] == "dumps"
+    assert ex["arguments"]["obj"] == "{'a': 1}"
+    assert ex["return_value"] == "str '{\"a\": 1}'"
+    assert ex["raised_exception"] is False and ex["partial_execution"] is False
+    assert ex["duration_ms"] > 0
+    assert [c["function"].split(".")[-1] for c in ex["calls"]] == ["encode"]
+    assert ex["exceptions"] == []
+
+
+def test_call_with_kwargs_and_an_exception():
+    python = interpreter("debian-3.11")
+    proc, doc = call("--kwargs", "sort_keys=True", "json.dumps", "{'b': 1, 'a': 2}", python=python)
+    assert doc["execution"]["arguments"]["sort_keys"] == "True"
+    assert doc["execution"]["return_value"] == "str '{\"a\": 2, \"b\": 1}'"
+    proc, doc = call("json.loads", "{bad", python=python)
+    assert proc.returncode == 0, proc.stderr
+    ex = doc["execution"]
+    assert ex["raised_exception"] is True and ex["partial_execution"] is True
+    assert ex["exception"]["type"] == "JSONDecodeError"
+    raised = [e for e in ex["exceptions"] if e["type"] == "JSONDecodeError"]
+    assert raised and raised[0]["caught"] is False
+    assert raised[0]["traceback"][0].startswith("    at loads, ")
+    assert any("decoder.py:" in line for line in raised[0]["traceback"])
+
+
+def test_call_of_an_unknown_function_says_so():
+    proc, _ = call("json.no_such_function", python=interpreter("debian-3.11"))
+    assert proc.returncode != 0
+    assert "no_such_function" in proc.stderr

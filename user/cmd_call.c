@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `uscope call MODULE.FUNC [ARG...]` (seed 000's `doc ELEMENT --trace`): a
+ * small driver imports MODULE in the default python3, calls FUNC with the
+ * literal arguments given, and tells uscope where FUNC's code is; uscope
+ * traces the run like `uscope run`, focused on that function, and prints the
+ * call as one JSON document (report_call.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "commands.h"
+#include "log.h"
+#include "model_load.h"
+#include "report_call.h"
+#include "util.h"
+
+/* The driver. argv: INFO_FILE TARGET KWARGS ARG...; it writes to INFO_FILE
+ * "code FILE\nline N\n" and one "arg NAME=REPR" line per bound argument, or
+ * "error TEXT". Its own output goes to stderr: uscope's stdout is the JSON. */
+static const char driver_source[] =
+	"import ast, importlib, inspect, sys\n"
+	"info_path, target, kwargs_text, raw_args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]\n"
+	"sys.stdout = sys.stderr\n"
+	"def literal(text):\n"
+	"    try:\n"
+	"        return ast.literal_eval(text)\n"
+	"    except (ValueError, SyntaxError):\n"
+	"        return text\n"
+	"def keywords(text):\n"
+	"    if not text:\n"
+	"        return {}\n"
+	"    call = ast.parse('f(' + text + ')', mode='eval').body\n"
+	"    return {k.arg: ast.literal_eval(k.value) for k in call.keywords}\n"
+	"def resolve(path):\n"
+	"    parts = path.split('.')\n"
+	"    for cut in range(len(parts) - 1, 0, -1):\n"
+	"        try:\n"
+	"            obj = importlib.import_module('.'.join(parts[:cut]))\n"
+	"        except ImportError:\n"
+	"            continue\n"
+	"        for name in parts[cut:]:\n"
+	"            obj = getattr(obj, name)\n"
+	"        return obj\n"
+	"    raise ImportError('no module in ' + repr(path))\n"
+	"with open(info_path, 'w') as info:\n"
+	"    try:\n"
+	"        func = resolve(target)\n"
+	"        args, kwargs = [literal(a) for a in raw_args], keywords(kwargs_text)\n"
+	"        code = getattr(inspect.unwrap(func), '__code__', None)\n"
+	"        if code is None:\n"
+	"            raise TypeError(target + ' is not a Python function (a builtin or a class?)')\n"
+	"        try:\n"
+	"            bound = inspect.signature(func).bind(*args, **kwargs)\n"
+	"            bound.apply_defaults()\n"
+	"            shown = bound.arguments.items()\n"
+	"        except (TypeError, ValueError):\n"
+	"            shown = [('arg%d' % i, a) for i, a in enumerate(args)] + list(kwargs.items())\n"
+	"        info.write('code %s\\nline %d\\n' % (code.co_filename, code.co_firstlineno))\n"
+	"        for name, value in shown:\n"
+	"            info.write('arg %s=%s\\n' % (name, repr(value)[:200].replace('\\n', ' ')))\n"
+	"    except Exception as e:\n"
+	"        info.write('error %s: %s\\n' % (type(e).__name__, str(e).replace('\\n', ' ')))\n"
+	"        sys.exit(2)\n"
+	"try:\n"
+	"    func(*args, **kwargs)\n"
+	"except BaseException:\n"
+	"    sys.exit(1)\n";
+
+static char *write_driver(const char *dir)
+{
+	char *path = us_asprintf("%s/uscope_call_driver.py", dir);
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(driver_source, f) < 0 || fclose(f) != 0) {
+		us_error("cannot write %s: %s", path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+static void parse_info_line(struct us_call_info *info, char *line)
+{
+	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "code ", 5) == 0) {
+		info->file = us_strdup(line + 5);
+	} else if (strncmp(line, "line ", 5) == 0) {
+		info->line = (uint32_t)strtoul(line + 5, NULL, 10);
+	} else if (strncmp(line, "error ", 6) == 0) {
+		info->error = us_strdup(line + 6);
+	} else if (strncmp(line, "arg ", 4) == 0 && strchr(line, '=')) {
+		char *eq = strchr(line, '=');
+
+		*eq = '\0';
+		us_grow(&info->args, &info->args_cap, info->n_args + 1, sizeof(*info->args));
+		info->args[info->n_args++] = (struct us_call_arg){
+			.name = us_strdup(line + 4), .value = us_strdup(eq + 1),
+		};
+	}
+}
+
+static int read_info(const char *path, struct us_call_info *info)
+{
+	char line[4096];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		parse_info_line(info, line);
+	fclose(f);
+	return info->file || info->error ? 0 : -1;
+}
+
+/* Runs the driver under `uscope run`, keeping the recording; no report. */
+static int trace_driver(const struct us_options *o, const char *driver, const char *info,
+			const char *recording, int *exit_code)
+{
+	char *argv[256];
+	struct us_options run = *o;
+	int n = 0;
+
+	argv[n++] = (char *)(o->python ? o->python : "python3");
+	argv[n++] = (char *)driver;
+	argv[n++] = (char *)info;
+	argv[n++] = o->rest[0];
+	argv[n++] = (char *)(o->kwargs ? o->kwargs : "");
+	for (int i = 1; i < o->n_rest && n < 255; i++)
+		argv[n++] = o->rest[i];
+	argv[n] = NULL;
+	run.rest = argv;
+	run.n_rest = n;
+	run.output = recording;
+	run.python_args = true;
+	run.no_report = true;
+	memset(&run.filters, 0, sizeof(run.filters));
+	*exit_code = us_cmd_run(&run);
+	return access(recording, R_OK) == 0 ? 0 : -1;
+}
+
+static int report_call(const char *recording, const struct us_call_info *info,
+		       const struct us_options *o)
+{
+	struct us_filters focus = { 0 };
+	struct us_recording rec;
+	struct us_model m;
+	char err[512];
+	int rc;
+
+	us_filters_merge(&focus, &o->filters);
+	free(focus.focus);
+	focus.focus = us_asprintf("%s:%u", info->file, info->line);
+	rc = us_model_load(recording, &focus, false, &rec, &m, err, sizeof(err));
+	us_filters_free(&focus);
+	if (rc) {
+		us_error("%s", err);
+		return -1;
+	}
+	us_report_call(stdout, &rec, &m, info);
+	us_model_free(&m);
+	us_recording_free(&rec);
+	return 0;
+}
+
+int us_cmd_call(struct us_options *o)
+{
+	char dir_template[] = "/tmp/uscope-call-XXXXXX";
+	char *dir = mkdtemp(dir_template), *driver = NULL, *info_path, *recording;
+	struct us_call_info info = { .path = o->rest[0] };
+	int exit_code = 0, rc = 1;
+
+	if (!dir) {
+		us_error("cannot create a temporary directory: %s", strerror(errno));
+		return 1;
+	}
+	info_path = us_asprintf("%s/info", dir);
+	recording = us_asprintf("%s/call.usc", dir);
+	driver = write_driver(dir);
+	if (driver && trace_driver(o, driver, info_path, recording, &exit_code) == 0 &&
+	    read_info(info_path, &info) == 0) {
+		if (info.error)
+			us_error("cannot call %s: %s", o->rest[0], info.error);
+		else
+			rc = report_call(recording, &info, o) ? 1 : 0;	/* a raise is in the JSON */
+	} else if (driver) {
+		us_error("tracing %s failed (see above)", o->rest[0]);
+	}
+	unlink(info_path);
+	unlink(recording);
+	if (driver)
+		unlink(driver);
+	rmdir(dir);
+	us_call_info_free(&info);
+	free(driver);
+	free(info_path);
+	free(recording);
+	return rc;
+}

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One call as a JSON document shaped like seed 000's `doc ELEMENT --trace`. */
+#include <stdlib.h>
+#include <string.h>
+#include "json_writer.h"
+#include "report.h"
+#include "report_call.h"
+
+/* The first activation of the focus function: a top-level node. */
+static uint32_t focus_node(const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++)
+		us_node_for_each_child(m, m->threads[i].root, top)
+			if (m->functions[m->nodes[top].fn_id].is_focus && m->nodes[top].count)
+				return top;
+	return US_NO_NODE;
+}
+
+static void write_calls(struct us_json *j, const struct us_model *m, uint32_t parent)
+{
+	us_json_key(j, "calls");
+	us_json_array_begin(j);
+	us_node_for_each_child(m, parent, child) {
+		const struct us_node *n = &m->nodes[child];
+		const struct us_function *fn = &m->functions[n->fn_id];
+
+		if (!us_node_shown(m, child))
+			continue;
+		us_json_object_begin(j);
+		us_json_key(j, "function");
+		us_json_string(j, fn->name);
+		us_json_key(j, fn->kind == US_FN_PYTHON ? "file" : "object");
+		us_json_string(j, fn->kind == US_FN_PYTHON ? fn->file : fn->object);
+		if (fn->kind == US_FN_PYTHON) {
+			us_json_key(j, "line");
+			us_json_uint(j, fn->line);
+		}
+		us_json_key(j, "count");
+		us_json_uint(j, n->count);
+		us_json_key(j, "duration_ms");
+		us_json_double(j, us_ns_to_ms(n->total_ns));
+		if (n->last_args) {
+			us_json_key(j, "args");
+			us_json_string(j, n->last_args);
+		}
+		if (n->last_return) {
+			us_json_key(j, "return");
+			us_json_string(j, n->last_return);
+		}
+		write_calls(j, m, child);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+}
+
+/* The functions run inside the call: exceptions raised among them belong to it. */
+static void mark_subtree(const struct us_model *m, uint32_t node, bool *inside)
+{
+	inside[m->nodes[node].fn_id] = true;
+	us_node_for_each_child(m, node, child)
+		mark_subtree(m, child, inside);
+}
+
+static void write_traceback(struct us_json *j, const struct us_model *m,
+			    const struct us_exception_chain *c)
+{
+	us_json_key(j, "traceback");
+	us_json_array_begin(j);
+	for (size_t i = c->n_frames; i > 0; i--) {	/* outermost first, like Python */
+		const struct us_function *fn = &m->functions[c->fn_ids[i - 1]];
+		char line[1024];
+
+		if (c->lines[i - 1] >= 0)
+			snprintf(line, sizeof(line), "    at %s, %s:%d", fn->name, fn->file,
+				 c->lines[i - 1]);
+		else
+			snprintf(line, sizeof(line), "    at %s, %s", fn->name, fn->file);
+		us_json_string(j, line);
+	}
+	us_json_array_end(j);
+}
+
+static bool passes_through_focus(const struct us_model *m, const struct us_exception_chain *c)
+{
+	for (size_t i = 0; i < c->n_frames; i++)
+		if (m->functions[c->fn_ids[i]].is_focus)
+			return true;
+	return false;
+}
+
+static void write_exceptions(struct us_json *j, const struct us_model *m, uint32_t node)
+{
+	bool *inside = calloc(m->n_functions + 1, sizeof(*inside));
+
+	if (inside)
+		mark_subtree(m, node, inside);
+	us_json_key(j, "exceptions");
+	us_json_array_begin(j);
+	for (size_t i = 0; inside && i < m->n_chains; i++) {
+		const struct us_exception_chain *c = &m->chains[i];
+
+		if (!c->n_frames || !inside[c->fn_ids[0]])
+			continue;
+		us_json_object_begin(j);
+		us_json_key(j, "type");
+		us_json_string(j, c->type);
+		us_json_key(j, "message");
+		us_json_string(j, c->message);
+		us_json_key(j, "count");
+		us_json_uint(j, c->count);
+		us_json_key(j, "caught");	/* inside the call: it never left the function */
+		us_json_bool(j, c->caught && !passes_through_focus(m, c));
+		write_traceback(j, m, c);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+	free(inside);
+}
+
+static void write_arguments(struct us_json *j, const struct us_call_info *info)
+{
+	us_json_key(j, "arguments");
+	us_json_object_begin(j);
+	for (size_t i = 0; i < info->n_args; i++) {
+		us_json_key(j, info->args[i].name);
+		us_json_string(j, info->args[i].value);
+	}
+	us_json_object_end(j);
+}
+
+static void write_execution(struct us_json *j, const struct us_model *m, uint32_t node,
+			    const struct us_call_info *info)
+{
+	const struct us_node *n = &m->nodes[node];
+	const struct us_function *fn = &m->functions[n->fn_id];
+	bool raised = n->exception_exits > 0;
+
+	us_json_object_begin(j);
+	us_json_key(j, "function");
+	us_json_string(j, fn->name);
+	us_json_key(j, "file");
+	us_json_string(j, fn->file);
+	us_json_key(j, "line");
+	us_json_uint(j, fn->line);
+	write_arguments(j, info);
+	us_json_key(j, "duration_ms");
+	us_json_double(j, us_ns_to_ms(n->total_ns));
+	us_json_key(j, "return_value");
+	if (!raised && n->last_return)
+		us_json_string(j, n->last_return);
+	else
+		us_json_null(j);
+	us_json_key(j, "raised_exception");
+	us_json_bool(j, raised);
+	if (raised) {
+		us_json_key(j, "exception");
+		us_json_object_begin(j);
+		us_json_key(j, "type");
+		us_json_string(j, m->node_exceptions[n->first_exception].type);
+		us_json_key(j, "message");
+		us_json_string(j, m->node_exceptions[n->first_exception].message);
+		us_json_object_end(j);
+	}
+	write_calls(j, m, node);
+	write_exceptions(j, m, node);
+	us_json_key(j, "partial_execution");
+	us_json_bool(j, raised);
+	us_json_object_end(j);
+}
+
+void us_report_call(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		    const struct us_call_info *info)
+{
+	uint32_t node = focus_node(m);
+	struct us_json j;
+
+	us_json_init(&j, out, US_JSON_PRETTY);
+	us_json_object_begin(&j);
+	us_json_key(&j, "path");
+	us_json_string(&j, info->path);
+	us_json_key(&j, "execution");
+	if (node == US_NO_NODE)
+		us_json_null(&j);	/* the function never ran */
+	else
+		write_execution(&j, m, node, info);
+	us_json_key(&j, "lost_events");
+	us_json_uint(&j, rec->lost_events);
+	us_json_key(&j, "python");
+	us_json_string(&j, rec->python ? rec->python : "");
+	us_json_object_end(&j);
+	us_json_finish(&j);
+}
+
+void us_call_info_free(struct us_call_info *info)
+{
+	for (size_t i = 0; i < info->n_args; i++) {
+		free(info->args[i].name);
+		free(info->args[i].value);
+	}
+	free(info->args);
+	free(info->file);
+	free(info->error);
+}
