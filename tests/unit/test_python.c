@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Python: offset tables, line tables, and the model's Python events. */
+#include <string.h>
+#include "model.h"
+#include "plan_python.h"
+#include "unit.h"
+
+/* co_linetable and co_lines() of this function, from CPython 3.11.2:
+ *     def f(x):              # line 2
+ *         y = x + 1
+ *         if y > 2:
+ *             z = [i for i in range(y)]
+ *             return z
+ *         raise ValueError(
+ *             "no")
+ */
+static const uint8_t linetable_311[] = {
+	0x80, 0x00, 0xd8, 0x08, 0x09, 0x88, 0x41, 0x89, 0x05, 0x80, 0x41, 0xd8, 0x07, 0x08, 0x88,
+	0x31, 0x82, 0x75, 0x80, 0x75, 0xd8, 0x0c, 0x21, 0xd0, 0x0c, 0x21, 0x9d, 0x05, 0x98, 0x61,
+	0x99, 0x08, 0x9c, 0x08, 0xd0, 0x0c, 0x21, 0xd1, 0x0c, 0x21, 0xd4, 0x0c, 0x21, 0x88, 0x01,
+	0xd8, 0x0f, 0x10, 0x88, 0x08, 0xdd, 0x0a, 0x14, 0xd8, 0x08, 0x0c, 0xf1, 0x03, 0x01, 0x0b,
+	0x0e, 0xf4, 0x00, 0x01, 0x0b, 0x0e, 0xf0, 0x00, 0x01, 0x05, 0x0e,
+};
+static const int32_t co_lines_311[][2] = {	/* (start offset, line) */
+	{ 0, 2 }, { 2, 3 }, { 4, 3 }, { 6, 3 }, { 10, 3 }, { 12, 4 }, { 14, 4 }, { 16, 4 },
+	{ 22, 4 }, { 24, 5 }, { 26, 5 }, { 28, 5 }, { 40, 5 }, { 42, 5 }, { 46, 5 }, { 56, 5 },
+	{ 58, 5 }, { 62, 5 }, { 72, 5 }, { 74, 6 }, { 76, 6 }, { 78, 7 }, { 90, 8 }, { 92, 7 },
+	{ 96, 7 }, { 106, 7 },
+};
+
+TEST(python_line_table_matches_co_lines)
+{
+	size_t n = sizeof(co_lines_311) / sizeof(co_lines_311[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		int32_t start = co_lines_311[i][0];
+		int32_t end = i + 1 < n ? co_lines_311[i + 1][0] : start + 2;
+
+		for (int32_t off = start; off < end; off += 2)
+			CHECK_EQ(us_py_line_of_offset(linetable_311, sizeof(linetable_311), 2, off),
+				 co_lines_311[i][1]);
+	}
+	CHECK(us_py_line_of_offset(linetable_311, sizeof(linetable_311), 2, 4000) == -1);
+	CHECK(us_py_line_of_offset(linetable_311, 10, 2, 106) == -1);	/* truncated */
+	CHECK(us_py_line_of_offset(NULL, 0, 2, 0) == -1);
+}
+
+TEST(python_layouts_exist_for_3_8_to_3_13_only)
+{
+	struct us_py_layout l;
+	int64_t eval_frame;
+
+	for (int minor = US_PYTHON_MIN_MINOR; minor <= US_PYTHON_MAX_MINOR; minor++) {
+		CHECK(us_python_layout_for(minor, &l, &eval_frame));
+		CHECK_EQ(l.minor, minor);
+		CHECK(eval_frame > 0);
+
+		/* the probe reads these fields in one 128-byte read */
+		int32_t fields[] = { l.code_flags, l.code_argcount, l.code_firstlineno, l.code_name,
+				     l.code_qualname, l.code_filename };
+
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			CHECK(fields[i] < 0 ||
+			      (fields[i] >= l.code_header_start && fields[i] + 8 <= l.code_header_start + 128));
+		CHECK((minor <= 10) == (l.frame_lasti >= 0));
+		CHECK((minor >= 11) == (l.code_linetable >= 0));
+	}
+	CHECK(!us_python_layout_for(7, &l, &eval_frame));
+	CHECK(!us_python_layout_for(14, &l, &eval_frame));
+}
+
+TEST(python_minor_from_file_names)
+{
+	CHECK_EQ(us_python_minor_from_name("/usr/lib/libpython3.12.so.1.0"), 12);
+	CHECK_EQ(us_python_minor_from_name("/usr/bin/python3.11"), 11);
+	CHECK_EQ(us_python_minor_from_name("python3.8"), 8);
+	CHECK(us_python_minor_from_name("/usr/bin/python3") == -1);
+	CHECK(us_python_minor_from_name("/usr/lib/libc.so.6") == -1);
+}
+
+TEST(python_values_are_summarised)
+{
+	struct us_py_value v = { .kind = US_PY_VALUE_INT, .number = -42 };
+	char buf[128];
+	double d = 2.5;
+
+	us_py_value_format(&v, buf, sizeof(buf));
+	CHECK(strcmp(buf, "int -42") == 0);
+	v = (struct us_py_value){ .kind = US_PY_VALUE_FLOAT };
+	memcpy(&v.number, &d, sizeof(d));
+	us_py_value_format(&v, buf, sizeof(buf));
+	CHECK(strcmp(buf, "float 2.5") == 0);
+	v = (struct us_py_value){ .kind = US_PY_VALUE_STR, .text_len = 3, .truncated = 1 };
+	memcpy(v.text, "abc", 3);
+	us_py_value_format(&v, buf, sizeof(buf));
+	CHECK(strcmp(buf, "str 'abc...'") == 0);
+	v = (struct us_py_value){ .kind = US_PY_VALUE_OBJECT };
+	strcpy(v.type_name, "DataFrame");
+	us_py_value_format(&v, buf, sizeof(buf));
+	CHECK(strcmp(buf, "DataFrame") == 0);
+	v = (struct us_py_value){ .kind = US_PY_VALUE_BOOL, .number = 0 };
+	us_py_value_format(&v, buf, sizeof(buf));
+	CHECK(strcmp(buf, "bool False") == 0);
+}
+
+/* ---- the model fed Python events ---- */
+
+static void code(struct us_model *m, uint64_t addr, const char *name, uint32_t line,
+		 uint32_t flags)
+{
+	struct us_py_code_event e = {
+		.hdr = { US_EV_PY_CODE, sizeof(e), 1, 1 }, .code = addr, .first_line = line,
+		.flags = flags,
+	};
+
+	strcpy(e.qualname, name);
+	strcpy(e.file, "/app.py");
+	us_model_add_event(m, &e.hdr);
+}
+
+static void py_enter(struct us_model *m, uint64_t ts, uint64_t addr, uint64_t sp, uint32_t kind)
+{
+	struct us_py_entry_event e = {
+		.hdr = { US_EV_PY_ENTRY, sizeof(e), 1, ts }, .code = addr, .sp = sp, .kind = kind,
+	};
+
+	us_model_add_event(m, &e.hdr);
+}
+
+static void py_leave(struct us_model *m, uint64_t ts, uint64_t sp, const char *raise)
+{
+	struct us_py_exit_event e = {
+		.hdr = { US_EV_PY_EXIT, sizeof(e), 1, ts }, .sp = sp + US_RETURN_SP_DELTA,
+		.exception_line = raise ? 7 : -1, .exception_offset = -1,
+		.value = { .kind = raise ? US_PY_VALUE_EXCEPTION : US_PY_VALUE_NONE },
+	};
+
+	if (raise)
+		strcpy(e.value.type_name, raise);
+	us_model_add_event(m, &e.hdr);
+}
+
+static const struct us_func_stats *stats_of(const struct us_model *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_functions; i++)
+		if (strcmp(m->functions[i].name, name) == 0)
+			return &m->funcs[i];
+	return NULL;
+}
+
+TEST(python_resumes_are_not_calls)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, false);
+	code(&m, 0x100, "main", 1, 0);
+	code(&m, 0x200, "gen", 5, US_CO_GENERATOR);
+	py_enter(&m, 10, 0x100, 0x9000, US_PY_CALL);
+	py_enter(&m, 11, 0x200, 0x8000, US_PY_GENERATOR_NEW);	/* 3.11+: builds it */
+	py_leave(&m, 12, 0x8000, NULL);
+	for (int i = 0; i < 4; i++) {
+		py_enter(&m, 20 + 2 * i, 0x200, 0x8000, i ? US_PY_RESUME : US_PY_CALL);
+		py_leave(&m, 21 + 2 * i, 0x8000, NULL);
+	}
+	py_leave(&m, 40, 0x9000, NULL);
+	us_model_finish(&m, 50);
+	CHECK_EQ(stats_of(&m, "gen")->count, 1);
+	CHECK_EQ(stats_of(&m, "gen")->resumes, 3);
+	CHECK_EQ(m.total_calls, 2);
+	CHECK_EQ(m.unmatched_exits, 0);
+	us_model_free(&m);
+}
+
+TEST(python_exception_chains_and_where_they_stop)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, false);
+	code(&m, 0x100, "<module>", 1, 0);
+	code(&m, 0x200, "outer", 3, 0);
+	code(&m, 0x300, "inner", 6, 0);
+	py_enter(&m, 1, 0x100, 0x9000, US_PY_CALL);
+	py_enter(&m, 2, 0x200, 0x8000, US_PY_CALL);
+	py_enter(&m, 3, 0x300, 0x7000, US_PY_CALL);
+	py_leave(&m, 4, 0x7000, "KeyError");	/* inner raises */
+	py_leave(&m, 5, 0x8000, "KeyError");	/* through outer */
+	py_enter(&m, 6, 0x200, 0x8000, US_PY_CALL);	/* <module> caught it and goes on */
+	py_enter(&m, 7, 0x300, 0x7000, US_PY_CALL);
+	py_leave(&m, 8, 0x7000, "ValueError");
+	py_leave(&m, 9, 0x8000, "ValueError");
+	py_leave(&m, 10, 0x9000, "ValueError");	/* out of the script: uncaught */
+	us_model_finish(&m, 20);
+	CHECK_EQ(m.n_chains, 2);
+	CHECK(strcmp(m.chains[0].type, "KeyError") == 0);
+	CHECK_EQ(m.chains[0].n_frames, 2);
+	CHECK(m.chains[0].caught);
+	CHECK_EQ(m.chains[0].lines[0], 7);
+	CHECK(strcmp(m.chains[1].type, "ValueError") == 0);
+	CHECK_EQ(m.chains[1].n_frames, 3);
+	CHECK(!m.chains[1].caught);
+	us_model_free(&m);
+}
