@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Per-call overhead of tracing, in one run: the same workload untraced, under
 # uscope (full event recording), and under bpftrace counting the same
-# uprobe+uretprobe pair. Prints microseconds per call and uscope / bpftrace.
-# Usage: scripts/bench.sh [CALLS]   (run as root; results go in docs/performance.md)
+# uprobe+uretprobe pair. Prints microseconds per call and uscope / bpftrace,
+# for native calls, then for Python calls (plus cProfile for reference).
+# Usage: scripts/bench.sh [CALLS [PYTHON_CALLS]]
+#        (run as root; results go in docs/performance.md)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 calls=${1:-2000000}
+py_calls=${2:-1000000}
+python=${PYTHON:-/usr/bin/python3.11}
 runs=${RUNS:-3}
 
 scripts/setup.sh
@@ -45,5 +49,41 @@ awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$los
 	printf "uscope (recording):  %8.3f s   %6.3f us/call overhead   %d calls recorded, %s lost events, %.1f events/s, %.1f bytes/event on disk\n", \
 		us / 1e9, us_per_call, rec, lost, 2 * n / (us / 1e9), size / (2 * n)
 	printf "bpftrace (counting): %8.3f s   %6.3f us/call overhead\n", bt / 1e9, bt_per_call
+	printf "ratio uscope / bpftrace: %.2f\n", us_per_call / bt_per_call
+}'
+
+# ---- Python -----------------------------------------------------------------
+# The same million calls of a tiny function: untraced, under uscope, under
+# bpftrace counting uprobe+uretprobe on _PyEval_EvalFrameDefault, and under
+# cProfile. On 3.11+ uscope writes eval_frame so every call is a C call; the
+# baseline and bpftrace runs make the same write in-process, so all three
+# execute the same code.
+pybench=$top/tests/fixtures/python/callbench.py
+eval_sym=_PyEval_EvalFrameDefault
+interp_object=$("$top/build/uscope" probes --binary "$python" | sed -n 's/^interpreter: CPython [0-9.]* in //p')
+py_base=$(median_loop_ns env USCOPE_BENCH_DEINLINE=1 "$python" "$pybench" "$py_calls")
+py_plain=$(median_loop_ns "$python" "$pybench" "$py_calls")
+py_traced=$(median_loop_ns build/uscope run -q -o "$work/py.usc" --format flat \
+	--report "$work/py_report" -- "$python" "$pybench" "$py_calls")
+py_lost=$(sed -n 's/.* \([0-9]*\) lost events.*/\1/p' "$work/py_report" | head -1)
+py_recorded=$(awk '$1 == "target" { print $2 }' "$work/py_report")
+py_prog="uprobe:$interp_object:$eval_sym /pid == cpid/ { @entries = count(); }
+uretprobe:$interp_object:$eval_sym /pid == cpid/ { @returns = count(); }"
+py_counted=$(median_loop_ns bpftrace -q -e "$py_prog" -c "/usr/bin/env USCOPE_BENCH_DEINLINE=1 $python $pybench $py_calls")
+py_cprofile=$(median_loop_ns "$python" -m cProfile -o /dev/null "$pybench" "$py_calls")
+
+awk -v n="$py_calls" -v base="$py_base" -v plain="$py_plain" -v us="$py_traced" \
+    -v bt="$py_counted" -v cp="$py_cprofile" -v lost="$py_lost" -v rec="$py_recorded" \
+    -v py="$python" 'BEGIN {
+	us_per_call = (us - base) / n / 1000
+	bt_per_call = (bt - base) / n / 1000
+	printf "\nworkload: %d calls of a Python function, %s\n", n, py
+	printf "untraced:                 %8.3f s   %6.3f us/call (inlined calls: %.3f s)\n", \
+		base / 1e9, base / n / 1000, plain / 1e9
+	printf "uscope (recording):       %8.3f s   %6.3f us/call overhead   %d calls recorded, %s lost events\n", \
+		us / 1e9, us_per_call, rec, lost
+	printf "bpftrace (counting):      %8.3f s   %6.3f us/call overhead\n", bt / 1e9, bt_per_call
+	printf "cProfile (in-process):    %8.3f s   %6.3f us/call overhead (reference)\n", \
+		cp / 1e9, (cp - plain) / n / 1000
 	printf "ratio uscope / bpftrace: %.2f\n", us_per_call / bt_per_call
 }'

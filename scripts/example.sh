@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine, builds uscope, and traces the bundled
-# example program, printing its call tree.
+# example programs, printing their call trees: examples/shapes (C), then
+# examples/shapes.py under Debian's python3.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -8,4 +9,6 @@ cd "$top"
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-exec build/uscope run -- build/examples/shapes
+build/uscope run -- build/examples/shapes
+echo
+exec build/uscope run --no-imports -- python3 examples/shapes.py
