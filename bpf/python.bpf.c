@@ -285,14 +285,16 @@ SEC("uprobe")
 int BPF_KPROBE(python_entry)
 {
 	__u32 tid = target_thread();
-	__u64 frame, code;
+	__u64 frame, code, delta;
 	struct us_py_entry_event *e;
 	struct code_info info;
 	__u32 kind;
 
 	if (!tid)
 		return 0;
-	load_delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
+	delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
+	if (delta != load_delta)	/* once: a shared line, kept clean for every CPU */
+		load_delta = delta;
 	frame = frame_argument(ctx);
 	code = read_u64(frame + layout.frame_code);
 	info = code_info_of(code, tid);

@@ -252,14 +252,8 @@ static int deinline_running_target(struct trace_session *s, const struct us_opti
 {
 	uint64_t delta;
 
-	if (!s->python.object || !s->python.inlines_calls || s->target.spawned)
+	if (!s->python.object || !s->python.inlines_calls || s->target.spawned || o->no_deinline)
 		return 0;
-	if (o->no_deinline) {
-		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
-			"no probe sees them; only calls from C (and generator resumes) are traced",
-			s->python.minor);
-		return 0;
-	}
 	if (us_python_load_delta(s->target.pid, &s->python, &delta)) {
 		us_error("%s is not mapped in PID %d", s->python.object, (int)s->target.pid);
 		return -1;
@@ -276,7 +270,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 
 	if (!s->python.object)
 		return 0;
-	if (o->no_deinline && s->python.inlines_calls && s->target.spawned)
+	if (o->no_deinline && s->python.inlines_calls)
 		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
 			"no probe sees them; only calls from C (and generator resumes) are traced",
 			s->python.minor);

@@ -192,9 +192,14 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 		t->pending_returns--;
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
-	if (inferred)
-		m->inferred_exits++;
 	return finish_call(m, t, &f, end_ns, inferred, raised);
+}
+
+/* A call whose return the kernel never reported, closed by a later event. */
+static void pop_inferred(struct us_model *m, struct us_thread *t, uint64_t end_ns)
+{
+	m->inferred_exits++;
+	us_model_pop(m, t, end_ns, true, false);
 }
 
 /*
@@ -211,7 +216,7 @@ static void reconcile_for_entry(struct us_model *m, struct us_thread *t, uint64_
 
 		if (top->sp > sp || (top->sp == sp && tail_call && top->exit_expected))
 			break;
-		us_model_pop(m, t, ts, true, false);
+		pop_inferred(m, t, ts);
 	}
 }
 
@@ -220,7 +225,7 @@ void us_model_reconcile_for_exit(struct us_model *m, struct us_thread *t, uint64
 				 uint64_t ts)
 {
 	while (t->depth && t->stack[t->depth - 1].sp < entry_sp)
-		us_model_pop(m, t, ts, true, false);
+		pop_inferred(m, t, ts);
 }
 
 /* Whether the new frame f shows, and where, under the filters. */
@@ -306,7 +311,7 @@ static void on_return(struct us_model *m, const struct us_call_event *ev)
 		return;
 	}
 	while (t->depth > match)
-		us_model_pop(m, t, ev->hdr.ts_ns, true, false);
+		pop_inferred(m, t, ev->hdr.ts_ns);
 	us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 
@@ -315,7 +320,7 @@ static void on_thread_exit(struct us_model *m, const struct us_thread_event *ev)
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 
 	while (t->depth)
-		us_model_pop(m, t, ev->hdr.ts_ns, true, false);
+		pop_inferred(m, t, ev->hdr.ts_ns);
 	us_model_close_chain(m, t, false);
 	t->exited = true;
 }
@@ -373,8 +378,7 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 		struct us_thread *t = &m->threads[i];
 
 		while (t->depth) {
-			m->unfinished_calls++;
-			m->inferred_exits--;	/* counted apart, as unfinished */
+			m->unfinished_calls++;	/* counted apart from inferred exits */
 			us_model_pop(m, t, end_ns > t->last_ns ? end_ns : t->last_ns, true, false);
 		}
 		us_model_close_chain(m, t, false);

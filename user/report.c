@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
+#include "json_writer.h"
 #include "report.h"
 
 static const char *const format_names[] = {
@@ -98,6 +99,21 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 		fprintf(out, "uscope: warning: %llu events were lost (ring buffer full): counts are low; "
 			"trace fewer functions or raise --buffer-size\n",
 			(unsigned long long)rec->lost_events);
+}
+
+void us_json_function_location(struct us_json *j, const struct us_function *fn)
+{
+	us_json_key(j, "function");
+	us_json_string(j, fn->name);
+	if (fn->kind == US_FN_PYTHON) {
+		us_json_key(j, "file");
+		us_json_string(j, fn->file);
+		us_json_key(j, "line");
+		us_json_uint(j, fn->line);
+	} else {
+		us_json_key(j, "object");
+		us_json_string(j, fn->object);
+	}
 }
 
 const char *us_function_name(const struct us_model *m, uint32_t fn_id)

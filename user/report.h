@@ -37,5 +37,8 @@ void us_format_duration(char *buf, size_t len, uint64_t ns);
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
 const char *us_function_name(const struct us_model *m, uint32_t fn_id);
 const char *us_function_object(const struct us_model *m, uint32_t fn_id);
+struct us_json;
+/* "function", then "file" and "line" (Python) or "object" (native). */
+void us_json_function_location(struct us_json *j, const struct us_function *fn);
 
 #endif

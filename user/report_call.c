@@ -27,14 +27,7 @@ static void write_calls(struct us_json *j, const struct us_model *m, uint32_t pa
 		if (!us_node_shown(m, child))
 			continue;
 		us_json_object_begin(j);
-		us_json_key(j, "function");
-		us_json_string(j, fn->name);
-		us_json_key(j, fn->kind == US_FN_PYTHON ? "file" : "object");
-		us_json_string(j, fn->kind == US_FN_PYTHON ? fn->file : fn->object);
-		if (fn->kind == US_FN_PYTHON) {
-			us_json_key(j, "line");
-			us_json_uint(j, fn->line);
-		}
+		us_json_function_location(j, fn);
 		us_json_key(j, "count");
 		us_json_uint(j, n->count);
 		us_json_key(j, "duration_ms");
@@ -136,12 +129,7 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	bool raised = n->exception_exits > 0;
 
 	us_json_object_begin(j);
-	us_json_key(j, "function");
-	us_json_string(j, fn->name);
-	us_json_key(j, "file");
-	us_json_string(j, fn->file);
-	us_json_key(j, "line");
-	us_json_uint(j, fn->line);
+	us_json_function_location(j, fn);
 	write_arguments(j, info);
 	us_json_key(j, "duration_ms");
 	us_json_double(j, us_ns_to_ms(n->total_ns));

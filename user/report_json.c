@@ -14,17 +14,7 @@ static void write_function(struct us_json *j, const struct us_model *m, uint32_t
 
 	us_json_key(j, "kind");
 	us_json_string(j, fn->kind == US_FN_PYTHON ? "python" : "native");
-	us_json_key(j, "function");
-	us_json_string(j, fn->name);
-	if (fn->kind == US_FN_PYTHON) {
-		us_json_key(j, "file");
-		us_json_string(j, fn->file);
-		us_json_key(j, "line");
-		us_json_uint(j, fn->line);
-	} else {
-		us_json_key(j, "object");
-		us_json_string(j, fn->object);
-	}
+	us_json_function_location(j, fn);
 	us_json_key(j, "count");
 	us_json_uint(j, s->count);
 	if (fn->kind == US_FN_PYTHON) {
