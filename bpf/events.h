@@ -26,6 +26,12 @@ enum us_event_type {
 	US_EV_PY_STOPPED = 8,	/* the target stopped itself at its first Python call */
 	US_EV_PY_GC = 9,	/* a garbage collection (USDT gc__start/gc__done) */
 	US_EV_PY_IMPORT = 10,	/* a module import (USDT import__find__load__*) */
+	US_EV_PY_FINALIZE = 11,	/* the interpreter began to shut down (Py_FinalizeEx) */
+	US_EV_MEM_ALLOC = 12,	/* a block was allocated (bpf/alloc.bpf.c) */
+	US_EV_MEM_FREE = 13,	/* a tracked block was freed */
+	US_EV_MEM_BREAK = 14,	/* the program lowered its break: brk blocks above are gone */
+	US_EV_MEM_RSS = 15,	/* the resident size changed */
+	US_EV_MEM_TOTALS = 16,	/* written by uscope at the end: counters and resident sizes */
 };
 
 struct us_event_header {
@@ -158,6 +164,69 @@ struct us_py_import_event {
 	__s32 found;
 	__u32 depth;			/* nested imports: 0 for the outermost */
 	char module[US_PY_NAME_LEN];
+};
+
+/* US_EV_PY_FINALIZE: header only, padded. */
+struct us_py_finalize_event {
+	struct us_event_header hdr;
+	__u64 pad;
+};
+
+/* ---- Memory (bpf/alloc.bpf.c) ----------------------------------------- */
+
+/* What made or released a block (us_mem_event.allocator). */
+enum us_allocator {
+	US_ALLOC_MALLOC = 1,
+	US_ALLOC_CALLOC = 2,
+	US_ALLOC_REALLOC = 3,
+	US_ALLOC_REALLOCARRAY = 4,
+	US_ALLOC_POSIX_MEMALIGN = 5,
+	US_ALLOC_ALIGNED_ALLOC = 6,
+	US_ALLOC_MEMALIGN = 7,
+	US_ALLOC_VALLOC = 8,
+	US_ALLOC_PVALLOC = 9,
+	US_ALLOC_FREE = 10,
+	US_ALLOC_MMAP = 11,	/* anonymous mmap(2) outside the allocators */
+	US_ALLOC_MUNMAP = 12,
+	US_ALLOC_MREMAP = 13,
+	US_ALLOC_BRK = 14,	/* brk(2) outside the allocators: the break grew */
+	US_ALLOC_PY_MALLOC = 15,	/* --memory=objects: CPython's object allocator */
+	US_ALLOC_PY_CALLOC = 16,
+	US_ALLOC_PY_REALLOC = 17,
+	US_ALLOC_PY_FREE = 18,
+	US_ALLOC_KINDS = 19,
+};
+
+/* The attach cookie of an allocator probe: the allocator, and flags. */
+#define US_ALLOC_COOKIE_KIND 0xffu
+#define US_ALLOC_ARG_SHIFT 0x100u	/* arguments start at the second: (ctx, ...) */
+#define US_ALLOC_OUTER_FREE 0x200u	/* a free that may call libc's free itself */
+
+/* US_EV_MEM_ALLOC and US_EV_MEM_FREE. A realloc is a free of the old block
+ * (when tracked) followed by an allocation of the new one. */
+struct us_mem_event {
+	struct us_event_header hdr;
+	__u64 address;		/* the block (US_EV_MEM_BREAK: the new break) */
+	__u64 size;		/* bytes asked for; a free repeats its allocation's */
+	__u32 allocator;	/* enum us_allocator: what allocated, or what freed */
+	__u32 weight;		/* sampling: 1, or K for a kept one-in-K small block */
+};
+
+/* US_EV_MEM_RSS */
+struct us_rss_event {
+	struct us_event_header hdr;
+	__u64 rss_bytes;	/* file, anonymous and shared-memory pages, in bytes */
+};
+
+/* US_EV_MEM_TOTALS: the last memory record of a recording. */
+struct us_mem_totals_event {
+	struct us_event_header hdr;
+	__u64 initial_rss_bytes;	/* when tracing started */
+	__u64 peak_rss_bytes;		/* the highest seen while traced */
+	__u64 final_rss_bytes;		/* when tracing stopped, or before the exit */
+	__u64 unknown_frees;		/* frees of blocks allocated before tracing */
+	__u64 untracked_allocs;		/* allocations the live map had no room for */
+	__u64 missed_returns;		/* allocator returns the kernel did not report */
 };
 
 /* At entry the stack pointer points at the return address; the uretprobe

@@ -513,3 +513,21 @@ int BPF_USDT(import_done, const char *module, int found)
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
+
+/* Py_FinalizeEx: the program is done; what is still live now is its leaks
+ * (the interpreter's own teardown frees much of it after). */
+SEC("uprobe")
+int BPF_KPROBE(python_finalize)
+{
+	__u32 tid = target_thread();
+	struct us_py_finalize_event *e;
+
+	if (!tid)
+		return 0;
+	e = reserve_event(US_EV_PY_FINALIZE, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}

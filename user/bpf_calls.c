@@ -133,6 +133,13 @@ int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py,
 				  ring_bytes, opts);
 }
 
+int us_bpf_calls_load_memory(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+			     const struct us_memory_options *opts)
+{
+	return us_bpf_memory_load(&b->memory, tgid, bpf_map__fd(b->skel->maps.events), ring_bytes,
+				  opts);
+}
+
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop)
 {
 	if (!stop) {
@@ -172,7 +179,7 @@ int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms)
 
 uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b)
 {
-	uint64_t lost = us_bpf_python_lost(&b->python);
+	uint64_t lost = us_bpf_python_lost(&b->python) + us_bpf_memory_lost(&b->memory);
 
 	if (b->skel)
 		lost += __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED);
@@ -185,7 +192,9 @@ void us_bpf_calls_detach(struct us_bpf_calls *b)
 	if (b->skel)
 		__atomic_store_n(&b->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
 	us_bpf_python_stop(&b->python);
+	us_bpf_memory_stop(&b->memory);
 	us_bpf_python_detach(&b->python);
+	us_bpf_memory_detach(&b->memory);
 	bpf_link__destroy(b->exec_link);
 	b->exec_link = NULL;
 	for (size_t i = 0; i < b->n_links; i++)
@@ -199,6 +208,7 @@ void us_bpf_calls_destroy(struct us_bpf_calls *b)
 {
 	us_bpf_calls_detach(b);
 	us_bpf_python_destroy(&b->python);
+	us_bpf_memory_destroy(&b->memory);
 	ring_buffer__free(b->ring);
 	calls_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <bpf/libbpf.h>
+#include "bpf_memory.h"
 #include "bpf_python.h"
 #include "plan.h"
 
@@ -20,6 +21,7 @@ struct us_bpf_calls {
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
 	struct us_bpf_python python;	/* loaded when the target is CPython */
+	struct us_bpf_memory memory;	/* loaded with --memory */
 };
 
 /* Checks BTF and privileges, opens and loads the programs for `tgid`.
@@ -31,6 +33,9 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 /* Loads the Python programs into the same ring buffer. */
 int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
 			     size_t ring_bytes, const struct us_python_options *opts);
+/* Loads the memory programs into the same ring buffer. */
+int us_bpf_calls_load_memory(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+			     const struct us_memory_options *opts);
 /* Stops the target at each exec (following a shim), or no longer. */
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);

@@ -72,6 +72,21 @@ static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_
 	return 0;
 }
 
+/* Marks where the program ends and the interpreter's teardown begins. */
+static void attach_finalize(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "Py_FinalizeEx");
+	struct bpf_link *link = bpf_program__attach_uprobe_opts(p->skel->progs.python_finalize, pid,
+								 py->open_path, 0, &opts);
+
+	if (!link) {
+		us_debug("no probe on Py_FinalizeEx in %s: %s", py->object, strerror(errno));
+		return;
+	}
+	us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
+	p->links[p->n_links++] = link;
+}
+
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
@@ -96,6 +111,7 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 	if (py->layout.heap_type_init >= 0 && !py->inline_init_probe_offset)
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
+	attach_finalize(p, py, pid);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
 	return 0;

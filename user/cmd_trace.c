@@ -212,6 +212,7 @@ struct trace_session {
 	struct us_target target;
 	struct us_plan plan;
 	struct us_python python;	/* object == NULL: not a Python target */
+	struct us_memory_plan memory;	/* --memory: the allocator probes */
 	struct us_bpf_calls bpf;
 	struct us_record_writer writer;
 	struct us_recording rec;
@@ -223,6 +224,7 @@ static void session_close(struct trace_session *s, const struct us_options *o)
 	us_python_restore();
 	us_bpf_calls_destroy(&s->bpf);
 	us_python_free(&s->python);
+	us_memory_plan_free(&s->memory);
 	us_record_writer_abandon(&s->writer);
 	us_recording_free(&s->rec);
 	us_plan_free(&s->plan);
@@ -277,19 +279,62 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 	return us_bpf_calls_load_python(&s->bpf, &s->python, s->target.pid, o->ring_bytes, &popts);
 }
 
+static const char *const memory_mode_names[] = {
+	[US_MEMORY_OFF] = "off", [US_MEMORY_LIBC] = "libc", [US_MEMORY_OBJECTS] = "objects",
+};
+
+/* --memory: which allocator functions, and what they will cost. */
+static int plan_memory(struct trace_session *s, const struct us_options *o)
+{
+	size_t slow = 0;
+	char err[1024];
+
+	if (!o->memory.mode)
+		return 0;
+	if (us_memory_plan_build(&s->memory, &s->target.objects, o->memory.mode, s->python.object,
+				 s->python.open_path, err, sizeof(err))) {
+		us_error("%s", err);
+		return -1;
+	}
+	if (o->memory.mode == US_MEMORY_OBJECTS && !s->python.object)
+		us_warn("--memory=objects: the target is not CPython; recording its libc "
+			"allocations only");
+	if (o->memory.mode == US_MEMORY_OBJECTS && s->memory.objects_inlined)
+		us_warn("--memory=objects: %s has no symbol for pymalloc itself, and an optimised "
+			"build inlines it into its callers: many objects are not seen. Run the "
+			"program with PYTHONMALLOC=malloc to see every object as a malloc",
+			s->python.object);
+	for (size_t i = 0; i < s->memory.count; i++)
+		slow += !s->memory.sites[i].emulated;
+	us_info("recording memory: %zu allocator functions in %s%s%s", s->memory.count,
+		s->memory.libc, o->memory.mode == US_MEMORY_OBJECTS && s->python.object
+			? " and CPython's object allocator" : "",
+		o->memory.sample_one_in > 1 ? ", sampled" : "");
+	if (slow)
+		us_info("%zu of them start with an instruction the kernel single-steps (~13 us a "
+			"call); `uscope probes -v` lists them", slow);
+	s->rec.memory = us_strdup(memory_mode_names[o->memory.mode]);
+	s->rec.memory_sample_one_in = o->memory.sample_one_in;
+	s->rec.memory_sample_min_bytes = o->memory.sample_min_bytes;
+	return 0;
+}
+
 /* plan, load and attach, open the recording: everything before events flow. */
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
 	if (us_target_list_objects(&s->target) || find_python(s) ||
 	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL))
 		return -1;
-	if (describe_plan(&s->plan, &s->python))
+	if (describe_plan(&s->plan, &s->python) || plan_memory(s, o))
 		return -1;
 	if (s->python.object)
 		s->rec.python = us_asprintf("3.%d %s", s->python.minor, s->python.object);
 	if (!s->bpf.skel && us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
 		return -1;
 	if (load_python_probes(s, o))
+		return -1;
+	if (o->memory.mode &&
+	    us_bpf_calls_load_memory(&s->bpf, s->target.pid, o->ring_bytes, &o->memory))
 		return -1;
 	s->recording = recording_path(o);
 	if (!s->recording)
@@ -302,6 +347,8 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (s->python.object &&
 	    us_bpf_python_attach(&s->bpf.python, &s->python, s->target.pid))
+		return -1;
+	if (o->memory.mode && us_bpf_memory_attach(&s->bpf.memory, &s->memory, s->target.pid))
 		return -1;
 	if (deinline_running_target(s, o))
 		return -1;

@@ -108,6 +108,26 @@ static void name_live_threads(const struct us_target *t, struct us_recording *re
 	closedir(dir);
 }
 
+/* The memory books' last record: what only the end knows. */
+static void append_memory_totals(const struct us_target *t, struct us_bpf_calls *b,
+				 struct us_record_writer *w, const struct us_recording *rec,
+				 uint64_t live_rss_bytes)
+{
+	struct us_mem_totals_event totals = {
+		.hdr = { .type = US_EV_MEM_TOTALS, .size = sizeof(totals), .tid = (uint32_t)t->pid,
+			 .ts_ns = rec->end_ns },
+	};
+
+	us_bpf_memory_totals(&b->memory, &totals);
+	if (live_rss_bytes)
+		totals.final_rss_bytes = live_rss_bytes;
+	if (totals.initial_rss_bytes > totals.peak_rss_bytes)
+		totals.peak_rss_bytes = totals.initial_rss_bytes;
+	if (totals.final_rss_bytes > totals.peak_rss_bytes)
+		totals.peak_rss_bytes = totals.final_rss_bytes;
+	us_record_append(w, &totals.hdr);
+}
+
 static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 {
 	if (stop_signal)
@@ -122,6 +142,7 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 {
 	struct collector c = { .on_event = on_event, .ctx = ctx, .writer = w, .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
+	uint64_t live_rss = 0;
 	int err;
 
 	if (us_bpf_calls_open_ring(b, on_ring_event, &c))
@@ -134,12 +155,16 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 		}
 	}
 	rec->end_ns = us_monotonic_ns();
-	if (!t->exited)
+	if (!t->exited) {
 		name_live_threads(t, rec);
+		live_rss = us_process_rss_bytes(t->pid);
+	}
 	us_bpf_calls_detach(b);
 	us_python_restore();	/* before anything else can end uscope */
 	us_bpf_calls_drain(b, 0);
 	rec->lost_events = us_bpf_calls_lost(b);
+	if (b->memory.skel)
+		append_memory_totals(t, b, w, rec, live_rss);
 	if (t->exited) {
 		rec->exited = true;
 		rec->exit_status = t->spawned ? us_exit_code_of(t->wait_status)

@@ -48,6 +48,30 @@ void us_map_put(struct us_map *m, uint64_t key, uint32_t value)
 	m->values[i] = value;
 }
 
+/* Linear probing: later keys of the same run shift back into the hole. */
+void us_map_remove(struct us_map *m, uint64_t key)
+{
+	size_t hole, i, home;
+
+	if (!m->cap)
+		return;
+	hole = slot_of(m, key);
+	if (m->values[hole] == US_MAP_NONE)
+		return;
+	m->values[hole] = US_MAP_NONE;
+	m->count--;
+	for (i = (hole + 1) & (m->cap - 1); m->values[i] != US_MAP_NONE; i = (i + 1) & (m->cap - 1)) {
+		home = (size_t)us_hash_u64(m->keys[i]) & (m->cap - 1);
+		/* the entry may move to the hole when its home is not in (hole, i] */
+		if ((i > hole && (home <= hole || home > i)) || (i < hole && home <= hole && home > i)) {
+			m->keys[hole] = m->keys[i];
+			m->values[hole] = m->values[i];
+			m->values[i] = US_MAP_NONE;
+			hole = i;
+		}
+	}
+}
+
 void us_map_free(struct us_map *m)
 {
 	free(m->keys);

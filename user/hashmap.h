@@ -17,6 +17,7 @@ struct us_map {
 
 uint32_t us_map_get(const struct us_map *m, uint64_t key);	/* US_MAP_NONE if absent */
 void us_map_put(struct us_map *m, uint64_t key, uint32_t value);
+void us_map_remove(struct us_map *m, uint64_t key);
 void us_map_free(struct us_map *m);
 
 #endif

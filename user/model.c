@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_memory.h"
 #include "model_python.h"
 #include "util.h"
 
@@ -266,6 +267,7 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	reconcile_for_entry(m, t, f.sp, tail_call, f.start_ns);
 	f.exit_expected = t->pending_returns < US_MAX_PENDING_RETURNS;
 	t->pending_returns += f.exit_expected;
+	f.serial = ++m->next_serial;
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
@@ -341,6 +343,14 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 	case US_EV_THREAD_EXIT:
 		on_thread_exit(m, (const struct us_thread_event *)ev);
 		break;
+	case US_EV_PY_FINALIZE:
+	case US_EV_MEM_ALLOC:
+	case US_EV_MEM_FREE:
+	case US_EV_MEM_BREAK:
+	case US_EV_MEM_RSS:
+	case US_EV_MEM_TOTALS:
+		us_model_add_memory_event(m, ev);
+		break;
 	default:
 		us_model_add_python_event(m, ev);
 		break;
@@ -384,6 +394,7 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 		us_model_close_chain(m, t, false);
 	}
 	mark_exception_paths(m);
+	us_model_finish_memory(m, end_ns);
 	qsort(m->calls, m->n_calls, sizeof(*m->calls), by_start_then_depth);
 }
 
@@ -411,6 +422,7 @@ void us_model_free(struct us_model *m)
 		free(m->nodes[i].last_args);
 	}
 	us_model_free_python(m);
+	us_model_free_memory(m);
 	free(m->functions);
 	free(m->threads);
 	free(m->nodes);

@@ -49,6 +49,18 @@ struct us_node_exception {
 	uint64_t count;
 };
 
+/* Memory (--memory) of a node or a function. Counts and bytes are weighted:
+ * a block kept one-in-K by sampling counts K times. */
+struct us_memory_stats {
+	uint64_t allocs, bytes;		/* made while it was the innermost traced call */
+	uint64_t frees, freed_bytes;	/* of the blocks it made */
+	uint64_t temporary;		/* of its blocks, freed right away by the same call */
+	uint64_t live_count, live_bytes;	/* its blocks live now (end: at the end) */
+	uint64_t peak_bytes;		/* its blocks live at the heap's peak */
+	uint64_t leaked, leaked_bytes;	/* its blocks live at the leak cut */
+	uint64_t incl_allocs, incl_bytes;	/* with everything it called */
+};
+
 /* A node of a thread's aggregated call-path tree. */
 struct us_node {
 	uint32_t fn_id;		/* US_ROOT_FN for a thread's root */
@@ -63,6 +75,9 @@ struct us_node {
 	bool on_exception_path;	/* it or a descendant raised */
 	char *last_return;	/* Python: summary of the last value returned */
 	char *last_args;	/* Python (--args): summary of the last call's arguments */
+	struct us_memory_stats mem;
+	uint64_t mem_saved_bytes;	/* live_bytes when the heap last peaked (see model_memory.c) */
+	uint32_t mem_saved_epoch;
 };
 
 /* One activation, kept when the report needs each (timeline, chrome). */
@@ -79,6 +94,7 @@ struct us_func_stats {
 	uint64_t sum_ns;	/* every activation's duration, for the average */
 	uint64_t self_ns, min_ns, max_ns;
 	uint64_t inferred_exits;
+	struct us_memory_stats mem;	/* incl_*: outermost activations only */
 };
 
 struct us_frame {
@@ -92,6 +108,7 @@ struct us_frame {
 	bool exit_expected;	/* the kernel armed a uretprobe for it */
 	bool collapsed_below;	/* --scope: its callees are folded into it */
 	uint64_t sp, start_ns, child_ns;
+	uint64_t serial;	/* tells activations apart (temporary allocations) */
 };
 
 /* An exception propagating out of frames, from the raising one outward. */
@@ -117,11 +134,55 @@ struct us_thread {
 	bool exited;
 	size_t open_chain;		/* index+1 of the chain still propagating, 0 none */
 	size_t open_chain_depth;	/* stack depth after its last frame left */
+	uint64_t last_alloc_address;	/* its latest allocation, while nothing else was */
+	uint64_t last_alloc_serial;	/* allocated: the call that made it */
 };
 
 struct us_gc_stats {
 	uint64_t collections, total_ns;
 	uint64_t by_generation[3];
+};
+
+/* A live block, for attributing its free. */
+struct us_block {
+	uint64_t address, size;		/* size: bytes asked for */
+	uint32_t weight, node, tid, allocator;
+};
+
+/* A point of a counter track (heap in use, resident size). */
+struct us_counter_point {
+	uint64_t ts_ns, bytes;
+};
+
+/* When the leaks were taken. */
+enum us_leak_cut { US_LEAKS_AT_END, US_LEAKS_AT_FINALIZE };
+
+struct us_memory {
+	bool recorded;			/* the recording has memory records */
+	uint64_t heap_bytes;		/* live now */
+	uint64_t peak_heap_bytes, peak_ns;
+	uint32_t peak_node;		/* innermost call of the allocation that made the peak */
+	uint32_t peak_epoch;		/* how many times the peak rose */
+	uint64_t allocs, alloc_bytes, frees, freed_bytes, temporary, temporary_bytes;
+	uint64_t by_allocator[US_ALLOC_KINDS][2];	/* count, bytes */
+	uint64_t unknown_frees;		/* BPF's, plus frees the model could not match */
+	enum us_leak_cut leak_cut;
+	uint64_t leak_cut_ns;
+	bool leaks_taken;
+	uint64_t leaked, leaked_bytes;
+	struct us_mem_totals_event totals;
+	bool have_totals;
+	uint64_t last_rss_bytes;
+
+	struct us_block *blocks;	/* slots; free slots chained through .node */
+	size_t n_blocks, blocks_cap;
+	uint32_t free_slot;
+	struct us_map block_index;	/* address -> slot */
+	uint32_t *brk_slots;		/* slots of blocks the program got from brk(2) */
+	size_t n_brk_slots, brk_slots_cap;
+
+	struct us_counter_point *heap_points, *rss_points;	/* keep_calls only */
+	size_t n_heap_points, heap_points_cap, n_rss_points, rss_points_cap;
 };
 
 /* One import (USDT), or one collection when module is NULL. */
@@ -163,9 +224,14 @@ struct us_model {
 	size_t n_chains, chains_cap;
 
 	struct us_gc_stats gc;
+	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */
+	bool shutdown_seen;
 	struct us_span *spans;		/* imports and collections, in end order */
 	size_t n_spans, spans_cap;
 	uint64_t imports;
+
+	struct us_memory memory;
+	uint64_t next_serial;
 
 	uint64_t first_ns, last_ns;
 	uint64_t total_calls;		/* every call seen, filtered or not (not resumes) */

@@ -11,6 +11,7 @@ enum {
 	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
 	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE, OPT_INCLUDE,
 	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS, OPT_KWARGS, OPT_PYTHON,
+	OPT_MEMORY, OPT_MEMORY_SAMPLE, OPT_MEMORY_SAMPLE_MIN,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +35,9 @@ static const struct option long_options[] = {
 	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
 	{ "kwargs", required_argument, NULL, OPT_KWARGS },
 	{ "python", required_argument, NULL, OPT_PYTHON },
+	{ "memory", optional_argument, NULL, OPT_MEMORY },
+	{ "memory-sample", required_argument, NULL, OPT_MEMORY_SAMPLE },
+	{ "memory-sample-min", required_argument, NULL, OPT_MEMORY_SAMPLE_MIN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -58,7 +62,7 @@ void us_print_usage(FILE *out)
 	      "                            name prefix of a loaded object (libc, libz); default: every\n"
 	      "                            function of the main executable\n"
 	      "  -o, --output FILE         keep the recording in FILE (read it with `uscope report`)\n"
-	      "  --format F                tree (default), flat, json, timeline, chrome\n"
+	      "  --format F                tree (default), flat, json, timeline, chrome, memory\n"
 	      "  --report PATH             write the report to PATH instead of stderr\n"
 	      "  --min-duration DUR        hide calls shorter than DUR (500us, 2ms, 1s)\n"
 	      "  --max-depth N             hide calls nested deeper than N\n"
@@ -68,6 +72,11 @@ void us_print_usage(FILE *out)
 	      "  --exception-only          show only calls on the path of an exception\n"
 	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
 	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
+	      "  --memory[=objects]        record allocations, frees, resident size and (Python)\n"
+	      "                            collections; =objects also follows CPython's object\n"
+	      "                            allocator (pymalloc); the report gains a memory section\n"
+	      "  --memory-sample K         keep one in K allocations smaller than\n"
+	      "                            --memory-sample-min (default 64K), sizes scaled by K\n"
 	      "  -v, --verbose             more detail (-vv: libbpf's log)\n"
 	      "  -q, --quiet               no progress messages\n"
 	      "\n"
@@ -133,7 +142,8 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		return 0;
 	case OPT_FORMAT:
 		if (!us_format_parse(arg, &o->format))
-			return usage_error("unknown format '%s' (tree, flat, json, timeline, chrome)", arg);
+			return usage_error("unknown format '%s' (tree, flat, json, timeline, chrome, "
+					   "memory)", arg);
 		return 0;
 	case OPT_REPORT:
 		o->report_path = arg;
@@ -189,6 +199,24 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_PYTHON:
 		o->python = arg;
 		return 0;
+	case OPT_MEMORY:
+		if (!arg || !strcmp(arg, "libc"))
+			o->memory.mode = US_MEMORY_LIBC;
+		else if (!strcmp(arg, "objects"))
+			o->memory.mode = US_MEMORY_OBJECTS;
+		else
+			return usage_error("--memory takes nothing or =objects, not '%s'", arg);
+		return 0;
+	case OPT_MEMORY_SAMPLE:
+		if (!us_parse_uint(arg, 1u << 30, &v) || v == 0)
+			return usage_error("--memory-sample takes a positive K (one in K), not '%s'", arg);
+		o->memory.sample_one_in = (uint32_t)v;
+		return 0;
+	case OPT_MEMORY_SAMPLE_MIN:
+		if (!us_parse_bytes(arg, &o->memory.sample_min_bytes))
+			return usage_error("--memory-sample-min takes a size like 4096, 64K or 1M, not '%s'",
+					   arg);
+		return 0;
 	case 'v':
 		us_verbosity++;
 		return 0;
@@ -223,6 +251,10 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
 	if (!tracing && (o->output || o->duration_ns || o->n_patterns))
 		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
+	if (!tracing && o->memory.mode)
+		return usage_error("--memory is for run and attach, not %s", command);
+	if ((o->memory.sample_one_in > 1 || o->memory.sample_min_bytes) && !o->memory.mode)
+		o->memory.mode = US_MEMORY_LIBC;	/* sampling implies --memory */
 	if (!strcmp(command, "run") && o->pid)
 		return usage_error("%s takes a command, not -p (use attach)", "run");
 	return 0;
@@ -239,6 +271,7 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	memset(o, 0, sizeof(*o));
 	o->format = US_FORMAT_TREE;
 	o->ring_bytes = US_DEFAULT_RING_BYTES;
+	o->memory.sample_one_in = 1;
 	optind = 1;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
@@ -250,7 +283,10 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	}
 	o->rest = argv + optind;
 	o->n_rest = argc - optind;
-	return check_for_command(command, o);
+	err = check_for_command(command, o);
+	if (!o->memory.sample_min_bytes)
+		o->memory.sample_min_bytes = US_DEFAULT_SAMPLE_MIN_BYTES;
+	return err;
 }
 
 void us_options_free(struct us_options *o)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "filters.h"
+#include "plan_memory.h"
 #include "report.h"
 
 struct us_options {
@@ -24,6 +25,7 @@ struct us_options {
 	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
+	struct us_memory_options memory;	/* --memory, --memory-sample */
 	bool no_report;		/* run: keep the recording, print no report (call) */
 	char **rest;		/* run: the command; report: FILE; probes: patterns */
 	int n_rest;

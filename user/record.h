@@ -17,7 +17,7 @@
 #include "plan.h"
 
 #define US_RECORD_MAGIC "USCOPE\0\1"
-#define US_RECORD_VERSION 2
+#define US_RECORD_VERSION 3
 #define US_RECORD_CHUNK_BYTES (1u << 20)
 
 enum us_chunk_type {
@@ -45,6 +45,9 @@ struct us_recording {
 	uint64_t start_realtime_ns;	/* wall clock at the same instant */
 	char *kernel;			/* uname -r */
 	char *python;			/* "3.12 /path/libpython3.12.so.1.0" when Python was traced */
+	char *memory;			/* --memory: "libc" or "objects"; NULL without */
+	uint32_t memory_sample_one_in;	/* 1: every allocation recorded */
+	uint64_t memory_sample_min_bytes;	/* blocks this big always recorded */
 	struct us_filters filters;	/* record-time filters */
 	/* SITES */
 	struct us_plan plan;

@@ -132,6 +132,12 @@ static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording
 			rec->filters.no_imports = to_u64(value) != 0;
 		else if (!strcmp(key, "python"))
 			rec->python = us_strdup(value);
+		else if (!strcmp(key, "memory"))
+			rec->memory = us_strdup(value);
+		else if (!strcmp(key, "memory.sample_one_in"))
+			rec->memory_sample_one_in = (uint32_t)to_u64(value);
+		else if (!strcmp(key, "memory.sample_min_bytes"))
+			rec->memory_sample_min_bytes = to_u64(value);
 		free(key);
 		free(value);
 	}
@@ -206,6 +212,16 @@ static size_t known_event_size(uint16_t type)
 		return sizeof(struct us_py_gc_event);
 	case US_EV_PY_IMPORT:
 		return sizeof(struct us_py_import_event);
+	case US_EV_PY_FINALIZE:
+		return sizeof(struct us_py_finalize_event);
+	case US_EV_MEM_ALLOC:
+	case US_EV_MEM_FREE:
+	case US_EV_MEM_BREAK:
+		return sizeof(struct us_mem_event);
+	case US_EV_MEM_RSS:
+		return sizeof(struct us_rss_event);
+	case US_EV_MEM_TOTALS:
+		return sizeof(struct us_mem_totals_event);
 	default:
 		return 0;
 	}
@@ -393,6 +409,7 @@ void us_recording_free(struct us_recording *rec)
 	free(rec->argv);
 	free(rec->kernel);
 	free(rec->python);
+	free(rec->memory);
 	us_filters_free(&rec->filters);
 	us_plan_free(&rec->plan);
 	for (size_t i = 0; i < rec->n_threads; i++)

@@ -78,6 +78,11 @@ static void write_meta(struct us_record_writer *w, const struct us_recording *re
 	put_kv_u64(&b, "filter.no_imports", rec->filters.no_imports);
 	if (rec->python)
 		put_kv(&b, "python", rec->python);
+	if (rec->memory) {
+		put_kv(&b, "memory", rec->memory);
+		put_kv_u64(&b, "memory.sample_one_in", rec->memory_sample_one_in);
+		put_kv_u64(&b, "memory.sample_min_bytes", rec->memory_sample_min_bytes);
+	}
 	write_chunk(w, US_CHUNK_META, &b);
 	us_bytes_free(&b);
 }

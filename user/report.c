@@ -9,6 +9,7 @@ static const char *const format_names[] = {
 	[US_FORMAT_JSON] = "json",
 	[US_FORMAT_TIMELINE] = "timeline",
 	[US_FORMAT_CHROME] = "chrome",
+	[US_FORMAT_MEMORY] = "memory",
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -45,6 +46,9 @@ void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec
 		break;
 	case US_FORMAT_CHROME:
 		us_report_chrome(out, rec, m);
+		break;
+	case US_FORMAT_MEMORY:
+		us_report_memory(out, rec, m);
 		break;
 	}
 	fflush(out);

@@ -14,6 +14,7 @@ enum us_format {
 	US_FORMAT_JSON,
 	US_FORMAT_TIMELINE,
 	US_FORMAT_CHROME,
+	US_FORMAT_MEMORY,
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
@@ -28,6 +29,7 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m);
 void us_report_timeline(FILE *out, const struct us_recording *rec, const struct us_model *m);
 void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m);
 
 /* Shared by the reports. */
 double us_ns_to_ms(uint64_t ns);
@@ -37,7 +39,12 @@ void us_format_duration(char *buf, size_t len, uint64_t ns);
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
 const char *us_function_name(const struct us_model *m, uint32_t fn_id);
 const char *us_function_object(const struct us_model *m, uint32_t fn_id);
+/* "512 B", "1.5 KiB", "50.0 MiB". */
+void us_format_bytes(char *buf, size_t len, uint64_t bytes);
 struct us_json;
+/* The json report's "memory" section (report_memory.c). */
+void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
+			    const struct us_model *m);
 /* "function", then "file" and "line" (Python) or "object" (native). */
 void us_json_function_location(struct us_json *j, const struct us_function *fn);
 

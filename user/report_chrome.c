@@ -101,6 +101,30 @@ static void write_span(struct us_json *j, const struct us_recording *rec, const 
 	us_json_object_end(j);
 }
 
+/* A counter track ("C" events): heap in use, resident size (--memory). */
+static void write_counter(struct us_json *j, const struct us_recording *rec, const char *name,
+			  const struct us_counter_point *points, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		us_json_object_begin(j);
+		us_json_key(j, "name");
+		us_json_string(j, name);
+		us_json_key(j, "ph");
+		us_json_string(j, "C");
+		us_json_key(j, "ts");
+		us_json_double(j, ns_to_us(points[i].ts_ns > rec->start_ns
+					   ? points[i].ts_ns - rec->start_ns : 0));
+		us_json_key(j, "pid");
+		us_json_int(j, rec->pid);
+		us_json_key(j, "args");
+		us_json_object_begin(j);
+		us_json_key(j, "bytes");
+		us_json_uint(j, points[i].bytes);
+		us_json_object_end(j);
+		us_json_object_end(j);
+	}
+}
+
 void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m)
 {
 	struct us_json j;
@@ -123,6 +147,8 @@ void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us
 		write_call(&j, rec, m, &m->calls[i]);
 	for (size_t i = 0; i < m->n_spans; i++)
 		write_span(&j, rec, &m->spans[i]);
+	write_counter(&j, rec, "heap in use", m->memory.heap_points, m->memory.n_heap_points);
+	write_counter(&j, rec, "resident size", m->memory.rss_points, m->memory.n_rss_points);
 	us_json_array_end(&j);
 	us_json_object_end(&j);
 	us_json_finish(&j);

@@ -37,8 +37,11 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 	sort_model = m;
 	qsort(order, n, sizeof(*order), by_self_desc);
 	us_report_summary(out, rec, m);
-	fprintf(out, "\n%-*s %9s %12s %12s %12s %12s %12s %7s\n", width, "Function", "Calls", "Total",
+	fprintf(out, "\n%-*s %9s %12s %12s %12s %12s %12s %7s", width, "Function", "Calls", "Total",
 		"Self", "Avg", "Min", "Max", "% Self");
+	if (m->memory.recorded)
+		fprintf(out, " %9s %11s", "Allocs", "Bytes");
+	fputc('\n', out);
 	for (size_t i = 0; i < n; i++) {
 		const struct us_func_stats *f = &m->funcs[order[i]];
 		char total[32], self[32], avg[32], min[32], max[32];
@@ -52,6 +55,12 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 		fprintf(out, "%-*s %9llu %12s %12s %12s %12s %12s %7.1f", width,
 			m->functions[order[i]].name, (unsigned long long)f->count, total, self, avg, min,
 			max, all_self ? 100.0 * (double)f->self_ns / (double)all_self : 0.0);
+		if (m->memory.recorded) {
+			char bytes[32];
+
+			us_format_bytes(bytes, sizeof(bytes), f->mem.bytes);
+			fprintf(out, " %9llu %11s", (unsigned long long)f->mem.allocs, bytes);
+		}
 		if (f->resumes)
 			fprintf(out, "  (+%llu resumes)", (unsigned long long)f->resumes);
 		fputc('\n', out);

@@ -80,6 +80,12 @@ static void write_node(struct us_json *j, const struct us_model *m, uint32_t nod
 	write_function(j, m, n->fn_id, &s);
 	if (m->functions[n->fn_id].kind == US_FN_PYTHON)
 		write_python_node(j, m, n);
+	if (m->memory.recorded) {
+		us_json_key(j, "alloc_count");
+		us_json_uint(j, n->mem.allocs);
+		us_json_key(j, "alloc_bytes");
+		us_json_uint(j, n->mem.bytes);
+	}
 	us_json_key(j, "calls");
 	us_json_array_begin(j);
 	us_node_for_each_child(m, node_idx, child)
@@ -234,6 +240,8 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 	write_functions(&j, m);
 	if (rec->python)
 		write_python(&j, m);
+	if (rec->memory)
+		us_json_memory_section(&j, rec, m);
 	us_json_object_end(&j);
 	us_json_finish(&j);
 }

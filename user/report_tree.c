@@ -65,6 +65,12 @@ static void print_row(struct tree_printer *p, uint32_t node, int level)
 	us_format_duration(self, sizeof(self), n->self_ns);
 	fprintf(p->out, "%s%-*s %9llu %12s %12s %7.1f", prefix, p->name_width - glyph_cols,
 		us_function_name(p->m, n->fn_id), (unsigned long long)n->count, total, self, pct);
+	if (p->m->memory.recorded) {
+		char bytes[32];
+
+		us_format_bytes(bytes, sizeof(bytes), n->mem.bytes);
+		fprintf(p->out, " %9llu %11s", (unsigned long long)n->mem.allocs, bytes);
+	}
 	if (n->resumes)
 		fprintf(p->out, "  (+%llu resumes)", (unsigned long long)n->resumes);
 	if (n->collapsed)
@@ -117,8 +123,11 @@ void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_m
 		us_node_for_each_child(m, t->root, top)
 			p.thread_total_ns += m->nodes[top].total_ns;
 		fprintf(out, "\nThread %u (%s)\n", t->tid, us_recording_thread_name(rec, t->tid));
-		fprintf(out, "%-*s %9s %12s %12s %7s\n", p.name_width, "Function", "Calls", "Total",
+		fprintf(out, "%-*s %9s %12s %12s %7s", p.name_width, "Function", "Calls", "Total",
 			"Self", "% Total");
+		if (m->memory.recorded)
+			fprintf(out, " %9s %11s", "Allocs", "Bytes");
+		fputc('\n', out);
 		print_subtree(&p, t->root, 0);
 		printed_any = true;
 	}

@@ -397,6 +397,18 @@ int us_exit_code_of(int wait_status)
 	return 1;
 }
 
+uint64_t us_process_rss_bytes(pid_t pid)
+{
+	char path[64], text[256];
+	unsigned long long size, resident;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if (!us_read_text_file(path, text, sizeof(text)) ||
+	    sscanf(text, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return (uint64_t)resident * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
 bool us_thread_name(pid_t pid, pid_t tid, char *buf, size_t len)
 {
 	char path[64];

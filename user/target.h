@@ -8,6 +8,7 @@
 #define USCOPE_TARGET_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include "plan.h"
 
@@ -54,6 +55,8 @@ bool us_target_poll_exit(struct us_target *t);
 int us_target_wait(struct us_target *t);
 /* The exit code `run` returns for a wait status: the code, or 128+signal. */
 int us_exit_code_of(int wait_status);
+/* Resident size of a live process in bytes (/proc/PID/statm), 0 unknown. */
+uint64_t us_process_rss_bytes(pid_t pid);
 /* Name (comm) of a live thread, or false. */
 bool us_thread_name(pid_t pid, pid_t tid, char *buf, size_t len);
 void us_target_close(struct us_target *t);

@@ -182,3 +182,26 @@ bool us_path_under(const char *path, const char *dir)
 		return false;
 	return path[n] == '\0' || path[n] == '/' || (n == 1 && dir[0] == '/');
 }
+
+bool us_parse_bytes(const char *text, uint64_t *out)
+{
+	static const char units[] = "KMG";
+	char *end;
+	unsigned long long v;
+	const char *unit;
+
+	if (!text || !*text || *text == '-')
+		return false;
+	v = strtoull(text, &end, 10);
+	if (end == text)
+		return false;
+	if (*end == '\0') {
+		*out = v;
+		return true;
+	}
+	unit = strchr(units, *end);
+	if (!unit || (end[1] != '\0' && strcmp(end + 1, "iB") != 0 && strcmp(end + 1, "B") != 0))
+		return false;
+	*out = (uint64_t)v << (10 * (unit - units + 1));
+	return true;
+}

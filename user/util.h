@@ -21,6 +21,9 @@ bool us_parse_duration_ns(const char *text, uint64_t *out_ns);
 /* A non-negative decimal integer that fits in `max`. */
 bool us_parse_uint(const char *text, uint64_t max, uint64_t *out);
 
+/* A byte count: "4096", "64K", "1M", "2G" (powers of 1024). */
+bool us_parse_bytes(const char *text, uint64_t *out);
+
 /* Edit distance, for "did you mean" suggestions. */
 size_t us_edit_distance(const char *a, const char *b);
 

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * model: memory records -> the heap over time, allocations by call path,
+ * the peak, leaks and temporary allocations.
+ *
+ * An allocation belongs to the innermost traced call of its thread at that
+ * instant (events keep their per-thread order with the calls). Each node
+ * keeps the bytes of its blocks still live; the bytes each node had live at
+ * the heap's peak are kept without copying every node at every new peak: a
+ * node saves its live bytes the first time it changes after a peak
+ * (mem_saved_epoch), so at the end a node's bytes at the peak are the saved
+ * ones if it changed since the last peak, and its live bytes if not.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "model_memory.h"
+#include "model_python.h"
+#include "util.h"
+
+/* A heap-track point when the heap moved this much since the last one. */
+#define HEAP_POINT_STEP (64u << 10)
+
+static struct us_memory_stats *node_mem(struct us_model *m, uint32_t node)
+{
+	return &m->nodes[node].mem;
+}
+
+/* Before a node's live bytes change: keep what it had at the last peak. */
+static void save_for_peak(struct us_model *m, uint32_t node)
+{
+	struct us_node *n = &m->nodes[node];
+
+	if (n->mem_saved_epoch != m->memory.peak_epoch) {
+		n->mem_saved_bytes = n->mem.live_bytes;
+		n->mem_saved_epoch = m->memory.peak_epoch;
+	}
+}
+
+/* The node an allocation of thread t belongs to: its innermost shown call. */
+static uint32_t current_node(struct us_thread *t)
+{
+	for (size_t i = t->depth; i > 0; i--)
+		if (t->stack[i - 1].node != US_NO_NODE)
+			return t->stack[i - 1].node;
+	return t->root;
+}
+
+static uint64_t current_serial(const struct us_thread *t)
+{
+	return t->depth ? t->stack[t->depth - 1].serial : 0;
+}
+
+static void add_point(struct us_counter_point **points, size_t *n, size_t *cap, uint64_t ts,
+		      uint64_t bytes)
+{
+	us_grow(points, cap, *n + 1, sizeof(**points));
+	(*points)[(*n)++] = (struct us_counter_point){ .ts_ns = ts, .bytes = bytes };
+}
+
+static void track_heap(struct us_model *m, uint64_t ts)
+{
+	struct us_memory *mem = &m->memory;
+	uint64_t last;
+
+	if (!m->keep_calls)
+		return;
+	last = mem->n_heap_points ? mem->heap_points[mem->n_heap_points - 1].bytes : 0;
+	if (mem->heap_bytes >= last + HEAP_POINT_STEP || mem->heap_bytes + HEAP_POINT_STEP <= last)
+		add_point(&mem->heap_points, &mem->n_heap_points, &mem->heap_points_cap, ts,
+			  mem->heap_bytes);
+}
+
+static uint32_t new_block_slot(struct us_memory *mem)
+{
+	uint32_t slot = mem->free_slot;
+
+	if (slot != US_NO_NODE && slot < mem->n_blocks) {
+		mem->free_slot = mem->blocks[slot].node;
+		return slot;
+	}
+	us_grow(&mem->blocks, &mem->blocks_cap, mem->n_blocks + 1, sizeof(*mem->blocks));
+	return (uint32_t)mem->n_blocks++;
+}
+
+static void release_block_slot(struct us_memory *mem, uint32_t slot)
+{
+	us_map_remove(&mem->block_index, mem->blocks[slot].address);
+	mem->blocks[slot].address = 0;
+	mem->blocks[slot].node = mem->free_slot;
+	mem->free_slot = slot;
+}
+
+static void on_alloc(struct us_model *m, const struct us_mem_event *ev)
+{
+	struct us_memory *mem = &m->memory;
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	uint32_t node = current_node(t), slot;
+	uint64_t weight = ev->weight ? ev->weight : 1, bytes = ev->size * weight;
+	struct us_memory_stats *nm;
+
+	slot = us_map_get(&mem->block_index, ev->address);
+	if (slot != US_MAP_NONE)	/* its free was never seen: the newer block wins */
+		release_block_slot(mem, slot);
+	slot = new_block_slot(mem);
+	mem->blocks[slot] = (struct us_block){
+		.address = ev->address, .size = ev->size, .weight = (uint32_t)weight, .node = node,
+		.tid = ev->hdr.tid, .allocator = ev->allocator,
+	};
+	us_map_put(&mem->block_index, ev->address, slot);
+	if (ev->allocator == US_ALLOC_BRK) {
+		us_grow(&mem->brk_slots, &mem->brk_slots_cap, mem->n_brk_slots + 1,
+			sizeof(*mem->brk_slots));
+		mem->brk_slots[mem->n_brk_slots++] = slot;
+	}
+
+	save_for_peak(m, node);
+	nm = node_mem(m, node);
+	nm->allocs += weight;
+	nm->bytes += bytes;
+	nm->live_count += weight;
+	nm->live_bytes += bytes;
+	mem->allocs += weight;
+	mem->alloc_bytes += bytes;
+	if (ev->allocator < US_ALLOC_KINDS) {
+		mem->by_allocator[ev->allocator][0] += weight;
+		mem->by_allocator[ev->allocator][1] += bytes;
+	}
+	mem->heap_bytes += bytes;
+	if (mem->heap_bytes > mem->peak_heap_bytes) {
+		mem->peak_heap_bytes = mem->heap_bytes;
+		mem->peak_ns = ev->hdr.ts_ns;
+		mem->peak_node = node;
+		mem->peak_epoch++;
+	}
+	t->last_alloc_address = ev->address;
+	t->last_alloc_serial = current_serial(t);
+	track_heap(m, ev->hdr.ts_ns);
+}
+
+static bool is_realloc(uint32_t allocator)
+{
+	return allocator == US_ALLOC_REALLOC || allocator == US_ALLOC_REALLOCARRAY ||
+	       allocator == US_ALLOC_PY_REALLOC || allocator == US_ALLOC_MREMAP;
+}
+
+/* A block goes: `freed_by` (an allocator) on thread `tid` (0: a lowered break). */
+static void free_block(struct us_model *m, uint32_t slot, uint32_t tid, uint32_t freed_by,
+		       uint64_t ts)
+{
+	struct us_memory *mem = &m->memory;
+	struct us_block b = mem->blocks[slot];
+	uint64_t bytes = b.size * b.weight;
+	struct us_memory_stats *nm = node_mem(m, b.node);
+	uint32_t idx = tid ? us_map_get(&m->thread_index, tid) : US_MAP_NONE;
+	struct us_thread *t = idx != US_MAP_NONE ? &m->threads[idx] : NULL;
+
+	save_for_peak(m, b.node);
+	nm->frees += b.weight;
+	nm->freed_bytes += bytes;
+	nm->live_count -= b.weight;
+	nm->live_bytes -= bytes;
+	mem->frees += b.weight;
+	mem->freed_bytes += bytes;
+	mem->heap_bytes -= bytes;
+	/* temporary: freed (not grown) by the same call, with no allocation between */
+	if (t && !is_realloc(freed_by) && t->tid == b.tid && t->last_alloc_address == b.address &&
+	    t->last_alloc_serial == current_serial(t)) {
+		nm->temporary += b.weight;
+		mem->temporary += b.weight;
+		mem->temporary_bytes += bytes;
+	}
+	if (t)
+		t->last_alloc_address = 0;
+	release_block_slot(mem, slot);
+	track_heap(m, ts);
+}
+
+static void on_free(struct us_model *m, const struct us_mem_event *ev)
+{
+	uint32_t slot = us_map_get(&m->memory.block_index, ev->address);
+
+	us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	if (slot == US_MAP_NONE) {
+		m->memory.unknown_frees++;
+		return;
+	}
+	free_block(m, slot, ev->hdr.tid, ev->allocator, ev->hdr.ts_ns);
+}
+
+/* The program lowered its break: its brk blocks above the new one are gone. */
+static void on_break(struct us_model *m, const struct us_mem_event *ev)
+{
+	struct us_memory *mem = &m->memory;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < mem->n_brk_slots; i++) {
+		uint32_t slot = mem->brk_slots[i];
+
+		if (mem->blocks[slot].address >= ev->address)
+			free_block(m, slot, 0, US_ALLOC_BRK, ev->hdr.ts_ns);
+		else
+			mem->brk_slots[kept++] = slot;
+	}
+	mem->n_brk_slots = kept;
+}
+
+static void on_rss(struct us_model *m, const struct us_rss_event *ev)
+{
+	m->memory.last_rss_bytes = ev->rss_bytes;
+	if (m->keep_calls)
+		add_point(&m->memory.rss_points, &m->memory.n_rss_points,
+			  &m->memory.rss_points_cap, ev->hdr.ts_ns, ev->rss_bytes);
+}
+
+/* What is live now is what leaked: at the interpreter's shutdown, or the end. */
+static void take_leaks(struct us_model *m, enum us_leak_cut cut, uint64_t ts)
+{
+	struct us_memory *mem = &m->memory;
+
+	mem->leaks_taken = true;
+	mem->leak_cut = cut;
+	mem->leak_cut_ns = ts;
+	mem->leaked = mem->leaked_bytes = 0;
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		struct us_memory_stats *nm = &m->nodes[i].mem;
+
+		nm->leaked = nm->live_count;
+		nm->leaked_bytes = nm->live_bytes;
+		mem->leaked += nm->leaked;
+		mem->leaked_bytes += nm->leaked_bytes;
+	}
+}
+
+void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev)
+{
+	if (ev->type != US_EV_PY_FINALIZE) {
+		if (!m->memory.recorded)
+			m->memory.free_slot = US_NO_NODE;
+		m->memory.recorded = true;
+	}
+	switch (ev->type) {
+	case US_EV_MEM_ALLOC:
+		on_alloc(m, (const struct us_mem_event *)ev);
+		break;
+	case US_EV_MEM_FREE:
+		on_free(m, (const struct us_mem_event *)ev);
+		break;
+	case US_EV_MEM_BREAK:
+		on_break(m, (const struct us_mem_event *)ev);
+		break;
+	case US_EV_MEM_RSS:
+		on_rss(m, (const struct us_rss_event *)ev);
+		break;
+	case US_EV_MEM_TOTALS:
+		m->memory.totals = *(const struct us_mem_totals_event *)ev;
+		m->memory.have_totals = true;
+		break;
+	case US_EV_PY_FINALIZE:
+		if (!m->shutdown_seen)
+			m->gc_at_shutdown = m->gc;
+		m->shutdown_seen = true;
+		if (m->memory.recorded && !m->memory.leaks_taken)
+			take_leaks(m, US_LEAKS_AT_FINALIZE, ev->ts_ns);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Inclusive counts: a node's subtree (children come after their parent). */
+static void sum_subtrees(struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		m->nodes[i].mem.incl_allocs = m->nodes[i].mem.allocs;
+		m->nodes[i].mem.incl_bytes = m->nodes[i].mem.bytes;
+	}
+	for (size_t i = m->n_nodes; i > 0; i--) {
+		struct us_node *n = &m->nodes[i - 1];
+
+		if (n->parent != US_NO_NODE) {
+			m->nodes[n->parent].mem.incl_allocs += n->mem.incl_allocs;
+			m->nodes[n->parent].mem.incl_bytes += n->mem.incl_bytes;
+		}
+	}
+}
+
+static bool has_ancestor_of(const struct us_model *m, uint32_t node, uint32_t fn_id)
+{
+	for (uint32_t p = m->nodes[node].parent; p != US_NO_NODE; p = m->nodes[p].parent)
+		if (m->nodes[p].fn_id == fn_id)
+			return true;
+	return false;
+}
+
+/* Per function: self sums over its nodes; inclusive over its outermost ones. */
+static void sum_functions(struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		const struct us_node *n = &m->nodes[i];
+		struct us_memory_stats *fm;
+
+		if (n->fn_id == US_ROOT_FN)
+			continue;
+		fm = &m->funcs[n->fn_id].mem;
+		fm->allocs += n->mem.allocs;
+		fm->bytes += n->mem.bytes;
+		fm->frees += n->mem.frees;
+		fm->freed_bytes += n->mem.freed_bytes;
+		fm->temporary += n->mem.temporary;
+		fm->live_count += n->mem.live_count;
+		fm->live_bytes += n->mem.live_bytes;
+		fm->peak_bytes += n->mem.peak_bytes;
+		fm->leaked += n->mem.leaked;
+		fm->leaked_bytes += n->mem.leaked_bytes;
+		if (!has_ancestor_of(m, (uint32_t)i, n->fn_id)) {
+			fm->incl_allocs += n->mem.incl_allocs;
+			fm->incl_bytes += n->mem.incl_bytes;
+		}
+	}
+}
+
+void us_model_finish_memory(struct us_model *m, uint64_t end_ns)
+{
+	struct us_memory *mem = &m->memory;
+
+	if (!mem->recorded)
+		return;
+	if (!mem->leaks_taken)
+		take_leaks(m, US_LEAKS_AT_END, end_ns);
+	for (size_t i = 0; i < m->n_nodes; i++) {
+		struct us_node *n = &m->nodes[i];
+
+		n->mem.peak_bytes = n->mem_saved_epoch == mem->peak_epoch ? n->mem_saved_bytes
+									   : n->mem.live_bytes;
+	}
+	sum_subtrees(m);
+	sum_functions(m);
+	mem->unknown_frees += mem->totals.unknown_frees;
+	if (m->keep_calls)
+		add_point(&mem->heap_points, &mem->n_heap_points, &mem->heap_points_cap, end_ns,
+			  mem->heap_bytes);
+}
+
+void us_model_free_memory(struct us_model *m)
+{
+	struct us_memory *mem = &m->memory;
+
+	free(mem->blocks);
+	free(mem->brk_slots);
+	free(mem->heap_points);
+	free(mem->rss_points);
+	us_map_free(&mem->block_index);
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* model internals: memory records (model_memory.c), called by model.c. */
+#ifndef USCOPE_MODEL_MEMORY_H
+#define USCOPE_MODEL_MEMORY_H
+
+#include "model.h"
+
+void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev);
+/* Takes the leaks if nothing did before, and sums nodes into functions. */
+void us_model_finish_memory(struct us_model *m, uint64_t end_ns);
+void us_model_free_memory(struct us_model *m);
+
+#endif
