@@ -3,13 +3,16 @@
 # uscope (full event recording), and under bpftrace counting the same
 # uprobe+uretprobe pair. Prints microseconds per call and uscope / bpftrace,
 # for native calls, then for Python calls (plus cProfile for reference).
-# Usage: scripts/bench.sh [CALLS [PYTHON_CALLS]]
+# Then per-allocation overhead of --memory (with and without sampling)
+# against bpftrace counting the allocator probes.
+# Usage: scripts/bench.sh [CALLS [PYTHON_CALLS [ALLOCATIONS]]]
 #        (run as root; results go in docs/performance.md)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 calls=${1:-2000000}
 py_calls=${2:-1000000}
+allocations=${3:-1000000}
 python=${PYTHON:-/usr/bin/python3.11}
 runs=${RUNS:-3}
 
@@ -86,4 +89,45 @@ awk -v n="$py_calls" -v base="$py_base" -v plain="$py_plain" -v us="$py_traced" 
 	printf "cProfile (in-process):    %8.3f s   %6.3f us/call overhead (reference)\n", \
 		cp / 1e9, (cp - plain) / n / 1000
 	printf "ratio uscope / bpftrace: %.2f\n", us_per_call / bt_per_call
+}'
+
+# ---- memory -----------------------------------------------------------------
+# N malloc/free pairs of 16-271 byte blocks. uscope --memory probes malloc
+# (entry and return) and free (entry only, placed past free's NULL check on
+# a push the kernel emulates). bpftrace 0.17 cannot place a probe inside a
+# function, so it counts free at its first instruction, which the kernel
+# single-steps: the first bpftrace figure pays that, the second leaves free
+# out (a lower bound for the same probes).
+allocbench=$top/build/tests/fixtures/allocbench
+libc=$(build/uscope probes --memory --binary "$allocbench" | awk '$1 == "malloc" { print $NF }')
+alloc_base=$(median_loop_ns "$allocbench" "$allocations")
+alloc_traced=$(median_loop_ns build/uscope run -q --memory -f main -o "$work/mem.usc" \
+	--format json --report "$work/mem_report" -- "$allocbench" "$allocations")
+alloc_recorded=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["memory"]["allocs"])' "$work/mem_report")
+alloc_lost=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lost_events"])' "$work/mem_report")
+alloc_sampled=$(median_loop_ns build/uscope run -q --memory --memory-sample 100 -f main \
+	-o "$work/mem_sampled.usc" --format json --report "$work/mem_sampled_report" -- \
+	"$allocbench" "$allocations")
+malloc_prog="uprobe:$libc:malloc /pid == cpid/ { @m = count(); }
+uretprobe:$libc:malloc /pid == cpid/ { @r = count(); }"
+alloc_bt_malloc=$(median_loop_ns bpftrace -q -e "$malloc_prog" -c "$allocbench $allocations")
+alloc_bt_all=$(median_loop_ns bpftrace -q -e "$malloc_prog
+uprobe:$libc:free /pid == cpid/ { @f = count(); }" -c "$allocbench $allocations")
+
+awk -v n="$allocations" -v base="$alloc_base" -v us="$alloc_traced" -v sampled="$alloc_sampled" \
+    -v bt_all="$alloc_bt_all" -v bt_malloc="$alloc_bt_malloc" -v rec="$alloc_recorded" \
+    -v lost="$alloc_lost" -v size="$(stat -c %s "$work/mem.usc")" 'BEGIN {
+	us_per = (us - base) / n / 1000
+	sampled_per = (sampled - base) / n / 1000
+	all_per = (bt_all - base) / n / 1000
+	malloc_per = (bt_malloc - base) / n / 1000
+	printf "\nworkload: %d malloc/free pairs\n", n
+	printf "untraced:                          %8.3f s   %6.3f us/pair\n", base / 1e9, base / n / 1000
+	printf "uscope --memory (recording):       %8.3f s   %6.3f us/pair overhead   %d allocations recorded, %s lost events, %.1f bytes/pair on disk\n", \
+		us / 1e9, us_per, rec, lost, size / n
+	printf "uscope --memory-sample 100:        %8.3f s   %6.3f us/pair overhead\n", sampled / 1e9, sampled_per
+	printf "bpftrace malloc+ret, free (1st insn, single-stepped): %8.3f s   %6.3f us/pair\n", bt_all / 1e9, all_per
+	printf "bpftrace malloc+ret only (free not probed):           %8.3f s   %6.3f us/pair\n", bt_malloc / 1e9, malloc_per
+	printf "ratio uscope / bpftrace (free single-stepped): %.2f\n", us_per / all_per
+	printf "ratio uscope / bpftrace (malloc only):          %.2f   sampled: %.2f\n", us_per / malloc_per, sampled_per / malloc_per
 }'

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "commands.h"
 #include "log.h"
+#include "plan_memory.h"
 #include "plan_python.h"
 #include "target.h"
 
@@ -102,6 +103,35 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 	return 0;
 }
 
+/* --memory: the allocator functions `run --memory` would probe. */
+static int print_memory(const struct us_object_list *objects, enum us_memory_mode mode)
+{
+	struct us_memory_plan mp;
+	struct us_python py = { 0 };
+	char err[1024];
+
+	if (mode == US_MEMORY_OBJECTS && us_python_detect(objects, &py, err, sizeof(err)) < 0)
+		memset(&py, 0, sizeof(py));
+	if (us_memory_plan_build(&mp, objects, mode, py.object, py.open_path, err, sizeof(err))) {
+		us_error("%s", err);
+		us_python_free(&py);
+		return -1;
+	}
+	printf("memory: %zu allocator functions%s\n", mp.count,
+	       mp.objects_inlined ? " (pymalloc has no symbol: calls inlined into callers are "
+				    "not seen)" : "");
+	for (size_t i = 0; i < mp.count; i++) {
+		const struct us_alloc_site *s = &mp.sites[i];
+
+		printf("  %-18s offset 0x%-8llx %-22s %s%s\n", s->function,
+		       (unsigned long long)s->probe_offset, s->emulated ? "emulated" : "single-step",
+		       s->object, s->is_free ? "  (entry only)" : "");
+	}
+	us_memory_plan_free(&mp);
+	us_python_free(&py);
+	return 0;
+}
+
 int us_cmd_probes(struct us_options *o)
 {
 	struct us_options plan_opts = *o;
@@ -137,6 +167,8 @@ int us_cmd_probes(struct us_options *o)
 		printf("%zu functions, %zu single-stepped (~13 us a hit; emulated ~1 us)\n", plan.count,
 		       slow);
 	}
+	if (!rc && o->memory.mode && print_memory(&t.objects, o->memory.mode))
+		rc = 1;
 	us_plan_free(&plan);
 	us_target_close(&t);
 	return rc;

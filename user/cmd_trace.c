@@ -312,7 +312,7 @@ static int plan_memory(struct trace_session *s, const struct us_options *o)
 		o->memory.sample_one_in > 1 ? ", sampled" : "");
 	if (slow)
 		us_info("%zu of them start with an instruction the kernel single-steps (~13 us a "
-			"call); `uscope probes -v` lists them", slow);
+			"call); `uscope probes --memory` lists them", slow);
 	s->rec.memory = us_strdup(memory_mode_names[o->memory.mode]);
 	s->rec.memory_sample_one_in = o->memory.sample_one_in;
 	s->rec.memory_sample_min_bytes = o->memory.sample_min_bytes;

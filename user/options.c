@@ -53,7 +53,7 @@ void us_print_usage(FILE *out)
 	      "  uscope report  FILE [--format F] [FILTERS]     re-read a recording\n"
 	      "  uscope probes  [-p PID | --binary PATH] [PATTERN...]\n"
 	      "                                                 list what a pattern would trace (dry run)\n"
-	      "  uscope call    [--kwargs 'K=V, ...'] [--python PATH] MODULE.FUNC [ARG...]\n"
+	      "  uscope call    [--kwargs 'K=V, ...'] [--python PATH] [--memory] MODULE.FUNC [ARG...]\n"
 	      "                                                 call one Python function with literal\n"
 	      "                                                 arguments and print its trace as JSON\n"
 	      "\n"
@@ -251,8 +251,9 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
 	if (!tracing && (o->output || o->duration_ns || o->n_patterns))
 		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
-	if (!tracing && o->memory.mode)
-		return usage_error("--memory is for run and attach, not %s", command);
+	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&
+	    strcmp(command, "call") != 0)
+		return usage_error("--memory is for run, attach, call and probes, not %s", command);
 	if ((o->memory.sample_one_in > 1 || o->memory.sample_min_bytes) && !o->memory.mode)
 		o->memory.mode = US_MEMORY_LIBC;	/* sampling implies --memory */
 	if (!strcmp(command, "run") && o->pid)

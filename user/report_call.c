@@ -121,6 +121,66 @@ static void write_arguments(struct us_json *j, const struct us_call_info *info)
 	us_json_object_end(j);
 }
 
+static double mib(uint64_t bytes)
+{
+	return (double)bytes / (1024.0 * 1024.0);
+}
+
+static uint64_t subtree_leaked_bytes(const struct us_model *m, uint32_t node)
+{
+	uint64_t bytes = m->nodes[node].mem.leaked_bytes;
+
+	us_node_for_each_child(m, node, child)
+		bytes += subtree_leaked_bytes(m, child);
+	return bytes;
+}
+
+static void write_operation(struct us_json *j, const char *name, const struct us_memory_stats *s,
+			    bool self)
+{
+	us_json_object_begin(j);
+	us_json_key(j, "operation");
+	us_json_string(j, name);
+	us_json_key(j, "memory_mb");
+	us_json_double(j, mib(self ? s->bytes : s->incl_bytes));
+	us_json_key(j, "allocations");
+	us_json_uint(j, self ? s->allocs : s->incl_allocs);
+	us_json_object_end(j);
+}
+
+/* Seed 000's memory_profile (call --memory): the process's resident size,
+ * and what the call allocated: itself, then each function it called. */
+static void write_memory_profile(struct us_json *j, const struct us_model *m, uint32_t node)
+{
+	const struct us_memory *mem = &m->memory;
+	const struct us_node *n = &m->nodes[node];
+
+	us_json_key(j, "memory_profile");
+	us_json_object_begin(j);
+	us_json_key(j, "initial_mb");
+	us_json_double(j, mib(mem->totals.initial_rss_bytes));
+	us_json_key(j, "peak_mb");
+	us_json_double(j, mib(mem->totals.peak_rss_bytes));
+	us_json_key(j, "final_mb");
+	us_json_double(j, mib(mem->totals.final_rss_bytes));
+	us_json_key(j, "allocated_mb");
+	us_json_double(j, mib(n->mem.incl_bytes));
+	us_json_key(j, "allocations");
+	us_json_array_begin(j);
+	write_operation(j, m->functions[n->fn_id].name, &n->mem, true);
+	us_node_for_each_child(m, node, child)
+		if (m->nodes[child].mem.incl_allocs)
+			write_operation(j, m->functions[m->nodes[child].fn_id].name,
+					&m->nodes[child].mem, false);
+	us_json_array_end(j);
+	us_json_key(j, "garbage_collections");
+	us_json_uint(j, m->gc_at_shutdown.collections ? m->gc_at_shutdown.collections
+						     : m->gc.collections);
+	us_json_key(j, "memory_leaked_mb");
+	us_json_double(j, mib(subtree_leaked_bytes(m, node)));
+	us_json_object_end(j);
+}
+
 static void write_execution(struct us_json *j, const struct us_model *m, uint32_t node,
 			    const struct us_call_info *info)
 {
@@ -151,6 +211,8 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	}
 	write_calls(j, m, node);
 	write_exceptions(j, m, node);
+	if (m->memory.recorded)
+		write_memory_profile(j, m, node);
 	us_json_key(j, "partial_execution");
 	us_json_bool(j, raised);
 	us_json_object_end(j);

@@ -239,3 +239,17 @@ def test_python_objects_mode_warns_where_pymalloc_is_inlined():
     traced = trace("run", "--memory=objects", "--", interpreter("debian-3.11"), MEMORY_WORKLOAD)
     assert traced.returncode == 0
     assert "PYTHONMALLOC=malloc" in traced.stderr
+
+
+def test_call_memory_profile_has_what_the_function_allocated():
+    """seed 000: `call --memory` adds memory_profile to the call's document."""
+    import json
+    env = dict(os.environ, PYTHONPATH=PY_FIXTURES)
+    proc = subprocess.run([USCOPE, "call", "--memory", "--python", interpreter("debian-3.11"),
+                           "memory_workload.allocate_peak"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    profile = json.loads(proc.stdout)["execution"]["memory_profile"]
+    assert abs(profile["allocated_mb"] - 50) <= 2.5, profile
+    assert profile["allocations"][0]["operation"] == "allocate_peak"
+    assert profile["peak_mb"] >= 50 and profile["memory_leaked_mb"] < 1
