@@ -78,28 +78,22 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 	return 0;
 }
 
-static int add_link(struct us_bpf_calls *b, struct bpf_link *link)
-{
-	if (!link)
-		return -errno;
-	us_grow(&b->links, &b->links_cap, b->n_links + 1, sizeof(*b->links));
-	b->links[b->n_links++] = link;
-	return 0;
-}
-
 static int attach_site(struct us_bpf_calls *b, const struct us_site *site, uint32_t id, pid_t pid)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = id);
 	LIBBPF_OPTS(bpf_uprobe_opts, exit_opts, .bpf_cookie = id, .retprobe = true);
+	struct bpf_link *entry, *exit;
 	int err;
 
-	err = add_link(b, bpf_program__attach_uprobe_opts(b->skel->progs.call_entry, pid,
-							   site->open_path, site->probe_offset,
-							   &entry_opts));
-	if (!err)
-		err = add_link(b, bpf_program__attach_uprobe_opts(b->skel->progs.call_exit, pid,
-								   site->open_path, site->probe_offset,
-								   &exit_opts));
+	entry = bpf_program__attach_uprobe_opts(b->skel->progs.call_entry, pid, site->open_path,
+						site->probe_offset, &entry_opts);
+	err = us_bpf_links_add(&b->links, entry);
+	if (!err) {
+		exit = bpf_program__attach_uprobe_opts(b->skel->progs.call_exit, pid,
+						       site->open_path, site->probe_offset,
+						       &exit_opts);
+		err = us_bpf_links_add(&b->links, exit);
+	}
 	if (err)
 		us_error("cannot attach a probe to %s in %s (offset 0x%llx): %s", site->function,
 			 site->object, (unsigned long long)site->probe_offset, strerror(-err));
@@ -108,7 +102,7 @@ static int attach_site(struct us_bpf_calls *b, const struct us_site *site, uint3
 
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)
 {
-	int err = add_link(b, bpf_program__attach(b->skel->progs.thread_exit));
+	int err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.thread_exit));
 
 	if (err) {
 		us_error("cannot attach to the sched_process_exit tracepoint: %s", strerror(-err));
@@ -122,7 +116,7 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 			return -1;
 		}
 	}
-	us_debug("attached %zu probe sites (%zu links)", plan->count, b->n_links);
+	us_debug("attached %zu probe sites (%zu links)", plan->count, b->links.count);
 	return 0;
 }
 
@@ -197,11 +191,7 @@ void us_bpf_calls_detach(struct us_bpf_calls *b)
 	us_bpf_memory_detach(&b->memory);
 	bpf_link__destroy(b->exec_link);
 	b->exec_link = NULL;
-	for (size_t i = 0; i < b->n_links; i++)
-		bpf_link__destroy(b->links[i]);
-	free(b->links);
-	b->links = NULL;
-	b->n_links = b->links_cap = 0;
+	us_bpf_links_destroy(&b->links);
 }
 
 void us_bpf_calls_destroy(struct us_bpf_calls *b)

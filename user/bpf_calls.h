@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <bpf/libbpf.h>
+#include "bpf_links.h"
 #include "bpf_memory.h"
 #include "bpf_python.h"
 #include "plan.h"
@@ -16,8 +17,7 @@ struct calls_bpf;
 
 struct us_bpf_calls {
 	struct calls_bpf *skel;
-	struct bpf_link **links;
-	size_t n_links, links_cap;
+	struct us_bpf_links links;
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
 	struct us_bpf_python python;	/* loaded when the target is CPython */

@@ -44,15 +44,11 @@ int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, int ring_fd, size_t 
 
 static int add_link(struct us_bpf_memory *b, struct bpf_link *link, const char *what)
 {
-	if (!link) {
-		int err = -errno;
+	int err = us_bpf_links_add(&b->links, link);
 
+	if (err)
 		us_error("cannot attach the memory probe on %s: %s", what, strerror(-err));
-		return err;
-	}
-	us_grow(&b->links, &b->links_cap, b->n_links + 1, sizeof(*b->links));
-	b->links[b->n_links++] = link;
-	return 0;
+	return err;
 }
 
 static int attach_site(struct us_bpf_memory *b, const struct us_alloc_site *site, pid_t pid)
@@ -118,11 +114,7 @@ void us_bpf_memory_stop(struct us_bpf_memory *b)
 
 void us_bpf_memory_detach(struct us_bpf_memory *b)
 {
-	for (size_t i = 0; i < b->n_links; i++)
-		bpf_link__destroy(b->links[i]);
-	free(b->links);
-	b->links = NULL;
-	b->n_links = b->links_cap = 0;
+	us_bpf_links_destroy(&b->links);
 }
 
 void us_bpf_memory_destroy(struct us_bpf_memory *b)

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "bpf_links.h"
 #include "events.h"
 #include "plan_memory.h"
 
@@ -15,8 +16,7 @@ struct bpf_link;
 
 struct us_bpf_memory {
 	struct alloc_bpf *skel;
-	struct bpf_link **links;
-	size_t n_links, links_cap;
+	struct us_bpf_links links;
 	uint64_t initial_rss_bytes;	/* when the probes went in */
 };
 

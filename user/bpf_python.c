@@ -39,15 +39,11 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 
 static int add_link(struct us_bpf_python *p, struct bpf_link *link, const char *what)
 {
-	if (!link) {
-		int err = -errno;
+	int err = us_bpf_links_add(&p->links, link);
 
+	if (err)
 		us_error("cannot attach the Python %s probe: %s", what, strerror(-err));
-		return err;
-	}
-	us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
-	p->links[p->n_links++] = link;
-	return 0;
+	return err;
 }
 
 static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
@@ -66,8 +62,7 @@ static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_
 				"imports in the report", names[i], py->object, strerror(errno));
 			return 0;
 		}
-		us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
-		p->links[p->n_links++] = link;
+		us_bpf_links_add(&p->links, link);
 	}
 	return 0;
 }
@@ -83,8 +78,7 @@ static void attach_finalize(struct us_bpf_python *p, const struct us_python *py,
 		us_debug("no probe on Py_FinalizeEx in %s: %s", py->object, strerror(errno));
 		return;
 	}
-	us_grow(&p->links, &p->links_cap, p->n_links + 1, sizeof(*p->links));
-	p->links[p->n_links++] = link;
+	us_bpf_links_add(&p->links, link);
 }
 
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
@@ -130,11 +124,7 @@ void us_bpf_python_stop(struct us_bpf_python *p)
 
 void us_bpf_python_detach(struct us_bpf_python *p)
 {
-	for (size_t i = 0; i < p->n_links; i++)
-		bpf_link__destroy(p->links[i]);
-	free(p->links);
-	p->links = NULL;
-	p->n_links = p->links_cap = 0;
+	us_bpf_links_destroy(&p->links);
 }
 
 void us_bpf_python_destroy(struct us_bpf_python *p)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "bpf_links.h"
 #include "plan_python.h"
 
 struct python_bpf;
@@ -20,8 +21,7 @@ struct us_python_options {
 
 struct us_bpf_python {
 	struct python_bpf *skel;
-	struct bpf_link **links;
-	size_t n_links, links_cap;
+	struct us_bpf_links links;
 };
 
 /* Loads the programs for `py` in process `tgid`, sharing `ring_fd`. */

@@ -42,6 +42,8 @@ const char *us_function_object(const struct us_model *m, uint32_t fn_id);
 /* "512 B", "1.5 KiB", "50.0 MiB". */
 void us_format_bytes(char *buf, size_t len, uint64_t bytes);
 struct us_json;
+/* "gc": the garbage collections (report_memory.c). */
+void us_json_gc(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */
 void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 			    const struct us_model *m);

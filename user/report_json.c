@@ -195,18 +195,7 @@ static void write_python(struct us_json *j, const struct us_model *m)
 	for (size_t i = 0; i < m->n_chains; i++)
 		write_chain(j, m, &m->chains[i]);
 	us_json_array_end(j);
-	us_json_key(j, "gc");
-	us_json_object_begin(j);
-	us_json_key(j, "collections");
-	us_json_uint(j, m->gc.collections);
-	us_json_key(j, "time_ms");
-	us_json_double(j, us_ns_to_ms(m->gc.total_ns));
-	us_json_key(j, "by_generation");
-	us_json_array_begin(j);
-	for (int g = 0; g < 3; g++)
-		us_json_uint(j, m->gc.by_generation[g]);
-	us_json_array_end(j);
-	us_json_object_end(j);
+	us_json_gc(j, m);
 	us_json_key(j, "imports");
 	us_json_uint(j, m->imports);
 }

@@ -448,7 +448,7 @@ static void write_json_allocators(struct us_json *j, const struct us_model *m)
 	us_json_array_end(j);
 }
 
-static void write_json_gc(struct us_json *j, const struct us_model *m)
+void us_json_gc(struct us_json *j, const struct us_model *m)
 {
 	us_json_key(j, "gc");
 	us_json_object_begin(j);
@@ -510,7 +510,7 @@ void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 	json_u64(j, "leaked", mem->leaked);
 	json_u64(j, "leaked_bytes", mem->leaked_bytes);
 	write_json_leaks(j, m, &v);
-	write_json_gc(j, m);
+	us_json_gc(j, m);
 	us_json_object_end(j);
 	free_view(&v);
 }
