@@ -442,36 +442,72 @@ static __always_inline struct thread_marks *marks_of(__u32 tid)
 	return bpf_map_lookup_elem(&marks, &tid);
 }
 
-SEC("usdt")
-int BPF_USDT(gc_start, int generation)
+static __always_inline void send_collection(__u32 tid, struct thread_marks *m, __u64 end_ns,
+					    long collected)
 {
-	__u32 tid = target_thread();
-	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+	struct us_py_gc_event *e = reserve_event(US_EV_PY_GC, sizeof(*e), tid);
 
-	if (!m)
-		return 0;
-	m->gc_start_ns = bpf_ktime_get_ns();
-	m->gc_generation = generation;
-	return 0;
-}
-
-SEC("usdt")
-int BPF_USDT(gc_done, long collected)
-{
-	__u32 tid = target_thread();
-	struct thread_marks *m = tid ? marks_of(tid) : NULL;
-	struct us_py_gc_event *e;
-
-	if (!m || !m->gc_start_ns)
-		return 0;
-	e = reserve_event(US_EV_PY_GC, sizeof(*e), tid);
 	if (e) {
+		e->hdr.ts_ns = end_ns;
 		e->start_ns = m->gc_start_ns;
 		e->generation = m->gc_generation;
 		e->collected = (__s32)collected;
 		bpf_ringbuf_submit(e, submit_flags());
 	}
 	m->gc_start_ns = 0;
+}
+
+static __always_inline void collection_started(int generation)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+
+	if (!m)
+		return;
+	/* the last one's return never came (past 64 pending uretprobes): it
+	 * still counts, with its time unknown */
+	if (m->gc_start_ns)
+		send_collection(tid, m, m->gc_start_ns, -1);
+	m->gc_start_ns = bpf_ktime_get_ns();
+	m->gc_generation = generation;
+}
+
+static __always_inline void collection_done(long collected)
+{
+	__u32 tid = target_thread();
+	struct thread_marks *m = tid ? marks_of(tid) : NULL;
+
+	if (m && m->gc_start_ns)
+		send_collection(tid, m, bpf_ktime_get_ns(), collected);
+}
+
+SEC("usdt")
+int BPF_USDT(gc_start, int generation)
+{
+	collection_started(generation);
+	return 0;
+}
+
+SEC("usdt")
+int BPF_USDT(gc_done, long collected)
+{
+	collection_done(collected);
+	return 0;
+}
+
+/* Interpreters without USDT: the collector's main function, (tstate,
+ * generation, ...). What it returns differs by version: not read. */
+SEC("uprobe")
+int BPF_KPROBE(gc_collect_enter)
+{
+	collection_started((int)PT_REGS_PARM2(ctx));
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(gc_collect_return)
+{
+	collection_done(-1);
 	return 0;
 }
 

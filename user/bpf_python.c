@@ -81,6 +81,26 @@ static void attach_finalize(struct us_bpf_python *p, const struct us_python *py,
 	us_bpf_links_add(&p->links, link);
 }
 
+/* Collections, where there is no USDT: a probe on the collector itself. */
+static void attach_gc_probes(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
+	LIBBPF_OPTS(bpf_uprobe_opts, return_opts, .retprobe = true);
+
+	if (!py->gc_probe_offset) {
+		us_debug("%s: no collector function to probe: no garbage collections in the report",
+			 py->object);
+		return;
+	}
+	if (us_bpf_links_add(&p->links, bpf_program__attach_uprobe_opts(
+			p->skel->progs.gc_collect_enter, pid, py->open_path, py->gc_probe_offset,
+			&entry_opts)) ||
+	    us_bpf_links_add(&p->links, bpf_program__attach_uprobe_opts(
+			p->skel->progs.gc_collect_return, pid, py->open_path, py->gc_probe_offset,
+			&return_opts)))
+		us_warn("cannot probe the garbage collector of %s: %s", py->object, strerror(errno));
+}
+
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
@@ -108,6 +128,8 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 	attach_finalize(p, py, pid);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
+	else
+		attach_gc_probes(p, py, pid);
 	return 0;
 }
 

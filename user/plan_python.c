@@ -244,6 +244,28 @@ static void place_inline_init_probe(struct us_python *py, const struct us_symtab
 	}
 }
 
+/* Without USDT, a collection is one call of the collector's main function:
+ * gc_collect_main (3.10+) or collect (3.9), a .symtab symbol taking
+ * (tstate, generation, ...). 3.8's is split into clones with other
+ * arguments: no probe there. */
+static void place_gc_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	const char *name = py->minor >= 10 ? "gc_collect_main" : py->minor == 9 ? "collect" : NULL;
+
+	for (size_t i = 0; name && !py->has_usdt && i < tab->count; i++) {
+		uint8_t code[16];
+		struct us_placement place;
+
+		if (strcmp(tab->syms[i].name, name) != 0)
+			continue;
+		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
+							  code, sizeof(code)));
+		if (place.probeable)
+			py->gc_probe_offset = tab->syms[i].file_offset + place.skip;
+		return;
+	}
+}
+
 static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *err, size_t errlen)
 {
 	struct us_symtab tab;
@@ -254,6 +276,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	if (us_symtab_load(py->open_path, &tab, err, errlen))
 		return false;
 	place_inline_init_probe(py, &tab);
+	place_gc_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;

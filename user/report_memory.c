@@ -462,6 +462,7 @@ void us_json_gc(struct us_json *j, const struct us_model *m)
 	us_json_array_end(j);
 	if (m->shutdown_seen) {
 		/* the interpreter's own collections while it shuts down */
+		json_u64(j, "during_shutdown", m->gc.collections - m->gc_at_shutdown.collections);
 		us_json_key(j, "during_shutdown_by_generation");
 		us_json_array_begin(j);
 		for (int g = 0; g < 3; g++)

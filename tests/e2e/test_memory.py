@@ -212,15 +212,19 @@ def test_python_leak_is_the_kept_list(python_run):
     assert items * item_bytes <= leak["bytes"] <= items * (item_bytes + 64) + 64 * 1024
 
 
-def test_python_gc_counts_equal_get_stats():
-    traced = trace("run", "--memory", "--", interpreter("debian-3.11"), MEMORY_WORKLOAD)
+@pytest.mark.parametrize("name", [n for n in INTERPRETERS if n != "pyenv-3.8"])
+def test_python_gc_counts_equal_get_stats(name):
+    """USDT on Debian's 3.11, the collector's function elsewhere (none on 3.8)."""
+    traced = trace("run", "--memory", "--", interpreter(name), MEMORY_WORKLOAD)
     assert traced.returncode == 0, traced.stderr
     truth = [int(n) for n in workload_truth(traced.stdout)["gc_collections"].split(",")]
     gc = traced.report["memory"]["gc"]
-    while_running = [total - shutdown for total, shutdown in
-                     zip(gc["by_generation"], gc["during_shutdown_by_generation"])]
-    assert while_running == truth
     assert sum(truth) > 0
+    assert gc["collections"] - gc["during_shutdown"] == sum(truth)
+    if name != "pyenv-3.13":  # 3.13 picks an automatic collection's generation inside
+        while_running = [total - shutdown for total, shutdown in
+                         zip(gc["by_generation"], gc["during_shutdown_by_generation"])]
+        assert while_running == truth
 
 
 @pytest.mark.parametrize("name", [n for n in INTERPRETERS if n != "debian-3.11"])
