@@ -53,7 +53,7 @@ __u64 program_break = 0;	/* the target's break after its last brk(2) */
 struct live_block {
 	__u64 size;
 	__u32 weight;
-	__u32 allocator;
+	__u32 pad;
 };
 
 struct {
@@ -73,6 +73,8 @@ struct thread_state {
 	__u64 out_pointer;	/* posix_memalign: where the block's address goes */
 	__u32 allocator;
 	__u32 syscall;		/* the memory syscall in progress, 0 none */
+	__u32 syscall_by_allocator;	/* brk: made by malloc itself */
+	__u32 pad;
 	__u64 syscall_address;	/* mremap: the old block */
 	__u64 syscall_size;	/* mmap, mremap: the new length */
 	__u64 outer_free_address;	/* PyObject_Free in progress: its block */
@@ -143,7 +145,7 @@ static __always_inline __u32 sample_weight(__u64 size)
 
 static __always_inline void record_alloc(__u32 tid, __u64 address, __u64 size, __u32 allocator)
 {
-	struct live_block block = { .size = size, .allocator = allocator };
+	struct live_block block = { .size = size };
 
 	block.weight = sample_weight(size);
 	if (!block.weight)
@@ -299,10 +301,12 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 {
 	struct thread_state *st;
 	__u64 flags;
+	__u32 tid;
 
 	if (id != SYS_MMAP && id != SYS_MUNMAP && id != SYS_MREMAP && id != SYS_BRK)
 		return 0;
-	if (!target_thread())
+	tid = target_thread();
+	if (!tid)
 		return 0;
 	st = thread_state();
 	if (!st)
@@ -310,13 +314,13 @@ int BPF_PROG(syscall_enter, struct pt_regs *regs, long id)
 	st->syscall = 0;
 	if (id == SYS_BRK) {
 		st->syscall = SYS_BRK;
-		st->syscall_size = inside_allocator(st, regs->sp);	/* 1: malloc's own */
+		st->syscall_by_allocator = inside_allocator(st, regs->sp);
 		return 0;
 	}
 	if (inside_allocator(st, regs->sp))
 		return 0;
 	if (id == SYS_MUNMAP) {
-		record_free(target_thread(), regs->di, US_ALLOC_MUNMAP, false);
+		record_free(tid, regs->di, US_ALLOC_MUNMAP, false);
 		return 0;
 	}
 	if (id == SYS_MREMAP) {
@@ -370,7 +374,7 @@ int BPF_PROG(syscall_exit, struct pt_regs *regs, long ret)
 	st->syscall = 0;
 	if (syscall == SYS_BRK) {
 		if (!is_error(ret))
-			break_moved(tid, (__u64)ret, st->syscall_size);
+			break_moved(tid, (__u64)ret, st->syscall_by_allocator);
 		return 0;
 	}
 	if (is_error(ret))

@@ -48,6 +48,7 @@ void us_model_init(struct us_model *m, const struct us_plan *plan,
 	m->sites = plan->sites;
 	m->n_sites = plan->count;
 	m->keep_calls = keep_calls;
+	m->memory.free_slot = US_NO_NODE;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
 	for (size_t i = 0; i < m->n_sites; i++) {

@@ -146,7 +146,7 @@ struct us_gc_stats {
 /* A live block, for attributing its free. */
 struct us_block {
 	uint64_t address, size;		/* size: bytes asked for */
-	uint32_t weight, node, tid, allocator;
+	uint32_t weight, node, tid;
 };
 
 /* A point of a counter track (heap in use, resident size). */
@@ -172,11 +172,10 @@ struct us_memory {
 	uint64_t leaked, leaked_bytes;
 	struct us_mem_totals_event totals;
 	bool have_totals;
-	uint64_t last_rss_bytes;
 
 	struct us_block *blocks;	/* slots; free slots chained through .node */
 	size_t n_blocks, blocks_cap;
-	uint32_t free_slot;
+	uint32_t free_slot;		/* first free slot, US_NO_NODE none */
 	struct us_map block_index;	/* address -> slot */
 	uint32_t *brk_slots;		/* slots of blocks the program got from brk(2) */
 	size_t n_brk_slots, brk_slots_cap;

@@ -74,7 +74,7 @@ static uint32_t new_block_slot(struct us_memory *mem)
 {
 	uint32_t slot = mem->free_slot;
 
-	if (slot != US_NO_NODE && slot < mem->n_blocks) {
+	if (slot != US_NO_NODE) {
 		mem->free_slot = mem->blocks[slot].node;
 		return slot;
 	}
@@ -104,7 +104,7 @@ static void on_alloc(struct us_model *m, const struct us_mem_event *ev)
 	slot = new_block_slot(mem);
 	mem->blocks[slot] = (struct us_block){
 		.address = ev->address, .size = ev->size, .weight = (uint32_t)weight, .node = node,
-		.tid = ev->hdr.tid, .allocator = ev->allocator,
+		.tid = ev->hdr.tid,
 	};
 	us_map_put(&mem->block_index, ev->address, slot);
 	if (ev->allocator == US_ALLOC_BRK) {
@@ -206,7 +206,6 @@ static void on_break(struct us_model *m, const struct us_mem_event *ev)
 
 static void on_rss(struct us_model *m, const struct us_rss_event *ev)
 {
-	m->memory.last_rss_bytes = ev->rss_bytes;
 	if (m->keep_calls)
 		add_point(&m->memory.rss_points, &m->memory.n_rss_points,
 			  &m->memory.rss_points_cap, ev->hdr.ts_ns, ev->rss_bytes);
@@ -233,11 +232,8 @@ static void take_leaks(struct us_model *m, enum us_leak_cut cut, uint64_t ts)
 
 void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev)
 {
-	if (ev->type != US_EV_PY_FINALIZE) {
-		if (!m->memory.recorded)
-			m->memory.free_slot = US_NO_NODE;
+	if (ev->type != US_EV_PY_FINALIZE)
 		m->memory.recorded = true;
-	}
 	switch (ev->type) {
 	case US_EV_MEM_ALLOC:
 		on_alloc(m, (const struct us_mem_event *)ev);

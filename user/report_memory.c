@@ -249,7 +249,7 @@ static void print_totals(FILE *out, const struct us_recording *rec, const struct
 			"the kernel did not report\n",
 			(unsigned long long)mem->totals.untracked_allocs,
 			(unsigned long long)mem->totals.missed_returns);
-	if (mem->allocs && rec->start_ns && mem->peak_heap_bytes) {
+	if (mem->peak_heap_bytes) {
 		char path[PATH_LEN];
 
 		node_path(m, mem->peak_node, TEXT_PATH_CALLS, path, sizeof(path));

@@ -2,6 +2,7 @@
 """--memory: allocations, peak, leaks and collections, against truth the
 fixtures count themselves (tests/fixtures/allocs.c, memory_workload.py) and
 gc.get_stats() from the same interpreter."""
+import json
 import os
 import re
 import signal
@@ -112,29 +113,25 @@ def test_sampling_keeps_big_blocks_and_scales_small_ones():
     assert seen["small_worker"]["allocs"] % 10 == 0
 
 
-def test_text_reports_show_memory(native_run):
-    path = "/tmp/uscope-test-memory.usr"
-    try:
-        run = uscope("run", "-q", "--memory", "-o", path, "--", ALLOCS)
-        assert run.returncode == 0, run.stderr
-        memory = uscope("report", path, "--format", "memory")
-        assert "Heap in use" in memory.stderr and "Leaks: still live at exit" in memory.stderr
-        assert re.search(r"^\s+7\s+2.3 KiB\s+main > leak_blocks$", memory.stderr, re.M), memory.stderr
-        for fmt in ("tree", "flat"):
-            text = uscope("report", path, "--format", fmt).stderr
-            assert re.search(r"Allocs\s+Bytes", text), text
-        chrome = trace("report", path, fmt="chrome").report
-        counters = {e["name"] for e in chrome["traceEvents"] if e["ph"] == "C"}
-        assert counters == {"heap in use", "resident size"}
-    finally:
-        if os.path.exists(path):
-            os.unlink(path)
+def test_text_reports_show_memory(tmp_path):
+    path = str(tmp_path / "memory.usr")
+    run = uscope("run", "-q", "--memory", "-o", path, "--", ALLOCS)
+    assert run.returncode == 0, run.stderr
+    memory = uscope("report", path, "--format", "memory")
+    assert "Heap in use" in memory.stderr and "Leaks: still live at exit" in memory.stderr
+    assert re.search(r"^\s+7\s+2.3 KiB\s+main > leak_blocks$", memory.stderr, re.M), memory.stderr
+    for fmt in ("tree", "flat"):
+        text = uscope("report", path, "--format", fmt).stderr
+        assert re.search(r"Allocs\s+Bytes", text), text
+    chrome = trace("report", path, fmt="chrome").report
+    counters = {e["name"] for e in chrome["traceEvents"] if e["ph"] == "C"}
+    assert counters == {"heap in use", "resident size"}
 
 
-def test_attach_counts_unknown_frees_and_leaks_at_detach():
+def test_attach_counts_unknown_frees_and_leaks_at_detach(tmp_path):
     target = subprocess.Popen([ALLOCS, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True)
-    report = "/tmp/uscope-test-attach-memory.json"
+    report = str(tmp_path / "attach.json")
     try:
         assert target.stdout.readline().strip() == "ready"
         tracer = subprocess.Popen([USCOPE, "attach", "-p", str(target.pid), "--memory",
@@ -152,7 +149,6 @@ def test_attach_counts_unknown_frees_and_leaks_at_detach():
         tracer.communicate(timeout=60)
         assert tracer.returncode == 0
         with open(report) as f:
-            import json
             memory = json.load(f)["memory"]
         # the 100 blocks were allocated before the attach: their frees are unknown
         assert memory["unknown_frees"] >= 100
@@ -163,8 +159,6 @@ def test_attach_counts_unknown_frees_and_leaks_at_detach():
     finally:
         target.kill()
         target.wait()
-        if os.path.exists(report):
-            os.unlink(report)
 
 
 def test_bad_memory_option_is_a_usage_error():
@@ -247,7 +241,6 @@ def test_python_objects_mode_warns_where_pymalloc_is_inlined():
 
 def test_call_memory_profile_has_what_the_function_allocated():
     """seed 000: `call --memory` adds memory_profile to the call's document."""
-    import json
     env = dict(os.environ, PYTHONPATH=PY_FIXTURES)
     proc = subprocess.run([USCOPE, "call", "--memory", "--python", interpreter("debian-3.11"),
                            "memory_workload.allocate_peak"], capture_output=True, text=True,

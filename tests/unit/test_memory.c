@@ -231,7 +231,7 @@ TEST(report_memory_text_and_json)
 	CHECK(strstr(text, "Resident size   initial 1.0 MiB   peak 8.0 MiB   final 2.0 MiB"));
 	CHECK(strstr(text, "Heap in use     initial 0 B   peak 3.0 MiB"));
 	CHECK(strstr(text, "Leaks: still live at detach: 1 blocks, 3.0 MiB"));
-	CHECK(strstr(text, "main > a"));
+	CHECK(strstr(text, "At the peak     main > a"));
 	free(text);
 	text = render_memory(US_FORMAT_JSON);
 	CHECK(strstr(text, "\"peak_rss_bytes\": 8388608"));
