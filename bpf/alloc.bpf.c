@@ -21,9 +21,11 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
-#include "ring.bpf.h"
+#include "shared.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+extern bool bpf_session_is_return(void) __ksym;
 
 /* Sampling: blocks of at least sample_min_bytes are always kept, smaller
  * ones one in sample_one_in (1: all of them). */
@@ -179,8 +181,7 @@ static __always_inline void record_free(__u32 tid, __u64 address, __u32 allocato
 
 /* ---- allocator functions ------------------------------------------------ */
 
-SEC("uprobe")
-int BPF_KPROBE(alloc_enter)
+static __always_inline int allocator_entered(struct pt_regs *ctx)
 {
 	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
 	__u32 allocator = cookie & US_ALLOC_COOKIE_KIND;
@@ -190,11 +191,11 @@ int BPF_KPROBE(alloc_enter)
 	struct arguments args;
 
 	if (!target_thread())
-		return 0;
+		return US_SKIP_RETURN;
 	read_arguments(ctx, &args);
 	st = thread_state();
 	if (!st || called_by_allocator(st, sp))
-		return 0;
+		return US_SKIP_RETURN;
 	if (st->entry_sp)
 		__sync_fetch_and_add(&missed_returns, 1);	/* its return never came */
 	st->entry_sp = sp;
@@ -226,7 +227,7 @@ int BPF_KPROBE(alloc_enter)
 	default:	/* malloc, valloc, pvalloc, PyObject_Malloc */
 		st->size = args.v[first];
 	}
-	return 0;
+	return US_KEEP_RETURN;
 }
 
 static __always_inline bool is_realloc(__u32 allocator)
@@ -235,8 +236,7 @@ static __always_inline bool is_realloc(__u32 allocator)
 	       allocator == US_ALLOC_PY_REALLOC;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(alloc_return)
+static __always_inline int allocator_returned(struct pt_regs *ctx)
 {
 	__u64 sp = PT_REGS_SP(ctx), address = PT_REGS_RC(ctx);
 	struct thread_state *st;
@@ -259,6 +259,13 @@ int BPF_KRETPROBE(alloc_return)
 	if (address)
 		record_alloc(tid, address, st->size, st->allocator);
 	return 0;
+}
+
+/* A session program on each allocator function: entry, then its return. */
+SEC("uprobe")
+int BPF_KPROBE(allocator)
+{
+	return bpf_session_is_return() ? allocator_returned(ctx) : allocator_entered(ctx);
 }
 
 SEC("uprobe")

@@ -1,17 +1,33 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Function entry and exit for every traced function. One program serves all
- * entry sites and one all returns; the attach cookie names the probe site.
- * Also: thread exits, and the stop at each exec that lets `run` follow a
- * shim or wrapper to the program it execs.
+ * Function entry and exit for every traced function: one session program
+ * (a multi-uprobe link per object, BPF_TRACE_UPROBE_SESSION) runs at each
+ * entry and again at its return; the attach cookie names the probe site.
+ * Also: thread exits, uscope's own exit (which stops every probe family
+ * before the kernel removes the probes), and the stop at each exec that lets
+ * `run` follow a shim or wrapper to the program it execs.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
-#include "ring.bpf.h"
+#include "shared.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+extern bool bpf_session_is_return(void) __ksym;
+
+/* user/bpf_links.c makes multi-uprobe links with the bpf() syscall from its
+ * own copy of these kernel definitions, which Debian 12's headers lack. */
+_Static_assert(BPF_TRACE_UPROBE_MULTI == 48, "user/bpf_links.c: attach type");
+_Static_assert(BPF_TRACE_UPROBE_SESSION == 57, "user/bpf_links.c: attach type");
+_Static_assert(__builtin_offsetof(union bpf_attr, link_create.uprobe_multi.path) == 16 &&
+	       __builtin_offsetof(union bpf_attr, link_create.uprobe_multi.cookies) == 40 &&
+	       __builtin_offsetof(union bpf_attr, link_create.uprobe_multi.pid) == 56,
+	       "user/bpf_links.c: struct uprobe_multi_attr");
+
+/* uscope's own process: when it exits (even by SIGKILL), tracing stops. */
+const volatile __u32 uscope_tgid = 0;
 
 /* The uretprobe trampoline's address in the target's address space. The
  * kernel maps it at the first probe hit and keeps it for the life of that mm;
@@ -46,41 +62,48 @@ static __always_inline __u32 tail_call_flag(struct pt_regs *ctx)
 	return return_address == trampoline ? US_CALL_TAIL : 0;
 }
 
-static __always_inline int emit_call(struct pt_regs *ctx, __u16 type)
+static __always_inline void emit_call(struct pt_regs *ctx, __u16 type, __u32 tid)
 {
-	__u32 tid = target_thread();
-	struct us_call_event *e;
+	struct us_call_event *e = reserve_event(type, sizeof(*e), tid);
 
-	if (!tid)
-		return 0;
-	e = reserve_event(type, sizeof(*e), tid);
 	if (!e)
-		return 0;
+		return;
 	e->site_id = (__u32)bpf_get_attach_cookie(ctx);
 	e->flags = type == US_EV_CALL_ENTRY ? tail_call_flag(ctx) : 0;
 	e->sp = PT_REGS_SP(ctx);
 	bpf_ringbuf_submit(e, submit_flags());
-	return 0;
 }
 
+/* Set at load: the program is a session program (user/bpf_links.c). */
 SEC("uprobe")
-int BPF_KPROBE(call_entry)
+int BPF_KPROBE(call_probe)
 {
-	return emit_call(ctx, US_EV_CALL_ENTRY);
-}
+	__u32 tid = target_thread();
 
-SEC("uretprobe")
-int BPF_KRETPROBE(call_exit)
-{
-	return emit_call(ctx, US_EV_CALL_EXIT);
+	if (bpf_session_is_return()) {
+		if (tid)
+			emit_call(ctx, US_EV_CALL_EXIT, tid);
+		return 0;
+	}
+	if (!tid)
+		return US_SKIP_RETURN;
+	emit_call(ctx, US_EV_CALL_ENTRY, tid);
+	return US_KEEP_RETURN;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit, struct task_struct *task)
 {
-	__u32 tid = target_thread();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct us_thread_event *e;
+	__u32 tid;
 
+	/* uscope is exiting: its probes go when its files close, after this */
+	if (uscope_tgid && (__u32)pid_tgid == uscope_tgid && (__u32)(pid_tgid >> 32) == uscope_tgid) {
+		shared.tracing_stopped = 1;
+		return 0;
+	}
+	tid = target_thread();
 	if (!tid)
 		return 0;
 	e = reserve_event(US_EV_THREAD_EXIT, sizeof(*e), tid);

@@ -32,6 +32,7 @@ enum us_event_type {
 	US_EV_MEM_BREAK = 14,	/* the program lowered its break: brk blocks above are gone */
 	US_EV_MEM_RSS = 15,	/* the resident size changed */
 	US_EV_MEM_TOTALS = 16,	/* written by uscope at the end: counters and resident sizes */
+	US_EV_LOST = 17,	/* the thread lost records (ring buffer full) before this point */
 };
 
 struct us_event_header {
@@ -60,6 +61,20 @@ struct us_thread_event {
 	__u32 pid;		/* thread group id */
 	__s32 exit_code;	/* wait(2)-style status of the exiting thread */
 	char comm[US_COMM_LEN];	/* thread name at exit */
+};
+
+/* The state every probe family shares (bpf/shared.bpf.h), in a global
+ * userspace reads and writes through the skeleton. Not a record. */
+struct us_shared_state {
+	__u32 tracing_stopped;	/* set by userspace, or when uscope itself exits */
+	__u32 pad;
+	__u64 lost_events;	/* records that did not fit in the ring buffer */
+};
+
+/* US_EV_LOST: sent before the next record of a thread that lost some. */
+struct us_lost_event {
+	struct us_event_header hdr;
+	__u64 count;		/* records of this thread lost since its previous US_EV_LOST */
 };
 
 /* ---- Python (bpf/python.bpf.c) ---------------------------------------- */
@@ -228,6 +243,24 @@ struct us_mem_totals_event {
 	__u64 untracked_allocs;		/* allocations the live map had no room for */
 	__u64 missed_returns;		/* allocator returns the kernel did not report */
 };
+
+/* The on-disk sizes (docs/format.md): a change here is a format change. */
+#define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
+US_ASSERT_SIZE(struct us_event_header, 16);
+US_ASSERT_SIZE(struct us_call_event, 32);
+US_ASSERT_SIZE(struct us_thread_event, 40);
+US_ASSERT_SIZE(struct us_lost_event, 24);
+US_ASSERT_SIZE(struct us_py_code_event, 1448);
+US_ASSERT_SIZE(struct us_py_entry_event, 40);
+US_ASSERT_SIZE(struct us_py_exit_event, 136);
+US_ASSERT_SIZE(struct us_py_args_event, 312);
+US_ASSERT_SIZE(struct us_py_stopped_event, 24);
+US_ASSERT_SIZE(struct us_py_gc_event, 32);
+US_ASSERT_SIZE(struct us_py_import_event, 160);
+US_ASSERT_SIZE(struct us_py_finalize_event, 24);
+US_ASSERT_SIZE(struct us_mem_event, 40);
+US_ASSERT_SIZE(struct us_rss_event, 24);
+US_ASSERT_SIZE(struct us_mem_totals_event, 64);
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -12,10 +12,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/usdt.bpf.h>
-#include "ring.bpf.h"
+#include "shared.bpf.h"
 #include "python_layout.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+extern bool bpf_session_is_return(void) __ksym;
 
 const volatile struct us_py_layout layout = {};
 const volatile bool capture_args = false;
@@ -281,17 +283,13 @@ static __always_inline __u64 frame_argument(struct pt_regs *ctx)
 	return layout.frame_in_rdi ? rdi : rsi;
 }
 
-SEC("uprobe")
-int BPF_KPROBE(python_entry)
+static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid)
 {
-	__u32 tid = target_thread();
 	__u64 frame, code, delta;
 	struct us_py_entry_event *e;
 	struct code_info info;
 	__u32 kind;
 
-	if (!tid)
-		return 0;
 	delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
 	if (delta != load_delta)	/* once: a shared line, kept clean for every CPU */
 		load_delta = delta;
@@ -311,7 +309,6 @@ int BPF_KPROBE(python_entry)
 		send_args(frame, tid, info.arg_count);
 	if (stop_at_first_call && !stop_sent)
 		stop_for_userspace(tid);
-	return 0;
 }
 
 /* 3.13: a specialised class call allocates the object here, then runs its
@@ -388,18 +385,14 @@ static __noinline void summarise_exception(struct us_py_exit_event *e)
 	}
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(python_exit)
+static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 {
-	__u32 tid = target_thread();
 	struct us_py_exit_event *e;
 	__u64 result;
 
-	if (!tid)
-		return 0;
 	e = reserve_event(US_EV_PY_EXIT, sizeof(*e), tid);
 	if (!e)
-		return 0;
+		return;
 	__builtin_memset(&e->sp, 0, sizeof(*e) - sizeof(e->hdr));
 	e->sp = PT_REGS_SP(ctx);
 	e->exception_line = -1;
@@ -410,7 +403,23 @@ int BPF_KRETPROBE(python_exit)
 	else
 		summarise_exception(e);
 	bpf_ringbuf_submit(e, submit_flags());
-	return 0;
+}
+
+/* One session program on _PyEval_EvalFrameDefault: its entry and return. */
+SEC("uprobe")
+int BPF_KPROBE(python_frame)
+{
+	__u32 tid = target_thread();
+
+	if (bpf_session_is_return()) {
+		if (tid)
+			frame_returned(ctx, tid);
+		return 0;
+	}
+	if (!tid)
+		return US_SKIP_RETURN;
+	frame_entered(ctx, tid);
+	return US_KEEP_RETURN;
 }
 
 /* ---- USDT: garbage collections and imports (Debian's python3.11) ------- */
@@ -498,17 +507,16 @@ int BPF_USDT(gc_done, long collected)
 /* Interpreters without USDT: the collector's main function, (tstate,
  * generation, ...). What it returns differs by version: not read. */
 SEC("uprobe")
-int BPF_KPROBE(gc_collect_enter)
+int BPF_KPROBE(gc_collect)
 {
+	if (bpf_session_is_return()) {
+		collection_done(-1);
+		return 0;
+	}
+	if (!target_thread())
+		return US_SKIP_RETURN;
 	collection_started((int)PT_REGS_PARM2(ctx));
-	return 0;
-}
-
-SEC("uretprobe")
-int BPF_KRETPROBE(gc_collect_return)
-{
-	collection_done(-1);
-	return 0;
+	return US_KEEP_RETURN;
 }
 
 SEC("usdt")

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 #include "bpf_calls.h"
+#include "events.h"
 #include "calls.skel.h"
 #include "log.h"
 #include "util.h"
@@ -65,7 +66,9 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 		return -1;
 	}
 	b->skel->rodata->target_tgid = (__u32)tgid;
+	b->skel->rodata->uscope_tgid = (__u32)getpid();
 	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
 	err = bpf_map__set_max_entries(b->skel->maps.events, (__u32)ring_bytes);
 	if (!err)
 		err = calls_bpf__load(b->skel);
@@ -75,63 +78,101 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 		b->skel = NULL;
 		return -1;
 	}
-	return 0;
-}
-
-static int attach_site(struct us_bpf_calls *b, const struct us_site *site, uint32_t id, pid_t pid)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = id);
-	LIBBPF_OPTS(bpf_uprobe_opts, exit_opts, .bpf_cookie = id, .retprobe = true);
-	struct bpf_link *entry, *exit;
-	int err;
-
-	entry = bpf_program__attach_uprobe_opts(b->skel->progs.call_entry, pid, site->open_path,
-						site->probe_offset, &entry_opts);
-	err = us_bpf_links_add(&b->links, entry);
-	if (!err) {
-		exit = bpf_program__attach_uprobe_opts(b->skel->progs.call_exit, pid,
-						       site->open_path, site->probe_offset,
-						       &exit_opts);
-		err = us_bpf_links_add(&b->links, exit);
-	}
-	if (err)
-		us_error("cannot attach a probe to %s in %s (offset 0x%llx): %s", site->function,
-			 site->object, (unsigned long long)site->probe_offset, strerror(-err));
-	return err;
-}
-
-int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)
-{
-	int err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.thread_exit));
-
+	b->shared_maps = (struct us_bpf_shared_maps){
+		.events_fd = bpf_map__fd(b->skel->maps.events),
+		.state_fd = bpf_map__fd(b->skel->maps.data_shared),
+		.thread_losses_fd = bpf_map__fd(b->skel->maps.thread_losses),
+	};
+	/* from now on, uscope's own death stops every probe before they go */
+	err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.thread_exit));
 	if (err) {
 		us_error("cannot attach to the sched_process_exit tracepoint: %s", strerror(-err));
 		return -1;
 	}
+	return 0;
+}
+
+/* A link that failed names no probe: try them one by one to say which. */
+static void explain_attach_error(struct us_bpf_calls *b, const struct us_plan *plan,
+				 const char *open_path, pid_t pid, int err)
+{
 	for (size_t i = 0; i < plan->count; i++) {
-		if (!plan->sites[i].probeable)
+		const struct us_site *s = &plan->sites[i];
+		struct us_bpf_links one = { 0 };
+		uint64_t cookie = i;
+		int one_err;
+
+		if (!s->probeable || strcmp(s->open_path, open_path) != 0)
 			continue;
-		if (attach_site(b, &plan->sites[i], (uint32_t)i, pid)) {
+		one_err = us_bpf_links_add_uprobes(&one, b->skel->progs.call_probe,
+						   US_UPROBE_SESSION, s->open_path, &s->probe_offset,
+						   &cookie, 1, pid);
+		us_bpf_links_destroy(&one);
+		if (one_err) {
+			us_error("cannot attach a probe to %s in %s (offset 0x%llx): %s", s->function,
+				 s->object, (unsigned long long)s->probe_offset, strerror(-one_err));
+			return;
+		}
+	}
+	us_error("cannot attach the probes in %s: %s", open_path, strerror(-err));
+}
+
+/* One session link for the probeable sites of one object. */
+static int attach_object(struct us_bpf_calls *b, const struct us_plan *plan,
+			 const char *open_path, pid_t pid)
+{
+	uint64_t *offsets = us_calloc(plan->count, sizeof(*offsets));
+	uint64_t *cookies = us_calloc(plan->count, sizeof(*cookies));
+	size_t n = 0;
+	int err;
+
+	for (size_t i = 0; i < plan->count; i++) {
+		if (!plan->sites[i].probeable || strcmp(plan->sites[i].open_path, open_path) != 0)
+			continue;
+		offsets[n] = plan->sites[i].probe_offset;
+		cookies[n++] = i;
+	}
+	err = us_bpf_links_add_uprobes(&b->links, b->skel->progs.call_probe, US_UPROBE_SESSION,
+				       open_path, offsets, cookies, n, pid);
+	if (err)
+		explain_attach_error(b, plan, open_path, pid, err);
+	free(offsets);
+	free(cookies);
+	return err;
+}
+
+static bool object_seen_before(const struct us_plan *plan, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(plan->sites[j].open_path, plan->sites[i].open_path) == 0)
+			return true;
+	return false;
+}
+
+int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		if (object_seen_before(plan, i))
+			continue;
+		if (attach_object(b, plan, plan->sites[i].open_path, pid)) {
 			us_bpf_calls_detach(b);
 			return -1;
 		}
 	}
-	us_debug("attached %zu probe sites (%zu links)", plan->count, b->links.count);
+	us_debug("attached %zu probe sites (%zu links)", plan->count, us_bpf_links_count(&b->links));
 	return 0;
 }
 
 int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
 			     size_t ring_bytes, const struct us_python_options *opts)
 {
-	return us_bpf_python_load(&b->python, py, tgid, bpf_map__fd(b->skel->maps.events),
-				  ring_bytes, opts);
+	return us_bpf_python_load(&b->python, py, tgid, &b->shared_maps, ring_bytes, opts);
 }
 
 int us_bpf_calls_load_memory(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 			     const struct us_memory_options *opts)
 {
-	return us_bpf_memory_load(&b->memory, tgid, bpf_map__fd(b->skel->maps.events), ring_bytes,
-				  opts);
+	return us_bpf_memory_load(&b->memory, tgid, &b->shared_maps, ring_bytes, opts);
 }
 
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop)
@@ -173,20 +214,28 @@ int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms)
 
 uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b)
 {
-	uint64_t lost = us_bpf_python_lost(&b->python) + us_bpf_memory_lost(&b->memory);
+	if (!b->skel)
+		return 0;
+	return __atomic_load_n(&b->skel->data_shared->shared.lost_events, __ATOMIC_RELAXED);
+}
 
+void us_bpf_calls_stop(struct us_bpf_calls *b)
+{
 	if (b->skel)
-		lost += __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED);
-	return lost;
+		__atomic_store_n(&b->skel->data_shared->shared.tracing_stopped, 1, __ATOMIC_SEQ_CST);
+}
+
+size_t us_bpf_calls_link_count(const struct us_bpf_calls *b)
+{
+	return us_bpf_links_count(&b->links) + us_bpf_links_count(&b->python.links) +
+	       us_bpf_links_count(&b->memory.links) + (b->exec_link ? 1 : 0);
 }
 
 void us_bpf_calls_detach(struct us_bpf_calls *b)
 {
-	/* every program goes quiet at once, then the links go one by one */
-	if (b->skel)
-		__atomic_store_n(&b->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
-	us_bpf_python_stop(&b->python);
-	us_bpf_memory_stop(&b->memory);
+	/* every program of every family goes quiet at once (one shared state)
+	 * and arms no more return probes; then the links go */
+	us_bpf_calls_stop(b);
 	us_bpf_python_detach(&b->python);
 	us_bpf_memory_detach(&b->memory);
 	bpf_link__destroy(b->exec_link);

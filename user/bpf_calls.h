@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* bpf: load calls.bpf.c, attach one entry and one return probe per site
- * (the cookie is the site id), and hand out the ring buffer. */
+/* bpf: load calls.bpf.c, attach one session probe per site (the cookie is
+ * the site id, one multi-uprobe link per object), and hand out the ring
+ * buffer and the state every probe family shares (bpf/shared.bpf.h). */
 #ifndef USCOPE_BPF_CALLS_H
 #define USCOPE_BPF_CALLS_H
 
@@ -17,6 +18,7 @@ struct calls_bpf;
 
 struct us_bpf_calls {
 	struct calls_bpf *skel;
+	struct us_bpf_shared_maps shared_maps;
 	struct us_bpf_links links;
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
@@ -24,11 +26,12 @@ struct us_bpf_calls {
 	struct us_bpf_memory memory;	/* loaded with --memory */
 };
 
-/* Checks BTF and privileges, opens and loads the programs for `tgid`.
+/* Checks BTF and privileges, opens and loads the programs for `tgid`, and
+ * starts watching uscope's own exit (which stops every probe at once).
  * Returns 0, or -1 after saying what failed and what to do. */
 int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
-/* Attaches every site of the plan, filtered to `pid`, and the thread-exit
- * tracepoint. On failure nothing stays attached. */
+/* Attaches every site of the plan, filtered to `pid`. On failure nothing
+ * stays attached. */
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);
 /* Loads the Python programs into the same ring buffer. */
 int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
@@ -42,6 +45,10 @@ int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_even
 /* Drains everything waiting in the ring buffer; waits up to timeout_ms first. */
 int us_bpf_calls_drain(struct us_bpf_calls *b, int timeout_ms);
 uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b);
+/* Every probe of every family stops recording and arming return probes. */
+void us_bpf_calls_stop(struct us_bpf_calls *b);
+/* The links detach will remove (each costs the kernel a synchronisation). */
+size_t us_bpf_calls_link_count(const struct us_bpf_calls *b);
 /* Removes every probe from the target, Python's too; the ring stays readable. */
 void us_bpf_calls_detach(struct us_bpf_calls *b);
 void us_bpf_calls_destroy(struct us_bpf_calls *b);

@@ -3,8 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "alloc.skel.h"
 #include "bpf_memory.h"
+#include "events.h"
+#include "alloc.skel.h"
 #include "log.h"
 #include "target.h"
 #include "util.h"
@@ -12,8 +13,8 @@
 /* Live blocks the BPF hash map can hold; allocated as they come. */
 #define LIVE_BLOCKS_MAX (4u << 20)
 
-int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, int ring_fd, size_t ring_bytes,
-		       const struct us_memory_options *opts)
+int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, const struct us_bpf_shared_maps *shared,
+		       size_t ring_bytes, const struct us_memory_options *opts)
 {
 	int err;
 
@@ -27,9 +28,11 @@ int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, int ring_fd, size_t 
 	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
 	b->skel->rodata->sample_one_in = opts->sample_one_in ? opts->sample_one_in : 1;
 	b->skel->rodata->sample_min_bytes = opts->sample_min_bytes;
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.allocator, US_UPROBE_SESSION);
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.free_enter, US_UPROBE_ENTRY);
 	err = bpf_map__set_max_entries(b->skel->maps.live_blocks, LIVE_BLOCKS_MAX);
 	if (!err)
-		err = bpf_map__reuse_fd(b->skel->maps.events, ring_fd);
+		err = us_bpf_share_maps(b->skel->obj, shared);
 	if (!err)
 		err = alloc_bpf__load(b->skel);
 	if (err) {
@@ -51,23 +54,44 @@ static int add_link(struct us_bpf_memory *b, struct bpf_link *link, const char *
 	return err;
 }
 
-static int attach_site(struct us_bpf_memory *b, const struct us_alloc_site *site, pid_t pid)
+/* One link per object and kind: allocators (session) or frees (entry only). */
+static int attach_sites(struct us_bpf_memory *b, const struct us_memory_plan *mp, size_t first,
+			bool frees, pid_t pid)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .bpf_cookie = site->cookie);
-	LIBBPF_OPTS(bpf_uprobe_opts, return_opts, .bpf_cookie = site->cookie, .retprobe = true);
-	struct bpf_program *entry = site->is_free ? b->skel->progs.free_enter
-						  : b->skel->progs.alloc_enter;
+	const char *open_path = mp->sites[first].open_path;
+	uint64_t *offsets = us_calloc(mp->count, sizeof(*offsets));
+	uint64_t *cookies = us_calloc(mp->count, sizeof(*cookies));
+	size_t n = 0;
+	int err;
 
-	if (add_link(b, bpf_program__attach_uprobe_opts(entry, pid, site->open_path,
-							site->probe_offset, &entry_opts),
-		     site->function))
-		return -1;
-	if (site->is_free)
-		return 0;
-	return add_link(b, bpf_program__attach_uprobe_opts(b->skel->progs.alloc_return, pid,
-							   site->open_path, site->probe_offset,
-							   &return_opts),
-			site->function);
+	for (size_t i = first; i < mp->count; i++) {
+		const struct us_alloc_site *s = &mp->sites[i];
+
+		if (s->is_free != frees || strcmp(s->open_path, open_path) != 0)
+			continue;
+		offsets[n] = s->probe_offset;
+		cookies[n++] = s->cookie;
+	}
+	err = us_bpf_links_add_uprobes(&b->links, frees ? b->skel->progs.free_enter
+							: b->skel->progs.allocator,
+				       frees ? US_UPROBE_ENTRY : US_UPROBE_SESSION, open_path,
+				       offsets, cookies, n, pid);
+	if (err)
+		us_error("cannot attach the memory probes on %s in %s: %s",
+			 frees ? "free" : "the allocators", mp->sites[first].object, strerror(-err));
+	free(offsets);
+	free(cookies);
+	return err;
+}
+
+/* Whether site i is the first of its object and kind (its link's leader). */
+static bool leads_its_link(const struct us_memory_plan *mp, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (mp->sites[j].is_free == mp->sites[i].is_free &&
+		    strcmp(mp->sites[j].open_path, mp->sites[i].open_path) == 0)
+			return false;
+	return true;
 }
 
 int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *mp, pid_t pid)
@@ -79,7 +103,7 @@ int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *m
 		return -1;
 	}
 	for (size_t i = 0; i < mp->count; i++) {
-		if (attach_site(b, &mp->sites[i], pid)) {
+		if (leads_its_link(mp, i) && attach_sites(b, mp, i, mp->sites[i].is_free, pid)) {
 			us_bpf_memory_detach(b);
 			return -1;
 		}
@@ -87,11 +111,6 @@ int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *m
 	b->initial_rss_bytes = us_process_rss_bytes(pid);
 	us_debug("attached %zu memory probes", mp->count);
 	return 0;
-}
-
-uint64_t us_bpf_memory_lost(const struct us_bpf_memory *b)
-{
-	return b->skel ? __atomic_load_n(&b->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
 }
 
 void us_bpf_memory_totals(const struct us_bpf_memory *b, struct us_mem_totals_event *totals)
@@ -104,12 +123,6 @@ void us_bpf_memory_totals(const struct us_bpf_memory *b, struct us_mem_totals_ev
 	totals->unknown_frees = b->skel->bss->unknown_frees;
 	totals->untracked_allocs = b->skel->bss->untracked_allocs;
 	totals->missed_returns = b->skel->bss->missed_returns;
-}
-
-void us_bpf_memory_stop(struct us_bpf_memory *b)
-{
-	if (b->skel)
-		__atomic_store_n(&b->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
 }
 
 void us_bpf_memory_detach(struct us_bpf_memory *b)

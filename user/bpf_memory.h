@@ -20,17 +20,15 @@ struct us_bpf_memory {
 	uint64_t initial_rss_bytes;	/* when the probes went in */
 };
 
-/* Loads the programs for process `tgid`, sharing `ring_fd`. */
-int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, int ring_fd, size_t ring_bytes,
-		       const struct us_memory_options *opts);
+/* Loads the programs for process `tgid`, sharing the calls object's ring
+ * buffer and state. */
+int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, const struct us_bpf_shared_maps *shared,
+		       size_t ring_bytes, const struct us_memory_options *opts);
 /* Attaches every allocator probe of the plan, the memory syscalls and the
  * resident-size tracepoint. On failure nothing stays attached. */
 int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *mp, pid_t pid);
-uint64_t us_bpf_memory_lost(const struct us_bpf_memory *b);
 /* Fills the BPF-side counters and resident sizes of `totals`. */
 void us_bpf_memory_totals(const struct us_bpf_memory *b, struct us_mem_totals_event *totals);
-/* The programs stop recording at once (before the links go). */
-void us_bpf_memory_stop(struct us_bpf_memory *b);
 void us_bpf_memory_detach(struct us_bpf_memory *b);
 void us_bpf_memory_destroy(struct us_bpf_memory *b);
 

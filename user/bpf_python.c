@@ -5,11 +5,13 @@
 #include <bpf/libbpf.h>
 #include "bpf_python.h"
 #include "log.h"
+#include "events.h"
 #include "python.skel.h"
 #include "util.h"
 
 int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
-		       int ring_fd, size_t ring_bytes, const struct us_python_options *opts)
+		       const struct us_bpf_shared_maps *shared, size_t ring_bytes,
+		       const struct us_python_options *opts)
 {
 	int err;
 
@@ -24,7 +26,11 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->layout = py->layout;
 	p->skel->rodata->capture_args = opts->capture_args;
 	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
-	err = bpf_map__reuse_fd(p->skel->maps.events, ring_fd);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
+	err = us_bpf_share_maps(p->skel->obj, shared);
 	if (!err)
 		err = python_bpf__load(p->skel);
 	if (err) {
@@ -37,13 +43,14 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	return 0;
 }
 
-static int add_link(struct us_bpf_python *p, struct bpf_link *link, const char *what)
+/* One probe on the interpreter's object. */
+static int attach_probe(struct us_bpf_python *p, const struct us_python *py, pid_t pid,
+			const struct bpf_program *prog, enum us_uprobe_kind kind, uint64_t offset)
 {
-	int err = us_bpf_links_add(&p->links, link);
+	uint64_t cookie = 0;
 
-	if (err)
-		us_error("cannot attach the Python %s probe: %s", what, strerror(-err));
-	return err;
+	return us_bpf_links_add_uprobes(&p->links, prog, kind, py->open_path, &offset, &cookie, 1,
+					pid);
 }
 
 static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
@@ -70,57 +77,52 @@ static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_
 /* Marks where the program ends and the interpreter's teardown begins. */
 static void attach_finalize(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .func_name = "Py_FinalizeEx");
-	struct bpf_link *link = bpf_program__attach_uprobe_opts(p->skel->progs.python_finalize, pid,
-								 py->open_path, 0, &opts);
+	int err;
 
-	if (!link) {
-		us_debug("no probe on Py_FinalizeEx in %s: %s", py->object, strerror(errno));
+	if (!py->finalize_probe_offset) {
+		us_debug("%s: no Py_FinalizeEx to probe", py->object);
 		return;
 	}
-	us_bpf_links_add(&p->links, link);
+	err = attach_probe(p, py, pid, p->skel->progs.python_finalize, US_UPROBE_ENTRY,
+			   py->finalize_probe_offset);
+	if (err)
+		us_debug("no probe on Py_FinalizeEx in %s: %s", py->object, strerror(-err));
 }
 
 /* Collections, where there is no USDT: a probe on the collector itself. */
 static void attach_gc_probes(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
-	LIBBPF_OPTS(bpf_uprobe_opts, return_opts, .retprobe = true);
+	int err;
 
 	if (!py->gc_probe_offset) {
 		us_debug("%s: no collector function to probe: no garbage collections in the report",
 			 py->object);
 		return;
 	}
-	if (us_bpf_links_add(&p->links, bpf_program__attach_uprobe_opts(
-			p->skel->progs.gc_collect_enter, pid, py->open_path, py->gc_probe_offset,
-			&entry_opts)) ||
-	    us_bpf_links_add(&p->links, bpf_program__attach_uprobe_opts(
-			p->skel->progs.gc_collect_return, pid, py->open_path, py->gc_probe_offset,
-			&return_opts)))
-		us_warn("cannot probe the garbage collector of %s: %s", py->object, strerror(errno));
+	err = attach_probe(p, py, pid, p->skel->progs.gc_collect, US_UPROBE_SESSION,
+			   py->gc_probe_offset);
+	if (err)
+		us_warn("cannot probe the garbage collector of %s: %s", py->object, strerror(-err));
 }
 
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
-	LIBBPF_OPTS(bpf_uprobe_opts, entry_opts);
-	LIBBPF_OPTS(bpf_uprobe_opts, exit_opts, .retprobe = true);
+	int err = attach_probe(p, py, pid, p->skel->progs.python_frame, US_UPROBE_SESSION,
+			       py->eval_probe_offset);
 
-	if (add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_entry, pid,
-							py->open_path, py->eval_probe_offset,
-							&entry_opts), "entry") ||
-	    add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_exit, pid,
-							py->open_path, py->eval_probe_offset,
-							&exit_opts), "return")) {
-		us_bpf_python_detach(p);
+	if (err) {
+		us_error("cannot attach the Python call probe to %s: %s", py->object, strerror(-err));
 		return -1;
 	}
-	if (py->inline_init_probe_offset &&
-	    add_link(p, bpf_program__attach_uprobe_opts(p->skel->progs.python_inline_init, pid,
-							py->open_path, py->inline_init_probe_offset,
-							&entry_opts), "inline __init__")) {
-		us_bpf_python_detach(p);
-		return -1;
+	if (py->inline_init_probe_offset) {
+		err = attach_probe(p, py, pid, p->skel->progs.python_inline_init, US_UPROBE_ENTRY,
+				   py->inline_init_probe_offset);
+		if (err) {
+			us_error("cannot attach the Python inline __init__ probe to %s: %s",
+				 py->object, strerror(-err));
+			us_bpf_python_detach(p);
+			return -1;
+		}
 	}
 	if (py->layout.heap_type_init >= 0 && !py->inline_init_probe_offset)
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
@@ -131,17 +133,6 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 	else
 		attach_gc_probes(p, py, pid);
 	return 0;
-}
-
-uint64_t us_bpf_python_lost(const struct us_bpf_python *p)
-{
-	return p->skel ? __atomic_load_n(&p->skel->bss->lost_events, __ATOMIC_RELAXED) : 0;
-}
-
-void us_bpf_python_stop(struct us_bpf_python *p)
-{
-	if (p->skel)
-		__atomic_store_n(&p->skel->bss->tracing_stopped, 1, __ATOMIC_SEQ_CST);
 }
 
 void us_bpf_python_detach(struct us_bpf_python *p)

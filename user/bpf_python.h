@@ -24,14 +24,13 @@ struct us_bpf_python {
 	struct us_bpf_links links;
 };
 
-/* Loads the programs for `py` in process `tgid`, sharing `ring_fd`. */
+/* Loads the programs for `py` in process `tgid`, sharing the calls object's
+ * ring buffer and state. */
 int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
-		       int ring_fd, size_t ring_bytes, const struct us_python_options *opts);
+		       const struct us_bpf_shared_maps *shared, size_t ring_bytes,
+		       const struct us_python_options *opts);
 /* Attaches the entry and return probes, and the USDT probes when present. */
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid);
-uint64_t us_bpf_python_lost(const struct us_bpf_python *p);
-/* The programs stop recording at once (before the links go). */
-void us_bpf_python_stop(struct us_bpf_python *p);
 void us_bpf_python_detach(struct us_bpf_python *p);
 void us_bpf_python_destroy(struct us_bpf_python *p);
 

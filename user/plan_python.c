@@ -266,6 +266,23 @@ static void place_gc_probe(struct us_python *py, const struct us_symtab *tab)
 	}
 }
 
+/* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
+static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	for (size_t i = 0; i < tab->count; i++) {
+		uint8_t code[16];
+		struct us_placement place;
+
+		if (strcmp(tab->syms[i].name, "Py_FinalizeEx") != 0)
+			continue;
+		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
+							  code, sizeof(code)));
+		if (place.probeable)
+			py->finalize_probe_offset = tab->syms[i].file_offset + place.skip;
+		return;
+	}
+}
+
 static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *err, size_t errlen)
 {
 	struct us_symtab tab;
@@ -277,6 +294,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 		return false;
 	place_inline_init_probe(py, &tab);
 	place_gc_probe(py, &tab);
+	place_finalize_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;

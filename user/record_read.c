@@ -222,6 +222,8 @@ static size_t known_event_size(uint16_t type)
 		return sizeof(struct us_rss_event);
 	case US_EV_MEM_TOTALS:
 		return sizeof(struct us_mem_totals_event);
+	case US_EV_LOST:
+		return sizeof(struct us_lost_event);
 	default:
 		return 0;
 	}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every probe family shares. Each BPF object declares these maps;
+ * userspace makes them the same maps (bpf_map__reuse_fd) before loading the
+ * second and later objects, so that:
+ * - events of all families go into one ring buffer and keep one order;
+ * - one `shared` state stops them all at once. When tracing stops, every
+ *   entry probe declines to arm its return probe (session programs returning
+ *   US_SKIP_RETURN): a return probe armed on a frame that never returns
+ *   (`main`, a server loop) would hold the kernel's uretprobe SRCU read lock,
+ *   and each later arm on that thread pushes back the timer that releases
+ *   it, so detach would wait in the kernel for as long as the target runs.
+ * Records go in without waking the consumer, which drains on a short timer,
+ * unless the buffer is filling up (docs/performance.md: 6.7 vs 2.4 us).
+ */
+#ifndef USCOPE_SHARED_BPF_H
+#define USCOPE_SHARED_BPF_H
+
+#include "events.h"
+
+/* What a session program returns at a function's entry. */
+#define US_KEEP_RETURN 0	/* run this program again when the function returns */
+#define US_SKIP_RETURN 1	/* do not arm a return probe for this call */
+
+const volatile __u32 target_tgid = 0;
+/* Wake the consumer once this many bytes wait in the ring buffer. */
+const volatile __u64 wakeup_bytes = 1 << 20;
+
+struct us_shared_state shared SEC(".data.shared");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);	/* resized by userspace before load */
+} events SEC(".maps");
+
+/* Per thread: records lost since its last US_EV_LOST record. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} thread_losses SEC(".maps");
+
+static __always_inline __u64 submit_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+/* The kernel thread id when the current task belongs to the target, else 0. */
+static __always_inline __u32 target_thread(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (shared.tracing_stopped)
+		return 0;
+	return (__u32)(pid_tgid >> 32) == target_tgid ? (__u32)pid_tgid : 0;
+}
+
+static __always_inline void fill_header(struct us_event_header *hdr, __u16 type, __u16 size,
+					__u32 tid)
+{
+	hdr->type = type;
+	hdr->size = size;
+	hdr->tid = tid;
+	hdr->ts_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline void count_loss(void)
+{
+	__u64 *n = bpf_task_storage_get(&thread_losses, bpf_get_current_task_btf(), 0,
+					BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	__sync_fetch_and_add(&shared.lost_events, 1);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+/* Before a thread's next record: the records it lost since its last one, so
+ * the model knows which of its calls cannot be paired with certainty. Costs
+ * one read of a shared counter until the first loss. */
+static __always_inline void report_thread_losses(__u32 tid)
+{
+	struct us_lost_event *e;
+	__u64 *n;
+
+	if (!shared.lost_events)
+		return;
+	n = bpf_task_storage_get(&thread_losses, bpf_get_current_task_btf(), 0, 0);
+	if (!n || !*n)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	fill_header(&e->hdr, US_EV_LOST, sizeof(*e), tid);
+	e->count = __sync_lock_test_and_set(n, 0);
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* Reserves a record and fills its header; a full buffer counts a lost event. */
+static __always_inline void *reserve_event(__u16 type, __u16 size, __u32 tid)
+{
+	struct us_event_header *hdr;
+
+	report_thread_losses(tid);
+	hdr = bpf_ringbuf_reserve(&events, size, 0);
+	if (!hdr) {
+		count_loss();
+		return NULL;
+	}
+	fill_header(hdr, type, size, tid);
+	return hdr;
+}
+
+#endif /* USCOPE_SHARED_BPF_H */
