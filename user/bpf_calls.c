@@ -44,21 +44,42 @@ static void explain_load_error(int err)
 			 strerror(-err));
 }
 
+/* CAP_BPF (39) and CAP_PERFMON (38), or CAP_SYS_ADMIN (21), effective. */
+static bool has_tracing_capabilities(void)
+{
+	char text[4096], *line;
+	unsigned long long caps;
+
+	if (!us_read_text_file("/proc/self/status", text, sizeof(text)))
+		return false;
+	line = strstr(text, "\nCapEff:");
+	if (!line || sscanf(line + 8, "%llx", &caps) != 1)
+		return false;
+	return (caps & (1ULL << 21)) || ((caps & (1ULL << 38)) && (caps & (1ULL << 39)));
+}
+
+int us_bpf_check_privileges(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		us_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): uscope needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y");
+		return -1;
+	}
+	if (geteuid() != 0 && !has_tracing_capabilities()) {
+		us_error("uscope needs root (or CAP_BPF and CAP_PERFMON) to trace: run it with sudo");
+		return -1;
+	}
+	return 0;
+}
+
 int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 {
 	int err;
 
 	memset(b, 0, sizeof(*b));
 	libbpf_set_print(libbpf_print);
-	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		us_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): uscope needs a kernel "
-			 "built with CONFIG_DEBUG_INFO_BTF=y");
+	if (us_bpf_check_privileges())
 		return -1;
-	}
-	if (geteuid() != 0) {
-		us_error("uscope needs root (or CAP_BPF and CAP_PERFMON) to trace: run it with sudo");
-		return -1;
-	}
 	raise_fd_limit();
 	b->skel = calls_bpf__open();
 	if (!b->skel) {

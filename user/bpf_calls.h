@@ -26,6 +26,9 @@ struct us_bpf_calls {
 	struct us_bpf_memory memory;	/* loaded with --memory */
 };
 
+/* Whether this kernel and uscope's privileges allow tracing: 0, or -1 after
+ * saying what is missing. */
+int us_bpf_check_privileges(void);
 /* Checks BTF and privileges, opens and loads the programs for `tgid`, and
  * starts watching uscope's own exit (which stops every probe at once).
  * Returns 0, or -1 after saying what failed and what to do. */

@@ -15,6 +15,7 @@
 #include "model_load.h"
 #include "options.h"
 #include "record.h"
+#include "signals.h"
 #include "plan_python.h"
 #include "target.h"
 #include "target_python.h"
@@ -401,27 +402,56 @@ static int follow_to_program(struct trace_session *s, const struct us_options *o
 	return us_bpf_calls_stop_at_exec(&s->bpf, false);
 }
 
+/* `run` cannot trace the command as asked (said why already): it must not
+ * stay held or stopped, so it goes, and uscope says how. */
+static int abandon_run(struct trace_session *s, const struct us_options *o)
+{
+	const char *what;
+
+	session_close(s, o);
+	what = us_target_abandon(&s->target);
+	us_target_close(&s->target);
+	if (!what)	/* it exited on its own, before a program uscope could trace */
+		return us_exit_code_of(s->target.wait_status);
+	us_info("the command (pid %d) %s", (int)s->target.pid, what);
+	return us_stop_signal() ? 128 + us_stop_signal() : 1;
+}
+
+/* After the report: the command's own exit status, unless it outlives a
+ * further stop signal (one that ignores SIGINT, say): then it is left
+ * running and uscope ends. */
+static int wait_for_command(struct us_target *t)
+{
+	unsigned stops = us_stop_count();
+
+	for (int i = 0; i < 50 && !us_target_poll_exit(t); i++)
+		usleep(10000);
+	if (!t->exited && us_stop_signal())
+		us_info("the command (pid %d) is still running; waiting for it to exit (signal "
+			"uscope again to leave it running)", (int)t->pid);
+	if (!us_target_wait_unless_stopped(t, stops)) {
+		us_warn("left the command (pid %d) running", (int)t->pid);
+		return 128 + us_stop_signal();
+	}
+	return us_exit_code_of(t->wait_status);
+}
+
 int us_cmd_run(struct us_options *o)
 {
 	struct trace_session s = { 0 };
 	int status;
 
-	if (us_target_spawn(&s.target, o->rest))
-		return 127;
-	fill_metadata(&s.rec, "run", s.target.pid, o->rest, o->n_rest, o);
-	us_collect_install_signals();
-	if (us_target_is_script(&s.target) && follow_to_program(&s, o)) {
-		session_close(&s, o);
-		us_target_close(&s.target);
-		status = us_target_wait(&s.target);
-		return s.target.exited ? us_exit_code_of(status) : 127;
-	}
-	if (session_prepare(&s, o)) {
-		session_close(&s, o);
-		us_target_close(&s.target);	/* the held child exits unexec'd */
-		us_target_wait(&s.target);
+	if (us_bpf_check_privileges())
 		return 1;
-	}
+	status = us_target_spawn(&s.target, o->rest);
+	if (status)
+		return status;
+	fill_metadata(&s.rec, "run", s.target.pid, o->rest, o->n_rest, o);
+	us_signals_install();
+	if (us_target_is_script(&s.target) && follow_to_program(&s, o))
+		return abandon_run(&s, o);
+	if (session_prepare(&s, o))
+		return abandon_run(&s, o);
 	if (s.target.stopped) {
 		us_target_continue(&s.target);
 	} else if (us_target_release(&s.target)) {
@@ -433,9 +463,9 @@ int us_cmd_run(struct us_options *o)
 	if (session_finish(&s, o))
 		us_warn("no report: tracing failed (see above); the command keeps running");
 	session_close(&s, o);
-	status = us_target_wait(&s.target);
+	status = wait_for_command(&s.target);
 	us_target_close(&s.target);
-	return us_exit_code_of(status);
+	return status;
 }
 
 int us_cmd_attach(struct us_options *o)
@@ -443,10 +473,10 @@ int us_cmd_attach(struct us_options *o)
 	struct trace_session s = { 0 };
 	int err;
 
-	if (us_target_attach(&s.target, o->pid))
+	if (us_bpf_check_privileges() || us_target_attach(&s.target, o->pid))
 		return 1;
 	fill_metadata(&s.rec, "attach", s.target.pid, NULL, 0, o);
-	us_collect_install_signals();
+	us_signals_install();
 	err = session_prepare(&s, o);
 	if (!err) {
 		us_info("attached to PID %d; Ctrl-C to stop", (int)o->pid);

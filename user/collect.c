@@ -8,36 +8,8 @@
 #include <time.h>
 #include "collect.h"
 #include "log.h"
+#include "signals.h"
 #include "target_python.h"
-
-static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t stop_sent_by_process;
-
-static void on_stop_signal(int sig, siginfo_t *info, void *uctx)
-{
-	stop_signal = sig;
-	/* kill(2) from another process reached only us; a terminal's Ctrl-C
-	 * reached the whole foreground group, the target included */
-	stop_sent_by_process = info && info->si_code == SI_USER;
-}
-
-void us_collect_install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_stop_signal;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-int us_collect_stop_signal(void)
-{
-	return stop_signal;
-}
 
 uint64_t us_monotonic_ns(void)
 {
@@ -130,7 +102,7 @@ static void append_memory_totals(const struct us_target *t, struct us_bpf_calls 
 
 static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 {
-	if (stop_signal)
+	if (us_stop_signal())
 		return true;
 	if (deadline_ns && us_monotonic_ns() >= deadline_ns)
 		return true;
@@ -170,7 +142,7 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 		rec->exit_status = t->spawned ? us_exit_code_of(t->wait_status)
 			: (c.saw_thread_exit ? us_exit_code_of(c.last_thread_exit_code) : 0);
 	}
-	if (stop_signal && stop_sent_by_process && t->spawned && !t->exited)
-		kill(t->pid, stop_signal);	/* pass a kill(2) on to the command */
+	if (us_stop_signal() && us_stop_sent_by_process() && t->spawned && !t->exited)
+		kill(t->pid, us_stop_signal());	/* pass a kill(2) on to the command */
 	return 0;
 }

@@ -15,11 +15,6 @@
 /* Ring-buffer drain period: events are submitted without waking us. */
 #define US_DRAIN_PERIOD_MS 20
 
-/* Installs the SIGINT/SIGTERM handlers that ask collection to stop. */
-void us_collect_install_signals(void);
-/* Non-zero once a stop signal arrived. */
-int us_collect_stop_signal(void);
-
 /* `on_event` (may be NULL) sees each event after it is recorded. */
 int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
 	       struct us_recording *rec, uint64_t duration_ns, us_event_fn on_event, void *ctx);

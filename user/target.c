@@ -9,40 +9,63 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "log.h"
+#include "signals.h"
 #include "target.h"
 #include "util.h"
 
 extern char **environ;
 
-static bool is_executable_file(const char *path)
+/* 0 when `path` can be executed, else the errno execve would give. */
+static int exec_error_of(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+	if (stat(path, &st) != 0)
+		return errno;
+	if (S_ISDIR(st.st_mode))
+		return EISDIR;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0)
+		return EACCES;
+	return 0;
+}
+
+char *us_find_command(const char *command, int *error)
+{
+	const char *path_env = getenv("PATH");
+	char *paths, *dir, *save = NULL, *found = NULL;
+	int first_error = ENOENT;
+
+	if (strchr(command, '/')) {
+		*error = exec_error_of(command);
+		return *error ? NULL : realpath(command, NULL);
+	}
+	paths = us_strdup(path_env && *path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
+	for (dir = strtok_r(paths, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *candidate = us_asprintf("%s/%s", *dir ? dir : ".", command);
+		int err = exec_error_of(candidate);
+
+		if (!err)
+			found = realpath(candidate, NULL);
+		else if (err != ENOENT && first_error == ENOENT)
+			first_error = err;	/* as a shell: found, but not runnable */
+		free(candidate);
+	}
+	free(paths);
+	*error = found ? 0 : first_error;
+	return found;
 }
 
 char *us_resolve_command(const char *command)
 {
-	const char *path_env = getenv("PATH");
-	char *paths, *dir, *save = NULL, *found = NULL;
+	int error;
 
-	if (strchr(command, '/'))
-		return is_executable_file(command) ? realpath(command, NULL) : NULL;
-	paths = us_strdup(path_env && *path_env ? path_env : "/usr/local/bin:/usr/bin:/bin");
-	for (dir = strtok_r(paths, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-		char *candidate = us_asprintf("%s/%s", *dir ? dir : ".", command);
-
-		if (is_executable_file(candidate))
-			found = realpath(candidate, NULL);
-		free(candidate);
-	}
-	free(paths);
-	return found;
+	return us_find_command(command, &error);
 }
 
 static int open_pidfd(pid_t pid)
@@ -83,6 +106,9 @@ static void __attribute__((noreturn)) child_exec(int release_rd, int error_wr, c
 	if (go != 'g')
 		_exit(126);
 	drop_to_sudo_user();
+	/* uscope may stop the program (at an exec, at its first Python call);
+	 * if uscope dies meanwhile, the kernel sends this and it runs on */
+	prctl(PR_SET_PDEATHSIG, SIGCONT);
 	execvp(argv[0], argv);
 	err = errno;
 	if (write(error_wr, &err, sizeof(err)) < 0)
@@ -92,24 +118,27 @@ static void __attribute__((noreturn)) child_exec(int release_rd, int error_wr, c
 
 int us_target_spawn(struct us_target *t, char *const argv[])
 {
-	int release[2], exec_error[2];
+	int release[2], exec_error[2], error;
 
 	memset(t, 0, sizeof(*t));
 	t->release_fd = t->exec_error_fd = t->pidfd = -1;
-	t->exe_path = us_resolve_command(argv[0]);
+	t->exe_path = us_find_command(argv[0], &error);
 	if (!t->exe_path) {
-		us_error("%s: command not found", argv[0]);
-		return -1;
+		if (error == ENOENT && !strchr(argv[0], '/'))
+			us_error("%s: command not found", argv[0]);
+		else
+			us_error("%s: %s", argv[0], strerror(error));
+		return error == ENOENT ? 127 : 126;	/* as a shell says it */
 	}
 	if (pipe2(release, O_CLOEXEC) || pipe2(exec_error, O_CLOEXEC)) {
 		us_error("cannot create a pipe: %s", strerror(errno));
-		return -1;
+		return 126;
 	}
 	fflush(NULL);
 	t->pid = fork();
 	if (t->pid < 0) {
 		us_error("cannot fork: %s", strerror(errno));
-		return -1;
+		return 126;
 	}
 	if (t->pid == 0) {
 		close(release[1]);
@@ -190,9 +219,10 @@ int us_target_follow_exec(struct us_target *t)
 		char *exe;
 
 		if (waitpid(t->pid, &status, WUNTRACED) < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR && !us_stop_signal())
 				continue;
-			us_error("cannot wait for the command: %s", strerror(errno));
+			if (errno != EINTR)
+				us_error("cannot wait for the command: %s", strerror(errno));
 			return -1;
 		}
 		if (!WIFSTOPPED(status)) {
@@ -213,6 +243,23 @@ int us_target_follow_exec(struct us_target *t)
 		free(exe);
 		kill(t->pid, SIGCONT);
 	}
+}
+
+const char *us_target_abandon(struct us_target *t)
+{
+	if (!t->spawned || t->exited)
+		return NULL;
+	if (t->release_fd >= 0) {
+		close(t->release_fd);	/* it sees EOF and exits 126, unexec'd */
+		t->release_fd = -1;
+		us_target_wait(t);
+		return "was not run";
+	}
+	/* stopped after its exec, before its first instruction, or running */
+	kill(t->pid, SIGKILL);
+	us_target_wait(t);
+	return t->stopped ? "was stopped before its first instruction and has been killed"
+			  : "has been killed";
 }
 
 void us_target_continue(struct us_target *t)
@@ -386,6 +433,23 @@ int us_target_wait(struct us_target *t)
 	t->exited = true;
 	t->wait_status = status;
 	return status;
+}
+
+bool us_target_wait_unless_stopped(struct us_target *t, unsigned stops_seen)
+{
+	int status;
+
+	if (!t->spawned || t->exited)
+		return true;
+	while (waitpid(t->pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return true;
+		if (us_stop_count() > stops_seen)
+			return false;
+	}
+	t->exited = true;
+	t->wait_status = status;
+	return true;
 }
 
 int us_exit_code_of(int wait_status)

@@ -27,8 +27,14 @@ struct us_target {
 
 /* Where execvp would find `command`; NULL when it would not (exit 127). */
 char *us_resolve_command(const char *command);
+/* The same, with the errno execve would give when it would not: ENOENT
+ * (not found), EACCES (not executable), EISDIR. */
+char *us_find_command(const char *command, int *error);
 
-/* Forks the command, held before exec. Returns 0, or -1 after saying why. */
+/* Forks the command, held before exec. Returns 0, or the exit status a shell
+ * would give (127 not found, 126 not executable) after saying why. Until it
+ * execs, the child is held; once it does, it asks the kernel to continue it
+ * (SIGCONT) if uscope dies, so a stop of uscope's never outlives uscope. */
 int us_target_spawn(struct us_target *t, char *const argv[]);
 /* Lets the held child exec. Returns 0, or -1 if exec failed (said why). */
 int us_target_release(struct us_target *t);
@@ -39,6 +45,10 @@ bool us_target_is_script(const struct us_target *t);
  * stopped before its first instruction, with t->exe_path naming it. Returns
  * 0, or -1 after saying why (exec failed, or it exited first). */
 int us_target_follow_exec(struct us_target *t);
+/* `run` cannot trace the command as asked: a held child exits unexec'd, a
+ * stopped or running one is killed. Returns what happened to it ("was not
+ * run", "has been killed"), or NULL when it had already exited. */
+const char *us_target_abandon(struct us_target *t);
 /* Lets a target stopped after its exec run. */
 void us_target_continue(struct us_target *t);
 /* Takes a running process. Returns 0, or -1 after saying why. */
@@ -53,6 +63,9 @@ int us_objects_of_executable(const char *exe, struct us_object_list *out);
 bool us_target_poll_exit(struct us_target *t);
 /* Blocks until our child exits; returns its wait status. */
 int us_target_wait(struct us_target *t);
+/* Waits for our child to exit, unless a stop signal beyond the first
+ * `stops_seen` arrives: then returns false, the child left running. */
+bool us_target_wait_unless_stopped(struct us_target *t, unsigned stops_seen);
 /* The exit code `run` returns for a wait status: the code, or 128+signal. */
 int us_exit_code_of(int wait_status);
 /* Resident size of a live process in bytes (/proc/PID/statm), 0 unknown. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "log.h"
+#include "signals.h"
+#include "target_guard.h"
 #include "target_python.h"
 
 /* What to put back, kept where a signal handler can reach it. */
@@ -44,8 +46,10 @@ int us_python_load_delta(pid_t pid, const struct us_python *py, uint64_t *delta)
 
 void us_python_restore(void)
 {
+	static const char failed[] = "uscope: warning: could not restore the target's eval_frame\n";
 	uint64_t current = 0, null = 0;
 	int fd = restore.mem_fd;
+	ssize_t ignored;
 
 	if (fd < 0)
 		return;
@@ -53,38 +57,19 @@ void us_python_restore(void)
 	/* only if it still holds our value: the program may have set its own */
 	if (pread(fd, &current, sizeof(current), (off_t)restore.address) == sizeof(current) &&
 	    current == restore.written &&
-	    pwrite(fd, &null, sizeof(null), (off_t)restore.address) != sizeof(null)) {
-		static const char msg[] = "uscope: warning: could not restore the target's eval_frame\n";
-
-		if (write(2, msg, sizeof(msg) - 1) < 0)
-			return;
-	}
+	    pwrite(fd, &null, sizeof(null), (off_t)restore.address) != sizeof(null))
+		ignored = write(2, failed, sizeof(failed) - 1);
+	(void)ignored;
 	close(fd);
+	us_guard_release();
 }
 
-static void restore_and_die(int sig)
-{
-	us_python_restore();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void restore_at_exit(void)
-{
-	us_python_restore();
-}
-
-/* Once per uscope: a crash of uscope must not leave the target changed. */
+/* Once per uscope: uscope's end, however it comes, must not leave the
+ * target changed. */
 static void install_restore_handlers(void)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGHUP, SIGQUIT };
-	static int installed;
-
-	if (installed++)
-		return;
-	atexit(restore_at_exit);
-	for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
-		signal(fatal[i], restore_and_die);
+	us_signals_install();
+	us_signals_on_fatal(us_python_restore);
 }
 
 static int read_u64(int fd, uint64_t address, uint64_t *value)
@@ -113,7 +98,12 @@ int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delt
 		close(fd);
 		return -1;
 	}
-	if (current) {
+	if (current == eval) {
+		/* only uscope writes the default evaluator itself there (CPython's
+		 * setter stores NULL for it): an earlier uscope that was killed */
+		us_info("eval_frame of PID %d was left set by an earlier uscope; it is put back "
+			"when this one stops", (int)pid);
+	} else if (current) {
 		us_info("the target already sets eval_frame (a debugger or profiler?): leaving it");
 		close(fd);
 		return 0;
@@ -121,6 +111,11 @@ int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delt
 	install_restore_handlers();
 	restore.address = interp + (uint64_t)py->eval_frame_offset;
 	restore.written = eval;
+	us_guard_word(pid, restore.address, eval, 0);
+	if (current == eval) {
+		restore.mem_fd = fd;
+		return 0;
+	}
 	if (pwrite(fd, &eval, sizeof(eval), (off_t)restore.address) != sizeof(eval)) {
 		us_error("cannot write the target's eval_frame: %s", strerror(errno));
 		close(fd);

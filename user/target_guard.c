@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "log.h"
+#include "target_guard.h"
+
+/* One message from uscope to its guard. */
+struct guard_message {
+	uint32_t kind;		/* GUARD_WORD or GUARD_RELEASE */
+	int32_t pid;
+	uint64_t address, written, original;
+};
+
+enum { GUARD_WORD = 1, GUARD_RELEASE = 2 };
+#define GUARD_MAX_WORDS 8
+
+static int guard_fd = -1;	/* write end, in uscope */
+static pid_t guard_pid;
+
+static void put_back(const struct guard_message *m)
+{
+	char path[64];
+	uint64_t current = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)m->pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;		/* the target is gone: nothing to put back */
+	if (pread(fd, &current, sizeof(current), (off_t)m->address) == sizeof(current) &&
+	    current == m->written &&
+	    pwrite(fd, &m->original, sizeof(m->original), (off_t)m->address) == sizeof(m->original))
+		fprintf(stderr, "uscope: uscope was killed; its guard put back what it had "
+			"changed in PID %d\n", (int)m->pid);
+	close(fd);
+}
+
+static void __attribute__((noreturn)) guard_main(int read_fd)
+{
+	struct guard_message words[GUARD_MAX_WORDS], m;
+	int n = 0;
+
+	/* only the pipe: no BPF link or ring of uscope's may outlive it here */
+	syscall(SYS_close_range, 3, read_fd - 1, 0);
+	syscall(SYS_close_range, read_fd + 1, ~0U, 0);
+	signal(SIGINT, SIG_IGN);	/* a terminal's Ctrl-C is for uscope */
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	for (;;) {
+		ssize_t got = read(read_fd, &m, sizeof(m));
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got != sizeof(m))
+			break;	/* uscope is gone without releasing us */
+		if (m.kind == GUARD_RELEASE)
+			_exit(0);
+		if (m.kind == GUARD_WORD && n < GUARD_MAX_WORDS)
+			words[n++] = m;
+	}
+	for (int i = 0; i < n; i++)
+		put_back(&words[i]);
+	_exit(0);
+}
+
+static int start_guard(void)
+{
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	guard_pid = fork();
+	if (guard_pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (guard_pid == 0) {
+		close(fds[1]);
+		guard_main(fds[0]);
+	}
+	close(fds[0]);
+	guard_fd = fds[1];
+	return 0;
+}
+
+int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original)
+{
+	struct guard_message m = {
+		.kind = GUARD_WORD, .pid = pid, .address = address, .written = written,
+		.original = original,
+	};
+
+	if (guard_fd < 0 && start_guard()) {
+		us_warn("cannot start the guard process (%s): if uscope is killed with SIGKILL, "
+			"the target keeps uscope's change until the next uscope", strerror(errno));
+		return -1;
+	}
+	return write(guard_fd, &m, sizeof(m)) == sizeof(m) ? 0 : -1;
+}
+
+void us_guard_release(void)
+{
+	struct guard_message m = { .kind = GUARD_RELEASE };
+	int fd = guard_fd;
+
+	if (fd < 0)
+		return;
+	guard_fd = -1;
+	if (write(fd, &m, sizeof(m)) == sizeof(m))
+		waitpid(guard_pid, NULL, 0);
+	close(fd);
+}

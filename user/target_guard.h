@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * target: a guard for what uscope changes in a target, in case uscope is
+ * killed by SIGKILL (the one end no handler sees). The guard is a small
+ * process forked when uscope first changes the target; it holds nothing but
+ * a pipe from uscope and the list of words to put back. When uscope ends
+ * normally it says so and the guard exits; when the pipe closes without
+ * that, uscope died, and the guard puts the words back itself (each only if
+ * it still holds what uscope wrote) and exits.
+ */
+#ifndef USCOPE_TARGET_GUARD_H
+#define USCOPE_TARGET_GUARD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Before writing `written` at `address` in process `pid`: the guard will
+ * write `original` back there if uscope dies. Returns 0, or -1 (no guard:
+ * said with a warning; uscope's own handlers still restore). */
+int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original);
+/* uscope restored everything itself: the guard goes. Async-signal-safe. */
+void us_guard_release(void);
+
+#endif
