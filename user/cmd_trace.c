@@ -323,6 +323,7 @@ static int plan_memory(struct trace_session *s, const struct us_options *o)
 /* plan, load and attach, open the recording: everything before events flow. */
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
+	s->rec.setup_start_ns = us_monotonic_ns();
 	if (us_target_list_objects(&s->target) || find_python(s) ||
 	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL))
 		return -1;
@@ -357,6 +358,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (o->output)
 		give_to_sudo_user(s->recording);
+	s->rec.program_start_ns = us_monotonic_ns();	/* run: let go right after */
 	return 0;
 }
 
@@ -439,6 +441,7 @@ static int wait_for_command(struct us_target *t)
 int us_cmd_run(struct us_options *o)
 {
 	struct trace_session s = { 0 };
+	bool traced;
 	int status;
 
 	if (us_bpf_check_privileges())
@@ -460,11 +463,18 @@ int us_cmd_run(struct us_options *o)
 		us_target_close(&s.target);
 		return 127;
 	}
-	if (session_finish(&s, o))
-		us_warn("no report: tracing failed (see above); the command keeps running");
+	traced = session_finish(&s, o) == 0;
+	if (!traced && !s.target.exited)
+		us_info("tracing stopped, no report; the command (pid %d) runs on untraced",
+			(int)s.target.pid);
 	session_close(&s, o);
 	status = wait_for_command(&s.target);
 	us_target_close(&s.target);
+	if (!traced) {
+		us_info("the command exited with status %d; uscope exits %d: tracing failed", status,
+			US_EXIT_TRACING_FAILED);
+		return US_EXIT_TRACING_FAILED;
+	}
 	return status;
 }
 
@@ -481,6 +491,8 @@ int us_cmd_attach(struct us_options *o)
 	if (!err) {
 		us_info("attached to PID %d; Ctrl-C to stop", (int)o->pid);
 		err = session_finish(&s, o);
+		if (err && !s.target.exited)
+			us_info("tracing stopped, no report; PID %d runs on, untouched", (int)o->pid);
 	}
 	session_close(&s, o);
 	us_target_close(&s.target);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ struct collector {
 	struct us_recording *rec;
 	int last_thread_exit_code;
 	bool saw_thread_exit;
+	uint64_t main_exit_ns;		/* the target's main thread exited then */
 };
 
 static int on_ring_event(void *ctx, void *data, size_t size)
@@ -55,6 +57,8 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 		us_recording_set_thread_name(c->rec, te->hdr.tid, name);
 		c->last_thread_exit_code = te->exit_code;
 		c->saw_thread_exit = true;
+		if (te->hdr.tid == te->pid)
+			c->main_exit_ns = te->hdr.ts_ns;
 	}
 	return 0;
 }
@@ -100,6 +104,74 @@ static void append_memory_totals(const struct us_target *t, struct us_bpf_calls 
 	us_record_append(w, &totals.hdr);
 }
 
+struct detach_job {
+	struct us_bpf_calls *bpf;
+	pthread_mutex_t lock;
+	pthread_cond_t finished;
+	bool done;
+};
+
+static void *run_detach(void *arg)
+{
+	struct detach_job *job = arg;
+
+	us_bpf_calls_detach(job->bpf);
+	pthread_mutex_lock(&job->lock);
+	job->done = true;
+	pthread_cond_signal(&job->finished);
+	pthread_mutex_unlock(&job->lock);
+	return NULL;
+}
+
+/* Waits for the job up to `ms`; true when it is done. */
+static bool wait_for_detach(struct detach_job *job, int ms)
+{
+	struct timespec until;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&job->lock);
+	while (!job->done && pthread_cond_timedwait(&job->finished, &job->lock, &until) == 0)
+		;
+	done = job->done;
+	pthread_mutex_unlock(&job->lock);
+	return done;
+}
+
+/* Removes every probe. The kernel synchronises once per link, which takes
+ * ~0.1 s, or longer while another tracer's return probes are pending on a
+ * running thread; a removal that takes more than a second says so. */
+static void detach_saying_so(struct us_bpf_calls *b)
+{
+	struct detach_job job = { .bpf = b, .lock = PTHREAD_MUTEX_INITIALIZER,
+				  .finished = PTHREAD_COND_INITIALIZER };
+	size_t links = us_bpf_calls_link_count(b);
+	pthread_t thread;
+	int waited_s = 1;
+
+	us_bpf_calls_stop(b);	/* at once: no more records, no more return probes */
+	if (pthread_create(&thread, NULL, run_detach, &job) != 0) {
+		us_bpf_calls_detach(b);
+		return;
+	}
+	if (!wait_for_detach(&job, 1000)) {
+		us_info("detaching… (the kernel removes %zu probe link%s)", links,
+			links == 1 ? "" : "s");
+		while (!wait_for_detach(&job, 10000)) {
+			waited_s += 10;
+			us_warn("still detaching after %d s: the kernel waits for return probes "
+				"pending on a running thread (another tracer's?)", waited_s);
+		}
+	}
+	pthread_join(thread, NULL);
+}
+
 static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 {
 	if (us_stop_signal())
@@ -115,6 +187,7 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 	struct collector c = { .on_event = on_event, .ctx = ctx, .writer = w, .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
 	uint64_t live_rss = 0;
+	bool failed = false;
 	int err;
 
 	if (us_bpf_calls_open_ring(b, on_ring_event, &c))
@@ -123,17 +196,28 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 		err = us_bpf_calls_drain(b, US_DRAIN_PERIOD_MS);
 		if (err) {
 			us_error("reading the ring buffer failed: %s", strerror(-err));
+			failed = true;
+			break;
+		}
+		if (us_record_flush_due(w)) {
+			failed = true;	/* said; stop at once, leave the target alone */
 			break;
 		}
 	}
 	rec->end_ns = us_monotonic_ns();
+	rec->program_end_ns = rec->end_ns;
 	if (!t->exited) {
 		name_live_threads(t, rec);
 		live_rss = us_process_rss_bytes(t->pid);
 	}
-	us_bpf_calls_detach(b);
-	us_python_restore();	/* before anything else can end uscope */
+	us_bpf_calls_stop(b);
+	us_python_restore();	/* first: the target runs at full speed again */
+	rec->detach_start_ns = us_monotonic_ns();
+	detach_saying_so(b);
+	rec->detach_end_ns = us_monotonic_ns();
 	us_bpf_calls_drain(b, 0);
+	if (c.main_exit_ns)
+		rec->program_end_ns = c.main_exit_ns;
 	rec->lost_events = us_bpf_calls_lost(b);
 	if (b->memory.skel)
 		append_memory_totals(t, b, w, rec, live_rss);
@@ -144,5 +228,7 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 	}
 	if (us_stop_signal() && us_stop_sent_by_process() && t->spawned && !t->exited)
 		kill(t->pid, us_stop_signal());	/* pass a kill(2) on to the command */
-	return 0;
+	if (us_record_writer_check(w))
+		failed = true;
+	return failed ? -1 : 0;
 }

@@ -7,6 +7,10 @@
 #include "options.h"
 #include "plan.h"
 
+/* `run` when the command ran but tracing it failed (a recording that could
+ * not be written): like timeout(1) and env(1), 125 is the tool's own. */
+#define US_EXIT_TRACING_FAILED 125
+
 int us_cmd_run(struct us_options *o);
 int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);

@@ -19,6 +19,9 @@
 #define US_RECORD_MAGIC "USCOPE\0\1"
 #define US_RECORD_VERSION 3
 #define US_RECORD_CHUNK_BYTES (1u << 20)
+/* Events wait at most this long before they are written as a chunk: a
+ * killed uscope loses at most the last second. */
+#define US_RECORD_FLUSH_NS 1000000000ULL
 
 enum us_chunk_type {
 	US_CHUNK_META = 1,	/* key/value strings */
@@ -51,7 +54,11 @@ struct us_recording {
 	struct us_filters filters;	/* record-time filters */
 	/* SITES */
 	struct us_plan plan;
-	/* END */
+	/* END (and the META chunk written just before it) */
+	uint64_t setup_start_ns;	/* uscope began loading the probes */
+	uint64_t program_start_ns;	/* run: the command was let go; attach: probes in */
+	uint64_t program_end_ns;	/* the target exited, or tracing stopped */
+	uint64_t detach_start_ns, detach_end_ns;	/* removing the probes */
 	uint64_t end_ns;		/* CLOCK_MONOTONIC when tracing stopped */
 	uint64_t event_count;
 	uint64_t lost_events;
@@ -59,6 +66,9 @@ struct us_recording {
 	int32_t exit_status;		/* exit code (run: 128+N for signal N) */
 	struct us_thread_info *threads;
 	size_t n_threads, threads_cap;
+	/* reading */
+	bool truncated;			/* it ends before its END chunk (uscope was killed) */
+	uint64_t truncated_at_ns;	/* the last event read then */
 };
 
 void us_recording_set_thread_name(struct us_recording *rec, uint32_t tid, const char *name);
@@ -66,19 +76,28 @@ const char *us_recording_thread_name(const struct us_recording *rec, uint32_t ti
 void us_recording_free(struct us_recording *rec);
 
 struct us_record_writer {
-	FILE *file;
+	int fd;
 	char *path;
 	struct us_bytes pending;	/* events not yet in a chunk */
 	uint32_t next_string;		/* string ids written so far */
 	uint64_t event_count;
-	bool failed;
+	uint64_t last_flush_ns;		/* CLOCK_MONOTONIC of the last chunk */
+	bool failed;			/* a write failed: nothing more is written */
+	int error;			/* its errno */
+	bool reported;
 };
 
-/* Opens `path` and writes the header, META, STRINGS and SITES. */
+/* Opens `path` and writes the header, META, STRINGS and SITES. Returns 0, or
+ * -1 after saying what failed. */
 int us_record_writer_open(struct us_record_writer *w, const char *path,
 			  const struct us_recording *rec);
-/* Appends one event record (hdr.size bytes). */
+/* Appends one event record (hdr.size bytes); a full chunk is written. */
 void us_record_append(struct us_record_writer *w, const struct us_event_header *ev);
+/* Writes the waiting events when the last chunk is US_RECORD_FLUSH_NS old.
+ * Returns us_record_writer_check(). */
+int us_record_flush_due(struct us_record_writer *w);
+/* 0, or -1 once a write failed (said once, at the first call after it). */
+int us_record_writer_check(struct us_record_writer *w);
 /* Flushes events and writes the trailer from rec's END fields. Returns 0 or
  * -1 after saying what failed. Closes the file either way. */
 int us_record_writer_finish(struct us_record_writer *w, const struct us_recording *rec);
@@ -88,7 +107,9 @@ typedef void (*us_event_fn)(void *ctx, const struct us_event_header *ev);
 
 /* Reads `path`: fills `rec` and calls `on_event` for each event in order.
  * `on_start` (may be NULL) runs once META and SITES are known, before the
- * first event. Returns 0, or -1 with `err` saying what is wrong. */
+ * first event. A recording cut short (no END chunk: uscope was killed) is
+ * read up to its last whole chunk and marked `truncated`. Returns 0, or -1
+ * with `err` saying what is wrong. */
 int us_record_read(const char *path, struct us_recording *rec,
 		   void (*on_start)(void *ctx, const struct us_recording *rec),
 		   us_event_fn on_event, void *ctx, char *err, size_t errlen);

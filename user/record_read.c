@@ -16,7 +16,9 @@ struct reader {
 	char **strings;
 	size_t n_strings, strings_cap;
 	bool started;
+	bool have_sites;
 	uint32_t chunk_index;
+	uint64_t last_ts_ns;
 };
 
 static int fail(struct reader *r, const char *what)
@@ -38,7 +40,11 @@ static const char *string_at(struct reader *r, uint32_t id)
 	return id < r->n_strings ? r->strings[id] : NULL;
 }
 
-/* Reads the next chunk into raw; 1 on success, 0 at a clean end of file. */
+enum chunk_read { CHUNK_READ = 1, CHUNK_NONE = 0, CHUNK_CORRUPT = -1, CHUNK_CUT = -2 };
+
+/* Reads the next chunk into raw: CHUNK_READ; CHUNK_NONE at the end of the
+ * file; CHUNK_CUT when the file ends inside it (the writer was killed);
+ * CHUNK_CORRUPT with r->err filled. */
 static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 {
 	uint8_t head_bytes[16];
@@ -49,9 +55,9 @@ static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 	size_t n = fread(head_bytes, 1, sizeof(head_bytes), r->file);
 
 	if (n == 0 && feof(r->file))
-		return 0;
+		return CHUNK_NONE;
 	if (n != sizeof(head_bytes))
-		return fail(r, "truncated recording: it ends inside a chunk header (was tracing cut short?)");
+		return CHUNK_CUT;
 	*type = us_cursor_u32(&head);
 	raw_len = us_cursor_u32(&head);
 	stored_len = us_cursor_u32(&head);
@@ -61,7 +67,7 @@ static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 	stored = us_calloc(stored_len, 1);
 	if (fread(stored, 1, stored_len, r->file) != stored_len) {
 		free(stored);
-		return fail(r, "truncated recording: it ends inside a chunk (was tracing cut short?)");
+		return CHUNK_CUT;
 	}
 	raw->len = 0;
 	us_grow(&raw->data, &raw->cap, raw_len ? raw_len : 1, 1);
@@ -74,7 +80,7 @@ static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 	raw->len = raw_len;
 	if ((uint32_t)crc32(0, raw->data, raw_len) != crc)
 		return fail_corrupt(r, "fails its checksum");
-	return 1;
+	return CHUNK_READ;
 }
 
 static void add_argv(struct us_recording *rec, char *value)
@@ -138,6 +144,16 @@ static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording
 			rec->memory_sample_one_in = (uint32_t)to_u64(value);
 		else if (!strcmp(key, "memory.sample_min_bytes"))
 			rec->memory_sample_min_bytes = to_u64(value);
+		else if (!strcmp(key, "setup_start_ns"))
+			rec->setup_start_ns = to_u64(value);
+		else if (!strcmp(key, "program_start_ns"))
+			rec->program_start_ns = to_u64(value);
+		else if (!strcmp(key, "program_end_ns"))
+			rec->program_end_ns = to_u64(value);
+		else if (!strcmp(key, "detach_start_ns"))
+			rec->detach_start_ns = to_u64(value);
+		else if (!strcmp(key, "detach_end_ns"))
+			rec->detach_end_ns = to_u64(value);
 		free(key);
 		free(value);
 	}
@@ -259,8 +275,11 @@ static int parse_events(struct reader *r, struct us_bytes *raw, struct us_record
 		ev = (const struct us_event_header *)(raw->data + pos);
 		if (!event_is_sane(ev, rec))
 			return fail_corrupt(r, "(events) has a malformed record");
-		if (known_event_size(ev->type))
+		if (known_event_size(ev->type)) {
+			if (ev->ts_ns > r->last_ts_ns)
+				r->last_ts_ns = ev->ts_ns;
 			on_event(ctx, ev);
+		}
 		pos += ev_head.size;
 	}
 	return 0;
@@ -324,6 +343,7 @@ static int dispatch_chunk(struct reader *r, uint32_t type, struct us_bytes *raw,
 	case US_CHUNK_STRINGS:
 		return parse_strings(r, &c);
 	case US_CHUNK_SITES:
+		r->have_sites = true;
 		return parse_sites(r, &c, rec);
 	case US_CHUNK_EVENTS:
 		if (!r->started) {
@@ -359,12 +379,19 @@ int us_record_read(const char *path, struct us_recording *rec,
 		uint32_t type;
 		int got = read_chunk(&r, &type, &raw);
 
-		if (got < 0) {
+		if (got == CHUNK_CORRUPT) {
 			rc = -1;
 			break;
 		}
-		if (got == 0) {
-			rc = fail(&r, "truncated recording: it has no end chunk (was tracing cut short?)");
+		if (got == CHUNK_NONE || got == CHUNK_CUT) {
+			/* the writer was killed: what it wrote before is whole */
+			if (!r.have_sites)
+				rc = fail(&r, "truncated recording: it ends before its first events "
+					  "(uscope was stopped while it set up)");
+			rec->truncated = true;
+			rec->truncated_at_ns = r.last_ts_ns;
+			if (!rec->end_ns)
+				rec->end_ns = r.last_ts_ns;
 			break;
 		}
 		rc = dispatch_chunk(&r, type, &raw, rec, on_start, on_event, ctx);

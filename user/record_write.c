@@ -1,16 +1,42 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 #include "log.h"
 #include "record.h"
 #include "util.h"
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Straight to the file: a chunk is in the kernel's hands when this returns,
+ * so a killed uscope leaves every chunk written before it. */
 static void write_bytes(struct us_record_writer *w, const void *data, size_t len)
 {
-	if (!w->failed && fwrite(data, 1, len, w->file) != len)
-		w->failed = true;
+	const uint8_t *p = data;
+
+	while (!w->failed && len) {
+		ssize_t n = write(w->fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->failed = true;
+			w->error = n < 0 ? errno : ENOSPC;
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 }
 
 /* A chunk: u32 type, u32 raw size, u32 stored size, u32 crc32 of the raw
@@ -24,6 +50,7 @@ static void write_chunk(struct us_record_writer *w, uint32_t type, const struct 
 	if (compress2(stored, &stored_len, raw->data ? raw->data : (const Bytef *)"", raw->len,
 		      Z_BEST_SPEED) != Z_OK) {
 		w->failed = true;
+		w->error = ENOMEM;
 		free(stored);
 		return;
 	}
@@ -140,9 +167,11 @@ int us_record_writer_open(struct us_record_writer *w, const char *path,
 
 	memset(w, 0, sizeof(*w));
 	w->path = us_strdup(path);
-	w->file = fopen(path, "wbe");
-	if (!w->file) {
+	w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
 		us_error("cannot write the recording %s: %s", path, strerror(errno));
+		free(w->path);
+		w->path = NULL;
 		return -1;
 	}
 	us_bytes_put(&head, US_RECORD_MAGIC, 8);
@@ -153,11 +182,13 @@ int us_record_writer_open(struct us_record_writer *w, const char *path,
 	us_bytes_free(&head);
 	write_meta(w, rec);
 	write_sites(w, &rec->plan);
-	return 0;
+	w->last_flush_ns = monotonic_ns();
+	return us_record_writer_check(w);
 }
 
 static void flush_events(struct us_record_writer *w)
 {
+	w->last_flush_ns = monotonic_ns();
 	if (w->pending.len == 0)
 		return;
 	write_chunk(w, US_CHUNK_EVENTS, &w->pending);
@@ -166,10 +197,43 @@ static void flush_events(struct us_record_writer *w)
 
 void us_record_append(struct us_record_writer *w, const struct us_event_header *ev)
 {
+	if (w->failed)
+		return;
 	us_bytes_put(&w->pending, ev, ev->size);
 	w->event_count++;
 	if (w->pending.len >= US_RECORD_CHUNK_BYTES)
 		flush_events(w);
+}
+
+int us_record_flush_due(struct us_record_writer *w)
+{
+	if (!w->failed && monotonic_ns() - w->last_flush_ns >= US_RECORD_FLUSH_NS)
+		flush_events(w);
+	return us_record_writer_check(w);
+}
+
+int us_record_writer_check(struct us_record_writer *w)
+{
+	if (!w->failed)
+		return 0;
+	if (!w->reported)
+		us_error("writing the recording %s failed: %s", w->path, strerror(w->error));
+	w->reported = true;
+	return -1;
+}
+
+/* What only the end knows, as a second META chunk. */
+static void write_timing(struct us_record_writer *w, const struct us_recording *rec)
+{
+	struct us_bytes b = { 0 };
+
+	put_kv_u64(&b, "setup_start_ns", rec->setup_start_ns);
+	put_kv_u64(&b, "program_start_ns", rec->program_start_ns);
+	put_kv_u64(&b, "program_end_ns", rec->program_end_ns);
+	put_kv_u64(&b, "detach_start_ns", rec->detach_start_ns);
+	put_kv_u64(&b, "detach_end_ns", rec->detach_end_ns);
+	write_chunk(w, US_CHUNK_META, &b);
+	us_bytes_free(&b);
 }
 
 static void write_end(struct us_record_writer *w, const struct us_recording *rec)
@@ -198,17 +262,17 @@ static void write_end(struct us_record_writer *w, const struct us_recording *rec
 
 int us_record_writer_finish(struct us_record_writer *w, const struct us_recording *rec)
 {
-	int err = 0;
+	int err;
 
 	flush_events(w);
+	write_timing(w, rec);
 	write_end(w, rec);
-	if (fclose(w->file) != 0)
+	if (close(w->fd) != 0 && !w->failed) {
 		w->failed = true;
-	w->file = NULL;
-	if (w->failed) {
-		us_error("writing the recording %s failed (disk full?)", w->path);
-		err = -1;
+		w->error = errno;
 	}
+	w->fd = -1;
+	err = us_record_writer_check(w);
 	us_bytes_free(&w->pending);
 	free(w->path);
 	w->path = NULL;
@@ -217,8 +281,8 @@ int us_record_writer_finish(struct us_record_writer *w, const struct us_recordin
 
 void us_record_writer_abandon(struct us_record_writer *w)
 {
-	if (w->file)
-		fclose(w->file);
+	if (w->path && w->fd >= 0)
+		close(w->fd);
 	us_bytes_free(&w->pending);
 	free(w->path);
 	memset(w, 0, sizeof(*w));

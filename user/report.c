@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include "json_writer.h"
+#include "log.h"
 #include "report.h"
 
 static const char *const format_names[] = {
@@ -82,11 +83,34 @@ static void print_command(FILE *out, const struct us_recording *rec)
 	fprintf(out, " (pid %d)", rec->pid);
 }
 
+uint64_t us_program_span_ns(const struct us_recording *rec, const struct us_model *m)
+{
+	uint64_t start = rec->program_start_ns ? rec->program_start_ns : rec->start_ns;
+	uint64_t end = rec->program_end_ns ? rec->program_end_ns : rec->end_ns;
+
+	if (rec->truncated || !end)
+		end = m->last_ns;
+	return end > start ? end - start : 0;
+}
+
+static void print_overheads(FILE *out, const struct us_recording *rec)
+{
+	char setup[32], detach[32];
+
+	if (!rec->setup_start_ns || !rec->program_start_ns)
+		return;
+	us_format_duration(setup, sizeof(setup), rec->program_start_ns - rec->setup_start_ns);
+	us_format_duration(detach, sizeof(detach), rec->detach_end_ns > rec->detach_start_ns
+			   ? rec->detach_end_ns - rec->detach_start_ns : 0);
+	fprintf(out, "uscope: set-up %s (loading and attaching the probes), detach %s\n", setup,
+		detach);
+}
+
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m)
 {
 	char dur[32];
 
-	us_format_duration(dur, sizeof(dur), rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0);
+	us_format_duration(dur, sizeof(dur), us_program_span_ns(rec, m));
 	fputs("uscope: ", out);
 	print_command(out, rec);
 	fprintf(out, ": %s traced, %llu calls, %llu lost events", dur,
@@ -99,6 +123,11 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 			"%llu calls still running at the end, %llu returns of calls entered before tracing\n",
 			(unsigned long long)m->inferred_exits, (unsigned long long)m->unfinished_calls,
 			(unsigned long long)m->unmatched_exits);
+	if (us_verbosity > 0)
+		print_overheads(out, rec);
+	if (rec->truncated)
+		fprintf(out, "uscope: warning: the recording was cut short (uscope was killed?): "
+			"read up to its last whole chunk; lost events and thread names are unknown\n");
 	if (rec->lost_events)
 		fprintf(out, "uscope: warning: %llu events were lost (ring buffer full): counts are low; "
 			"trace fewer functions or raise --buffer-size\n",

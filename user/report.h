@@ -35,6 +35,9 @@ void us_report_memory(FILE *out, const struct us_recording *rec, const struct us
 double us_ns_to_ms(uint64_t ns);
 /* "12.345 ms", "3.210 us", "1.500 s": a width-10 human duration. */
 void us_format_duration(char *buf, size_t len, uint64_t ns);
+/* How long the program ran while traced: from its start (run) or the
+ * attach to its exit or the end of tracing, set-up and detach not counted. */
+uint64_t us_program_span_ns(const struct us_recording *rec, const struct us_model *m);
 /* The one-line summary every text report starts with. */
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
 const char *us_function_name(const struct us_model *m, uint32_t fn_id);

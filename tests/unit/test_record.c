@@ -108,21 +108,56 @@ static int read_fails_with(const char *path, const char *expected)
 	return strstr(err, expected) != NULL;
 }
 
-TEST(record_truncated_and_corrupt_files_fail_cleanly)
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long size;
+
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	return size;
+}
+
+/* A recording cut short (uscope killed) reads up to its last whole chunk. */
+TEST(record_cut_short_reads_its_whole_chunks)
+{
+	char *path = temp_path();
+	struct us_recording rec;
+	struct us_model m;
+	char err[256];
+	const int calls = 200000;	/* several chunks */
+	long size;
+
+	write_sample(path, calls);
+	size = file_size(path);
+	CHECK(truncate(path, size - 10) == 0);	/* inside the END chunk */
+	CHECK(us_model_load(path, NULL, false, &rec, &m, err, sizeof(err)) == 0);
+	CHECK(rec.truncated);
+	CHECK_EQ(m.funcs[1].count, calls);
+	us_model_free(&m);
+	us_recording_free(&rec);
+
+	CHECK(truncate(path, size / 2) == 0);	/* inside an events chunk */
+	CHECK(us_model_load(path, NULL, false, &rec, &m, err, sizeof(err)) == 0);
+	CHECK(rec.truncated);
+	CHECK(m.funcs[1].count > 0 && m.funcs[1].count < (uint64_t)calls);
+	CHECK(rec.end_ns > rec.start_ns);
+	us_model_free(&m);
+	us_recording_free(&rec);
+	unlink(path);
+	free(path);
+}
+
+TEST(record_damaged_files_fail_cleanly)
 {
 	char *path = temp_path();
 	long size;
 	FILE *f;
 
 	write_sample(path, 1000);
-	f = fopen(path, "r+");
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fclose(f);
-
-	CHECK(truncate(path, size - 10) == 0);
-	CHECK(read_fails_with(path, "truncated"));
-	CHECK(truncate(path, size / 2) == 0);
+	size = file_size(path);
+	CHECK(truncate(path, 60) == 0);
 	CHECK(read_fails_with(path, "truncated"));
 	CHECK(truncate(path, 10) == 0);
 	CHECK(read_fails_with(path, "not a uscope recording"));
