@@ -153,7 +153,7 @@ static int report_call(const char *recording, const struct us_call_info *info,
 	us_filters_merge(&focus, &o->filters);
 	free(focus.focus);
 	focus.focus = us_asprintf("%s:%u", info->file, info->line);
-	rc = us_model_load(recording, &focus, false, &rec, &m, err, sizeof(err));
+	rc = us_model_load(recording, &focus, NULL, &rec, &m, err, sizeof(err));
 	us_filters_free(&focus);
 	if (rc) {
 		us_error("%s", err);

@@ -4,5 +4,5 @@
 
 int us_cmd_report(struct us_options *o)
 {
-	return us_print_report(o->rest[0], o) ? 1 : 0;
+	return us_print_report(o->rest[0], o, stdout) ? 1 : 0;
 }

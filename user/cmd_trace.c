@@ -176,37 +176,51 @@ static void give_to_sudo_user(const char *path)
 		us_warn("cannot give %s to SUDO_UID %s: %s", path, uid, strerror(errno));
 }
 
-int us_print_report(const char *recording, const struct us_options *o)
+static int write_report(FILE *out, const char *recording, const struct us_options *o)
 {
+	struct us_report_stream *stream = us_report_stream_new(out, o->format);
 	struct us_recording rec;
 	struct us_model m;
 	char err[512];
-	FILE *out = stderr;
 
-	if (us_model_load(recording, &o->filters, us_format_needs_calls(o->format), &rec, &m, err,
+	if (us_model_load(recording, &o->filters, us_report_stream_sink(stream), &rec, &m, err,
 			  sizeof(err))) {
+		us_report_stream_discard(stream);
 		us_error("%s", err);
 		return -1;
 	}
+	if (stream)
+		us_report_stream_finish(stream, &rec, &m);
+	else
+		us_report_write(out, o->format, &rec, &m);
+	us_model_free(&m);
+	us_recording_free(&rec);
+	return 0;
+}
+
+int us_print_report(const char *recording, const struct us_options *o, FILE *default_out)
+{
+	FILE *out = default_out;
+	int err;
+
 	if (o->report_path) {
 		out = fopen(o->report_path, "we");
 		if (!out) {
 			us_error("cannot write the report to %s: %s", o->report_path, strerror(errno));
-			us_model_free(&m);
-			us_recording_free(&rec);
 			return -1;
 		}
 	}
-	us_report_write(out, o->format, &rec, &m);
-	if (out != stderr && fclose(out) != 0) {
-		us_error("writing the report to %s failed: %s", o->report_path, strerror(errno));
-		us_model_free(&m);
-		us_recording_free(&rec);
-		return -1;
+	err = write_report(out, recording, o);
+	if (fflush(out) != 0 || ferror(out)) {
+		us_error("writing the report to %s failed: %s",
+			 o->report_path ? o->report_path : "the output", strerror(errno));
+		err = -1;
 	}
-	us_model_free(&m);
-	us_recording_free(&rec);
-	return 0;
+	if (out != default_out && fclose(out) != 0 && !err) {
+		us_error("writing the report to %s failed: %s", o->report_path, strerror(errno));
+		err = -1;
+	}
+	return err;
 }
 
 struct trace_session {
@@ -389,7 +403,7 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
 		return 0;
 	if (o->output)
 		us_info("recording written to %s", o->output);
-	return us_print_report(s->recording, o);
+	return us_print_report(s->recording, o, stderr);
 }
 
 /* A script (a pyenv shim, a wrapper) execs the program to trace: let it run

@@ -23,7 +23,9 @@ int us_cmd_call(struct us_options *o);
  * `objects`. */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
 		  struct us_object_list *objects, bool python);
-/* Reads a recording through the model and prints the chosen report. */
-int us_print_report(const char *recording, const struct us_options *o);
+/* Reads a recording through the model and prints the chosen report to
+ * --report, or to `default_out` (stdout for `report`; stderr while tracing,
+ * so the target's own stdout stays clean). */
+int us_print_report(const char *recording, const struct us_options *o, FILE *default_out);
 
 #endif

@@ -42,12 +42,12 @@ uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn)
 }
 
 void us_model_init(struct us_model *m, const struct us_plan *plan,
-		   const struct us_filters *filters, bool keep_calls)
+		   const struct us_filters *filters, const struct us_model_sink *sink)
 {
 	memset(m, 0, sizeof(*m));
 	m->sites = plan->sites;
 	m->n_sites = plan->count;
-	m->keep_calls = keep_calls;
+	m->sink = sink;
 	m->memory.free_slot = US_NO_NODE;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
@@ -126,22 +126,31 @@ static bool outer_activation_of(const struct us_thread *t, uint32_t fn_id)
 	return true;
 }
 
-static void update_extremes(uint64_t *min_ns, uint64_t *max_ns, uint64_t count, uint64_t dur)
+/* Min and max over the activations whose both ends were seen: an inferred
+ * end is only a bound. `timed` counts them. */
+static void update_extremes(uint64_t *min_ns, uint64_t *max_ns, uint64_t *timed, bool inferred,
+			    uint64_t dur)
 {
-	if (count == 1 || dur < *min_ns)
+	if (inferred)
+		return;
+	if (++*timed == 1 || dur < *min_ns)
 		*min_ns = dur;
 	if (dur > *max_ns)
 		*max_ns = dur;
 }
 
-static void keep_call(struct us_model *m, const struct us_thread *t, const struct us_frame *f,
-		      uint64_t end_ns, bool inferred, bool raised)
+/* A call the sink saw start has ended. */
+static void tell_call_ended(struct us_model *m, const struct us_thread *t,
+			    const struct us_frame *f, uint64_t end_ns, bool inferred, bool raised,
+			    bool shown)
 {
-	us_grow(&m->calls, &m->calls_cap, m->n_calls + 1, sizeof(*m->calls));
-	m->calls[m->n_calls++] = (struct us_call){
+	struct us_call c = {
 		.tid = t->tid, .fn_id = f->fn_id, .depth = f->depth, .inferred = inferred,
 		.resume = f->resume, .raised = raised, .start_ns = f->start_ns, .end_ns = end_ns,
 	};
+
+	if (m->sink && m->sink->call_ended && f->node != US_NO_NODE)
+		m->sink->call_ended(m->sink->ctx, m, (size_t)(t - m->threads), &c, shown);
 }
 
 /* Adds a finished activation (already popped from t's stack) to the
@@ -152,20 +161,20 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 	uint64_t dur = end_ns > f->start_ns ? end_ns - f->start_ns : 0;
 	uint64_t self = dur > f->child_ns ? dur - f->child_ns : 0;
 	struct us_func_stats *fs = &m->funcs[f->fn_id];
-	uint64_t activations;
 	struct us_frame *parent;
 	struct us_node *n;
 
-	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns)
+	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns) {
+		tell_call_ended(m, t, f, end_ns, inferred, raised, false);
 		return US_NO_NODE;	/* hidden: its time stays in the parent's self time */
+	}
 	n = &m->nodes[f->node];
 	n->count += !f->resume;
 	n->resumes += f->resume;
-	activations = n->count + n->resumes;
 	n->total_ns += dur;
 	n->self_ns += self;
 	n->inferred_exits += inferred;
-	update_extremes(&n->min_ns, &n->max_ns, activations, dur);
+	update_extremes(&n->min_ns, &n->max_ns, &n->timed, inferred, dur);
 
 	fs->count += !f->resume;
 	fs->resumes += f->resume;
@@ -174,13 +183,12 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 	fs->inferred_exits += inferred;
 	if (outer_activation_of(t, f->fn_id))
 		fs->total_ns += dur;
-	update_extremes(&fs->min_ns, &fs->max_ns, fs->count + fs->resumes, dur);
+	update_extremes(&fs->min_ns, &fs->max_ns, &fs->timed, inferred, dur);
 
 	parent = visible_parent(t);
 	if (parent)
 		parent->child_ns += dur;
-	if (m->keep_calls)
-		keep_call(m, t, f, end_ns, inferred, raised);
+	tell_call_ended(m, t, f, end_ns, inferred, raised, true);
 	return f->node;
 }
 
@@ -190,6 +198,12 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 {
 	struct us_frame f = t->stack[--t->depth];
 
+	/* records of this thread were lost since the entry: the exit may be
+	 * another call's, so the pairing is not proven */
+	if (!inferred && f.loss_epoch != t->loss_epoch) {
+		inferred = true;
+		m->inferred_exits++;
+	}
 	if (f.exit_expected)
 		t->pending_returns--;
 	if (m->functions[f.fn_id].is_focus && f.counted)
@@ -269,9 +283,12 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	f.exit_expected = t->pending_returns < US_MAX_PENDING_RETURNS;
 	t->pending_returns += f.exit_expected;
 	f.serial = ++m->next_serial;
+	f.loss_epoch = t->loss_epoch;
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
+	if (m->sink && m->sink->call_started && f.node != US_NO_NODE)
+		m->sink->call_started(m->sink->ctx, m, (size_t)(t - m->threads), &f);
 	if (f.counted && !f.resume) {
 		m->total_calls++;
 		m->python_calls += f.python;
@@ -318,6 +335,8 @@ static void on_return(struct us_model *m, const struct us_call_event *ev)
 	us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 
+/* The thread is gone: the kernel may give its id to a new one, which is
+ * another thread of the report. */
 static void on_thread_exit(struct us_model *m, const struct us_thread_event *ev)
 {
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
@@ -326,6 +345,9 @@ static void on_thread_exit(struct us_model *m, const struct us_thread_event *ev)
 		pop_inferred(m, t, ev->hdr.ts_ns);
 	us_model_close_chain(m, t, false);
 	t->exited = true;
+	t->name = us_calloc(US_COMM_LEN + 1, 1);
+	memcpy(t->name, ev->comm, strnlen(ev->comm, US_COMM_LEN));
+	us_map_remove(&m->thread_index, ev->hdr.tid);
 }
 
 void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
@@ -344,6 +366,10 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 	case US_EV_THREAD_EXIT:
 		on_thread_exit(m, (const struct us_thread_event *)ev);
 		break;
+	case US_EV_LOST:
+		us_model_thread(m, ev->tid, ev->ts_ns)->loss_epoch++;
+		m->lost_records += ((const struct us_lost_event *)ev)->count;
+		break;
 	case US_EV_PY_FINALIZE:
 	case US_EV_MEM_ALLOC:
 	case US_EV_MEM_FREE:
@@ -359,15 +385,6 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 }
 
 /* ---- the end ---------------------------------------------------------- */
-
-static int by_start_then_depth(const void *a, const void *b)
-{
-	const struct us_call *x = a, *y = b;
-
-	if (x->start_ns != y->start_ns)
-		return (x->start_ns > y->start_ns) - (x->start_ns < y->start_ns);
-	return (x->depth > y->depth) - (x->depth < y->depth);
-}
 
 /* A node is on an exception's path when it or a descendant raised. Children
  * always come after their parent in the node array. */
@@ -396,7 +413,6 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 	}
 	mark_exception_paths(m);
 	us_model_finish_memory(m, end_ns);
-	qsort(m->calls, m->n_calls, sizeof(*m->calls), by_start_then_depth);
 }
 
 bool us_node_shown(const struct us_model *m, uint32_t node)
@@ -410,8 +426,10 @@ bool us_node_shown(const struct us_model *m, uint32_t node)
 
 void us_model_free(struct us_model *m)
 {
-	for (size_t i = 0; i < m->n_threads; i++)
+	for (size_t i = 0; i < m->n_threads; i++) {
 		free(m->threads[i].stack);
+		free(m->threads[i].name);
+	}
 	for (size_t i = 0; i < m->n_functions; i++) {
 		free(m->functions[i].name);
 		free(m->functions[i].object);
@@ -427,12 +445,12 @@ void us_model_free(struct us_model *m)
 	free(m->functions);
 	free(m->threads);
 	free(m->nodes);
-	free(m->calls);
 	free(m->funcs);
 	us_map_free(&m->code_index);
 	us_map_free(&m->function_index);
 	us_map_free(&m->node_index);
 	us_map_free(&m->thread_index);
+	us_map_free(&m->chain_index);
 	us_filters_free(&m->filters);
 	memset(m, 0, sizeof(*m));
 }

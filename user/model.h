@@ -68,6 +68,7 @@ struct us_node {
 	uint64_t count;		/* calls (Python: not counting resumes) */
 	uint64_t resumes;	/* Python generator/coroutine resumes */
 	uint64_t total_ns, self_ns, min_ns, max_ns;
+	uint64_t timed;		/* activations min/max cover: both ends seen */
 	uint64_t inferred_exits;	/* calls whose return was not reported */
 	uint64_t exception_exits;	/* activations that ended by raising */
 	uint32_t first_exception;	/* index in us_model.node_exceptions */
@@ -80,7 +81,7 @@ struct us_node {
 	uint32_t mem_saved_epoch;
 };
 
-/* One activation, kept when the report needs each (timeline, chrome). */
+/* One activation, as a streaming report sees it end. */
 struct us_call {
 	uint32_t tid, fn_id, depth;
 	bool inferred, resume, raised;
@@ -93,6 +94,7 @@ struct us_func_stats {
 	uint64_t total_ns;	/* outermost activations only: recursion not counted twice */
 	uint64_t sum_ns;	/* every activation's duration, for the average */
 	uint64_t self_ns, min_ns, max_ns;
+	uint64_t timed;		/* activations min/max cover: both ends seen */
 	uint64_t inferred_exits;
 	struct us_memory_stats mem;	/* incl_*: outermost activations only */
 };
@@ -109,6 +111,7 @@ struct us_frame {
 	bool collapsed_below;	/* --scope: its callees are folded into it */
 	uint64_t sp, start_ns, child_ns;
 	uint64_t serial;	/* tells activations apart (temporary allocations) */
+	uint32_t loss_epoch;	/* the thread's loss_epoch at entry */
 };
 
 /* An exception propagating out of frames, from the raising one outward. */
@@ -132,10 +135,12 @@ struct us_thread {
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t first_ns, last_ns;
 	bool exited;
-	size_t open_chain;		/* index+1 of the chain still propagating, 0 none */
+	char *name;			/* its name when it exited (NULL: still running) */
+	struct us_exception_chain *open_chain;	/* still propagating: owned here */
 	size_t open_chain_depth;	/* stack depth after its last frame left */
 	uint64_t last_alloc_address;	/* its latest allocation, while nothing else was */
 	uint64_t last_alloc_serial;	/* allocated: the call that made it */
+	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
 };
 
 struct us_gc_stats {
@@ -147,11 +152,7 @@ struct us_gc_stats {
 struct us_block {
 	uint64_t address, size;		/* size: bytes asked for */
 	uint32_t weight, node, tid;
-};
-
-/* A point of a counter track (heap in use, resident size). */
-struct us_counter_point {
-	uint64_t ts_ns, bytes;
+	bool from_brk;			/* the program's own brk(2) growth */
 };
 
 /* When the leaks were taken. */
@@ -177,26 +178,53 @@ struct us_memory {
 	size_t n_blocks, blocks_cap;
 	uint32_t free_slot;		/* first free slot, US_NO_NODE none */
 	struct us_map block_index;	/* address -> slot */
-	uint32_t *brk_slots;		/* slots of blocks the program got from brk(2) */
-	size_t n_brk_slots, brk_slots_cap;
+	uint64_t *brk_blocks;		/* addresses of the blocks it got from brk(2) */
+	size_t n_brk_blocks, brk_blocks_cap;
 
-	struct us_counter_point *heap_points, *rss_points;	/* keep_calls only */
-	size_t n_heap_points, heap_points_cap, n_rss_points, rss_points_cap;
+	uint64_t heap_point_bytes;	/* the heap at the last counter point sent */
 };
 
 /* One import (USDT), or one collection when module is NULL. */
 struct us_span {
 	uint32_t tid, depth;
-	char *module;
+	const char *module;
 	uint64_t start_ns, end_ns;
 	int32_t generation;
+};
+
+struct us_model;
+struct us_recording;
+
+/* The counter tracks a streaming report may draw. */
+enum us_counter { US_COUNTER_HEAP, US_COUNTER_RSS };
+
+/*
+ * What a streaming report sees while the model is built (the timeline and
+ * chrome reports), so that no report keeps every call in memory. Every
+ * callback may be NULL. `thread` indexes us_model.threads.
+ */
+struct us_model_sink {
+	void *ctx;
+	/* the recording's META and SITES are known; no event yet */
+	void (*begin)(void *ctx, const struct us_recording *rec);
+	/* a call the filters show at entry (--min-duration is decided at its end) */
+	void (*call_started)(void *ctx, const struct us_model *m, size_t thread,
+			     const struct us_frame *f);
+	/* the same call ended; `shown`: it passes --min-duration too */
+	void (*call_ended)(void *ctx, const struct us_model *m, size_t thread,
+			   const struct us_call *c, bool shown);
+	/* a garbage collection or an import ended */
+	void (*span)(void *ctx, const struct us_model *m, const struct us_span *s);
+	/* a counter moved (heap: in steps of 64 KiB) */
+	void (*counter)(void *ctx, const struct us_model *m, enum us_counter which,
+			uint64_t ts_ns, uint64_t bytes);
 };
 
 struct us_model {
 	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
 	size_t n_sites;
 	struct us_filters filters;
-	bool keep_calls;
+	const struct us_model_sink *sink;	/* NULL: aggregates only */
 
 	struct us_function *functions;
 	size_t n_functions, functions_cap;
@@ -211,22 +239,18 @@ struct us_model {
 
 	struct us_thread *threads;	/* in order of first event */
 	size_t n_threads, threads_cap;
-	struct us_map thread_index;	/* tid -> thread */
-
-	struct us_call *calls;		/* keep_calls: by thread, then start time */
-	size_t n_calls, calls_cap;
+	struct us_map thread_index;	/* tid -> its live thread (a tid is reused after an exit) */
 
 	struct us_func_stats *funcs;	/* by function id */
 	size_t funcs_cap;
 
-	struct us_exception_chain *chains;
+	struct us_exception_chain *chains;	/* closed chains, identical ones merged */
 	size_t n_chains, chains_cap;
+	struct us_map chain_index;	/* hash of a chain -> its index */
 
 	struct us_gc_stats gc;
 	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */
 	bool shutdown_seen;
-	struct us_span *spans;		/* imports and collections, in end order */
-	size_t n_spans, spans_cap;
 	uint64_t imports;
 
 	struct us_memory memory;
@@ -238,12 +262,14 @@ struct us_model {
 	uint64_t inferred_exits;	/* returns never reported, reconciled */
 	uint64_t unfinished_calls;	/* still running when tracing stopped */
 	uint64_t unmatched_exits;	/* returns of calls entered before tracing */
+	uint64_t lost_records;		/* as the threads' US_EV_LOST records count them */
 };
 
+/* `sink` (may be NULL) sees calls, spans and counters as they complete. */
 void us_model_init(struct us_model *m, const struct us_plan *plan,
-		   const struct us_filters *filters, bool keep_calls);
+		   const struct us_filters *filters, const struct us_model_sink *sink);
 void us_model_add_event(struct us_model *m, const struct us_event_header *ev);
-/* Closes calls still open at `end_ns` and orders the kept calls. */
+/* Closes calls still open at `end_ns`. */
 void us_model_finish(struct us_model *m, uint64_t end_ns);
 void us_model_free(struct us_model *m);
 

@@ -5,7 +5,7 @@
 struct load_ctx {
 	struct us_model *model;
 	const struct us_filters *extra;
-	bool keep_calls;
+	const struct us_model_sink *sink;
 	bool started;
 };
 
@@ -17,8 +17,10 @@ static void start_model(void *ctx, const struct us_recording *rec)
 	us_filters_merge(&filters, &rec->filters);
 	if (l->extra)
 		us_filters_merge(&filters, l->extra);
-	us_model_init(l->model, &rec->plan, &filters, l->keep_calls);
+	us_model_init(l->model, &rec->plan, &filters, l->sink);
 	us_filters_free(&filters);
+	if (l->sink && l->sink->begin)
+		l->sink->begin(l->sink->ctx, rec);
 	l->started = true;
 }
 
@@ -29,10 +31,11 @@ static void add_event(void *ctx, const struct us_event_header *ev)
 	us_model_add_event(l->model, ev);
 }
 
-int us_model_load(const char *path, const struct us_filters *extra, bool keep_calls,
-		  struct us_recording *rec, struct us_model *m, char *err, size_t errlen)
+int us_model_load(const char *path, const struct us_filters *extra,
+		  const struct us_model_sink *sink, struct us_recording *rec, struct us_model *m,
+		  char *err, size_t errlen)
 {
-	struct load_ctx l = { .model = m, .extra = extra, .keep_calls = keep_calls };
+	struct load_ctx l = { .model = m, .extra = extra, .sink = sink };
 
 	memset(m, 0, sizeof(*m));
 	if (us_record_read(path, rec, start_model, add_event, &l, err, errlen) != 0) {

@@ -7,9 +7,11 @@
 #include "model.h"
 #include "record.h"
 
-/* `extra` filters apply on top of those stored in the recording. Returns 0,
- * or -1 with `err` saying what is wrong with the file. */
-int us_model_load(const char *path, const struct us_filters *extra, bool keep_calls,
-		  struct us_recording *rec, struct us_model *m, char *err, size_t errlen);
+/* `extra` filters apply on top of those stored in the recording; `sink`
+ * (may be NULL) sees the calls as they are rebuilt. Returns 0, or -1 with
+ * `err` saying what is wrong with the file. */
+int us_model_load(const char *path, const struct us_filters *extra,
+		  const struct us_model_sink *sink, struct us_recording *rec, struct us_model *m,
+		  char *err, size_t errlen);
 
 #endif

@@ -50,24 +50,21 @@ static uint64_t current_serial(const struct us_thread *t)
 	return t->depth ? t->stack[t->depth - 1].serial : 0;
 }
 
-static void add_point(struct us_counter_point **points, size_t *n, size_t *cap, uint64_t ts,
-		      uint64_t bytes)
+static void tell_counter(struct us_model *m, enum us_counter which, uint64_t ts, uint64_t bytes)
 {
-	us_grow(points, cap, *n + 1, sizeof(**points));
-	(*points)[(*n)++] = (struct us_counter_point){ .ts_ns = ts, .bytes = bytes };
+	if (m->sink && m->sink->counter)
+		m->sink->counter(m->sink->ctx, m, which, ts, bytes);
 }
 
 static void track_heap(struct us_model *m, uint64_t ts)
 {
 	struct us_memory *mem = &m->memory;
-	uint64_t last;
+	uint64_t last = mem->heap_point_bytes;
 
-	if (!m->keep_calls)
-		return;
-	last = mem->n_heap_points ? mem->heap_points[mem->n_heap_points - 1].bytes : 0;
-	if (mem->heap_bytes >= last + HEAP_POINT_STEP || mem->heap_bytes + HEAP_POINT_STEP <= last)
-		add_point(&mem->heap_points, &mem->n_heap_points, &mem->heap_points_cap, ts,
-			  mem->heap_bytes);
+	if (mem->heap_bytes >= last + HEAP_POINT_STEP || mem->heap_bytes + HEAP_POINT_STEP <= last) {
+		mem->heap_point_bytes = mem->heap_bytes;
+		tell_counter(m, US_COUNTER_HEAP, ts, mem->heap_bytes);
+	}
 }
 
 static uint32_t new_block_slot(struct us_memory *mem)
@@ -108,9 +105,10 @@ static void on_alloc(struct us_model *m, const struct us_mem_event *ev)
 	};
 	us_map_put(&mem->block_index, ev->address, slot);
 	if (ev->allocator == US_ALLOC_BRK) {
-		us_grow(&mem->brk_slots, &mem->brk_slots_cap, mem->n_brk_slots + 1,
-			sizeof(*mem->brk_slots));
-		mem->brk_slots[mem->n_brk_slots++] = slot;
+		mem->blocks[slot].from_brk = true;
+		us_grow(&mem->brk_blocks, &mem->brk_blocks_cap, mem->n_brk_blocks + 1,
+			sizeof(*mem->brk_blocks));
+		mem->brk_blocks[mem->n_brk_blocks++] = ev->address;
 	}
 
 	save_for_peak(m, node);
@@ -187,28 +185,32 @@ static void on_free(struct us_model *m, const struct us_mem_event *ev)
 	free_block(m, slot, ev->hdr.tid, ev->allocator, ev->hdr.ts_ns);
 }
 
-/* The program lowered its break: its brk blocks above the new one are gone. */
+/* The program lowered its break: its brk blocks above the new one are gone.
+ * Blocks are found by address: one freed otherwise meanwhile is gone from
+ * the index, or its address now holds another block. */
 static void on_break(struct us_model *m, const struct us_mem_event *ev)
 {
 	struct us_memory *mem = &m->memory;
 	size_t kept = 0;
 
-	for (size_t i = 0; i < mem->n_brk_slots; i++) {
-		uint32_t slot = mem->brk_slots[i];
+	for (size_t i = 0; i < mem->n_brk_blocks; i++) {
+		uint64_t address = mem->brk_blocks[i];
+		uint32_t slot;
 
-		if (mem->blocks[slot].address >= ev->address)
+		if (address < ev->address) {
+			mem->brk_blocks[kept++] = address;
+			continue;
+		}
+		slot = us_map_get(&mem->block_index, address);
+		if (slot != US_MAP_NONE && mem->blocks[slot].from_brk)
 			free_block(m, slot, 0, US_ALLOC_BRK, ev->hdr.ts_ns);
-		else
-			mem->brk_slots[kept++] = slot;
 	}
-	mem->n_brk_slots = kept;
+	mem->n_brk_blocks = kept;
 }
 
 static void on_rss(struct us_model *m, const struct us_rss_event *ev)
 {
-	if (m->keep_calls)
-		add_point(&m->memory.rss_points, &m->memory.n_rss_points,
-			  &m->memory.rss_points_cap, ev->hdr.ts_ns, ev->rss_bytes);
+	tell_counter(m, US_COUNTER_RSS, ev->hdr.ts_ns, ev->rss_bytes);
 }
 
 /* What is live now is what leaked: at the interpreter's shutdown, or the end. */
@@ -332,9 +334,7 @@ void us_model_finish_memory(struct us_model *m, uint64_t end_ns)
 	sum_subtrees(m);
 	sum_functions(m);
 	mem->unknown_frees += mem->totals.unknown_frees;
-	if (m->keep_calls)
-		add_point(&mem->heap_points, &mem->n_heap_points, &mem->heap_points_cap, end_ns,
-			  mem->heap_bytes);
+	tell_counter(m, US_COUNTER_HEAP, end_ns, mem->heap_bytes);
 }
 
 void us_model_free_memory(struct us_model *m)
@@ -342,8 +342,6 @@ void us_model_free_memory(struct us_model *m)
 	struct us_memory *mem = &m->memory;
 
 	free(mem->blocks);
-	free(mem->brk_slots);
-	free(mem->heap_points);
-	free(mem->rss_points);
+	free(mem->brk_blocks);
 	us_map_free(&mem->block_index);
 }

@@ -178,13 +178,26 @@ static char *bounded_strdup(const char *s, size_t max)
 	return copy;
 }
 
+static bool is_function(const struct us_function *fn, const char *name, const char *file,
+			uint32_t line)
+{
+	return fn->line == line && strcmp(fn->name, name) == 0 && strcmp(fn->file, file) == 0;
+}
+
 static void on_code(struct us_model *m, const struct us_py_code_event *ev)
 {
 	char *name = bounded_strdup(ev->qualname, sizeof(ev->qualname));
 	char *file = bounded_strdup(ev->file, sizeof(ev->file));
 	uint64_t key = us_hash_str(name) ^ us_hash_u64(us_hash_str(file) + ev->first_line);
-	uint32_t fn_id = us_map_get(&m->function_index, key);
+	uint32_t fn_id;
 
+	/* distinct functions may share a key: the next one is tried */
+	for (;; key = us_hash_u64(key)) {
+		fn_id = us_map_get(&m->function_index, key);
+		if (fn_id == US_MAP_NONE || is_function(&m->functions[fn_id], name, file,
+							ev->first_line))
+			break;
+	}
 	if (fn_id == US_MAP_NONE) {
 		struct us_function fn = {
 			.kind = US_FN_PYTHON, .name = name, .object = us_strdup(""), .file = file,
@@ -196,7 +209,6 @@ static void on_code(struct us_model *m, const struct us_py_code_event *ev)
 			memcpy(fn.linetable, ev->linetable, ev->linetable_len);
 			fn.linetable_len = ev->linetable_len;
 		}
-
 		fn_id = us_model_add_function(m, &fn);
 		us_map_put(&m->function_index, key, fn_id);
 	} else {
@@ -210,11 +222,12 @@ static void on_code(struct us_model *m, const struct us_py_code_event *ev)
 static uint32_t function_of_code(struct us_model *m, uint64_t code)
 {
 	uint32_t fn_id = us_map_get(&m->code_index, code);
-	struct us_function fn = { .kind = US_FN_PYTHON, .object = us_strdup(""),
-				  .file = us_strdup("?") };
+	struct us_function fn = { .kind = US_FN_PYTHON };
 
 	if (fn_id != US_MAP_NONE)
 		return fn_id;
+	fn.object = us_strdup("");
+	fn.file = us_strdup("?");
 	fn.name = us_asprintf("<code 0x%" PRIx64 ">", code);
 	fn_id = us_model_add_function(m, &fn);
 	us_map_put(&m->code_index, code, fn_id);
@@ -278,20 +291,16 @@ static void chain_add_frame(struct us_exception_chain *c, uint32_t fn_id, int32_
 static void chain_exception(struct us_model *m, struct us_thread *t, uint32_t fn_id,
 			    const char *type, const char *message, int32_t line)
 {
-	struct us_exception_chain *c;
+	struct us_exception_chain *c = t->open_chain;
 
-	if (t->open_chain && t->open_chain_depth == t->depth + 1 &&
-	    strcmp(m->chains[t->open_chain - 1].type, type) == 0) {
-		c = &m->chains[t->open_chain - 1];
-	} else {
+	if (!c || t->open_chain_depth != t->depth + 1 || strcmp(c->type, type) != 0) {
 		us_model_close_chain(m, t, true);
-		us_grow(&m->chains, &m->chains_cap, m->n_chains + 1, sizeof(*m->chains));
-		c = &m->chains[m->n_chains++];
+		c = us_calloc(1, sizeof(*c));
 		*c = (struct us_exception_chain){
 			.type = us_strdup(type), .message = us_strdup(message), .count = 1,
 			.tid = t->tid, .first_ns = t->last_ns,
 		};
-		t->open_chain = m->n_chains;
+		t->open_chain = c;
 	}
 	chain_add_frame(c, fn_id, line);
 	t->open_chain_depth = t->depth;
@@ -309,6 +318,15 @@ static bool same_chain(const struct us_exception_chain *a, const struct us_excep
 	       memcmp(a->lines, b->lines, a->n_frames * sizeof(*a->lines)) == 0;
 }
 
+static uint64_t chain_hash(const struct us_exception_chain *c)
+{
+	uint64_t h = us_hash_str(c->type) ^ us_hash_u64(us_hash_str(c->message) + c->caught);
+
+	for (size_t i = 0; i < c->n_frames; i++)
+		h = us_hash_u64(h ^ ((uint64_t)c->fn_ids[i] << 32 | (uint32_t)c->lines[i]));
+	return h;
+}
+
 static void free_chain(struct us_exception_chain *c)
 {
 	free(c->type);
@@ -317,24 +335,33 @@ static void free_chain(struct us_exception_chain *c)
 	free(c->lines);
 }
 
+/* The thread's chain ends: merged into an identical closed one, or kept. */
 void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught)
 {
-	struct us_exception_chain *c;
+	struct us_exception_chain *c = t->open_chain;
+	uint64_t key;
+	uint32_t idx;
 
-	if (!t->open_chain)
+	if (!c)
 		return;
-	c = &m->chains[t->open_chain - 1];
+	t->open_chain = NULL;
 	c->caught = caught;
-	t->open_chain = 0;
-	/* merge with an earlier identical chain: it is the newest one */
-	for (size_t i = 0; i + 1 < m->n_chains; i++) {
-		if (same_chain(&m->chains[i], c)) {
-			m->chains[i].count++;
-			free_chain(c);
-			m->n_chains--;
-			return;
-		}
+	/* identical chains share a key; a different chain on the same key moves on */
+	for (key = chain_hash(c);; key = us_hash_u64(key)) {
+		idx = us_map_get(&m->chain_index, key);
+		if (idx == US_MAP_NONE || same_chain(&m->chains[idx], c))
+			break;
 	}
+	if (idx != US_MAP_NONE) {
+		m->chains[idx].count++;
+		free_chain(c);
+		free(c);
+		return;
+	}
+	us_grow(&m->chains, &m->chains_cap, m->n_chains + 1, sizeof(*m->chains));
+	m->chains[m->n_chains] = *c;
+	us_map_put(&m->chain_index, key, (uint32_t)m->n_chains++);
+	free(c);
 }
 
 /* Where the frame was when the exception left it. */
@@ -409,13 +436,13 @@ static void on_args(struct us_model *m, const struct us_py_args_event *ev)
 static void add_span(struct us_model *m, uint32_t tid, uint32_t depth, const char *module,
 		     uint64_t start_ns, uint64_t end_ns, int32_t generation)
 {
-	if (!m->keep_calls)
-		return;
-	us_grow(&m->spans, &m->spans_cap, m->n_spans + 1, sizeof(*m->spans));
-	m->spans[m->n_spans++] = (struct us_span){
-		.tid = tid, .depth = depth, .module = module ? us_strdup(module) : NULL,
-		.start_ns = start_ns, .end_ns = end_ns, .generation = generation,
+	struct us_span span = {
+		.tid = tid, .depth = depth, .module = module, .start_ns = start_ns,
+		.end_ns = end_ns, .generation = generation,
 	};
+
+	if (m->sink && m->sink->span)
+		m->sink->span(m->sink->ctx, m, &span);
 }
 
 static void on_gc(struct us_model *m, const struct us_py_gc_event *ev)
@@ -466,15 +493,18 @@ void us_model_add_python_event(struct us_model *m, const struct us_event_header 
 
 void us_model_free_python(struct us_model *m)
 {
+	for (size_t i = 0; i < m->n_threads; i++) {
+		if (m->threads[i].open_chain) {
+			free_chain(m->threads[i].open_chain);
+			free(m->threads[i].open_chain);
+		}
+	}
 	for (size_t i = 0; i < m->n_node_exceptions; i++) {
 		free(m->node_exceptions[i].type);
 		free(m->node_exceptions[i].message);
 	}
 	for (size_t i = 0; i < m->n_chains; i++)
 		free_chain(&m->chains[i]);
-	for (size_t i = 0; i < m->n_spans; i++)
-		free(m->spans[i].module);
 	free(m->node_exceptions);
 	free(m->chains);
-	free(m->spans);
 }

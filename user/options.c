@@ -62,7 +62,8 @@ void us_print_usage(FILE *out)
 	      "                            name prefix of a loaded object (libc, libz); default: every\n"
 	      "                            function of the main executable\n"
 	      "  -o, --output FILE         keep the recording in FILE (read it with `uscope report`)\n"
-	      "  --format F                tree (default), flat, json, timeline, chrome, memory\n"
+	      "  --format F                tree (default), flat, json, timeline, timeline-json,\n"
+	      "                            chrome, memory\n"
 	      "  --report PATH             write the report to PATH instead of stderr\n"
 	      "  --min-duration DUR        hide calls shorter than DUR (500us, 2ms, 1s)\n"
 	      "  --max-depth N             hide calls nested deeper than N\n"
@@ -142,8 +143,8 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		return 0;
 	case OPT_FORMAT:
 		if (!us_format_parse(arg, &o->format))
-			return usage_error("unknown format '%s' (tree, flat, json, timeline, chrome, "
-					   "memory)", arg);
+			return usage_error("unknown format '%s' (tree, flat, json, timeline, "
+					   "timeline-json, chrome, memory)", arg);
 		return 0;
 	case OPT_REPORT:
 		o->report_path = arg;

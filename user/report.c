@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
 #include <string.h>
 #include "json_writer.h"
+#include "report_stream.h"
+#include "util.h"
 #include "log.h"
 #include "report.h"
 
-static const char *const format_names[] = {
-	[US_FORMAT_TREE] = "tree",
-	[US_FORMAT_FLAT] = "flat",
-	[US_FORMAT_JSON] = "json",
-	[US_FORMAT_TIMELINE] = "timeline",
-	[US_FORMAT_CHROME] = "chrome",
-	[US_FORMAT_MEMORY] = "memory",
+/* Every report: its name, and how it is written. */
+static const struct {
+	const char *name;
+	void (*write)(FILE *out, const struct us_recording *rec, const struct us_model *m);
+	const struct us_stream_ops *stream;	/* written while the model is built */
+} formats[] = {
+	[US_FORMAT_TREE] = { "tree", us_report_tree, NULL },
+	[US_FORMAT_FLAT] = { "flat", us_report_flat, NULL },
+	[US_FORMAT_JSON] = { "json", us_report_json, NULL },
+	[US_FORMAT_TIMELINE] = { "timeline", NULL, &us_timeline_text_ops },
+	[US_FORMAT_TIMELINE_JSON] = { "timeline-json", NULL, &us_timeline_json_ops },
+	[US_FORMAT_CHROME] = { "chrome", NULL, &us_chrome_ops },
+	[US_FORMAT_MEMORY] = { "memory", us_report_memory, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
 {
-	for (size_t i = 0; i < sizeof(format_names) / sizeof(format_names[0]); i++) {
-		if (strcmp(name, format_names[i]) == 0) {
+	for (size_t i = 0; i < US_ARRAY_SIZE(formats); i++) {
+		if (strcmp(name, formats[i].name) == 0) {
 			*out = (enum us_format)i;
 			return true;
 		}
@@ -24,35 +33,64 @@ bool us_format_parse(const char *name, enum us_format *out)
 	return false;
 }
 
-bool us_format_needs_calls(enum us_format f)
+const char *us_format_names(void)
 {
-	return f == US_FORMAT_TIMELINE || f == US_FORMAT_CHROME;
+	return "tree, flat, json, timeline, timeline-json, chrome, memory";
+}
+
+bool us_format_streams(enum us_format f)
+{
+	return formats[f].stream != NULL;
 }
 
 void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
 		     const struct us_model *m)
 {
-	switch (f) {
-	case US_FORMAT_TREE:
-		us_report_tree(out, rec, m);
-		break;
-	case US_FORMAT_FLAT:
-		us_report_flat(out, rec, m);
-		break;
-	case US_FORMAT_JSON:
-		us_report_json(out, rec, m);
-		break;
-	case US_FORMAT_TIMELINE:
-		us_report_timeline(out, rec, m);
-		break;
-	case US_FORMAT_CHROME:
-		us_report_chrome(out, rec, m);
-		break;
-	case US_FORMAT_MEMORY:
-		us_report_memory(out, rec, m);
-		break;
-	}
+	if (formats[f].write)
+		formats[f].write(out, rec, m);
 	fflush(out);
+}
+
+struct us_report_stream {
+	const struct us_stream_ops *ops;
+	void *state;
+	struct us_model_sink sink;
+};
+
+struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f)
+{
+	struct us_report_stream *s;
+
+	if (!formats[f].stream)
+		return NULL;
+	s = us_calloc(1, sizeof(*s));
+	s->ops = formats[f].stream;
+	s->state = s->ops->create(out);
+	s->sink = s->ops->sink;
+	s->sink.ctx = s->state;
+	return s;
+}
+
+const struct us_model_sink *us_report_stream_sink(const struct us_report_stream *s)
+{
+	return s ? &s->sink : NULL;
+}
+
+void us_report_stream_discard(struct us_report_stream *s)
+{
+	if (!s)
+		return;
+	s->ops->discard(s->state);
+	free(s);
+}
+
+void us_report_stream_finish(struct us_report_stream *s, const struct us_recording *rec,
+			     const struct us_model *m)
+{
+	if (!s)
+		return;
+	s->ops->finish(s->state, rec, m);
+	free(s);
 }
 
 double us_ns_to_ms(uint64_t ns)
@@ -157,4 +195,9 @@ const char *us_function_name(const struct us_model *m, uint32_t fn_id)
 const char *us_function_object(const struct us_model *m, uint32_t fn_id)
 {
 	return fn_id < m->n_functions ? m->functions[fn_id].object : "";
+}
+
+const char *us_thread_display_name(const struct us_recording *rec, const struct us_thread *t)
+{
+	return t->name ? t->name : us_recording_thread_name(rec, t->tid);
 }

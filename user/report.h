@@ -13,22 +13,35 @@ enum us_format {
 	US_FORMAT_FLAT,
 	US_FORMAT_JSON,
 	US_FORMAT_TIMELINE,
+	US_FORMAT_TIMELINE_JSON,
 	US_FORMAT_CHROME,
 	US_FORMAT_MEMORY,
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
-/* Whether the report needs every call kept (not only aggregates). */
-bool us_format_needs_calls(enum us_format f);
+/* "tree, flat, ...": for messages. */
+const char *us_format_names(void);
+/* Whether the report is written while the model is built (us_report_stream_*)
+ * rather than from the finished model (us_report_write). */
+bool us_format_streams(enum us_format f);
 
+/* A report of the finished model. */
 void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
 		     const struct us_model *m);
+
+/* A streaming report: give its sink to the model (us_model_init or
+ * us_model_load), then finish it once the model is finished. */
+struct us_report_stream;
+struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f);	/* NULL: not streaming */
+const struct us_model_sink *us_report_stream_sink(const struct us_report_stream *s);
+void us_report_stream_finish(struct us_report_stream *s, const struct us_recording *rec,
+			     const struct us_model *m);
+/* Frees a stream whose model could not be built. */
+void us_report_stream_discard(struct us_report_stream *s);
 
 void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_model *m);
 void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m);
 void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m);
-void us_report_timeline(FILE *out, const struct us_recording *rec, const struct us_model *m);
-void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m);
 void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m);
 
 /* Shared by the reports. */
@@ -40,6 +53,8 @@ void us_format_duration(char *buf, size_t len, uint64_t ns);
 uint64_t us_program_span_ns(const struct us_recording *rec, const struct us_model *m);
 /* The one-line summary every text report starts with. */
 void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
+/* The name a thread had when it exited, or has at the end. */
+const char *us_thread_display_name(const struct us_recording *rec, const struct us_thread *t);
 const char *us_function_name(const struct us_model *m, uint32_t fn_id);
 const char *us_function_object(const struct us_model *m, uint32_t fn_id);
 /* "512 B", "1.5 KiB", "50.0 MiB". */

@@ -1,74 +1,91 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Chrome Trace Event JSON: an X event per call, M events naming threads.
- * Loads in Perfetto (ui.perfetto.dev) and chrome://tracing. */
+/*
+ * Chrome Trace Event JSON, written while the model is built: an X event per
+ * call as it ends, garbage collections and imports, counter tracks (heap in
+ * use, resident size), then M events naming the threads. Loads in Perfetto
+ * (ui.perfetto.dev) and chrome://tracing, which order events themselves.
+ */
+#include <stdlib.h>
+#include <sys/types.h>
 #include "json_writer.h"
+#include "log.h"
 #include "report.h"
+#include "report_stream.h"
+#include "util.h"
 
-static double ns_to_us(uint64_t ns)
+/* Perfetto's UI loads traces of a few hundred MB comfortably; past this a
+ * warning suggests thinning. */
+#define LARGE_TRACE_BYTES (512ull << 20)
+
+struct chrome {
+	FILE *out;
+	struct us_json j;
+	const struct us_recording *rec;
+	uint64_t events;
+};
+
+static double us_since_start(const struct chrome *c, uint64_t ts)
 {
-	return (double)ns / 1e3;
+	return (double)(ts > c->rec->start_ns ? ts - c->rec->start_ns : 0) / 1e3;
 }
 
-static void write_thread_names(struct us_json *j, const struct us_recording *rec,
-			       const struct us_model *m)
+static void write_timing(struct chrome *c, const char *ph, uint64_t start_ns, uint64_t end_ns,
+			 uint32_t tid)
 {
-	for (size_t i = 0; i < m->n_threads; i++) {
-		us_json_object_begin(j);
-		us_json_key(j, "name");
-		us_json_string(j, "thread_name");
-		us_json_key(j, "ph");
-		us_json_string(j, "M");
-		us_json_key(j, "pid");
-		us_json_int(j, rec->pid);
-		us_json_key(j, "tid");
-		us_json_uint(j, m->threads[i].tid);
-		us_json_key(j, "args");
-		us_json_object_begin(j);
-		us_json_key(j, "name");
-		us_json_string(j, us_recording_thread_name(rec, m->threads[i].tid));
-		us_json_object_end(j);
-		us_json_object_end(j);
+	struct us_json *j = &c->j;
+
+	us_json_key(j, "ph");
+	us_json_string(j, ph);
+	us_json_key(j, "ts");
+	us_json_double(j, us_since_start(c, start_ns));
+	if (end_ns) {
+		us_json_key(j, "dur");
+		us_json_double(j, (double)(end_ns > start_ns ? end_ns - start_ns : 0) / 1e3);
 	}
+	us_json_key(j, "pid");
+	us_json_int(j, c->rec->pid);
+	if (tid) {
+		us_json_key(j, "tid");
+		us_json_uint(j, tid);
+	}
+	c->events++;
 }
 
-static void write_call(struct us_json *j, const struct us_recording *rec,
-		       const struct us_model *m, const struct us_call *c)
+static void call_ended(void *ctx, const struct us_model *m, size_t thread,
+		       const struct us_call *call, bool shown)
 {
+	struct chrome *c = ctx;
+	struct us_json *j = &c->j;
+	const struct us_function *fn = &m->functions[call->fn_id];
+
+	if (!shown)
+		return;
 	us_json_object_begin(j);
 	us_json_key(j, "name");
-	us_json_string(j, us_function_name(m, c->fn_id));
+	us_json_string(j, us_function_name(m, call->fn_id));
 	us_json_key(j, "cat");
-	us_json_string(j, m->functions[c->fn_id].kind == US_FN_PYTHON ? "python" : "native");
-	us_json_key(j, "ph");
-	us_json_string(j, "X");
-	us_json_key(j, "ts");
-	us_json_double(j, ns_to_us(c->start_ns - rec->start_ns));
-	us_json_key(j, "dur");
-	us_json_double(j, ns_to_us(c->end_ns - c->start_ns));
-	us_json_key(j, "pid");
-	us_json_int(j, rec->pid);
-	us_json_key(j, "tid");
-	us_json_uint(j, c->tid);
+	us_json_string(j, fn->kind == US_FN_PYTHON ? "python" : "native");
+	write_timing(c, "X", call->start_ns, call->end_ns ? call->end_ns : call->start_ns, call->tid);
 	us_json_key(j, "args");
 	us_json_object_begin(j);
-	if (m->functions[c->fn_id].kind == US_FN_PYTHON) {
+	if (fn->kind == US_FN_PYTHON) {
 		us_json_key(j, "file");
-		us_json_string(j, m->functions[c->fn_id].file);
+		us_json_string(j, fn->file);
 		us_json_key(j, "line");
-		us_json_uint(j, m->functions[c->fn_id].line);
+		us_json_uint(j, fn->line);
 	} else {
 		us_json_key(j, "object");
-		us_json_string(j, us_function_object(m, c->fn_id));
+		us_json_string(j, fn->object);
 	}
-	if (c->resume) {
+	if (call->resume) {
 		us_json_key(j, "resume");
 		us_json_bool(j, true);
 	}
-	if (c->raised) {
+	if (call->raised) {
 		us_json_key(j, "raised");
 		us_json_bool(j, true);
 	}
-	if (c->inferred) {
+	if (call->inferred) {
 		us_json_key(j, "inferred_exit");
 		us_json_bool(j, true);
 	}
@@ -77,79 +94,127 @@ static void write_call(struct us_json *j, const struct us_recording *rec,
 }
 
 /* A garbage collection or an import, on the thread that ran it. */
-static void write_span(struct us_json *j, const struct us_recording *rec, const struct us_span *s)
+static void span(void *ctx, const struct us_model *m, const struct us_span *s)
 {
+	struct chrome *c = ctx;
 	char name[64];
 
 	if (!s->module)
 		snprintf(name, sizeof(name), "gc (generation %d)", s->generation);
-	us_json_object_begin(j);
-	us_json_key(j, "name");
-	us_json_string(j, s->module ? s->module : name);
-	us_json_key(j, "cat");
-	us_json_string(j, s->module ? "import" : "gc");
-	us_json_key(j, "ph");
-	us_json_string(j, "X");
-	us_json_key(j, "ts");
-	us_json_double(j, ns_to_us(s->start_ns - rec->start_ns));
-	us_json_key(j, "dur");
-	us_json_double(j, ns_to_us(s->end_ns - s->start_ns));
-	us_json_key(j, "pid");
-	us_json_int(j, rec->pid);
-	us_json_key(j, "tid");
-	us_json_uint(j, s->tid);
-	us_json_object_end(j);
+	us_json_object_begin(&c->j);
+	us_json_key(&c->j, "name");
+	us_json_string(&c->j, s->module ? s->module : name);
+	us_json_key(&c->j, "cat");
+	us_json_string(&c->j, s->module ? "import" : "gc");
+	write_timing(c, "X", s->start_ns, s->end_ns ? s->end_ns : s->start_ns, s->tid);
+	us_json_object_end(&c->j);
 }
 
-/* A counter track ("C" events): heap in use, resident size (--memory). */
-static void write_counter(struct us_json *j, const struct us_recording *rec, const char *name,
-			  const struct us_counter_point *points, size_t n)
+/* A point of a counter track ("C" events). */
+static void counter(void *ctx, const struct us_model *m, enum us_counter which, uint64_t ts,
+		    uint64_t bytes)
 {
-	for (size_t i = 0; i < n; i++) {
-		us_json_object_begin(j);
-		us_json_key(j, "name");
-		us_json_string(j, name);
-		us_json_key(j, "ph");
-		us_json_string(j, "C");
-		us_json_key(j, "ts");
-		us_json_double(j, ns_to_us(points[i].ts_ns > rec->start_ns
-					   ? points[i].ts_ns - rec->start_ns : 0));
-		us_json_key(j, "pid");
-		us_json_int(j, rec->pid);
-		us_json_key(j, "args");
-		us_json_object_begin(j);
-		us_json_key(j, "bytes");
-		us_json_uint(j, points[i].bytes);
-		us_json_object_end(j);
-		us_json_object_end(j);
+	struct chrome *c = ctx;
+
+	us_json_object_begin(&c->j);
+	us_json_key(&c->j, "name");
+	us_json_string(&c->j, which == US_COUNTER_HEAP ? "heap in use" : "resident size");
+	write_timing(c, "C", ts, 0, 0);
+	us_json_key(&c->j, "args");
+	us_json_object_begin(&c->j);
+	us_json_key(&c->j, "bytes");
+	us_json_uint(&c->j, bytes);
+	us_json_object_end(&c->j);
+	us_json_object_end(&c->j);
+}
+
+static void begin(void *ctx, const struct us_recording *rec)
+{
+	struct chrome *c = ctx;
+
+	c->rec = rec;
+	us_json_init(&c->j, c->out, 2);
+	us_json_object_begin(&c->j);
+	us_json_key(&c->j, "displayTimeUnit");
+	us_json_string(&c->j, "ms");
+	us_json_key(&c->j, "traceEvents");
+	us_json_array_begin(&c->j);
+}
+
+static void *create(FILE *out)
+{
+	struct chrome *c = us_calloc(1, sizeof(*c));
+
+	c->out = out;
+	return c;
+}
+
+static void write_thread_names(struct chrome *c, const struct us_recording *rec,
+			       const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++) {
+		us_json_object_begin(&c->j);
+		us_json_key(&c->j, "name");
+		us_json_string(&c->j, "thread_name");
+		us_json_key(&c->j, "ph");
+		us_json_string(&c->j, "M");
+		us_json_key(&c->j, "pid");
+		us_json_int(&c->j, rec->pid);
+		us_json_key(&c->j, "tid");
+		us_json_uint(&c->j, m->threads[i].tid);
+		us_json_key(&c->j, "args");
+		us_json_object_begin(&c->j);
+		us_json_key(&c->j, "name");
+		us_json_string(&c->j, us_thread_display_name(rec, &m->threads[i]));
+		us_json_object_end(&c->j);
+		us_json_object_end(&c->j);
 	}
 }
 
-void us_report_chrome(FILE *out, const struct us_recording *rec, const struct us_model *m)
+static void warn_when_large(struct chrome *c)
 {
-	struct us_json j;
+	off_t size = ftello(c->out);
+	char bytes[32];
 
-	us_json_init(&j, out, 2);
-	us_json_object_begin(&j);
-	us_json_key(&j, "displayTimeUnit");
-	us_json_string(&j, "ms");
-	us_json_key(&j, "otherData");
-	us_json_object_begin(&j);
-	us_json_key(&j, "uscope");
-	us_json_string(&j, rec->uscope_version);
-	us_json_key(&j, "lost_events");
-	us_json_uint(&j, rec->lost_events);
-	us_json_object_end(&j);
-	us_json_key(&j, "traceEvents");
-	us_json_array_begin(&j);
-	write_thread_names(&j, rec, m);
-	for (size_t i = 0; i < m->n_calls; i++)
-		write_call(&j, rec, m, &m->calls[i]);
-	for (size_t i = 0; i < m->n_spans; i++)
-		write_span(&j, rec, &m->spans[i]);
-	write_counter(&j, rec, "heap in use", m->memory.heap_points, m->memory.n_heap_points);
-	write_counter(&j, rec, "resident size", m->memory.rss_points, m->memory.n_rss_points);
-	us_json_array_end(&j);
-	us_json_object_end(&j);
-	us_json_finish(&j);
+	if (size < 0 || (uint64_t)size < LARGE_TRACE_BYTES)
+		return;
+	us_format_bytes(bytes, sizeof(bytes), (uint64_t)size);
+	us_warn("the chrome trace is %s (%llu events): Perfetto's UI may fail to load it; "
+		"keep only the longer calls with --min-duration (say 100us), or fewer functions",
+		bytes, (unsigned long long)c->events);
 }
+
+static void discard(void *state)
+{
+	struct chrome *c = state;
+
+	us_json_finish(&c->j);
+	free(c);
+}
+
+static void finish(void *state, const struct us_recording *rec, const struct us_model *m)
+{
+	struct chrome *c = state;
+
+	write_thread_names(c, rec, m);
+	us_json_array_end(&c->j);
+	us_json_key(&c->j, "otherData");
+	us_json_object_begin(&c->j);
+	us_json_key(&c->j, "uscope");
+	us_json_string(&c->j, rec->uscope_version);
+	us_json_key(&c->j, "lost_events");
+	us_json_uint(&c->j, rec->lost_events);
+	us_json_object_end(&c->j);
+	us_json_object_end(&c->j);
+	us_json_finish(&c->j);
+	fflush(c->out);
+	warn_when_large(c);
+	free(c);
+}
+
+const struct us_stream_ops us_chrome_ops = {
+	.create = create,
+	.sink = { .begin = begin, .call_ended = call_ended, .span = span, .counter = counter },
+	.finish = finish,
+	.discard = discard,
+};

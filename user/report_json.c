@@ -118,6 +118,10 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 	us_json_double(j, us_ns_to_ms(rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0));
 	us_json_key(j, "lost_events");
 	us_json_uint(j, rec->lost_events);
+	if (rec->truncated) {
+		us_json_key(j, "truncated");	/* uscope was killed: read to the last chunk */
+		us_json_bool(j, true);
+	}
 	us_json_key(j, "total_calls");
 	us_json_uint(j, m->total_calls);
 	if (rec->python) {
@@ -216,7 +220,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_key(&j, "tid");
 		us_json_uint(&j, t->tid);
 		us_json_key(&j, "name");
-		us_json_string(&j, us_recording_thread_name(rec, t->tid));
+		us_json_string(&j, us_thread_display_name(rec, t));
 		us_json_key(&j, "calls");
 		us_json_array_begin(&j);
 		us_node_for_each_child(m, t->root, top)

@@ -122,7 +122,7 @@ void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_m
 		p.thread_total_ns = 0;
 		us_node_for_each_child(m, t->root, top)
 			p.thread_total_ns += m->nodes[top].total_ns;
-		fprintf(out, "\nThread %u (%s)\n", t->tid, us_recording_thread_name(rec, t->tid));
+		fprintf(out, "\nThread %u (%s)\n", t->tid, us_thread_display_name(rec, t));
 		fprintf(out, "%-*s %9s %12s %12s %7s", p.name_width, "Function", "Calls", "Total",
 			"Self", "% Total");
 		if (m->memory.recorded)

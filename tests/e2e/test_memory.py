@@ -118,10 +118,10 @@ def test_text_reports_show_memory(tmp_path):
     run = uscope("run", "-q", "--memory", "-o", path, "--", ALLOCS)
     assert run.returncode == 0, run.stderr
     memory = uscope("report", path, "--format", "memory")
-    assert "Heap in use" in memory.stderr and "Leaks: still live at exit" in memory.stderr
-    assert re.search(r"^\s+7\s+2.3 KiB\s+main > leak_blocks$", memory.stderr, re.M), memory.stderr
+    assert "Heap in use" in memory.stdout and "Leaks: still live at exit" in memory.stdout
+    assert re.search(r"^\s+7\s+2.3 KiB\s+main > leak_blocks$", memory.stdout, re.M), memory.stdout
     for fmt in ("tree", "flat"):
-        text = uscope("report", path, "--format", fmt).stderr
+        text = uscope("report", path, "--format", fmt).stdout
         assert re.search(r"Allocs\s+Bytes", text), text
     chrome = trace("report", path, fmt="chrome").report
     counters = {e["name"] for e in chrome["traceEvents"] if e["ph"] == "C"}

@@ -27,26 +27,26 @@ def test_report_of_recording_equals_live_report(tmpdir_path, fmt):
     assert live.returncode == 0
     again = uscope("report", rec, "--format", fmt)
     assert again.returncode == 0
-    assert again.stderr == live.report_text
+    assert again.stdout == live.report_text
 
 
 def test_formats_agree_with_the_fixture(tmpdir_path):
     rec = os.path.join(tmpdir_path, "trace.usc")
     t = trace("run", "-o", rec, "--", fixture("recursion"), "9")
     calls = sum(truth(t.stdout).values()) + 1  # + main
-    timeline = json.loads(uscope("report", rec, "--format", "timeline").stderr)
+    timeline = json.loads(uscope("report", rec, "--format", "timeline-json").stdout)
     events = timeline["timeline"]
     assert sum(e["event"] == "call" for e in events) == calls
     assert sum(e["event"] == "return" for e in events) == calls
     assert [e["time_ms"] for e in events] == sorted(e["time_ms"] for e in events)
-    chrome = json.loads(uscope("report", rec, "--format", "chrome").stderr)
+    chrome = json.loads(uscope("report", rec, "--format", "chrome").stdout)
     x = [e for e in chrome["traceEvents"] if e["ph"] == "X"]
     m = [e for e in chrome["traceEvents"] if e["ph"] == "M"]
     assert len(x) == calls
     assert m and m[0]["args"]["name"] == "recursion"
-    tree = uscope("report", rec).stderr
+    tree = uscope("report", rec).stdout
     assert "├─ fib" in tree or "└─ fib" in tree
-    flat = uscope("report", rec, "--format", "flat").stderr
+    flat = uscope("report", rec, "--format", "flat").stdout
     assert "Avg" in flat and "fib" in flat and "lost events" in flat
 
 
@@ -56,8 +56,8 @@ def test_damaged_recordings_fail_cleanly(tmpdir_path):
     data = open(rec, "rb").read()
     cut = os.path.join(tmpdir_path, "cut.usc")
     open(cut, "wb").write(data[: len(data) * 2 // 3])
-    r = uscope("report", cut)
-    assert r.returncode == 1 and "truncated recording" in r.stderr
+    r = uscope("report", cut)  # uscope killed mid-run: read up to the last whole chunk
+    assert r.returncode == 0 and "cut short" in r.stdout, r.stderr
     bad = os.path.join(tmpdir_path, "bad.usc")
     flipped = bytearray(data)
     flipped[len(data) // 2] ^= 0xFF
@@ -78,10 +78,10 @@ def test_filters_at_record_time_and_in_report(tmpdir_path):
     assert "side" not in counts_by_function(t.report)
     rec = os.path.join(tmpdir_path, "deep.usc")
     trace("run", "-o", rec, "--", fixture("deep"), "10", "1")
-    r = json.loads(uscope("report", rec, "--format", "json", "--max-depth", "2").stderr)
+    r = json.loads(uscope("report", rec, "--format", "json", "--max-depth", "2").stdout)
     assert node(r, "main", "descend")["count"] == 1
     assert node(r, "main", "descend", "descend") is None
-    r = json.loads(uscope("report", rec, "--format", "json", "--exclude", "desc*").stderr)
+    r = json.loads(uscope("report", rec, "--format", "json", "--exclude", "desc*").stdout)
     assert node(r, "main", "side")["count"] == 10
     assert node(r, "main", "bottom")["count"] == 1
 
@@ -179,7 +179,9 @@ def test_sigterm_to_run_stops_tracing_and_passes_it_on():
 
 @pytest.mark.parametrize("args,code,message", [
     (["attach", "-p", "999999"], 1, "no process with PID 999999"),
-    (["run", "--", "/no/such/command"], 127, "command not found"),
+    (["run", "--", "/no/such/command"], 127, "/no/such/command: No such file or directory"),
+    (["run", "--", "/etc/passwd"], 126, "/etc/passwd: Permission denied"),
+    (["run", "--", "/tmp"], 126, "/tmp: Is a directory"),
     (["run", "--", "no-such-command-anywhere"], 127, "command not found"),
     (["run", "-f", "fibb", "--", fixture("recursion")], 1, "closest in recursion: fib"),
     (["run", "-f", "libnothere:x", "--", fixture("recursion")], 1, "no object 'libnothere'"),

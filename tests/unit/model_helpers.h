@@ -6,6 +6,7 @@
 #include <string.h>
 #include "model.h"
 #include "plan.h"
+#include "report.h"
 
 /* A plan with sites 0..n-1 named by `names`. */
 static inline void make_plan(struct us_plan *plan, const char *const *names, size_t n)
@@ -43,6 +44,15 @@ static inline void leave(struct us_model *m, uint32_t tid, uint64_t ts, uint32_t
 	struct us_call_event e = call_event(US_EV_CALL_EXIT, tid, ts, site, sp + US_RETURN_SP_DELTA);
 
 	us_model_add_event(m, &e.hdr);
+}
+
+/* What us_model_load does once a recording's META is read. */
+static inline void stream_begin(struct us_report_stream *stream, const struct us_recording *rec)
+{
+	const struct us_model_sink *sink = us_report_stream_sink(stream);
+
+	if (sink && sink->begin)
+		sink->begin(sink->ctx, rec);
 }
 
 /* The node reached from the thread's root by following site ids. */

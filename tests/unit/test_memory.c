@@ -39,10 +39,10 @@ static const struct us_node *node_of(const struct us_model *m, uint32_t fn)
 	return node_at(m, 0, (uint32_t[]){ MAIN, fn }, 2);
 }
 
-static void start(struct us_plan *plan, struct us_model *m, bool keep_calls)
+static void start(struct us_plan *plan, struct us_model *m)
 {
 	make_plan(plan, names, 4);
-	us_model_init(m, plan, NULL, keep_calls);
+	us_model_init(m, plan, NULL, NULL);
 	enter(m, 1, 1, MAIN, 0x8000);
 }
 
@@ -51,7 +51,7 @@ TEST(memory_peak_is_what_each_call_had_live_then)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	enter(&m, 1, 10, A, 0x7f00);
 	alloc(&m, 11, 0x1000, 100);
 	leave(&m, 1, 12, A, 0x7f00);
@@ -89,7 +89,7 @@ TEST(memory_a_new_peak_replaces_the_old_one)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	enter(&m, 1, 10, A, 0x7f00);
 	alloc(&m, 11, 0x1000, 100);
 	release(&m, 12, 0x1000);
@@ -111,7 +111,7 @@ TEST(memory_temporary_is_freed_at_once_by_the_same_call)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	enter(&m, 1, 10, A, 0x7f00);
 	alloc(&m, 11, 0x1000, 8);
 	release(&m, 12, 0x1000);		/* temporary */
@@ -139,7 +139,7 @@ TEST(memory_leaks_are_taken_when_the_interpreter_shuts_down)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	enter(&m, 1, 10, A, 0x7f00);
 	alloc(&m, 11, 0x1000, 100);
 	alloc(&m, 12, 0x2000, 10);
@@ -160,7 +160,7 @@ TEST(memory_sampled_blocks_count_by_their_weight)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	mem_event(&m, US_EV_MEM_ALLOC, 10, 0x1000, 16, US_ALLOC_MALLOC, 100);
 	mem_event(&m, US_EV_MEM_ALLOC, 11, 0x2000, 1 << 20, US_ALLOC_MALLOC, 1);
 	mem_event(&m, US_EV_MEM_FREE, 12, 0x1000, 16, US_ALLOC_FREE, 100);
@@ -178,7 +178,7 @@ TEST(memory_a_lowered_break_frees_the_brk_blocks_above_it)
 	struct us_plan plan;
 	struct us_model m;
 
-	start(&plan, &m, false);
+	start(&plan, &m);
 	mem_event(&m, US_EV_MEM_ALLOC, 10, 0x10000, 0x1000, US_ALLOC_BRK, 1);
 	mem_event(&m, US_EV_MEM_ALLOC, 11, 0x11000, 0x2000, US_ALLOC_BRK, 1);
 	mem_event(&m, US_EV_MEM_BREAK, 12, 0x11000, 0, US_ALLOC_BRK, 1);
@@ -202,6 +202,7 @@ static char *render_memory(enum us_format format)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
+	struct us_report_stream *stream;
 
 	make_plan(&rec.plan, names, 4);
 	rec.uscope_version = "test";
@@ -209,7 +210,10 @@ static char *render_memory(enum us_format format)
 	rec.memory = "libc";
 	rec.memory_sample_one_in = 1;
 	rec.end_ns = 100;
-	us_model_init(&m, &rec.plan, NULL, us_format_needs_calls(format));
+	stream = us_report_stream_new(out, format);
+	us_model_init(&m, &rec.plan, NULL, us_report_stream_sink(stream));
+	if (stream)
+		stream_begin(stream, &rec);
 	enter(&m, 1, 1, MAIN, 0x8000);
 	enter(&m, 1, 10, A, 0x7f00);
 	alloc(&m, 11, 0x1000, 3 << 20);
@@ -217,7 +221,10 @@ static char *render_memory(enum us_format format)
 	leave(&m, 1, 20, MAIN, 0x8000);
 	us_model_add_event(&m, &totals.hdr);
 	us_model_finish(&m, rec.end_ns);
-	us_report_write(out, format, &rec, &m);
+	if (stream)
+		us_report_stream_finish(stream, &rec, &m);
+	else
+		us_report_write(out, format, &rec, &m);
 	fclose(out);
 	us_model_free(&m);
 	us_plan_free(&rec.plan);

@@ -153,7 +153,7 @@ TEST(python_resumes_are_not_calls)
 	struct us_plan plan = { 0 };
 	struct us_model m;
 
-	us_model_init(&m, &plan, NULL, false);
+	us_model_init(&m, &plan, NULL, NULL);
 	code(&m, 0x100, "main", 1, 0);
 	code(&m, 0x200, "gen", 5, US_CO_GENERATOR);
 	py_enter(&m, 10, 0x100, 0x9000, US_PY_CALL);
@@ -177,7 +177,7 @@ TEST(python_exception_chains_and_where_they_stop)
 	struct us_plan plan = { 0 };
 	struct us_model m;
 
-	us_model_init(&m, &plan, NULL, false);
+	us_model_init(&m, &plan, NULL, NULL);
 	code(&m, 0x100, "<module>", 1, 0);
 	code(&m, 0x200, "outer", 3, 0);
 	code(&m, 0x300, "inner", 6, 0);

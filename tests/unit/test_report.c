@@ -15,6 +15,7 @@ static char *render(enum us_format format)
 	char *text = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&text, &len);
+	struct us_report_stream *stream;
 
 	make_plan(&rec.plan, names, 3);
 	rec.uscope_version = "test";
@@ -23,7 +24,10 @@ static char *render(enum us_format format)
 	rec.start_ns = 0;
 	rec.end_ns = 10000000;
 	rec.exited = true;
-	us_model_init(&m, &rec.plan, NULL, us_format_needs_calls(format));
+	stream = us_report_stream_new(out, format);
+	us_model_init(&m, &rec.plan, NULL, us_report_stream_sink(stream));
+	if (stream)
+		stream_begin(stream, &rec);
 	enter(&m, 42, 1000, 0, 0x8000);
 	enter(&m, 42, 2000, 1, 0x7f00);
 	leave(&m, 42, 5002000, 1, 0x7f00);
@@ -31,7 +35,10 @@ static char *render(enum us_format format)
 	leave(&m, 42, 6003000, 2, 0x7f00);
 	leave(&m, 42, 9001000, 0, 0x8000);
 	us_model_finish(&m, rec.end_ns);
-	us_report_write(out, format, &rec, &m);
+	if (stream)
+		us_report_stream_finish(stream, &rec, &m);
+	else
+		us_report_write(out, format, &rec, &m);
 	fclose(out);
 	us_model_free(&m);
 	us_plan_free(&rec.plan);
@@ -74,14 +81,29 @@ TEST(report_json_fields)
 	free(t);
 }
 
-TEST(report_timeline_orders_calls_and_returns)
+TEST(report_timeline_json_orders_calls_and_returns)
 {
-	char *t = render(US_FORMAT_TIMELINE);
+	char *t = render(US_FORMAT_TIMELINE_JSON);
 	char *ret_parse = strstr(t, "\"event\":\"return\",\"function\":\"parse\"");
 	char *call_emit = strstr(t, "\"event\":\"call\",\"function\":\"emit\"");
 
 	CHECK(ret_parse && call_emit && ret_parse < call_emit);
 	CHECK(strstr(t, "\"time_ms\":0.001,\"event\":\"call\",\"function\":\"main\"") != NULL);
+	free(t);
+}
+
+/* Text, like uftrace replay: a call with no callee on one line. */
+TEST(report_timeline_text_indents_and_folds_leaves)
+{
+	char *t = render(US_FORMAT_TIMELINE);
+	char *main_open = strstr(t, "  main() {\n");
+	char *parse = strstr(t, "    parse();\n");
+	char *emit = strstr(t, "    emit();\n");
+	char *main_close = strstr(t, "  } /* main */\n");
+
+	CHECK(main_open && parse && emit && main_close);
+	CHECK(main_open < parse && parse < emit && emit < main_close);
+	CHECK(strstr(t, "5.000 ms") != NULL);	/* parse's duration */
 	free(t);
 }
 
