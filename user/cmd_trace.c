@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "bpf_calls.h"
@@ -146,6 +147,22 @@ static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
 	us_filters_merge(&rec->filters, &o->filters);
 }
 
+/* What the target runs, as the report names its program: its command line
+ * once it has exec'd (attach, or a followed shim), or the command itself. */
+static void note_program(struct us_recording *rec, const struct us_target *t)
+{
+	bool execd = !t->spawned || t->stopped;
+
+	rec->cwd = us_process_cwd(t->pid);
+	if (execd)
+		rec->exec_argv = us_process_cmdline(t->pid, &rec->exec_argc);
+	if (rec->exec_argv)
+		return;
+	rec->exec_argv = us_calloc(rec->argc + 1, sizeof(*rec->exec_argv));
+	for (size_t i = 0; i < rec->argc; i++)
+		rec->exec_argv[rec->exec_argc++] = us_strdup(i == 0 ? t->exe_path : rec->argv[i]);
+}
+
 /* The recording goes to -o, or to a temporary file removed after the report. */
 static char *recording_path(const struct us_options *o)
 {
@@ -176,13 +193,45 @@ static void give_to_sudo_user(const char *path)
 		us_warn("cannot give %s to SUDO_UID %s: %s", path, uid, strerror(errno));
 }
 
+/* Terminal columns of `out`, 0 when it is not a terminal (nothing is cut). */
+static int terminal_width(FILE *out)
+{
+	struct winsize ws;
+
+	if (!isatty(fileno(out)))
+		return 0;
+	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+static bool wants_color(const struct us_options *o, FILE *out)
+{
+	const char *term = getenv("TERM");
+
+	if (o->color != US_COLOR_AUTO)
+		return o->color == US_COLOR_ALWAYS;
+	return isatty(fileno(out)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
+}
+
+void us_report_options_for(const struct us_options *o, FILE *out, struct us_report_options *ro)
+{
+	*ro = (struct us_report_options){
+		.sort = o->sort, .all = o->all, .color = wants_color(o, out),
+		.width = terminal_width(out), .verbosity = us_verbosity,
+	};
+}
+
 static int write_report(FILE *out, const char *recording, const struct us_options *o)
 {
-	struct us_report_stream *stream = us_report_stream_new(out, o->format);
+	struct us_report_options ro;
+	struct us_report_stream *stream;
 	struct us_recording rec;
 	struct us_model m;
 	char err[512];
 
+	us_report_options_for(o, out, &ro);
+	stream = us_report_stream_new(out, o->format, &ro);
 	if (us_model_load(recording, &o->filters, us_report_stream_sink(stream), &rec, &m, err,
 			  sizeof(err))) {
 		us_report_stream_discard(stream);
@@ -192,7 +241,7 @@ static int write_report(FILE *out, const char *recording, const struct us_option
 	if (stream)
 		us_report_stream_finish(stream, &rec, &m);
 	else
-		us_report_write(out, o->format, &rec, &m);
+		us_report_write(out, o->format, &rec, &m, &ro);
 	us_model_free(&m);
 	us_recording_free(&rec);
 	return 0;
@@ -338,6 +387,7 @@ static int plan_memory(struct trace_session *s, const struct us_options *o)
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
 	s->rec.setup_start_ns = us_monotonic_ns();
+	note_program(&s->rec, &s->target);
 	if (us_target_list_objects(&s->target) || find_python(s) ||
 	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL))
 		return -1;

@@ -23,6 +23,9 @@ int us_cmd_call(struct us_options *o);
  * `objects`. */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
 		  struct us_object_list *objects, bool python);
+/* How the report to `out` is shown: the options, and whether `out` is a
+ * terminal (colour, width). */
+void us_report_options_for(const struct us_options *o, FILE *out, struct us_report_options *ro);
 /* Reads a recording through the model and prints the chosen report to
  * --report, or to `default_out` (stdout for `report`; stderr while tracing,
  * so the target's own stdout stays clean). */

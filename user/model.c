@@ -3,6 +3,7 @@
 #include <string.h>
 #include "model.h"
 #include "model_memory.h"
+#include "model_program.h"
 #include "model_python.h"
 #include "util.h"
 
@@ -35,6 +36,8 @@ uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn)
 	us_grow(&m->functions, &m->functions_cap, m->n_functions + 1, sizeof(*m->functions));
 	us_grow(&m->funcs, &m->funcs_cap, m->n_functions + 1, sizeof(*m->funcs));
 	m->functions[id] = *fn;
+	m->functions[id].label = NULL;
+	us_model_label_function(m, &m->functions[id]);
 	memset(&m->funcs[id], 0, sizeof(m->funcs[id]));
 	apply_filters(m, &m->functions[id]);
 	m->n_functions++;
@@ -48,6 +51,7 @@ void us_model_init(struct us_model *m, const struct us_plan *plan,
 	m->sites = plan->sites;
 	m->n_sites = plan->count;
 	m->sink = sink;
+	m->main_code_fn = US_ROOT_FN;
 	m->memory.free_slot = US_NO_NODE;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
@@ -61,6 +65,17 @@ void us_model_init(struct us_model *m, const struct us_plan *plan,
 	}
 }
 
+void us_model_set_program(struct us_model *m, const struct us_program_info *info)
+{
+	us_program_info_free(&m->program);
+	m->program = *info;
+	m->program.cwd = info->cwd ? us_strdup(info->cwd) : NULL;
+	m->program.main_path = info->main_path ? us_strdup(info->main_path) : NULL;
+	m->program.main_module = info->main_module ? us_strdup(info->main_module) : NULL;
+	for (size_t i = 0; i < m->n_functions; i++)
+		us_model_label_function(m, &m->functions[i]);
+}
+
 /* ---- tree ------------------------------------------------------------- */
 
 static uint32_t new_node(struct us_model *m, uint32_t fn_id, uint32_t parent)
@@ -72,6 +87,11 @@ static uint32_t new_node(struct us_model *m, uint32_t fn_id, uint32_t parent)
 		.first_exception = US_NO_NODE,
 	};
 	return (uint32_t)m->n_nodes++;
+}
+
+uint32_t us_model_new_root(struct us_model *m)
+{
+	return new_node(m, US_ROOT_FN, US_NO_NODE);
 }
 
 static uint32_t child_node(struct us_model *m, uint32_t parent, uint32_t fn_id)
@@ -97,11 +117,20 @@ struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts)
 	struct us_thread *t;
 
 	if (idx == US_MAP_NONE) {
+		/* a Python program's main thread starts in the interpreter's start-up */
+		bool from_start = tid == m->program.main_tid && m->program.from_start &&
+				  m->program.main_kind != US_MAIN_UNKNOWN;
+
 		us_grow(&m->threads, &m->threads_cap, m->n_threads + 1, sizeof(*m->threads));
 		idx = (uint32_t)m->n_threads++;
-		m->threads[idx] = (struct us_thread){
-			.tid = tid, .root = new_node(m, US_ROOT_FN, US_NO_NODE), .first_ns = ts,
+		t = &m->threads[idx];
+		*t = (struct us_thread){
+			.tid = tid, .first_ns = ts,
+			.roots = { US_NO_NODE, US_NO_NODE, US_NO_NODE },
+			.phase = from_start ? US_PHASE_STARTUP : US_PHASE_PROGRAM,
 		};
+		t->root = t->roots[t->phase] = new_node(m, US_ROOT_FN, US_NO_NODE);
+		t->phase_start_ns[t->phase] = ts;
 		us_map_put(&m->thread_index, tid, idx);
 	}
 	t = &m->threads[idx];
@@ -118,12 +147,22 @@ static struct us_frame *visible_parent(struct us_thread *t)
 	return NULL;
 }
 
+/* Shown activations of each function open on the thread's stack: the
+ * outermost one's time is the function's total (recursion counted once). */
+static void count_open(struct us_thread *t, uint32_t fn_id, int delta)
+{
+	uint32_t open = us_map_get(&t->open_by_function, fn_id);
+
+	open = (open == US_MAP_NONE ? 0 : open) + (uint32_t)delta;
+	if (open)
+		us_map_put(&t->open_by_function, fn_id, open);
+	else
+		us_map_remove(&t->open_by_function, fn_id);
+}
+
 static bool outer_activation_of(const struct us_thread *t, uint32_t fn_id)
 {
-	for (size_t i = 0; i < t->depth; i++)
-		if (t->stack[i].fn_id == fn_id && t->stack[i].node != US_NO_NODE)
-			return false;
-	return true;
+	return us_map_get(&t->open_by_function, fn_id) == US_MAP_NONE;
 }
 
 /* Min and max over the activations whose both ends were seen: an inferred
@@ -164,6 +203,8 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 	struct us_frame *parent;
 	struct us_node *n;
 
+	if (f->node != US_NO_NODE)
+		count_open(t, f->fn_id, -1);
 	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns) {
 		tell_call_ended(m, t, f, end_ns, inferred, raised, false);
 		return US_NO_NODE;	/* hidden: its time stays in the parent's self time */
@@ -197,6 +238,7 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 		      bool raised)
 {
 	struct us_frame f = t->stack[--t->depth];
+	uint32_t node;
 
 	/* records of this thread were lost since the entry: the exit may be
 	 * another call's, so the pairing is not proven */
@@ -208,7 +250,12 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 		t->pending_returns--;
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
-	return finish_call(m, t, &f, end_ns, inferred, raised);
+	node = finish_call(m, t, &f, end_ns, inferred, raised);
+	if (t->main_frame_depth == t->depth + 1) {	/* __main__ ended */
+		t->main_frame_depth = 0;
+		us_model_enter_phase(m, t, US_PHASE_SHUTDOWN, end_ns);
+	}
+	return node;
 }
 
 /* A call whose return the kernel never reported, closed by a later event. */
@@ -249,7 +296,7 @@ static void place_frame(struct us_model *m, struct us_thread *t, struct us_frame
 {
 	const struct us_function *fn = &m->functions[f->fn_id];
 	const struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
-	struct us_frame *parent = visible_parent(t);
+	struct us_frame *parent = f->starts_phase ? NULL : visible_parent(t);
 	bool in_scope_parent = parent && !m->functions[parent->fn_id].out_of_scope;
 	bool shown = f->counted && !fn->hidden;
 
@@ -287,6 +334,8 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
+	if (f.node != US_NO_NODE)
+		count_open(t, f.fn_id, 1);
 	if (m->sink && m->sink->call_started && f.node != US_NO_NODE)
 		m->sink->call_started(m->sink->ctx, m, (size_t)(t - m->threads), &f);
 	if (f.counted && !f.resume) {
@@ -350,6 +399,19 @@ static void on_thread_exit(struct us_model *m, const struct us_thread_event *ev)
 	us_map_remove(&m->thread_index, ev->hdr.tid);
 }
 
+/* Py_FinalizeEx: the program is over, the interpreter's teardown begins. */
+static void on_finalize(struct us_model *m, const struct us_event_header *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->tid, ev->ts_ns);
+
+	if (t->phase == US_PHASE_PROGRAM && t->tid == m->program.main_tid)
+		us_model_enter_phase(m, t, US_PHASE_SHUTDOWN, ev->ts_ns);
+	if (!m->shutdown_seen)
+		m->gc_at_shutdown = m->gc;
+	m->shutdown_seen = true;
+	us_model_memory_at_finalize(m, ev->ts_ns);
+}
+
 void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 {
 	if (!m->first_ns || ev->ts_ns < m->first_ns)
@@ -371,6 +433,8 @@ void us_model_add_event(struct us_model *m, const struct us_event_header *ev)
 		m->lost_records += ((const struct us_lost_event *)ev)->count;
 		break;
 	case US_EV_PY_FINALIZE:
+		on_finalize(m, ev);
+		break;
 	case US_EV_MEM_ALLOC:
 	case US_EV_MEM_FREE:
 	case US_EV_MEM_BREAK:
@@ -410,8 +474,10 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 			us_model_pop(m, t, end_ns > t->last_ns ? end_ns : t->last_ns, true, false);
 		}
 		us_model_close_chain(m, t, false);
+		t->phase_end_ns[t->phase] = end_ns > t->last_ns ? end_ns : t->last_ns;
 	}
 	mark_exception_paths(m);
+	us_model_shorten_labels(m);
 	us_model_finish_memory(m, end_ns);
 }
 
@@ -429,9 +495,11 @@ void us_model_free(struct us_model *m)
 	for (size_t i = 0; i < m->n_threads; i++) {
 		free(m->threads[i].stack);
 		free(m->threads[i].name);
+		us_map_free(&m->threads[i].open_by_function);
 	}
 	for (size_t i = 0; i < m->n_functions; i++) {
 		free(m->functions[i].name);
+		free(m->functions[i].label);
 		free(m->functions[i].object);
 		free(m->functions[i].file);
 		free(m->functions[i].linetable);
@@ -452,5 +520,6 @@ void us_model_free(struct us_model *m)
 	us_map_free(&m->thread_index);
 	us_map_free(&m->chain_index);
 	us_filters_free(&m->filters);
+	us_program_info_free(&m->program);
 	memset(m, 0, sizeof(*m));
 }

@@ -30,6 +30,7 @@ enum us_function_kind { US_FN_NATIVE, US_FN_PYTHON };
 struct us_function {
 	enum us_function_kind kind;
 	char *name;		/* native: symbol; Python: qualified name */
+	char *label;		/* as reports show it: "Shape.area (shapes.py:12)" */
 	char *object;		/* native: the ELF object; Python: the interpreter's */
 	char *file;		/* Python: co_filename */
 	uint32_t line;		/* Python: first line */
@@ -112,6 +113,7 @@ struct us_frame {
 	uint64_t sp, start_ns, child_ns;
 	uint64_t serial;	/* tells activations apart (temporary allocations) */
 	uint32_t loss_epoch;	/* the thread's loss_epoch at entry */
+	bool starts_phase;	/* __main__'s frame: it hangs from the program's root */
 };
 
 /* An exception propagating out of frames, from the raising one outward. */
@@ -126,9 +128,21 @@ struct us_exception_chain {
 	uint64_t first_ns;
 };
 
+/* Parts of the main thread of a Python program traced from its start. */
+enum us_phase {
+	US_PHASE_STARTUP,	/* the interpreter before __main__ runs */
+	US_PHASE_PROGRAM,	/* __main__ (every other thread is all program) */
+	US_PHASE_SHUTDOWN,	/* after __main__ ended */
+	US_PHASES,
+};
+
 struct us_thread {
 	uint32_t tid;
-	uint32_t root;
+	uint32_t root;			/* the root of the current phase */
+	uint32_t roots[US_PHASES];	/* US_NO_NODE: a phase it never had */
+	enum us_phase phase;
+	uint64_t phase_start_ns[US_PHASES], phase_end_ns[US_PHASES];
+	size_t main_frame_depth;	/* __main__'s frame is stack[main_frame_depth - 1]; 0 none */
 	struct us_frame *stack;
 	size_t depth, cap;
 	uint32_t pending_returns;
@@ -141,6 +155,7 @@ struct us_thread {
 	uint64_t last_alloc_address;	/* its latest allocation, while nothing else was */
 	uint64_t last_alloc_serial;	/* allocated: the call that made it */
 	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
+	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
 };
 
 struct us_gc_stats {
@@ -220,11 +235,25 @@ struct us_model_sink {
 			uint64_t ts_ns, uint64_t bytes);
 };
 
+/* What the model knows of the program beyond its events (model_program.h). */
+enum us_main_kind { US_MAIN_UNKNOWN, US_MAIN_SCRIPT, US_MAIN_MODULE, US_MAIN_CODE };
+
+struct us_program_info {
+	char *cwd;			/* the target's working directory */
+	uint32_t main_tid;		/* the main thread (the process id) */
+	bool from_start;		/* run: traced from the first instruction */
+	enum us_main_kind main_kind;	/* a Python program's __main__ */
+	char *main_path;		/* US_MAIN_SCRIPT: the script, absolute */
+	char *main_module;		/* US_MAIN_MODULE: -m MODULE */
+};
+
 struct us_model {
 	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
 	size_t n_sites;
 	struct us_filters filters;
 	const struct us_model_sink *sink;	/* NULL: aggregates only */
+	struct us_program_info program;
+	uint32_t main_code_fn;		/* __main__'s function once seen, US_ROOT_FN before */
 
 	struct us_function *functions;
 	size_t n_functions, functions_cap;
@@ -268,6 +297,8 @@ struct us_model {
 /* `sink` (may be NULL) sees calls, spans and counters as they complete. */
 void us_model_init(struct us_model *m, const struct us_plan *plan,
 		   const struct us_filters *filters, const struct us_model_sink *sink);
+/* Before the first event: what the program is (copied). */
+void us_model_set_program(struct us_model *m, const struct us_program_info *info);
 void us_model_add_event(struct us_model *m, const struct us_event_header *ev);
 /* Closes calls still open at `end_ns`. */
 void us_model_finish(struct us_model *m, uint64_t end_ns);

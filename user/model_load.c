@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 #include "model_load.h"
+#include "model_program.h"
 
 struct load_ctx {
 	struct us_model *model;
@@ -13,12 +14,16 @@ static void start_model(void *ctx, const struct us_recording *rec)
 {
 	struct load_ctx *l = ctx;
 	struct us_filters filters = { 0 };
+	struct us_program_info program;
 
 	us_filters_merge(&filters, &rec->filters);
 	if (l->extra)
 		us_filters_merge(&filters, l->extra);
 	us_model_init(l->model, &rec->plan, &filters, l->sink);
 	us_filters_free(&filters);
+	us_program_info_from_recording(rec, &program);
+	us_model_set_program(l->model, &program);
+	us_program_info_free(&program);
 	if (l->sink && l->sink->begin)
 		l->sink->begin(l->sink->ctx, rec);
 	l->started = true;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model_memory.h"
+#include "model_walk.h"
 #include "model_python.h"
 #include "util.h"
 
@@ -234,8 +235,7 @@ static void take_leaks(struct us_model *m, enum us_leak_cut cut, uint64_t ts)
 
 void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev)
 {
-	if (ev->type != US_EV_PY_FINALIZE)
-		m->memory.recorded = true;
+	m->memory.recorded = true;
 	switch (ev->type) {
 	case US_EV_MEM_ALLOC:
 		on_alloc(m, (const struct us_mem_event *)ev);
@@ -253,16 +253,15 @@ void us_model_add_memory_event(struct us_model *m, const struct us_event_header 
 		m->memory.totals = *(const struct us_mem_totals_event *)ev;
 		m->memory.have_totals = true;
 		break;
-	case US_EV_PY_FINALIZE:
-		if (!m->shutdown_seen)
-			m->gc_at_shutdown = m->gc;
-		m->shutdown_seen = true;
-		if (m->memory.recorded && !m->memory.leaks_taken)
-			take_leaks(m, US_LEAKS_AT_FINALIZE, ev->ts_ns);
-		break;
 	default:
 		break;
 	}
+}
+
+void us_model_memory_at_finalize(struct us_model *m, uint64_t ts)
+{
+	if (m->memory.recorded && !m->memory.leaks_taken)
+		take_leaks(m, US_LEAKS_AT_FINALIZE, ts);
 }
 
 /* Inclusive counts: a node's subtree (children come after their parent). */
@@ -282,39 +281,59 @@ static void sum_subtrees(struct us_model *m)
 	}
 }
 
-static bool has_ancestor_of(const struct us_model *m, uint32_t node, uint32_t fn_id)
+static void add_function_memory(struct us_memory_stats *fm, const struct us_node *n,
+				bool outermost)
 {
-	for (uint32_t p = m->nodes[node].parent; p != US_NO_NODE; p = m->nodes[p].parent)
-		if (m->nodes[p].fn_id == fn_id)
-			return true;
-	return false;
+	fm->allocs += n->mem.allocs;
+	fm->bytes += n->mem.bytes;
+	fm->frees += n->mem.frees;
+	fm->freed_bytes += n->mem.freed_bytes;
+	fm->temporary += n->mem.temporary;
+	fm->live_count += n->mem.live_count;
+	fm->live_bytes += n->mem.live_bytes;
+	fm->peak_bytes += n->mem.peak_bytes;
+	fm->leaked += n->mem.leaked;
+	fm->leaked_bytes += n->mem.leaked_bytes;
+	if (outermost) {
+		fm->incl_allocs += n->mem.incl_allocs;
+		fm->incl_bytes += n->mem.incl_bytes;
+	}
 }
 
-/* Per function: self sums over its nodes; inclusive over its outermost ones. */
+/* Per function: self sums over its nodes; inclusive over its outermost ones
+ * (no caller of the same function on the path), found in one walk. */
 static void sum_functions(struct us_model *m)
 {
-	for (size_t i = 0; i < m->n_nodes; i++) {
-		const struct us_node *n = &m->nodes[i];
-		struct us_memory_stats *fm;
+	uint32_t *on_path = us_calloc(m->n_functions + 1, sizeof(*on_path));
+	uint32_t *path = NULL;
+	size_t path_cap = 0;
 
-		if (n->fn_id == US_ROOT_FN)
-			continue;
-		fm = &m->funcs[n->fn_id].mem;
-		fm->allocs += n->mem.allocs;
-		fm->bytes += n->mem.bytes;
-		fm->frees += n->mem.frees;
-		fm->freed_bytes += n->mem.freed_bytes;
-		fm->temporary += n->mem.temporary;
-		fm->live_count += n->mem.live_count;
-		fm->live_bytes += n->mem.live_bytes;
-		fm->peak_bytes += n->mem.peak_bytes;
-		fm->leaked += n->mem.leaked;
-		fm->leaked_bytes += n->mem.leaked_bytes;
-		if (!has_ancestor_of(m, (uint32_t)i, n->fn_id)) {
-			fm->incl_allocs += n->mem.incl_allocs;
-			fm->incl_bytes += n->mem.incl_bytes;
+	for (size_t i = 0; i < m->n_threads; i++) {
+		for (int phase = 0; phase < US_PHASES; phase++) {
+			uint32_t root = m->threads[i].roots[phase], node;
+			size_t depth, len = 0;
+			struct us_walk w;
+
+			if (root == US_NO_NODE)
+				continue;
+			us_walk_init(&w, m, root, US_SORT_FIRST, true);
+			while (us_walk_next(&w, &node, &depth, NULL)) {
+				uint32_t fn = m->nodes[node].fn_id;
+
+				while (len >= depth)
+					on_path[path[--len]]--;
+				add_function_memory(&m->funcs[fn].mem, &m->nodes[node], !on_path[fn]);
+				us_grow(&path, &path_cap, len + 1, sizeof(*path));
+				path[len++] = fn;
+				on_path[fn]++;
+			}
+			while (len)
+				on_path[path[--len]]--;
+			us_walk_free(&w);
 		}
 	}
+	free(path);
+	free(on_path);
 }
 
 void us_model_finish_memory(struct us_model *m, uint64_t end_ns)

@@ -7,6 +7,8 @@
 
 void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev);
 /* Takes the leaks if nothing did before, and sums nodes into functions. */
+/* The interpreter began to shut down: what is live now leaked. */
+void us_model_memory_at_finalize(struct us_model *m, uint64_t ts);
 void us_model_finish_memory(struct us_model *m, uint64_t end_ns);
 void us_model_free_memory(struct us_model *m);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model_program.h"
 #include "model_python.h"
 #include "python_layout.h"
 #include "util.h"
@@ -247,7 +248,14 @@ static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *e
 		.sp = ev->sp, .start_ns = ev->hdr.ts_ns,
 	};
 
+	if (f.counted && !f.resume && us_model_is_main_code(m, t, f.fn_id)) {
+		m->main_code_fn = f.fn_id;
+		f.starts_phase = true;
+		us_model_enter_phase(m, t, US_PHASE_PROGRAM, ev->hdr.ts_ns);
+	}
 	us_model_push(m, t, f, false);
+	if (f.starts_phase)
+		t->main_frame_depth = t->depth;
 	if (ev->kind == US_PY_INLINE_INIT)	/* counted where it ran; its time stays the caller's */
 		us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }

@@ -9,6 +9,7 @@
 
 #include "model.h"
 
+uint32_t us_model_new_root(struct us_model *m);
 uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn);
 struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts);
 void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, bool tail_call);

@@ -11,7 +11,8 @@ enum {
 	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
 	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE, OPT_INCLUDE,
 	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS, OPT_KWARGS, OPT_PYTHON,
-	OPT_MEMORY, OPT_MEMORY_SAMPLE, OPT_MEMORY_SAMPLE_MIN,
+	OPT_MEMORY, OPT_MEMORY_SAMPLE, OPT_MEMORY_SAMPLE_MIN, OPT_SORT, OPT_ALL, OPT_COLOR,
+	OPT_NO_PAGER,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +39,10 @@ static const struct option long_options[] = {
 	{ "memory", optional_argument, NULL, OPT_MEMORY },
 	{ "memory-sample", required_argument, NULL, OPT_MEMORY_SAMPLE },
 	{ "memory-sample-min", required_argument, NULL, OPT_MEMORY_SAMPLE_MIN },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "no-pager", no_argument, NULL, OPT_NO_PAGER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -71,6 +76,11 @@ void us_print_usage(FILE *out)
 	      "  --include GLOB            show only functions matching GLOB (repeatable)\n"
 	      "  --focus NAME              show only what runs inside the function NAME\n"
 	      "  --exception-only          show only calls on the path of an exception\n"
+	      "  --sort KEY                children and rows by total (default), self, calls, name, or\n"
+	      "                            first (the order they ran)\n"
+	      "  --all                     a Python program's start-up and shutdown in full\n"
+	      "  --color WHEN              auto (default: on a terminal), always, never\n"
+	      "  --no-pager                report: no pager, even on a terminal\n"
 	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
 	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
 	      "  --memory[=objects]        record allocations, frees, resident size and (Python)\n"
@@ -217,6 +227,26 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		if (!us_parse_bytes(arg, &o->memory.sample_min_bytes))
 			return usage_error("--memory-sample-min takes a size like 4096, 64K or 1M, not '%s'",
 					   arg);
+		return 0;
+	case OPT_SORT:
+		if (!us_sort_parse(arg, &o->sort))
+			return usage_error("--sort takes total, self, calls, name or first, not '%s'", arg);
+		return 0;
+	case OPT_ALL:
+		o->all = true;
+		return 0;
+	case OPT_COLOR:
+		if (!strcmp(arg, "auto"))
+			o->color = US_COLOR_AUTO;
+		else if (!strcmp(arg, "always"))
+			o->color = US_COLOR_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			o->color = US_COLOR_NEVER;
+		else
+			return usage_error("--color takes auto, always or never, not '%s'", arg);
+		return 0;
+	case OPT_NO_PAGER:
+		o->no_pager = true;
 		return 0;
 	case 'v':
 		us_verbosity++;

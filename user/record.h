@@ -43,6 +43,9 @@ struct us_recording {
 	char *mode;			/* "run" or "attach" */
 	char **argv;			/* the traced command (run) */
 	size_t argc;
+	char **exec_argv;		/* what the target runs: its command line once traced */
+	size_t exec_argc;
+	char *cwd;			/* the target's working directory */
 	int32_t pid;
 	uint64_t start_ns;		/* CLOCK_MONOTONIC when tracing started */
 	uint64_t start_realtime_ns;	/* wall clock at the same instant */

@@ -83,12 +83,12 @@ static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 	return CHUNK_READ;
 }
 
-static void add_argv(struct us_recording *rec, char *value)
+static void add_arg(char ***argv, size_t *argc, const char *value)
 {
-	size_t cap = rec->argc;
+	size_t cap = *argc;
 
-	us_grow(&rec->argv, &cap, rec->argc + 1, sizeof(*rec->argv));
-	rec->argv[rec->argc++] = value;
+	us_grow(argv, &cap, *argc + 1, sizeof(**argv));
+	(*argv)[(*argc)++] = us_strdup(value);
 }
 
 static uint64_t to_u64(const char *text)
@@ -111,7 +111,11 @@ static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording
 		else if (!strcmp(key, "mode"))
 			rec->mode = us_strdup(value);
 		else if (!strcmp(key, "argv"))
-			add_argv(rec, us_strdup(value));
+			add_arg(&rec->argv, &rec->argc, value);
+		else if (!strcmp(key, "exec_argv"))
+			add_arg(&rec->exec_argv, &rec->exec_argc, value);
+		else if (!strcmp(key, "cwd") && !rec->cwd)
+			rec->cwd = us_strdup(value);
 		else if (!strcmp(key, "pid"))
 			rec->pid = (int32_t)to_u64(value);
 		else if (!strcmp(key, "start_ns"))
@@ -436,6 +440,10 @@ void us_recording_free(struct us_recording *rec)
 	for (size_t i = 0; i < rec->argc; i++)
 		free(rec->argv[i]);
 	free(rec->argv);
+	for (size_t i = 0; i < rec->exec_argc; i++)
+		free(rec->exec_argv[i]);
+	free(rec->exec_argv);
+	free(rec->cwd);
 	free(rec->kernel);
 	free(rec->python);
 	free(rec->memory);

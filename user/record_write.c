@@ -86,6 +86,10 @@ static void write_meta(struct us_record_writer *w, const struct us_recording *re
 	put_kv(&b, "mode", rec->mode);
 	for (size_t i = 0; i < rec->argc; i++)
 		put_kv(&b, "argv", rec->argv[i]);
+	for (size_t i = 0; i < rec->exec_argc; i++)
+		put_kv(&b, "exec_argv", rec->exec_argv[i]);
+	if (rec->cwd)
+		put_kv(&b, "cwd", rec->cwd);
 	put_kv_u64(&b, "pid", (uint64_t)rec->pid);
 	put_kv_u64(&b, "start_ns", rec->start_ns);
 	put_kv_u64(&b, "start_realtime_ns", rec->start_realtime_ns);

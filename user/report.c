@@ -4,13 +4,13 @@
 #include "json_writer.h"
 #include "report_stream.h"
 #include "util.h"
-#include "log.h"
 #include "report.h"
 
 /* Every report: its name, and how it is written. */
 static const struct {
 	const char *name;
-	void (*write)(FILE *out, const struct us_recording *rec, const struct us_model *m);
+	void (*write)(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro);
 	const struct us_stream_ops *stream;	/* written while the model is built */
 } formats[] = {
 	[US_FORMAT_TREE] = { "tree", us_report_tree, NULL },
@@ -44,10 +44,10 @@ bool us_format_streams(enum us_format f)
 }
 
 void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
-		     const struct us_model *m)
+		     const struct us_model *m, const struct us_report_options *ro)
 {
 	if (formats[f].write)
-		formats[f].write(out, rec, m);
+		formats[f].write(out, rec, m, ro);
 	fflush(out);
 }
 
@@ -57,7 +57,8 @@ struct us_report_stream {
 	struct us_model_sink sink;
 };
 
-struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f)
+struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f,
+					      const struct us_report_options *ro)
 {
 	struct us_report_stream *s;
 
@@ -65,7 +66,7 @@ struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f)
 		return NULL;
 	s = us_calloc(1, sizeof(*s));
 	s->ops = formats[f].stream;
-	s->state = s->ops->create(out);
+	s->state = s->ops->create(out, ro);
 	s->sink = s->ops->sink;
 	s->sink.ctx = s->state;
 	return s;
@@ -144,7 +145,8 @@ static void print_overheads(FILE *out, const struct us_recording *rec)
 		detach);
 }
 
-void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m)
+void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		       const struct us_report_options *ro)
 {
 	char dur[32];
 
@@ -161,7 +163,7 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 			"%llu calls still running at the end, %llu returns of calls entered before tracing\n",
 			(unsigned long long)m->inferred_exits, (unsigned long long)m->unfinished_calls,
 			(unsigned long long)m->unmatched_exits);
-	if (us_verbosity > 0)
+	if (ro && ro->verbosity > 0)
 		print_overheads(out, rec);
 	if (rec->truncated)
 		fprintf(out, "uscope: warning: the recording was cut short (uscope was killed?): "
@@ -190,6 +192,11 @@ void us_json_function_location(struct us_json *j, const struct us_function *fn)
 const char *us_function_name(const struct us_model *m, uint32_t fn_id)
 {
 	return fn_id < m->n_functions ? m->functions[fn_id].name : "[root]";
+}
+
+const char *us_function_label(const struct us_model *m, uint32_t fn_id)
+{
+	return fn_id < m->n_functions ? m->functions[fn_id].label : "[root]";
 }
 
 const char *us_function_object(const struct us_model *m, uint32_t fn_id)

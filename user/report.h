@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "model.h"
+#include "model_walk.h"
 #include "record.h"
 
 enum us_format {
@@ -18,6 +19,15 @@ enum us_format {
 	US_FORMAT_MEMORY,
 };
 
+/* How a report is shown (not what it holds: that is the filters'). */
+struct us_report_options {
+	enum us_sort sort;	/* children of a node; the flat report's rows */
+	bool all;		/* a Python program's start-up and shutdown in full */
+	bool color;
+	int width;		/* terminal columns the function names are cut to; 0: none */
+	int verbosity;		/* -v: set-up and detach times */
+};
+
 bool us_format_parse(const char *name, enum us_format *out);
 /* "tree, flat, ...": for messages. */
 const char *us_format_names(void);
@@ -27,22 +37,27 @@ bool us_format_streams(enum us_format f);
 
 /* A report of the finished model. */
 void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
-		     const struct us_model *m);
+		     const struct us_model *m, const struct us_report_options *ro);
 
 /* A streaming report: give its sink to the model (us_model_init or
  * us_model_load), then finish it once the model is finished. */
 struct us_report_stream;
-struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f);	/* NULL: not streaming */
+struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f,
+					      const struct us_report_options *ro);	/* NULL: not streaming */
 const struct us_model_sink *us_report_stream_sink(const struct us_report_stream *s);
 void us_report_stream_finish(struct us_report_stream *s, const struct us_recording *rec,
 			     const struct us_model *m);
 /* Frees a stream whose model could not be built. */
 void us_report_stream_discard(struct us_report_stream *s);
 
-void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_model *m);
-void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m);
-void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m);
-void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro);
+void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro);
+void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro);
+void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro);
 
 /* Shared by the reports. */
 double us_ns_to_ms(uint64_t ns);
@@ -52,10 +67,13 @@ void us_format_duration(char *buf, size_t len, uint64_t ns);
  * attach to its exit or the end of tracing, set-up and detach not counted. */
 uint64_t us_program_span_ns(const struct us_recording *rec, const struct us_model *m);
 /* The one-line summary every text report starts with. */
-void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m);
+void us_report_summary(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		       const struct us_report_options *ro);
 /* The name a thread had when it exited, or has at the end. */
 const char *us_thread_display_name(const struct us_recording *rec, const struct us_thread *t);
 const char *us_function_name(const struct us_model *m, uint32_t fn_id);
+/* As the text reports show it: "Shape.area (shapes.py:12)". */
+const char *us_function_label(const struct us_model *m, uint32_t fn_id);
 const char *us_function_object(const struct us_model *m, uint32_t fn_id);
 /* "512 B", "1.5 KiB", "50.0 MiB". */
 void us_format_bytes(char *buf, size_t len, uint64_t bytes);
@@ -65,6 +83,13 @@ void us_json_gc(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */
 void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 			    const struct us_model *m);
+/* Writes one node's own keys (not its "calls"). */
+typedef void (*us_json_node_fn)(struct us_json *j, const struct us_model *m, uint32_t node);
+/* "calls": the shown tree below `root`, each node's keys from `write_fields`
+ * and its own "calls"; nesting stops at 256 levels with a "truncated" key
+ * saying how deep and how many calls the rest held. */
+void us_json_call_tree(struct us_json *j, const struct us_model *m, uint32_t root,
+		       us_json_node_fn write_fields);
 /* "function", then "file" and "line" (Python) or "object" (native). */
 void us_json_function_location(struct us_json *j, const struct us_function *fn);
 

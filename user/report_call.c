@@ -10,48 +10,46 @@
 static uint32_t focus_node(const struct us_model *m)
 {
 	for (size_t i = 0; i < m->n_threads; i++)
-		us_node_for_each_child(m, m->threads[i].root, top)
-			if (m->functions[m->nodes[top].fn_id].is_focus && m->nodes[top].count)
-				return top;
+		for (int phase = 0; phase < US_PHASES; phase++)
+			if (m->threads[i].roots[phase] != US_NO_NODE)
+				us_node_for_each_child(m, m->threads[i].roots[phase], top)
+					if (m->functions[m->nodes[top].fn_id].is_focus &&
+					    m->nodes[top].count)
+						return top;
 	return US_NO_NODE;
 }
 
-static void write_calls(struct us_json *j, const struct us_model *m, uint32_t parent)
+static void write_call_fields(struct us_json *j, const struct us_model *m, uint32_t node)
 {
-	us_json_key(j, "calls");
-	us_json_array_begin(j);
-	us_node_for_each_child(m, parent, child) {
-		const struct us_node *n = &m->nodes[child];
-		const struct us_function *fn = &m->functions[n->fn_id];
+	const struct us_node *n = &m->nodes[node];
 
-		if (!us_node_shown(m, child))
-			continue;
-		us_json_object_begin(j);
-		us_json_function_location(j, fn);
-		us_json_key(j, "count");
-		us_json_uint(j, n->count);
-		us_json_key(j, "duration_ms");
-		us_json_double(j, us_ns_to_ms(n->total_ns));
-		if (n->last_args) {
-			us_json_key(j, "args");
-			us_json_string(j, n->last_args);
-		}
-		if (n->last_return) {
-			us_json_key(j, "return");
-			us_json_string(j, n->last_return);
-		}
-		write_calls(j, m, child);
-		us_json_object_end(j);
+	us_json_function_location(j, &m->functions[n->fn_id]);
+	us_json_key(j, "count");
+	us_json_uint(j, n->count);
+	us_json_key(j, "duration_ms");
+	us_json_double(j, us_ns_to_ms(n->total_ns));
+	if (n->last_args) {
+		us_json_key(j, "args");
+		us_json_string(j, n->last_args);
 	}
-	us_json_array_end(j);
+	if (n->last_return) {
+		us_json_key(j, "return");
+		us_json_string(j, n->last_return);
+	}
 }
 
 /* The functions run inside the call: exceptions raised among them belong to it. */
 static void mark_subtree(const struct us_model *m, uint32_t node, bool *inside)
 {
+	struct us_walk w;
+	size_t depth;
+	uint32_t n;
+
 	inside[m->nodes[node].fn_id] = true;
-	us_node_for_each_child(m, node, child)
-		mark_subtree(m, child, inside);
+	us_walk_init(&w, m, node, US_SORT_FIRST, true);
+	while (us_walk_next(&w, &n, &depth, NULL))
+		inside[m->nodes[n].fn_id] = true;
+	us_walk_free(&w);
 }
 
 static void write_traceback(struct us_json *j, const struct us_model *m,
@@ -129,9 +127,14 @@ static double mib(uint64_t bytes)
 static uint64_t subtree_leaked_bytes(const struct us_model *m, uint32_t node)
 {
 	uint64_t bytes = m->nodes[node].mem.leaked_bytes;
+	struct us_walk w;
+	size_t depth;
+	uint32_t n;
 
-	us_node_for_each_child(m, node, child)
-		bytes += subtree_leaked_bytes(m, child);
+	us_walk_init(&w, m, node, US_SORT_FIRST, true);
+	while (us_walk_next(&w, &n, &depth, NULL))
+		bytes += m->nodes[n].mem.leaked_bytes;
+	us_walk_free(&w);
 	return bytes;
 }
 
@@ -209,7 +212,7 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 		us_json_string(j, m->node_exceptions[n->first_exception].message);
 		us_json_object_end(j);
 	}
-	write_calls(j, m, node);
+	us_json_call_tree(j, m, node, write_call_fields);
 	write_exceptions(j, m, node);
 	if (m->memory.recorded)
 		write_memory_profile(j, m, node);

@@ -141,7 +141,7 @@ static void begin(void *ctx, const struct us_recording *rec)
 	us_json_array_begin(&c->j);
 }
 
-static void *create(FILE *out)
+static void *create(FILE *out, const struct us_report_options *ro)
 {
 	struct chrome *c = us_calloc(1, sizeof(*c));
 

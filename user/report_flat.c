@@ -1,71 +1,207 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* One row per function, all threads, sorted by self time. */
+/*
+ * One row per function, all threads, sorted by self time (--sort): summed
+ * over the call-tree nodes of the phases shown (a Python program's own
+ * code unless --all), so it agrees with the tree. Total counts recursion
+ * once: only activations with no caller of the same function.
+ */
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "report_text.h"
 #include "util.h"
+
+#define TIME_WIDTH 11
+
+struct flat_row {
+	uint32_t fn_id;
+	uint64_t count, resumes, total_ns, sum_ns, self_ns, min_ns, max_ns, timed, inferred;
+	uint64_t allocs, bytes;
+};
+
+struct flat {
+	struct flat_row *rows;	/* by function id */
+	uint32_t *path_fn;	/* the walk's current path */
+	size_t path_cap;
+	uint32_t *on_path;	/* per function: times it is on the current path */
+};
+
+static void add_node(struct flat_row *r, const struct us_node *n, bool outermost)
+{
+	r->count += n->count;
+	r->resumes += n->resumes;
+	r->self_ns += n->self_ns;
+	r->sum_ns += n->total_ns;
+	r->inferred += n->inferred_exits;
+	r->allocs += n->mem.allocs;
+	r->bytes += n->mem.bytes;
+	if (outermost)
+		r->total_ns += n->total_ns;
+	if (n->timed && (!r->timed || n->min_ns < r->min_ns))
+		r->min_ns = n->min_ns;
+	if (n->timed && n->max_ns > r->max_ns)
+		r->max_ns = n->max_ns;
+	r->timed += n->timed;
+}
+
+static void add_tree(struct flat *f, const struct us_model *m, uint32_t root)
+{
+	struct us_walk w;
+	size_t depth, path_len = 0;
+	uint32_t node;
+
+	us_walk_init(&w, m, root, US_SORT_FIRST, false);
+	while (us_walk_next(&w, &node, &depth, NULL)) {
+		uint32_t fn = m->nodes[node].fn_id;
+
+		while (path_len >= depth)	/* the walk came back up */
+			f->on_path[f->path_fn[--path_len]]--;
+		add_node(&f->rows[fn], &m->nodes[node], f->on_path[fn] == 0);
+		us_grow(&f->path_fn, &f->path_cap, path_len + 1, sizeof(*f->path_fn));
+		f->path_fn[path_len++] = fn;
+		f->on_path[fn]++;
+	}
+	while (path_len)
+		f->on_path[f->path_fn[--path_len]]--;
+	us_walk_free(&w);
+}
+
+static enum us_sort sort_by;
+
+static int compare_rows(const void *a, const void *b)
+{
+	const struct flat_row *x = a, *y = b;
+	uint64_t kx = x->self_ns, ky = y->self_ns;
+
+	switch (sort_by) {
+	case US_SORT_TOTAL:
+		kx = x->total_ns, ky = y->total_ns;
+		break;
+	case US_SORT_CALLS:
+		kx = x->count + x->resumes, ky = y->count + y->resumes;
+		break;
+	case US_SORT_FIRST:
+		return (x->fn_id > y->fn_id) - (x->fn_id < y->fn_id);
+	default:
+		break;
+	}
+	if (kx != ky)
+		return (kx < ky) - (kx > ky);
+	return (x->fn_id > y->fn_id) - (x->fn_id < y->fn_id);
+}
 
 static const struct us_model *sort_model;
 
-static int by_self_desc(const void *a, const void *b)
+static int compare_names(const void *a, const void *b)
 {
-	const struct us_func_stats *x = &sort_model->funcs[*(const uint32_t *)a];
-	const struct us_func_stats *y = &sort_model->funcs[*(const uint32_t *)b];
+	const struct flat_row *x = a, *y = b;
 
-	if (x->self_ns != y->self_ns)
-		return (x->self_ns < y->self_ns) - (x->self_ns > y->self_ns);
-	return (x->count < y->count) - (x->count > y->count);
+	return strcmp(sort_model->functions[x->fn_id].label, sort_model->functions[y->fn_id].label);
 }
 
-void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m)
+/* The rows that ran, sorted; returns how many. */
+static size_t build_rows(struct flat *f, const struct us_model *m,
+			 const struct us_report_options *ro)
 {
-	uint32_t *order = us_calloc(m->n_functions + 1, sizeof(*order));
 	size_t n = 0;
-	uint64_t all_self = 0;
-	int width = 8;
 
+	f->rows = us_calloc(m->n_functions + 1, sizeof(*f->rows));
+	f->on_path = us_calloc(m->n_functions + 1, sizeof(*f->on_path));
+	for (size_t i = 0; i < m->n_threads; i++)
+		for (int phase = 0; phase < US_PHASES; phase++)
+			if (m->threads[i].roots[phase] != US_NO_NODE &&
+			    (phase == US_PHASE_PROGRAM || (ro && ro->all)))
+				add_tree(f, m, m->threads[i].roots[phase]);
 	for (uint32_t i = 0; i < m->n_functions; i++) {
-		if (!m->funcs[i].count && !m->funcs[i].resumes)
+		if (!f->rows[i].count && !f->rows[i].resumes)
 			continue;
-		order[n++] = i;
-		all_self += m->funcs[i].self_ns;
-		if ((int)strlen(m->functions[i].name) > width)
-			width = (int)strlen(m->functions[i].name);
+		f->rows[n] = f->rows[i];
+		f->rows[n++].fn_id = i;
 	}
-	if (width > 60)
-		width = 60;
+	sort_by = ro && ro->sort != US_SORT_TOTAL ? ro->sort : US_SORT_SELF;
 	sort_model = m;
-	qsort(order, n, sizeof(*order), by_self_desc);
-	us_report_summary(out, rec, m);
-	fprintf(out, "\n%-*s %9s %12s %12s %12s %12s %12s %7s", width, "Function", "Calls", "Total",
-		"Self", "Avg", "Min", "Max", "% Self");
-	if (m->memory.recorded)
-		fprintf(out, " %9s %11s", "Allocs", "Bytes");
-	fputc('\n', out);
-	for (size_t i = 0; i < n; i++) {
-		const struct us_func_stats *f = &m->funcs[order[i]];
-		char total[32], self[32], avg[32], min[32], max[32];
+	qsort(f->rows, n, sizeof(*f->rows), sort_by == US_SORT_NAME ? compare_names : compare_rows);
+	return n;
+}
 
-		us_format_duration(total, sizeof(total), f->total_ns);
-		us_format_duration(self, sizeof(self), f->self_ns);
-		us_format_duration(avg, sizeof(avg),
-				   f->count + f->resumes ? f->sum_ns / (f->count + f->resumes) : 0);
-		us_format_duration(min, sizeof(min), f->min_ns);
-		us_format_duration(max, sizeof(max), f->max_ns);
-		fprintf(out, "%-*s %9llu %12s %12s %12s %12s %12s %7.1f", width,
-			m->functions[order[i]].name, (unsigned long long)f->count, total, self, avg, min,
-			max, all_self ? 100.0 * (double)f->self_ns / (double)all_self : 0.0);
-		if (m->memory.recorded) {
-			char bytes[32];
+static void print_header(FILE *out, const struct us_model *m, const struct us_report_options *ro,
+			 struct us_time_unit unit, struct us_bytes_unit bytes_unit)
+{
+	static const char *const columns[] = { "Total", "Self", "Avg", "Min", "Max" };
+	char name[32];
 
-			us_format_bytes(bytes, sizeof(bytes), f->mem.bytes);
-			fprintf(out, " %9llu %11s", (unsigned long long)f->mem.allocs, bytes);
-		}
-		if (f->resumes)
-			fprintf(out, "  (+%llu resumes)", (unsigned long long)f->resumes);
-		fputc('\n', out);
+	fprintf(out, "\n%s%9s", us_color(ro, US_COLOR_BOLD), "Calls");
+	for (size_t i = 0; i < US_ARRAY_SIZE(columns); i++) {
+		snprintf(name, sizeof(name), "%s(%s)", columns[i], unit.name);
+		fprintf(out, " %*s", TIME_WIDTH, name);
 	}
+	fprintf(out, " %7s", "%Self");
+	if (m->memory.recorded) {
+		snprintf(name, sizeof(name), "Bytes(%s)", bytes_unit.name);
+		fprintf(out, " %9s %11s", "Allocs", name);
+	}
+	fprintf(out, "  Function%s\n", us_color(ro, US_COLOR_RESET));
+}
+
+static void print_row(FILE *out, const struct us_model *m, const struct us_report_options *ro,
+		      const struct flat_row *r, uint64_t all_self, struct us_time_unit unit,
+		      struct us_bytes_unit bytes_unit)
+{
+	const uint64_t times[] = {
+		r->total_ns, r->self_ns, r->count + r->resumes ? r->sum_ns / (r->count + r->resumes) : 0,
+		r->min_ns, r->max_ns,
+	};
+	double pct = all_self ? 100.0 * (double)r->self_ns / (double)all_self : 0.0;
+	int room = ro && ro->width ? ro->width - (10 + 5 * (TIME_WIDTH + 1) + 8 + 2 +
+						  (m->memory.recorded ? 22 : 0)) : 0;
+	char name[1024];
+	size_t used;
+
+	fprintf(out, "%s%9llu", us_heat_color(ro, pct), (unsigned long long)r->count);
+	for (size_t i = 0; i < US_ARRAY_SIZE(times); i++) {
+		fputc(' ', out);
+		us_print_time(out, unit, times[i], TIME_WIDTH);
+	}
+	fprintf(out, " %7.1f", pct);
+	if (m->memory.recorded) {
+		fprintf(out, " %9llu ", (unsigned long long)r->allocs);
+		us_print_bytes(out, bytes_unit, r->bytes, 11);
+	}
+	fputs("  ", out);
+	used = (size_t)snprintf(name, sizeof(name), "%s", us_function_label(m, r->fn_id));
+	if (r->resumes && used < sizeof(name))
+		used += (size_t)snprintf(name + used, sizeof(name) - used, "  (+%llu resumes)",
+					 (unsigned long long)r->resumes);
+	if (r->inferred && used < sizeof(name))
+		snprintf(name + used, sizeof(name) - used, "  (%llu inferred)",
+			 (unsigned long long)r->inferred);
+	us_print_cut(out, name, room > 8 ? room : (room ? 8 : 0));
+	fprintf(out, "%s\n", us_color(ro, US_COLOR_RESET));
+}
+
+void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		    const struct us_report_options *ro)
+{
+	struct flat f = { 0 };
+	size_t n = build_rows(&f, m, ro);
+	uint64_t all_self = 0, largest = 0, largest_bytes = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		all_self += f.rows[i].self_ns;
+		if (f.rows[i].total_ns > largest)
+			largest = f.rows[i].total_ns;
+		if (f.rows[i].max_ns > largest)
+			largest = f.rows[i].max_ns;
+		if (f.rows[i].bytes > largest_bytes)
+			largest_bytes = f.rows[i].bytes;
+	}
+	us_report_summary(out, rec, m, ro);
+	print_header(out, m, ro, us_time_unit_for(largest), us_bytes_unit_for(largest_bytes));
+	for (size_t i = 0; i < n; i++)
+		print_row(out, m, ro, &f.rows[i], all_self, us_time_unit_for(largest),
+			  us_bytes_unit_for(largest_bytes));
 	if (n == 0)
 		fputs("no traced function was called\n", out);
-	free(order);
+	free(f.rows);
+	free(f.on_path);
+	free(f.path_fn);
 }

@@ -70,13 +70,16 @@ static void write_python_node(struct us_json *j, const struct us_model *m,
 	}
 }
 
-static void write_node(struct us_json *j, const struct us_model *m, uint32_t node_idx)
+/* Deeper than this, a subtree is cut, with what it held (a recursion
+ * thousands deep would otherwise nest that deep). */
+#define MAX_JSON_DEPTH 256
+
+static void write_node_fields(struct us_json *j, const struct us_model *m, uint32_t node_idx)
 {
 	const struct us_node *n = &m->nodes[node_idx];
 	struct stats s = { n->count, n->resumes, n->total_ns, n->self_ns, n->min_ns, n->max_ns,
 			   n->inferred_exits };
 
-	us_json_object_begin(j);
 	write_function(j, m, n->fn_id, &s);
 	if (m->functions[n->fn_id].kind == US_FN_PYTHON)
 		write_python_node(j, m, n);
@@ -86,12 +89,82 @@ static void write_node(struct us_json *j, const struct us_model *m, uint32_t nod
 		us_json_key(j, "alloc_bytes");
 		us_json_uint(j, n->mem.bytes);
 	}
+}
+
+/* "truncated": how deep and how many calls the cut subtree held. */
+static void write_cut(struct us_json *j, const struct us_model *m, uint32_t node)
+{
+	size_t levels;
+	uint64_t calls;
+
+	us_subtree_size(m, node, &levels, &calls);
+	us_json_key(j, "truncated");
+	us_json_object_begin(j);
+	us_json_key(j, "levels");
+	us_json_uint(j, levels);
+	us_json_key(j, "calls");
+	us_json_uint(j, calls);
+	us_json_object_end(j);
+}
+
+/* "calls": the tree below `root`, each node with its own "calls". */
+void us_json_call_tree(struct us_json *j, const struct us_model *m, uint32_t root,
+		       us_json_node_fn write_fields)
+{
+	struct us_walk w;
+	size_t depth, open = 0;
+	uint32_t node;
+
 	us_json_key(j, "calls");
 	us_json_array_begin(j);
-	us_node_for_each_child(m, node_idx, child)
-		if (us_node_shown(m, child))
-			write_node(j, m, child);
+	us_walk_init(&w, m, root, US_SORT_FIRST, false);
+	while (us_walk_next(&w, &node, &depth, NULL)) {
+		for (; open >= depth; open--) {
+			us_json_array_end(j);
+			us_json_object_end(j);
+		}
+		us_json_object_begin(j);
+		write_fields(j, m, node);
+		us_json_key(j, "calls");
+		us_json_array_begin(j);
+		if (depth >= MAX_JSON_DEPTH && m->nodes[node].first_child != US_NO_NODE) {
+			us_json_array_end(j);
+			write_cut(j, m, node);
+			us_json_object_end(j);
+			us_walk_skip_children(&w);
+			continue;
+		}
+		open++;
+	}
+	for (; open > 0; open--) {
+		us_json_array_end(j);
+		us_json_object_end(j);
+	}
+	us_walk_free(&w);
 	us_json_array_end(j);
+}
+
+static const char *const phase_keys[] = {
+	[US_PHASE_STARTUP] = "startup", [US_PHASE_SHUTDOWN] = "shutdown",
+};
+
+/* A Python program's start-up or shutdown on its main thread. */
+static void write_phase(struct us_json *j, const struct us_model *m, const struct us_thread *t,
+			enum us_phase phase)
+{
+	uint64_t calls = 0;
+
+	if (t->roots[phase] == US_NO_NODE)
+		return;
+	us_json_key(j, phase_keys[phase]);
+	us_json_object_begin(j);
+	us_subtree_size(m, t->roots[phase], NULL, &calls);
+	us_json_key(j, "call_count");
+	us_json_uint(j, calls);
+	us_json_key(j, "duration_ms");
+	us_json_double(j, us_ns_to_ms(t->phase_end_ns[phase] > t->phase_start_ns[phase]
+				      ? t->phase_end_ns[phase] - t->phase_start_ns[phase] : 0));
+	us_json_call_tree(j, m, t->roots[phase], write_node_fields);
 	us_json_object_end(j);
 }
 
@@ -204,7 +277,8 @@ static void write_python(struct us_json *j, const struct us_model *m)
 	us_json_uint(j, m->imports);
 }
 
-void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m)
+void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		    const struct us_report_options *ro)
 {
 	struct us_json j;
 
@@ -221,12 +295,15 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_uint(&j, t->tid);
 		us_json_key(&j, "name");
 		us_json_string(&j, us_thread_display_name(rec, t));
-		us_json_key(&j, "calls");
-		us_json_array_begin(&j);
-		us_node_for_each_child(m, t->root, top)
-			if (us_node_shown(m, top))
-				write_node(&j, m, top);
-		us_json_array_end(&j);
+		if (t->roots[US_PHASE_PROGRAM] != US_NO_NODE)
+			us_json_call_tree(&j, m, t->roots[US_PHASE_PROGRAM], write_node_fields);
+		else {
+			us_json_key(&j, "calls");
+			us_json_array_begin(&j);
+			us_json_array_end(&j);
+		}
+		write_phase(&j, m, t, US_PHASE_STARTUP);
+		write_phase(&j, m, t, US_PHASE_SHUTDOWN);
 		us_json_object_end(&j);
 	}
 	us_json_array_end(&j);

@@ -342,11 +342,12 @@ static void print_gc(FILE *out, const struct us_recording *rec, const struct us_
 		(unsigned long long)m->gc.by_generation[2]);
 }
 
-void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m)
+void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		      const struct us_report_options *ro)
 {
 	struct memory_view v;
 
-	us_report_summary(out, rec, m);
+	us_report_summary(out, rec, m, ro);
 	if (!rec->memory) {
 		fputs("\nno memory was recorded: trace with --memory\n", out);
 		return;

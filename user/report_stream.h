@@ -7,9 +7,10 @@
 #include <stdio.h>
 #include "model.h"
 #include "record.h"
+#include "report.h"
 
 struct us_stream_ops {
-	void *(*create)(FILE *out);
+	void *(*create)(FILE *out, const struct us_report_options *ro);
 	struct us_model_sink sink;	/* ctx: what create returned */
 	void (*finish)(void *state, const struct us_recording *rec, const struct us_model *m);
 	void (*discard)(void *state);	/* the recording failed: free, write nothing more */

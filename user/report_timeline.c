@@ -28,6 +28,7 @@ struct thread_calls {
 
 struct timeline {
 	FILE *out;
+	const struct us_report_options *ro;
 	bool json;
 	struct us_json j;
 	const struct us_recording *rec;
@@ -86,7 +87,7 @@ static void text_line(struct timeline *tl, const struct us_model *m, uint64_t ts
 	if (duration_ns)
 		us_format_duration(dur, sizeof(dur), *duration_ns);
 	fprintf(tl->out, "%12.3f %12s  [%6u]  %*s%s%s%s\n", ms_since_start(tl, ts), dur, tid,
-		2 * (int)(depth > 0 ? depth - 1 : 0), "", before, us_function_name(m, fn_id), after);
+		2 * (int)(depth > 0 ? depth - 1 : 0), "", before, us_function_label(m, fn_id), after);
 }
 
 /* The opening line of a call known to have a shown callee. */
@@ -181,23 +182,24 @@ static void begin(void *ctx, const struct us_recording *rec)
 	us_json_array_begin(&tl->j);
 }
 
-static void *create(FILE *out, bool json)
+static void *create(FILE *out, const struct us_report_options *ro, bool json)
 {
 	struct timeline *tl = us_calloc(1, sizeof(*tl));
 
 	tl->out = out;
+	tl->ro = ro;
 	tl->json = json;
 	return tl;
 }
 
-static void *create_text(FILE *out)
+static void *create_text(FILE *out, const struct us_report_options *ro)
 {
-	return create(out, false);
+	return create(out, ro, false);
 }
 
-static void *create_json(FILE *out)
+static void *create_json(FILE *out, const struct us_report_options *ro)
 {
-	return create(out, true);
+	return create(out, ro, true);
 }
 
 static void discard(void *state)
@@ -225,7 +227,7 @@ static void finish(void *state, const struct us_recording *rec, const struct us_
 		us_json_object_end(&tl->j);
 		us_json_finish(&tl->j);
 	} else {
-		us_report_summary(tl->out, rec, m);
+		us_report_summary(tl->out, rec, m, tl->ro);
 	}
 	discard(tl);
 }

@@ -494,3 +494,44 @@ void us_target_close(struct us_target *t)
 	t->release_fd = t->exec_error_fd = t->pidfd = -1;
 	t->exe_path = NULL;
 }
+
+char **us_process_cmdline(pid_t pid, size_t *argc)
+{
+	char path[64], *text = NULL, **argv = NULL;
+	size_t len = 0, cap = 0, text_cap = 0;
+	ssize_t n;
+	int fd;
+
+	*argc = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		us_grow(&text, &text_cap, len + 4096, 1);
+		n = read(fd, text + len, text_cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	for (size_t at = 0; at < len; at += strlen(text + at) + 1) {
+		us_grow(&argv, &cap, *argc + 1, sizeof(*argv));
+		argv[(*argc)++] = strndup(text + at, len - at);
+	}
+	free(text);
+	return argv;
+}
+
+char *us_process_cwd(pid_t pid)
+{
+	char path[64], dir[4096];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cwd", (int)pid);
+	n = readlink(path, dir, sizeof(dir) - 1);
+	if (n <= 0)
+		return NULL;
+	dir[n] = '\0';
+	return us_strdup(dir);
+}

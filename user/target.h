@@ -72,6 +72,10 @@ int us_exit_code_of(int wait_status);
 uint64_t us_process_rss_bytes(pid_t pid);
 /* Name (comm) of a live thread, or false. */
 bool us_thread_name(pid_t pid, pid_t tid, char *buf, size_t len);
+/* A live process's command line (a new array of *argc strings), or NULL. */
+char **us_process_cmdline(pid_t pid, size_t *argc);
+/* Its working directory, or NULL. */
+char *us_process_cwd(pid_t pid);
 void us_target_close(struct us_target *t);
 
 #endif

@@ -210,7 +210,7 @@ static char *render_memory(enum us_format format)
 	rec.memory = "libc";
 	rec.memory_sample_one_in = 1;
 	rec.end_ns = 100;
-	stream = us_report_stream_new(out, format);
+	stream = us_report_stream_new(out, format, NULL);
 	us_model_init(&m, &rec.plan, NULL, us_report_stream_sink(stream));
 	if (stream)
 		stream_begin(stream, &rec);
@@ -224,7 +224,7 @@ static char *render_memory(enum us_format format)
 	if (stream)
 		us_report_stream_finish(stream, &rec, &m);
 	else
-		us_report_write(out, format, &rec, &m);
+		us_report_write(out, format, &rec, &m, NULL);
 	fclose(out);
 	us_model_free(&m);
 	us_plan_free(&rec.plan);

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hashmap.h"
+#include "model_program.h"
+#include "model_python.h"
+#include "util.h"
+
+/* ---- __main__ from the interpreter's command line ---------------------- */
+
+/* CPython options that take a value: -c CMD, -m MOD, -W ARG, -X OPT. */
+static bool takes_value(char option)
+{
+	return option == 'c' || option == 'm' || option == 'W' || option == 'X';
+}
+
+static char *absolute(const char *path, const char *cwd)
+{
+	if (path[0] == '/' || !cwd)
+		return us_strdup(path);
+	return us_asprintf("%s/%s", cwd, path);
+}
+
+/* python [OPTION...] (SCRIPT | -m MODULE | -c CODE | -) [ARG...] */
+static void find_main(char *const *argv, size_t argc, struct us_program_info *info)
+{
+	for (size_t i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] != '-' || !a[1]) {
+			if (strcmp(a, "-") != 0) {
+				info->main_kind = US_MAIN_SCRIPT;
+				info->main_path = absolute(a, info->cwd);
+			}
+			return;
+		}
+		if (a[1] == '-') {	/* --long options: one takes a value */
+			if (!a[2])
+				return;	/* "--": the script follows, handled as a plain word */
+			if (strcmp(a, "--check-hash-based-pycs") == 0)
+				i++;
+			continue;
+		}
+		for (const char *o = a + 1; *o; o++) {
+			if (!takes_value(*o))
+				continue;
+			const char *value = o[1] ? o + 1 : (i + 1 < argc ? argv[++i] : NULL);
+
+			if (*o == 'c') {
+				info->main_kind = US_MAIN_CODE;
+				return;
+			}
+			if (*o == 'm' && value) {
+				info->main_kind = US_MAIN_MODULE;
+				info->main_module = us_strdup(value);
+				return;
+			}
+			break;	/* -W / -X: the value is the rest of this word or the next */
+		}
+	}
+}
+
+void us_program_info_from_recording(const struct us_recording *rec, struct us_program_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->cwd = rec->cwd ? us_strdup(rec->cwd) : NULL;
+	info->main_tid = (uint32_t)rec->pid;
+	info->from_start = rec->mode && strcmp(rec->mode, "run") == 0;
+	if (rec->python && rec->exec_argc)
+		find_main(rec->exec_argv, rec->exec_argc, info);
+}
+
+void us_program_info_free(struct us_program_info *info)
+{
+	free(info->cwd);
+	free(info->main_path);
+	free(info->main_module);
+	memset(info, 0, sizeof(*info));
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *after_last(const char *s, const char *marker)
+{
+	const char *found = NULL;
+
+	for (const char *p = strstr(s, marker); p; p = strstr(p + 1, marker))
+		found = p + strlen(marker);
+	return found;
+}
+
+/* After ".../lib/python3.X/" (or ".../lib/python3/"): the standard library. */
+static const char *after_library_dir(const char *file)
+{
+	const char *p = after_last(file, "/lib/python3");
+
+	if (!p)
+		return NULL;
+	while (*p == '.' || (*p >= '0' && *p <= '9'))
+		p++;
+	return *p == '/' ? p + 1 : NULL;
+}
+
+const char *us_module_relative_path(const char *file, const char *cwd)
+{
+	const char *p = after_last(file, "/site-packages/");
+	size_t n;
+
+	if (!p)
+		p = after_last(file, "/dist-packages/");
+	if (!p)
+		p = after_library_dir(file);
+	if (p && *p)
+		return p;
+	n = cwd ? strlen(cwd) : 0;
+	if (n > 1 && strncmp(file, cwd, n) == 0 && file[n] == '/')
+		return file + n + 1;
+	return file;
+}
+
+void us_module_name(const char *file, const char *cwd, char *buf, size_t len)
+{
+	const char *rel = us_module_relative_path(file, cwd);
+	size_t n, out = 0;
+
+	if (strncmp(file, "<frozen ", 8) == 0) {
+		snprintf(buf, len, "%.*s", (int)(strcspn(file + 8, ">")), file + 8);
+		return;
+	}
+	if (rel[0] == '/')
+		rel = strrchr(rel, '/') + 1;	/* outside any known root: the file's own name */
+	n = strlen(rel);
+	if (n > 3 && strcmp(rel + n - 3, ".py") == 0)
+		n -= 3;
+	if (n > 9 && strncmp(rel + n - 9, "/__init__", 9) == 0)
+		n -= 9;
+	for (size_t i = 0; i < n && out + 1 < len; i++)
+		buf[out++] = rel[i] == '/' ? '.' : rel[i];
+	buf[out] = '\0';
+}
+
+static char *python_label(const struct us_function *fn, const char *file_shown, const char *cwd)
+{
+	char module[256];
+
+	if (strcmp(fn->name, "<module>") == 0) {
+		us_module_name(fn->file, cwd, module, sizeof(module));
+		return us_asprintf("<module %s>", module);
+	}
+	return us_asprintf("%s (%s:%u)", fn->name, file_shown, fn->line);
+}
+
+void us_model_label_function(const struct us_model *m, struct us_function *fn)
+{
+	free(fn->label);
+	if (fn->kind != US_FN_PYTHON)
+		fn->label = us_strdup(fn->name);
+	else
+		fn->label = python_label(fn, us_module_relative_path(fn->file, m->program.cwd),
+					 m->program.cwd);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+void us_model_shorten_labels(struct us_model *m)
+{
+	struct us_map files = { 0 };	/* base name hash -> first file with it, or many */
+	const uint32_t many = UINT32_MAX - 1;
+
+	for (uint32_t i = 0; i < m->n_functions; i++) {
+		const struct us_function *fn = &m->functions[i];
+		uint64_t key = us_hash_str(base_name(fn->file));
+		uint32_t seen;
+
+		if (fn->kind != US_FN_PYTHON)
+			continue;
+		seen = us_map_get(&files, key);
+		if (seen == US_MAP_NONE)
+			us_map_put(&files, key, i);
+		else if (seen != many && strcmp(m->functions[seen].file, fn->file) != 0)
+			us_map_put(&files, key, many);
+	}
+	for (uint32_t i = 0; i < m->n_functions; i++) {
+		struct us_function *fn = &m->functions[i];
+
+		if (fn->kind != US_FN_PYTHON || strcmp(fn->name, "<module>") == 0 ||
+		    us_map_get(&files, us_hash_str(base_name(fn->file))) == many)
+			continue;
+		free(fn->label);
+		fn->label = python_label(fn, base_name(fn->file), m->program.cwd);
+	}
+	us_map_free(&files);
+}
+
+/* ---- phases ----------------------------------------------------------------- */
+
+static bool has_python_frame(const struct us_thread *t)
+{
+	for (size_t i = 0; i < t->depth; i++)
+		if (t->stack[i].python)
+			return true;
+	return false;
+}
+
+static bool is_main_module_code(const struct us_model *m, const struct us_function *fn)
+{
+	const struct us_program_info *p = &m->program;
+	char module[256];
+	size_t n;
+
+	if (fn->kind != US_FN_PYTHON || strcmp(fn->name, "<module>") != 0)
+		return false;
+	switch (p->main_kind) {
+	case US_MAIN_SCRIPT:
+		if (fn->file[0] == '/')
+			return strcmp(fn->file, p->main_path) == 0;
+		/* 3.8 names the script as the command line did */
+		n = strlen(fn->file);
+		return strlen(p->main_path) > n && strcmp(p->main_path + strlen(p->main_path) - n,
+							  fn->file) == 0;
+	case US_MAIN_CODE:
+		return strcmp(fn->file, "<string>") == 0;
+	case US_MAIN_MODULE:
+		us_module_name(fn->file, p->cwd, module, sizeof(module));
+		n = strlen(p->main_module);
+		return strcmp(module, p->main_module) == 0 ||
+		       (strncmp(module, p->main_module, n) == 0 && strcmp(module + n, ".__main__") == 0);
+	default:
+		return false;
+	}
+}
+
+bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, uint32_t fn_id)
+{
+	if (t->phase != US_PHASE_STARTUP || m->main_code_fn != US_ROOT_FN)
+		return false;
+	if (!is_main_module_code(m, &m->functions[fn_id]))
+		return false;
+	/* a script or -c runs from C; -m from runpy's frames */
+	return m->program.main_kind == US_MAIN_MODULE || !has_python_frame(t);
+}
+
+void us_model_enter_phase(struct us_model *m, struct us_thread *t, enum us_phase phase,
+			  uint64_t ts)
+{
+	if (phase <= t->phase)
+		return;
+	t->phase_end_ns[t->phase] = ts;
+	t->phase = phase;
+	t->phase_start_ns[phase] = ts;
+	if (t->roots[phase] == US_NO_NODE)
+		t->roots[phase] = us_model_new_root(m);
+	t->root = t->roots[phase];
+}

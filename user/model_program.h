@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * model: what the program is, beyond its events. Which code is a Python
+ * program's `__main__` (the script, the -m module, -c code), so that the
+ * main thread's calls fall into start-up (site, .pth files, encodings),
+ * the program itself, and shutdown; and how functions are named in
+ * reports: `name (file:line)`, the file as short as it stays unique, a
+ * module's code as `<module json.tool>`.
+ */
+#ifndef USCOPE_MODEL_PROGRAM_H
+#define USCOPE_MODEL_PROGRAM_H
+
+#include "model.h"
+#include "record.h"
+
+/* Fills `info` from a recording's command line, working directory and
+ * interpreter (owned strings: us_program_info_free). */
+void us_program_info_from_recording(const struct us_recording *rec, struct us_program_info *info);
+void us_program_info_free(struct us_program_info *info);
+
+/* "json/tool.py" for /usr/lib/python3.11/json/tool.py: the path below the
+ * library directory or site-packages, or below `cwd`; else the path. */
+const char *us_module_relative_path(const char *file, const char *cwd);
+/* "json.tool" for "json/tool.py", "json" for "json/__init__.py",
+ * "importlib._bootstrap" for "<frozen importlib._bootstrap>". */
+void us_module_name(const char *file, const char *cwd, char *buf, size_t len);
+
+/* Sets fn->label for a new function. */
+void us_model_label_function(const struct us_model *m, struct us_function *fn);
+/* At the end: labels name a file by its base name when that is unique. */
+void us_model_shorten_labels(struct us_model *m);
+
+/* Before the frame of function fn_id is pushed on t: the main thread moves
+ * from start-up to the program when it is __main__'s code. */
+bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, uint32_t fn_id);
+/* The main thread enters `phase` at ts. */
+void us_model_enter_phase(struct us_model *m, struct us_thread *t, enum us_phase phase,
+			  uint64_t ts);
+
+#endif
