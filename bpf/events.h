@@ -33,6 +33,7 @@ enum us_event_type {
 	US_EV_MEM_RSS = 15,	/* the resident size changed */
 	US_EV_MEM_TOTALS = 16,	/* written by uscope at the end: counters and resident sizes */
 	US_EV_LOST = 17,	/* the thread lost records (ring buffer full) before this point */
+	US_EV_PY_EXCEPTION = 18,	/* what a raising frame raised: sent just before its exit */
 };
 
 struct us_event_header {
@@ -85,6 +86,7 @@ struct us_lost_event {
 #define US_PY_TEXT_LEN 48
 #define US_PY_MAX_ARGS 3
 #define US_PY_LINETABLE_LEN 1024
+#define US_PY_MESSAGE_LEN 256
 
 /* US_EV_PY_CODE: sent once per code object, before its first entry. */
 struct us_py_code_event {
@@ -147,6 +149,22 @@ struct us_py_exit_event {
 	__s32 exception_line;		/* line of the frame's traceback entry; -1 unknown */
 	__s32 exception_offset;		/* its bytecode offset in bytes; -1 unknown */
 	struct us_py_value value;
+};
+
+/* US_EV_PY_EXCEPTION: the exception of the US_EV_PY_EXIT that follows it on
+ * the same thread, at more length than the exit's value summary. */
+struct us_py_exception_event {
+	struct us_event_header hdr;
+	__u64 exception;		/* the exception object */
+	__s64 os_errno;			/* an OSError's errno; -1 otherwise or unknown */
+	__u32 message_len;		/* bytes used in message */
+	__u32 filename_len;		/* an OSError's filename, bytes used */
+	__u8 message_truncated;
+	__u8 filename_truncated;
+	__u8 is_os_error;		/* message is its strerror, filename its filename */
+	__u8 pad[5];
+	char message[US_PY_MESSAGE_LEN];	/* str(args[0]), not NUL-terminated */
+	char filename[US_PY_MESSAGE_LEN];
 };
 
 /* US_EV_PY_ARGS follows the US_EV_PY_ENTRY of the same call (--args). */
@@ -254,6 +272,7 @@ US_ASSERT_SIZE(struct us_py_code_event, 1448);
 US_ASSERT_SIZE(struct us_py_entry_event, 40);
 US_ASSERT_SIZE(struct us_py_exit_event, 136);
 US_ASSERT_SIZE(struct us_py_args_event, 312);
+US_ASSERT_SIZE(struct us_py_exception_event, 560);
 US_ASSERT_SIZE(struct us_py_stopped_event, 24);
 US_ASSERT_SIZE(struct us_py_gc_event, 32);
 US_ASSERT_SIZE(struct us_py_import_event, 160);

@@ -349,6 +349,12 @@ static __always_inline __u64 gil_holder(void)
 			layout.interp_gil_last_holder);
 }
 
+/* The exception being raised (3.12+: the one normalised object). */
+static __always_inline __u64 raised_value(void)
+{
+	return read_u64(gil_holder() + layout.tstate_exc_value);
+}
+
 /* The exception a frame raised: type, message (when a str), and where the
  * frame was when it passed (its traceback entry). */
 static __noinline void summarise_exception(struct us_py_exit_event *e)
@@ -385,11 +391,84 @@ static __noinline void summarise_exception(struct us_py_exit_event *e)
 	}
 }
 
+/* Whether type is OSError or derives from it (FileNotFoundError, ...). */
+static __always_inline bool is_os_error_type(__u64 type)
+{
+	__u64 os_error;
+
+	if (!layout.oserror_pointer_vaddr || !type)
+		return false;
+	os_error = read_u64(layout.oserror_pointer_vaddr + load_delta);
+	for (int i = 0; i < 8 && type; i++) {
+		if (type == os_error)
+			return true;
+		type = read_u64(type + layout.type_base);
+	}
+	return false;
+}
+
+/* A small int's value (an OSError's errno), -1 when it is not one. */
+static __always_inline __s64 small_int(__u64 obj)
+{
+	struct us_py_value v = {};
+
+	if (!obj || read_u64(obj + 8) != layout.long_type_vaddr + load_delta)
+		return -1;
+	summarise_int(obj, &v);
+	return v.kind == US_PY_VALUE_INT ? v.number : -1;
+}
+
+static __always_inline __u32 copy_str(__u64 str, char *buf, __u8 *truncated)
+{
+	int n;
+
+	if (!str || read_u64(str + 8) != layout.unicode_type_vaddr + load_delta)
+		return 0;
+	n = read_str(str, buf, US_PY_MESSAGE_LEN);
+	*truncated = read_u64(str + 16) > (__u64)n;
+	return (__u32)n;
+}
+
+/* The exception of the frame about to report its exit, at length. */
+static __noinline void send_exception(__u32 tid, __u64 value)
+{
+	struct us_py_exception_event *e;
+	__u64 type, args, message = 0;
+
+	if (!value)
+		return;
+	e = reserve_event(US_EV_PY_EXCEPTION, sizeof(*e), tid);
+	if (!e)
+		return;
+	__builtin_memset(&e->exception, 0, sizeof(*e) - sizeof(e->hdr));
+	e->exception = value;
+	e->os_errno = -1;
+	type = read_u64(value + 8);
+	if (type == layout.unicode_type_vaddr + load_delta) {
+		message = value;	/* not normalised yet: the message itself */
+	} else if (is_os_error_type(type)) {
+		e->is_os_error = 1;
+		e->os_errno = small_int(read_u64(value + layout.oserror_errno));
+		message = read_u64(value + layout.oserror_errno + 8);
+		e->filename_len = copy_str(read_u64(value + layout.oserror_errno + 16), e->filename,
+					   &e->filename_truncated);
+	}
+	if (!message && !e->is_os_error) {
+		args = read_u64(value + layout.exception_args);
+		message = args && read_u64(args + 16) > 0 ? read_u64(args + 24) : 0;
+	}
+	e->message_len = copy_str(message, e->message, &e->message_truncated);
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
 static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 {
 	struct us_py_exit_event *e;
 	__u64 result;
 
+	result = PT_REGS_RC(ctx);
+	if (!result)
+		send_exception(tid, raised_value());
 	e = reserve_event(US_EV_PY_EXIT, sizeof(*e), tid);
 	if (!e)
 		return;
@@ -397,7 +476,6 @@ static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 	e->sp = PT_REGS_SP(ctx);
 	e->exception_line = -1;
 	e->exception_offset = -1;
-	result = PT_REGS_RC(ctx);
 	if (result)
 		summarise(result, &e->value);
 	else

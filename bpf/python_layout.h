@@ -49,6 +49,8 @@ struct us_py_layout {
 	__s32 exception_traceback;
 	__s32 traceback_lasti;
 	__s32 traceback_lineno;		/* valid <= 3.10 */
+	__s32 oserror_errno;		/* PyOSErrorObject.myerrno; strerror and filename follow */
+	__s32 type_base;		/* PyTypeObject.tp_base */
 
 	/* the thread holding the GIL (the one returning from eval) */
 	__s32 runtime_tstate_current;	/* <= 3.11: _PyRuntime.gilstate.tstate_current */
@@ -67,6 +69,7 @@ struct us_py_layout {
 	__u64 long_type_vaddr;
 	__u64 float_type_vaddr;
 	__u64 unicode_type_vaddr;
+	__u64 oserror_pointer_vaddr;	/* PyExc_OSError: holds the OSError type's address; 0 none */
 };
 
 /* co_flags bits */

@@ -18,8 +18,11 @@
 #include "util.h"
 
 /* The driver. argv: INFO_FILE TARGET KWARGS ARG...; it writes to INFO_FILE
- * "code FILE\nline N\n" and one "arg NAME=REPR" line per bound argument, or
- * "error TEXT". Its own output goes to stderr: uscope's stdout is the JSON. */
+ * "code FILE\nline N\n" and one "arg NAME=REPR" line per bound argument;
+ * "raised TYPE: MESSAGE" when the arguments do not fit the function (the
+ * call's own exception); "yields N" when it returned a generator, which it
+ * then runs to the end; or "error TEXT" when it cannot call it at all. Its
+ * own output goes to stderr: uscope's stdout is the JSON. */
 static const char driver_source[] =
 	"import ast, importlib, inspect, sys\n"
 	"info_path, target, kwargs_text, raw_args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]\n"
@@ -52,20 +55,33 @@ static const char driver_source[] =
 	"        code = getattr(inspect.unwrap(func), '__code__', None)\n"
 	"        if code is None:\n"
 	"            raise TypeError(target + ' is not a Python function (a builtin or a class?)')\n"
+	"        info.write('code %s\\nline %d\\n' % (code.co_filename, code.co_firstlineno))\n"
+	"        shown = [('arg%d' % i, a) for i, a in enumerate(args)] + list(kwargs.items())\n"
+	"        bind_error = None\n"
 	"        try:\n"
 	"            bound = inspect.signature(func).bind(*args, **kwargs)\n"
 	"            bound.apply_defaults()\n"
 	"            shown = bound.arguments.items()\n"
-	"        except (TypeError, ValueError):\n"
-	"            shown = [('arg%d' % i, a) for i, a in enumerate(args)] + list(kwargs.items())\n"
-	"        info.write('code %s\\nline %d\\n' % (code.co_filename, code.co_firstlineno))\n"
+	"        except TypeError as e:\n"
+	"            bind_error = e\n"
+	"        except ValueError:\n"
+	"            pass\n"
 	"        for name, value in shown:\n"
 	"            info.write('arg %s=%s\\n' % (name, repr(value)[:200].replace('\\n', ' ')))\n"
+	"        if bind_error is not None:\n"
+	"            info.write('raised TypeError: %s\\n' % str(bind_error).replace('\\n', ' '))\n"
+	"            sys.exit(1)\n"
 	"    except Exception as e:\n"
 	"        info.write('error %s: %s\\n' % (type(e).__name__, str(e).replace('\\n', ' ')))\n"
 	"        sys.exit(2)\n"
 	"try:\n"
-	"    func(*args, **kwargs)\n"
+	"    result = func(*args, **kwargs)\n"
+	"    if inspect.isgenerator(result):\n"
+	"        with open(info_path, 'a') as info:\n"
+	"            info.write('yields %d\\n' % sum(1 for _ in result))\n"
+	"    elif inspect.iscoroutine(result):\n"
+	"        import asyncio\n"
+	"        asyncio.run(result)\n"
 	"except BaseException:\n"
 	"    sys.exit(1)\n";
 
@@ -91,6 +107,14 @@ static void parse_info_line(struct us_call_info *info, char *line)
 		info->line = (uint32_t)strtoul(line + 5, NULL, 10);
 	} else if (strncmp(line, "error ", 6) == 0) {
 		info->error = us_strdup(line + 6);
+	} else if (strncmp(line, "raised ", 7) == 0 && strstr(line, ": ")) {
+		char *colon = strstr(line, ": ");
+
+		*colon = '\0';
+		info->raised_type = us_strdup(line + 7);
+		info->raised_message = us_strdup(colon + 2);
+	} else if (strncmp(line, "yields ", 7) == 0) {
+		info->yields = strtoll(line + 7, NULL, 10);
 	} else if (strncmp(line, "arg ", 4) == 0 && strchr(line, '=')) {
 		char *eq = strchr(line, '=');
 
@@ -169,7 +193,7 @@ int us_cmd_call(struct us_options *o)
 {
 	char dir_template[] = "/tmp/uscope-call-XXXXXX";
 	char *dir = mkdtemp(dir_template), *driver = NULL, *info_path, *recording;
-	struct us_call_info info = { .path = o->rest[0] };
+	struct us_call_info info = { .path = o->rest[0], .yields = -1 };
 	int exit_code = 0, rc = 1;
 
 	if (!dir) {

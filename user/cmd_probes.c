@@ -64,6 +64,7 @@ static void print_layout(const struct us_py_layout *l)
 		{ "exception_args", l->exception_args },
 		{ "exception_traceback", l->exception_traceback },
 		{ "traceback_lasti", l->traceback_lasti }, { "traceback_lineno", l->traceback_lineno },
+		{ "oserror_errno", l->oserror_errno }, { "type_base", l->type_base },
 		{ "runtime_tstate_current", l->runtime_tstate_current },
 		{ "runtime_main_interp", l->runtime_main_interp },
 		{ "interp_gil_last_holder", l->interp_gil_last_holder },

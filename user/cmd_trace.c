@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "log.h"
 #include "model_load.h"
+#include "model_program.h"
 #include "options.h"
 #include "record.h"
 #include "signals.h"
@@ -89,6 +90,11 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 				 "-f OBJECT:GLOB", exe);
 			return -1;
 		}
+		if (!us_has_function_symbols(objects->items[objects->main_index].open_path)) {
+			us_warn("%s is stripped (no function symbols): it runs untraced; name "
+				"functions of its libraries with -f (like -f 'libc:read*')", exe);
+			return 0;
+		}
 		return plan_one(plan, "*", objects, &o->filters, true);
 	}
 	for (size_t i = 0; i < o->n_patterns; i++)
@@ -107,7 +113,7 @@ static int describe_plan(const struct us_plan *plan, const struct us_python *py)
 	if (py->object)
 		us_info("tracing Python calls of CPython 3.%d in %s%s", py->minor, py->object,
 			py->eval_emulated ? "" : " (its first instruction is single-stepped: slow)");
-	if (py->object && plan->count == 0)
+	if (plan->count == 0)
 		return 0;
 
 	for (size_t i = 0; i < plan->count; i++) {
@@ -218,8 +224,34 @@ void us_report_options_for(const struct us_options *o, FILE *out, struct us_repo
 {
 	*ro = (struct us_report_options){
 		.sort = o->sort, .all = o->all, .color = wants_color(o, out),
-		.width = terminal_width(out), .verbosity = us_verbosity,
+		.width = o->width ? o->width : terminal_width(out), .verbosity = us_verbosity,
 	};
+}
+
+/* A filter that names no function that ran: said with the closest names.
+ * Returns how many there were. */
+static int check_filters(const struct us_model *m, bool fatal)
+{
+	const struct us_filters *f = &m->filters;
+	int unmatched = 0;
+	char near[1024];
+
+	for (size_t i = 0; i <= f->n_includes; i++) {
+		const char *glob = i < f->n_includes ? f->includes[i] : f->focus;
+		const char *option = i < f->n_includes ? "--include" : "--focus";
+
+		if (!glob || us_model_glob_matched(m, glob))
+			continue;
+		us_model_closest_functions(m, glob, near, sizeof(near));
+		if (fatal)
+			us_error("%s '%s' names no function that ran%s%s", option, glob,
+				 *near ? "; closest: " : "", near);
+		else
+			us_warn("%s '%s' names no function that ran%s%s", option, glob,
+				*near ? "; closest: " : "", near);
+		unmatched++;
+	}
+	return unmatched;
 }
 
 static int write_report(FILE *out, const char *recording, const struct us_options *o)
@@ -236,6 +268,12 @@ static int write_report(FILE *out, const char *recording, const struct us_option
 			  sizeof(err))) {
 		us_report_stream_discard(stream);
 		us_error("%s", err);
+		return -1;
+	}
+	if (check_filters(&m, o->filters_are_fatal) && o->filters_are_fatal) {
+		us_report_stream_discard(stream);
+		us_model_free(&m);
+		us_recording_free(&rec);
 		return -1;
 	}
 	if (stream)

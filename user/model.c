@@ -9,10 +9,11 @@
 
 /* ---- functions -------------------------------------------------------- */
 
-static bool matches_any(char *const *globs, size_t n, const struct us_function *fn)
+static bool matches_any(const struct us_model *m, char *const *globs, size_t n,
+			const struct us_function *fn)
 {
 	for (size_t i = 0; i < n; i++)
-		if (us_model_function_matches(fn, globs[i]))
+		if (us_function_matches(m, fn, globs[i]))
 			return true;
 	return false;
 }
@@ -22,11 +23,11 @@ static void apply_filters(const struct us_model *m, struct us_function *fn)
 {
 	const struct us_filters *f = &m->filters;
 
-	fn->hidden = matches_any(f->excludes, f->n_excludes, fn) ||
-		     (f->n_includes && !matches_any(f->includes, f->n_includes, fn)) ||
+	fn->hidden = matches_any(m, f->excludes, f->n_excludes, fn) ||
+		     (f->n_includes && !matches_any(m, f->includes, f->n_includes, fn)) ||
 		     (f->no_imports && us_model_is_import_machinery(fn));
 	fn->out_of_scope = f->scope && fn->kind == US_FN_PYTHON && !us_path_under(fn->file, f->scope);
-	fn->is_focus = f->focus && us_model_function_matches(fn, f->focus);
+	fn->is_focus = f->focus && us_function_matches(m, fn, f->focus);
 }
 
 uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn)
@@ -250,6 +251,7 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 		t->pending_returns--;
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
+	m->funcs[f.fn_id].seen += f.counted && !f.resume;
 	node = finish_call(m, t, &f, end_ns, inferred, raised);
 	if (t->main_frame_depth == t->depth + 1) {	/* __main__ ended */
 		t->main_frame_depth = 0;
@@ -307,9 +309,11 @@ static void place_frame(struct us_model *m, struct us_thread *t, struct us_frame
 		shown = false;
 	if (m->filters.max_depth && f->depth > m->filters.max_depth)
 		shown = false;
-	if (top && top->collapsed_below) {
+	if (top && top->collapsed_below && fn->out_of_scope) {
 		shown = false;
 		f->collapsed_below = true;	/* folded into the collapsed caller */
+	} else if (top && top->collapsed_below) {
+		;	/* the scope's own code called back from outside: shown under it */
 	} else if (fn->out_of_scope) {
 		shown = shown && in_scope_parent;	/* a call leaving the scope */
 		f->collapsed_below = shown;
@@ -496,6 +500,7 @@ void us_model_free(struct us_model *m)
 		free(m->threads[i].stack);
 		free(m->threads[i].name);
 		us_map_free(&m->threads[i].open_by_function);
+		free(m->threads[i].raised_message);
 	}
 	for (size_t i = 0; i < m->n_functions; i++) {
 		free(m->functions[i].name);

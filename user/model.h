@@ -91,6 +91,7 @@ struct us_call {
 
 /* Per function, all threads. */
 struct us_func_stats {
+	uint64_t seen;		/* calls, whatever the filters show (they may hide all) */
 	uint64_t count, resumes;
 	uint64_t total_ns;	/* outermost activations only: recursion not counted twice */
 	uint64_t sum_ns;	/* every activation's duration, for the average */
@@ -156,6 +157,7 @@ struct us_thread {
 	uint64_t last_alloc_serial;	/* allocated: the call that made it */
 	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
 	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
+	char *raised_message;		/* US_EV_PY_EXCEPTION's, for the exit that follows */
 };
 
 struct us_gc_stats {

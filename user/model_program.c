@@ -81,6 +81,13 @@ void us_program_info_free(struct us_program_info *info)
 
 /* ---- names ---------------------------------------------------------------- */
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
 static const char *after_last(const char *s, const char *marker)
 {
 	const char *found = NULL;
@@ -144,6 +151,9 @@ static char *python_label(const struct us_function *fn, const char *file_shown, 
 {
 	char module[256];
 
+	if (strcmp(fn->name, "<module>") == 0 && fn->file[0] == '<' &&
+	    strncmp(fn->file, "<frozen ", 8) != 0)
+		return us_asprintf("<module> (%s)", fn->file);	/* -c CODE: <string> */
 	if (strcmp(fn->name, "<module>") == 0) {
 		us_module_name(fn->file, cwd, module, sizeof(module));
 		return us_asprintf("<module %s>", module);
@@ -159,13 +169,6 @@ void us_model_label_function(const struct us_model *m, struct us_function *fn)
 	else
 		fn->label = python_label(fn, us_module_relative_path(fn->file, m->program.cwd),
 					 m->program.cwd);
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
 }
 
 void us_model_shorten_labels(struct us_model *m)
@@ -196,6 +199,104 @@ void us_model_shorten_labels(struct us_model *m)
 		fn->label = python_label(fn, base_name(fn->file), m->program.cwd);
 	}
 	us_map_free(&files);
+}
+
+/* ---- filters ---------------------------------------------------------------- */
+
+/* `path` is `file`, or ends with "/file" (a relative path names it too). */
+static bool path_names(const char *path, const char *file)
+{
+	size_t n = strlen(path), k = strlen(file);
+
+	if (strcmp(path, file) == 0)
+		return true;
+	return k < n && path[n - k - 1] == '/' && strcmp(path + n - k, file) == 0;
+}
+
+/* FILE:LINE names the code that starts there. */
+static bool names_file_line(const struct us_function *fn, const char *glob, const char *cwd)
+{
+	const char *colon = strrchr(glob, ':');
+	char *file;
+	bool named;
+
+	if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    strtoul(colon + 1, NULL, 10) != fn->line)
+		return false;
+	file = strndup(glob, (size_t)(colon - glob));
+	named = file && (path_names(fn->file, file) ||
+			 strcmp(us_module_relative_path(fn->file, cwd), file) == 0);
+	free(file);
+	return named;
+}
+
+bool us_function_matches(const struct us_model *m, const struct us_function *fn, const char *glob)
+{
+	const char *cwd = m->program.cwd, *rel;
+	char module[256], qualified[512];
+
+	if (us_glob_match(glob, fn->name))
+		return true;
+	if (fn->kind != US_FN_PYTHON)
+		return false;
+	if (names_file_line(fn, glob, cwd))
+		return true;
+	rel = us_module_relative_path(fn->file, cwd);
+	if (us_glob_match(glob, fn->file) || us_glob_match(glob, rel) ||
+	    us_glob_match(glob, base_name(fn->file)) || path_names(fn->file, glob))
+		return true;
+	us_module_name(fn->file, cwd, module, sizeof(module));
+	snprintf(qualified, sizeof(qualified), "%s.%s", module, fn->name);
+	return us_glob_match(glob, module) || us_glob_match(glob, qualified);
+}
+
+static bool ran(const struct us_model *m, uint32_t fn_id)
+{
+	return m->funcs[fn_id].seen != 0;
+}
+
+bool us_model_glob_matched(const struct us_model *m, const char *glob)
+{
+	for (uint32_t i = 0; i < m->n_functions; i++)
+		if (ran(m, i) && us_function_matches(m, &m->functions[i], glob))
+			return true;
+	return false;
+}
+
+struct near_label {
+	const char *label;
+	size_t distance;
+};
+
+static int by_distance(const void *a, const void *b)
+{
+	const struct near_label *x = a, *y = b;
+
+	if (x->distance != y->distance)
+		return (x->distance > y->distance) - (x->distance < y->distance);
+	return strcmp(x->label, y->label);
+}
+
+void us_model_closest_functions(const struct us_model *m, const char *glob, char *buf,
+				size_t len)
+{
+	struct near_label *near = us_calloc(m->n_functions + 1, sizeof(*near));
+	size_t n = 0, used = 0;
+
+	for (uint32_t i = 0; i < m->n_functions; i++) {
+		const struct us_function *fn = &m->functions[i];
+
+		if (!ran(m, i))
+			continue;
+		near[n].label = fn->label;
+		near[n++].distance = us_edit_distance(glob, fn->name) < us_edit_distance(glob, fn->label)
+			? us_edit_distance(glob, fn->name) : us_edit_distance(glob, fn->label);
+	}
+	qsort(near, n, sizeof(*near), by_distance);
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && i < 5 && used < len; i++)
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", near[i].label);
+	free(near);
 }
 
 /* ---- phases ----------------------------------------------------------------- */

@@ -30,6 +30,17 @@ void us_model_label_function(const struct us_model *m, struct us_function *fn);
 /* At the end: labels name a file by its base name when that is unique. */
 void us_model_shorten_labels(struct us_model *m);
 
+/* Whether a filter's GLOB names fn: its name; for Python also its file (by
+ * path, a relative path, or base name), FILE:LINE of its first line, its
+ * module (json.tool) or module.qualname. */
+bool us_function_matches(const struct us_model *m, const struct us_function *fn, const char *glob);
+
+/* Whether GLOB names a function that ran. */
+bool us_model_glob_matched(const struct us_model *m, const char *glob);
+/* The labels of the functions that ran closest to GLOB, ", "-separated. */
+void us_model_closest_functions(const struct us_model *m, const char *glob, char *buf,
+				size_t len);
+
 /* Before the frame of function fn_id is pushed on t: the main thread moves
  * from start-up to the program when it is __main__'s code. */
 bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, uint32_t fn_id);

@@ -10,37 +10,6 @@
 
 /* ---- names and filters -------------------------------------------------- */
 
-/* "json.encoder" style: the file's base name without ".py". */
-static void module_of(const char *file, char *buf, size_t len)
-{
-	const char *base = strrchr(file, '/');
-	size_t n;
-
-	base = base ? base + 1 : file;
-	n = strlen(base);
-	if (n > 3 && strcmp(base + n - 3, ".py") == 0)
-		n -= 3;
-	snprintf(buf, len, "%.*s", (int)n, base);
-}
-
-bool us_model_function_matches(const struct us_function *fn, const char *glob)
-{
-	char qualified[512], module[128];
-
-	if (us_glob_match(glob, fn->name))
-		return true;
-	if (fn->kind != US_FN_PYTHON)
-		return false;
-	snprintf(qualified, sizeof(qualified), "%s:%u", fn->file, fn->line);
-	if (strcmp(glob, qualified) == 0)	/* FILE:LINE names one code object */
-		return true;
-	if (us_glob_match(glob, fn->file))
-		return true;
-	module_of(fn->file, module, sizeof(module));
-	snprintf(qualified, sizeof(qualified), "%s.%s", module, fn->name);
-	return us_glob_match(glob, qualified) || us_glob_match(glob, module);
-}
-
 bool us_model_is_import_machinery(const struct us_function *fn)
 {
 	return fn->kind == US_FN_PYTHON &&
@@ -384,41 +353,87 @@ static int32_t exception_line(const struct us_model *m, uint32_t fn_id,
 				    ev->exception_offset);
 }
 
+/* How Python would print it: str(e), or "[Errno 2] No such file or
+ * directory: 'x'" for an OSError. */
+static char *exception_message(const struct us_py_exception_event *ev)
+{
+	uint32_t n = ev->message_len < US_PY_MESSAGE_LEN ? ev->message_len : US_PY_MESSAGE_LEN;
+	uint32_t f = ev->filename_len < US_PY_MESSAGE_LEN ? ev->filename_len : US_PY_MESSAGE_LEN;
+	const char *more = ev->message_truncated ? "..." : "";
+
+	if (!ev->is_os_error || ev->os_errno < 0)
+		return us_asprintf("%.*s%s", (int)n, ev->message, more);
+	if (!f)
+		return us_asprintf("[Errno %lld] %.*s%s", (long long)ev->os_errno, (int)n, ev->message,
+				   more);
+	return us_asprintf("[Errno %lld] %.*s%s: '%.*s%s'", (long long)ev->os_errno, (int)n,
+			   ev->message, more, (int)f, ev->filename,
+			   ev->filename_truncated ? "..." : "");
+}
+
+static void on_exception(struct us_model *m, const struct us_py_exception_event *ev)
+{
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+
+	free(t->raised_message);
+	t->raised_message = exception_message(ev);
+}
+
+/* A generator or coroutine that ends by GeneratorExit (closed) or
+ * StopIteration returned normally: that is how they end. */
+static bool is_normal_end(const struct us_function *fn, const char *type)
+{
+	return (fn->code_flags & US_CO_SUSPENDABLE) &&
+	       (strcmp(type, "GeneratorExit") == 0 || strcmp(type, "StopIteration") == 0 ||
+		strcmp(type, "StopAsyncIteration") == 0);
+}
+
 static void on_frame_exit(struct us_model *m, const struct us_py_exit_event *ev)
 {
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	uint64_t entry_sp = ev->sp - US_RETURN_SP_DELTA;
 	bool raised = ev->value.kind == US_PY_VALUE_EXCEPTION;
-	char type[US_PY_TYPE_LEN + 1], message[US_PY_TEXT_LEN + 1], summary[160];
+	char type[US_PY_TYPE_LEN + 1], summary[160], *message = t->raised_message;
 	struct us_frame *top;
 	uint32_t node, fn_id;
+
+	t->raised_message = NULL;
+	snprintf(type, sizeof(type), "%.*s", (int)sizeof(ev->value.type_name), ev->value.type_name);
+	if (!message)
+		message = us_asprintf("%.*s", (int)(ev->value.text_len < US_PY_TEXT_LEN
+						    ? ev->value.text_len : US_PY_TEXT_LEN),
+				      ev->value.text);
 
 	us_model_reconcile_for_exit(m, t, entry_sp, ev->hdr.ts_ns);
 	top = t->depth ? &t->stack[t->depth - 1] : NULL;
 	if (!top || top->sp != entry_sp || !top->python) {
 		m->unmatched_exits++;	/* entered before tracing began */
 		us_model_close_chain(m, t, true);
+		free(message);
 		return;
 	}
 	fn_id = top->fn_id;
+	if (raised && is_normal_end(&m->functions[fn_id], type))
+		raised = false;
 	node = us_model_pop(m, t, ev->hdr.ts_ns, false, raised);
 	if (!raised) {
 		us_model_close_chain(m, t, true);
 		if (node != US_NO_NODE) {
-			us_py_value_format(&ev->value, summary, sizeof(summary));
+			if (ev->value.kind == US_PY_VALUE_EXCEPTION)
+				snprintf(summary, sizeof(summary), "None (%s)", type);
+			else
+				us_py_value_format(&ev->value, summary, sizeof(summary));
 			set_string(&m->nodes[node].last_return, summary);
 		}
+		free(message);
 		return;
 	}
-	snprintf(type, sizeof(type), "%.*s", (int)sizeof(ev->value.type_name), ev->value.type_name);
-	snprintf(message, sizeof(message), "%.*s",
-		 (int)(ev->value.text_len < US_PY_TEXT_LEN ? ev->value.text_len : US_PY_TEXT_LEN),
-		 ev->value.text);
 	if (node != US_NO_NODE) {
 		m->nodes[node].exception_exits++;
 		add_node_exception(m, node, type, message);
 	}
 	chain_exception(m, t, fn_id, type, message, exception_line(m, fn_id, ev));
+	free(message);
 }
 
 static void on_args(struct us_model *m, const struct us_py_args_event *ev)
@@ -487,6 +502,9 @@ void us_model_add_python_event(struct us_model *m, const struct us_event_header 
 		break;
 	case US_EV_PY_ARGS:
 		on_args(m, (const struct us_py_args_event *)ev);
+		break;
+	case US_EV_PY_EXCEPTION:
+		on_exception(m, (const struct us_py_exception_event *)ev);
 		break;
 	case US_EV_PY_GC:
 		on_gc(m, (const struct us_py_gc_event *)ev);

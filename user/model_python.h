@@ -20,7 +20,6 @@ void us_model_reconcile_for_exit(struct us_model *m, struct us_thread *t, uint64
 
 /* A glob matches a function's name, its file, or "module.name" (module: the
  * file's base name without .py). */
-bool us_model_function_matches(const struct us_function *fn, const char *glob);
 /* importlib's bootstrap, frozen or not. */
 bool us_model_is_import_machinery(const struct us_function *fn);
 /* Ends the exception chain still propagating on t, if any. */

@@ -160,11 +160,13 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		o->report_path = arg;
 		return 0;
 	case OPT_MIN_DURATION:
-		if (!us_parse_duration_ns(arg, &o->filters.min_duration_ns))
-			return usage_error("--min-duration takes a duration like 500us, 2ms or 1s, not '%s'", arg);
+		if (!us_parse_duration_ns(arg, &o->filters.min_duration_ns) ||
+		    arg[strspn(arg, "0123456789.")] == '\0')
+			return usage_error("--min-duration takes a duration with its unit (ns, us, ms "
+					   "or s: 500us, 2ms, 1s), not '%s'", arg);
 		return 0;
 	case OPT_MAX_DEPTH:
-		if (!us_parse_uint(arg, 1000000, &v) || v == 0)
+		if (!us_parse_uint(arg, UINT32_MAX, &v) || v == 0)
 			return usage_error("--max-depth takes a positive number, not '%s'", arg);
 		o->filters.max_depth = (uint32_t)v;
 		return 0;
@@ -262,6 +264,54 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	}
 }
 
+static const struct option *long_option_named(const char *name, size_t len)
+{
+	for (const struct option *lo = long_options; lo->name; lo++)
+		if (strlen(lo->name) == len && strncmp(lo->name, name, len) == 0)
+			return lo;
+	return NULL;
+}
+
+/* `uscope call MODULE.FUNC ARG... --kwargs 'k=1'`: uscope's long options may
+ * follow the function too; anything else (say -1) is the function's, as is
+ * everything after "--". */
+static int parse_call_arguments(struct us_options *o)
+{
+	char **kept = us_calloc((size_t)o->n_rest + 1, sizeof(*kept));
+	int n = 0, err = 0;
+	bool options_end = false;
+
+	for (int i = 0; i < o->n_rest && !err; i++) {
+		const char *a = o->rest[i], *eq;
+		const struct option *lo;
+
+		if (i == 0 || options_end || strncmp(a, "--", 2) != 0) {
+			kept[n++] = o->rest[i];
+			continue;
+		}
+		if (!a[2]) {
+			options_end = true;
+			continue;
+		}
+		eq = strchr(a, '=');
+		lo = long_option_named(a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+		if (!lo) {
+			kept[n++] = o->rest[i];
+			continue;
+		}
+		if (lo->has_arg == required_argument && !eq && i + 1 >= o->n_rest)
+			err = usage_error("--%s needs a value", lo->name);
+		else if (lo->has_arg == required_argument)
+			err = parse_one(lo->val, eq ? eq + 1 : o->rest[++i], o);
+		else
+			err = parse_one(lo->val, eq ? eq + 1 : NULL, o);
+	}
+	o->call_rest = kept;
+	o->rest = kept;
+	o->n_rest = n;
+	return err;
+}
+
 static int check_for_command(const char *command, struct us_options *o)
 {
 	bool tracing = !strcmp(command, "run") || !strcmp(command, "attach");
@@ -315,6 +365,11 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	}
 	o->rest = argv + optind;
 	o->n_rest = argc - optind;
+	if (strcmp(command, "call") == 0 && o->n_rest > 1) {
+		err = parse_call_arguments(o);
+		if (err)
+			return err;
+	}
 	err = check_for_command(command, o);
 	if (!o->memory.sample_min_bytes)
 		o->memory.sample_min_bytes = US_DEFAULT_SAMPLE_MIN_BYTES;
@@ -323,6 +378,7 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 
 void us_options_free(struct us_options *o)
 {
+	free(o->call_rest);
 	for (size_t i = 0; i < o->n_patterns; i++)
 		free(o->patterns[i]);
 	free(o->patterns);

@@ -31,7 +31,10 @@ struct us_options {
 	bool all;		/* --all */
 	enum us_color_when { US_COLOR_AUTO, US_COLOR_ALWAYS, US_COLOR_NEVER } color;
 	bool no_pager;		/* --no-pager */
+	bool filters_are_fatal;	/* report: a filter naming nothing is an error */
+	int width;		/* terminal columns to cut names to; 0: the output's own */
 	char **rest;		/* run: the command; report: FILE; probes: patterns */
+	char **call_rest;	/* call: rest without uscope's own options (owned) */
 	int n_rest;
 };
 

@@ -36,15 +36,19 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* "libc" names libc.so.6 and libc-2.36.so, not libcap.so.2. */
+/* "libc" names libc.so.6 and libc-2.36.so, not libcap.so.2; "libpython"
+ * names libpython3.11.so.1.0; "libpython3*" is a glob on the file name. */
 static bool name_prefix_matches(const char *prefix, const char *path)
 {
 	const char *base = base_name(path);
 	size_t n = strlen(prefix);
 
+	if (strpbrk(prefix, "*?["))
+		return us_glob_match(prefix, base);
 	if (strncmp(base, prefix, n) != 0)
 		return false;
-	return base[n] == '\0' || base[n] == '.' || base[n] == '-';
+	return base[n] == '\0' || base[n] == '.' || base[n] == '-' ||
+	       (base[n] >= '0' && base[n] <= '9');
 }
 
 const struct us_object *us_objects_find(const struct us_object_list *list, const char *name,
@@ -253,4 +257,17 @@ void us_plan_free(struct us_plan *plan)
 	}
 	free(plan->sites);
 	memset(plan, 0, sizeof(*plan));
+}
+
+bool us_has_function_symbols(const char *path)
+{
+	struct us_symtab tab;
+	char err[256];
+	bool has;
+
+	if (us_symtab_load(path, &tab, err, sizeof(err)) < 0)
+		return true;	/* unreadable: the plan will say why */
+	has = tab.count > 0;
+	us_symtab_free(&tab);
+	return has;
 }

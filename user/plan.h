@@ -68,6 +68,8 @@ int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,
  * there are none (a stripped binary). */
 void us_plan_suggest(const struct us_pattern *pat, const struct us_object_list *objects,
 		     char *out, size_t outlen);
+/* Whether an object has any function symbol (.symtab or .dynsym). */
+bool us_has_function_symbols(const char *path);
 /* Adds one site by hand (used by tests and by record readers). */
 void us_plan_add_site(struct us_plan *plan, const struct us_site *site);
 void us_plan_free(struct us_plan *plan);

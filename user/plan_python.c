@@ -31,7 +31,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36,
+		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
 		.runtime_tstate_current = 1368, .runtime_main_interp = 40,
 		.interp_gil_last_holder = NONE,
 		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
@@ -45,7 +45,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36,
+		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
 		.runtime_tstate_current = 568, .runtime_main_interp = 40,
 		.interp_gil_last_holder = NONE,
 		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
@@ -59,7 +59,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36,
+		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
 		.runtime_tstate_current = 568, .runtime_main_interp = 40,
 		.interp_gil_last_holder = NONE,
 		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
@@ -73,7 +73,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE,
+		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
 		.runtime_tstate_current = 576, .runtime_main_interp = 48,
 		.interp_gil_last_holder = NONE,
 		.tstate_exc_type = 96, .tstate_exc_value = 104, .tstate_exc_traceback = 112,
@@ -87,7 +87,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .function_code = 48,
 		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE,
+		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
 		.runtime_tstate_current = NONE, .runtime_main_interp = 48,
 		.interp_gil_last_holder = 1048,
 		.tstate_exc_type = NONE, .tstate_exc_value = 96, .tstate_exc_traceback = NONE,
@@ -101,7 +101,7 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = 920, .function_code = 48,
 		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
 		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE,
+		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
 		.runtime_tstate_current = NONE, .runtime_main_interp = 640,
 		.interp_gil_last_holder = 7760,
 		.tstate_exc_type = NONE, .tstate_exc_value = 112, .tstate_exc_traceback = NONE,
@@ -157,13 +157,13 @@ int us_python_minor_from_name(const char *path)
 
 enum python_symbol {
 	SYM_EVAL, SYM_RUNTIME, SYM_NONE, SYM_TRUE, SYM_BOOL_TYPE, SYM_LONG_TYPE, SYM_FLOAT_TYPE,
-	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_COUNT
+	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_OSERROR, SYM_COUNT
 };
 
 static const char *const python_symbols[SYM_COUNT] = {
 	"_PyEval_EvalFrameDefault", "_PyRuntime", "_Py_NoneStruct", "_Py_TrueStruct",
 	"PyBool_Type", "PyLong_Type", "PyFloat_Type", "PyUnicode_Type", "Py_Version",
-	"_PyInterpreterState_GetEvalFrameFunc",
+	"_PyInterpreterState_GetEvalFrameFunc", "PyExc_OSError",
 };
 
 /* The version from the file name, else from Py_Version (3.11+). */
@@ -346,6 +346,7 @@ static int fill_python(const struct us_object *obj, const uint64_t *sym, struct 
 	py->layout.long_type_vaddr = sym[SYM_LONG_TYPE];
 	py->layout.float_type_vaddr = sym[SYM_FLOAT_TYPE];
 	py->layout.unicode_type_vaddr = sym[SYM_UNICODE_TYPE];
+	py->layout.oserror_pointer_vaddr = sym[SYM_OSERROR];
 	py->inlines_calls = py->minor >= 11;
 	check_eval_frame_offset(py, sym[SYM_GET_EVAL_FRAME]);
 	py->has_usdt = us_elf_has_section(py->open_path, ".note.stapsdt");

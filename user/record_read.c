@@ -244,6 +244,8 @@ static size_t known_event_size(uint16_t type)
 		return sizeof(struct us_mem_totals_event);
 	case US_EV_LOST:
 		return sizeof(struct us_lost_event);
+	case US_EV_PY_EXCEPTION:
+		return sizeof(struct us_py_exception_event);
 	default:
 		return 0;
 	}

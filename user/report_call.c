@@ -197,10 +197,16 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	us_json_key(j, "duration_ms");
 	us_json_double(j, us_ns_to_ms(n->total_ns));
 	us_json_key(j, "return_value");
-	if (!raised && n->last_return)
+	if (!raised && info->yields >= 0) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "generator (%lld items)", info->yields);
+		us_json_string(j, text);
+	} else if (!raised && n->last_return) {
 		us_json_string(j, n->last_return);
-	else
+	} else {
 		us_json_null(j);
+	}
 	us_json_key(j, "raised_exception");
 	us_json_bool(j, raised);
 	if (raised) {
@@ -221,6 +227,42 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	us_json_object_end(j);
 }
 
+/* Python refused the call before the function ran (TypeError). */
+static void write_refused_call(struct us_json *j, const struct us_model *m,
+			       const struct us_call_info *info)
+{
+	us_json_object_begin(j);
+	us_json_key(j, "function");
+	us_json_string(j, strrchr(info->path, '.') ? strrchr(info->path, '.') + 1 : info->path);
+	us_json_key(j, "file");
+	us_json_string(j, info->file);
+	us_json_key(j, "line");
+	us_json_uint(j, info->line);
+	write_arguments(j, info);
+	us_json_key(j, "duration_ms");
+	us_json_double(j, 0);
+	us_json_key(j, "return_value");
+	us_json_null(j);
+	us_json_key(j, "raised_exception");
+	us_json_bool(j, true);
+	us_json_key(j, "exception");
+	us_json_object_begin(j);
+	us_json_key(j, "type");
+	us_json_string(j, info->raised_type);
+	us_json_key(j, "message");
+	us_json_string(j, info->raised_message);
+	us_json_object_end(j);
+	us_json_key(j, "calls");
+	us_json_array_begin(j);
+	us_json_array_end(j);
+	us_json_key(j, "exceptions");
+	us_json_array_begin(j);
+	us_json_array_end(j);
+	us_json_key(j, "partial_execution");
+	us_json_bool(j, true);
+	us_json_object_end(j);
+}
+
 void us_report_call(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		    const struct us_call_info *info)
 {
@@ -232,10 +274,12 @@ void us_report_call(FILE *out, const struct us_recording *rec, const struct us_m
 	us_json_key(&j, "path");
 	us_json_string(&j, info->path);
 	us_json_key(&j, "execution");
-	if (node == US_NO_NODE)
-		us_json_null(&j);	/* the function never ran */
-	else
+	if (node != US_NO_NODE)
 		write_execution(&j, m, node, info);
+	else if (info->raised_type)
+		write_refused_call(&j, m, info);	/* the arguments did not fit */
+	else
+		us_json_null(&j);	/* the function never ran */
 	us_json_key(&j, "lost_events");
 	us_json_uint(&j, rec->lost_events);
 	us_json_key(&j, "python");
@@ -253,4 +297,6 @@ void us_call_info_free(struct us_call_info *info)
 	free(info->args);
 	free(info->file);
 	free(info->error);
+	free(info->raised_type);
+	free(info->raised_message);
 }

@@ -18,6 +18,9 @@ struct us_call_info {
 	char *file;			/* the function's code: file and first line */
 	uint32_t line;
 	char *error;			/* it could not be called: why */
+	char *raised_type;		/* the arguments did not fit: the call's TypeError */
+	char *raised_message;
+	long long yields;		/* it returned a generator of this many items; -1 not */
 	struct us_call_arg *args;	/* bound arguments */
 	size_t n_args, args_cap;
 };

@@ -166,7 +166,9 @@ def test_scope_collapses_calls_that_leave_it():
         for _, n in walk(t["calls"]):
             if n["kind"] == "python" and not n["file"].startswith(PY_FIXTURES + "/"):
                 assert n.get("collapsed") is True, n["function"]
-                assert n["calls"] == []
+                # what it calls outside the scope is folded in; the scope's own
+                # code it calls back (a coroutine under asyncio.run) shows
+                assert all(c["file"].startswith(PY_FIXTURES + "/") for c in n["calls"])
                 collapsed += 1
     assert collapsed > 0  # asyncio.run, threading...
     main = [n for p, n in walk(report["threads"][0]["calls"]) if p == ("<module>", "main")]

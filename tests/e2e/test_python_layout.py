@@ -36,6 +36,8 @@ def expressions(minor):
         "exception_args": "&((PyBaseExceptionObject*)0)->args",
         "exception_traceback": "&((PyBaseExceptionObject*)0)->traceback",
         "traceback_lasti": "&((PyTracebackObject*)0)->tb_lasti",
+        "oserror_errno": "&((PyOSErrorObject*)0)->myerrno",
+        "type_base": "&((PyTypeObject*)0)->tp_base",
         "traceback_lineno": "&((PyTracebackObject*)0)->tb_lineno" if old else None,
         "runtime_tstate_current":
         "&((_PyRuntimeState*)0)->gilstate.tstate_current" if minor <= 11 else None,
