@@ -15,3 +15,12 @@ echo "== unit tests"
 echo "== end-to-end tests (real BPF)"
 # Debian's python3 carries python3-pytest; a pyenv shim on PATH may not.
 /usr/bin/python3 -m pytest -v -p no:cacheprovider tests/e2e
+
+echo "== the same tests against an AddressSanitizer + UBSan build"
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DUSCOPE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$(nproc)"
+(cd build-asan && ctest --output-on-failure)
+USCOPE_BIN="$top/build-asan/uscope" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e
+
+echo "== fuzzing the recording reader (bounded)"
+scripts/fuzz.sh "$top/build-asan" "${USCOPE_FUZZ_SECONDS:-60}"

@@ -6,6 +6,8 @@
 
 void us_bytes_put(struct us_bytes *b, const void *data, size_t len)
 {
+	if (len == 0)
+		return;
 	us_grow(&b->data, &b->cap, b->len + len, 1);
 	memcpy(b->data + b->len, data, len);
 	b->len += len;

@@ -292,7 +292,7 @@ void us_model_closest_functions(const struct us_model *m, const char *glob, char
 		near[n++].distance = us_edit_distance(glob, fn->name) < us_edit_distance(glob, fn->label)
 			? us_edit_distance(glob, fn->name) : us_edit_distance(glob, fn->label);
 	}
-	qsort(near, n, sizeof(*near), by_distance);
+	us_sort(near, n, sizeof(*near), by_distance);
 	buf[0] = '\0';
 	for (size_t i = 0; i < n && i < 5 && used < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", near[i].label);

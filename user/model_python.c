@@ -103,11 +103,12 @@ static int32_t read_svarint(struct table_reader *r)
 int32_t us_py_line_of_offset(const uint8_t *table, size_t len, uint32_t first_line,
 			     int32_t byte_offset)
 {
-	struct table_reader r = { table, table + len };
+	struct table_reader r;
 	int32_t line = (int32_t)first_line, unit = 0, target = byte_offset / 2;
 
 	if (!table || byte_offset < 0)
 		return -1;
+	r = (struct table_reader){ table, table + len };
 	while (r.p < r.end) {
 		uint8_t first = *r.p++;
 		int code = (first >> 3) & 0xf, units = (first & 7) + 1;
@@ -232,19 +233,24 @@ static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *e
 static void add_node_exception(struct us_model *m, uint32_t node, const char *type,
 			       const char *message)
 {
-	struct us_node_exception *e;
-	uint32_t *link = &m->nodes[node].first_exception;
+	uint32_t last = US_NO_NODE, id = (uint32_t)m->n_node_exceptions;
 
-	for (; *link != US_NO_NODE; link = &m->node_exceptions[*link].next) {
-		e = &m->node_exceptions[*link];
-		if (strcmp(e->type, type) == 0 && strcmp(e->message, message) == 0) {
-			e->count++;
+	for (uint32_t e = m->nodes[node].first_exception; e != US_NO_NODE;
+	     e = m->node_exceptions[e].next) {
+		if (strcmp(m->node_exceptions[e].type, type) == 0 &&
+		    strcmp(m->node_exceptions[e].message, message) == 0) {
+			m->node_exceptions[e].count++;
 			return;
 		}
+		last = e;
 	}
+	/* grow first: no pointer into the array survives it */
 	us_grow(&m->node_exceptions, &m->node_exceptions_cap, m->n_node_exceptions + 1,
 		sizeof(*m->node_exceptions));
-	*link = (uint32_t)m->n_node_exceptions;
+	if (last == US_NO_NODE)
+		m->nodes[node].first_exception = id;
+	else
+		m->node_exceptions[last].next = id;
 	m->node_exceptions[m->n_node_exceptions++] = (struct us_node_exception){
 		.node = node, .next = US_NO_NODE, .type = us_strdup(type),
 		.message = us_strdup(message), .count = 1,

@@ -72,7 +72,7 @@ uint32_t *us_node_children(const struct us_model *m, uint32_t node, enum us_sort
 	if (!all && sort != US_SORT_FIRST && *n > 1) {
 		sorting_model = m;
 		sorting_by = sort;
-		qsort(children, *n, sizeof(*children), by_sort_key);
+		us_sort(children, *n, sizeof(*children), by_sort_key);
 	}
 	return children;
 }

@@ -237,7 +237,7 @@ void us_plan_suggest(const struct us_pattern *pat, const struct us_object_list *
 	for (size_t i = 0; i < tab.count; i++)
 		near[i] = (struct near_name){ tab.syms[i].name,
 					      us_edit_distance(pat->glob, tab.syms[i].name) };
-	qsort(near, tab.count, sizeof(*near), by_distance);
+	us_sort(near, tab.count, sizeof(*near), by_distance);
 	used = (size_t)snprintf(out, outlen, "closest in %s:", base_name(obj->path));
 	for (size_t i = 0; i < tab.count && i < 5 && used < outlen; i++)
 		used += (size_t)snprintf(out + used, outlen - used, "%s %s", i ? "," : "", near[i].name);

@@ -87,7 +87,7 @@ static void dedupe_by_address(struct us_symtab *tab)
 {
 	size_t kept = 0;
 
-	qsort(tab->syms, tab->count, sizeof(*tab->syms), by_vaddr_then_name);
+	us_sort(tab->syms, tab->count, sizeof(*tab->syms), by_vaddr_then_name);
 	for (size_t i = 0; i < tab->count; i++) {
 		if (kept && tab->syms[kept - 1].vaddr == tab->syms[i].vaddr) {
 			free(tab->syms[i].name);

@@ -114,6 +114,11 @@ struct us_placement us_place_probe(const uint8_t *code, size_t len)
 	bool has_endbr = len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0;
 	const char *why;
 
+	if (!code || !len) {
+		p.probeable = false;
+		p.insn = "unreadable code";
+		return p;
+	}
 	if (has_endbr)
 		p.skip = sizeof(endbr64);
 	if (kernel_refuses(code + p.skip, len - p.skip, &why)) {

@@ -188,7 +188,8 @@ static void discard(void *state)
 {
 	struct chrome *c = state;
 
-	us_json_finish(&c->j);
+	if (c->rec)	/* begun: close what was written */
+		us_json_finish(&c->j);
 	free(c);
 }
 

@@ -119,7 +119,7 @@ static size_t build_rows(struct flat *f, const struct us_model *m,
 	}
 	sort_by = ro && ro->sort != US_SORT_TOTAL ? ro->sort : US_SORT_SELF;
 	sort_model = m;
-	qsort(f->rows, n, sizeof(*f->rows), sort_by == US_SORT_NAME ? compare_names : compare_rows);
+	us_sort(f->rows, n, sizeof(*f->rows), sort_by == US_SORT_NAME ? compare_names : compare_rows);
 	return n;
 }
 

@@ -165,7 +165,7 @@ static void collect_leaks(const struct us_model *m, struct memory_view *v)
 		v->leaks[at].bytes += n->mem.leaked_bytes;
 	}
 	us_map_free(&by_path);
-	qsort(v->leaks, v->n_leaks, sizeof(*v->leaks), leak_by_bytes_desc);
+	us_sort(v->leaks, v->n_leaks, sizeof(*v->leaks), leak_by_bytes_desc);
 }
 
 static void build_view(const struct us_model *m, struct memory_view *v)
@@ -181,7 +181,7 @@ static void build_view(const struct us_model *m, struct memory_view *v)
 		add_stats(&outside.mem, &m->nodes[m->threads[i].root].mem);
 	if (outside.mem.allocs)
 		v->rows[v->n_rows++] = outside;
-	qsort(v->rows, v->n_rows, sizeof(*v->rows), by_bytes_desc);
+	us_sort(v->rows, v->n_rows, sizeof(*v->rows), by_bytes_desc);
 	collect_leaks(m, v);
 }
 

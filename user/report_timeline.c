@@ -209,7 +209,7 @@ static void discard(void *state)
 	for (size_t i = 0; i < tl->n_threads; i++)
 		free(tl->threads[i].calls);
 	free(tl->threads);
-	if (tl->json)
+	if (tl->json && tl->rec)	/* begun: close what was written */
 		us_json_finish(&tl->j);
 	free(tl);
 }

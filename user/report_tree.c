@@ -34,6 +34,8 @@ static void append(struct tree_printer *p, size_t *used, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (!p->line)
+		us_grow(&p->line, &p->line_cap, 256, 1);
 	for (;;) {
 		va_start(ap, fmt);
 		n = vsnprintf(p->line + *used, p->line_cap - *used, fmt, ap);

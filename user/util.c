@@ -15,6 +15,13 @@ static void out_of_memory(void)
 	abort();
 }
 
+void us_sort(void *items, size_t n, size_t elem_size,
+	     int (*compare)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(items, n, elem_size, compare);
+}
+
 void us_grow(void *items_ptr, size_t *cap, size_t need, size_t elem_size)
 {
 	void **items = items_ptr;

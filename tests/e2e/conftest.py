@@ -14,7 +14,8 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("USCOPE_BUILD", os.path.join(REPO, "build"))
-USCOPE = os.path.join(BUILD, "uscope")
+# USCOPE_BIN: another uscope (the sanitizer build) on the same fixtures
+USCOPE = os.environ.get("USCOPE_BIN", os.path.join(BUILD, "uscope"))
 FIXTURES = os.path.join(BUILD, "tests", "fixtures")
 
 
