@@ -269,3 +269,60 @@ TEST(model_filters_exclude_depth_duration)
 	us_model_free(&m);
 	us_plan_free(&plan);
 }
+
+static void lose_records(struct us_model *m, uint32_t tid, uint64_t ts, uint64_t count)
+{
+	struct us_lost_event e = { .hdr = { US_EV_LOST, sizeof(e), tid, ts }, .count = count };
+
+	us_model_add_event(m, &e.hdr);
+}
+
+/* An exit after a loss at the entry's stack pointer may be another call's:
+ * the pairing is marked inferred and leaves min/max alone. */
+TEST(model_pairings_across_a_loss_are_inferred)
+{
+	struct us_plan plan;
+	struct us_model m;
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, NULL);
+	enter(&m, 1, 0, A, 0x8000);
+	leave(&m, 1, 100, A, 0x8000);		/* proven: 100 ns */
+	enter(&m, 1, 200, A, 0x8000);
+	lose_records(&m, 1, 300, 7);		/* its exit and more were lost */
+	leave(&m, 1, 900000, A, 0x8000);	/* a later call's exit */
+	enter(&m, 2, 1000, B, 0x9000);		/* another thread is not touched */
+	leave(&m, 2, 1010, B, 0x9000);
+	us_model_finish(&m, 1000000);
+	CHECK_EQ(m.lost_records, 7);
+	CHECK_EQ(m.funcs[A].count, 2);
+	CHECK_EQ(m.funcs[A].inferred_exits, 1);
+	CHECK_EQ(m.funcs[A].timed, 1);
+	CHECK_EQ(m.funcs[A].max_ns, 100);
+	CHECK_EQ(m.funcs[B].inferred_exits, 0);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+/* The kernel gives an exited thread's id to a new thread: two threads. */
+TEST(model_a_recycled_thread_id_is_a_new_thread)
+{
+	struct us_plan plan;
+	struct us_model m;
+	struct us_thread_event te = { .hdr = { US_EV_THREAD_EXIT, sizeof(te), 7, 20 } };
+
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, NULL);
+	enter(&m, 7, 0, A, 0x8000);
+	leave(&m, 7, 10, A, 0x8000);
+	us_model_add_event(&m, &te.hdr);
+	enter(&m, 7, 30, B, 0x8000);
+	leave(&m, 7, 40, B, 0x8000);
+	us_model_finish(&m, 50);
+	CHECK_EQ(m.n_threads, 2);
+	CHECK(node_at(&m, 0, (uint32_t[]){ A }, 1) != NULL);
+	CHECK(node_at(&m, 0, (uint32_t[]){ B }, 1) == NULL);
+	CHECK(node_at(&m, 1, (uint32_t[]){ B }, 1)->count == 1);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}

@@ -118,19 +118,26 @@ static void code(struct us_model *m, uint64_t addr, const char *name, uint32_t l
 	us_model_add_event(m, &e.hdr);
 }
 
-static void py_enter(struct us_model *m, uint64_t ts, uint64_t addr, uint64_t sp, uint32_t kind)
+static void py_enter_on(struct us_model *m, uint32_t tid, uint64_t ts, uint64_t addr, uint64_t sp,
+			uint32_t kind)
 {
 	struct us_py_entry_event e = {
-		.hdr = { US_EV_PY_ENTRY, sizeof(e), 1, ts }, .code = addr, .sp = sp, .kind = kind,
+		.hdr = { US_EV_PY_ENTRY, sizeof(e), tid, ts }, .code = addr, .sp = sp, .kind = kind,
 	};
 
 	us_model_add_event(m, &e.hdr);
 }
 
-static void py_leave(struct us_model *m, uint64_t ts, uint64_t sp, const char *raise)
+static void py_enter(struct us_model *m, uint64_t ts, uint64_t addr, uint64_t sp, uint32_t kind)
+{
+	py_enter_on(m, 1, ts, addr, sp, kind);
+}
+
+static void py_leave_on(struct us_model *m, uint32_t tid, uint64_t ts, uint64_t sp,
+			const char *raise)
 {
 	struct us_py_exit_event e = {
-		.hdr = { US_EV_PY_EXIT, sizeof(e), 1, ts }, .sp = sp + US_RETURN_SP_DELTA,
+		.hdr = { US_EV_PY_EXIT, sizeof(e), tid, ts }, .sp = sp + US_RETURN_SP_DELTA,
 		.exception_line = raise ? 7 : -1, .exception_offset = -1,
 		.value = { .kind = raise ? US_PY_VALUE_EXCEPTION : US_PY_VALUE_NONE },
 	};
@@ -138,6 +145,11 @@ static void py_leave(struct us_model *m, uint64_t ts, uint64_t sp, const char *r
 	if (raise)
 		strcpy(e.value.type_name, raise);
 	us_model_add_event(m, &e.hdr);
+}
+
+static void py_leave(struct us_model *m, uint64_t ts, uint64_t sp, const char *raise)
+{
+	py_leave_on(m, 1, ts, sp, raise);
 }
 
 static const struct us_func_stats *stats_of(const struct us_model *m, const char *name)
@@ -200,5 +212,38 @@ TEST(python_exception_chains_and_where_they_stop)
 	CHECK(strcmp(m.chains[1].type, "ValueError") == 0);
 	CHECK_EQ(m.chains[1].n_frames, 3);
 	CHECK(!m.chains[1].caught);
+	us_model_free(&m);
+}
+
+/* Two threads with exceptions in flight at once: each chain closes on its
+ * own thread, whichever opened last (once a use-after-free). */
+TEST(python_exception_chains_of_two_threads_interleave)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code(&m, 0x100, "worker", 1, 0);
+	code(&m, 0x200, "middle", 3, 0);
+	code(&m, 0x300, "thrower", 6, 0);
+	for (uint32_t tid = 1; tid <= 2; tid++) {
+		uint64_t sp = 0x9000 * tid;
+
+		py_enter_on(&m, tid, tid, 0x100, sp, US_PY_CALL);
+		py_enter_on(&m, tid, 2 + tid, 0x200, sp - 0x100, US_PY_CALL);
+		py_enter_on(&m, tid, 4 + tid, 0x300, sp - 0x200, US_PY_CALL);
+	}
+	py_leave_on(&m, 1, 10, 0x9000 - 0x200, "ValueError");	/* thread 1 opens a chain */
+	py_leave_on(&m, 2, 11, 0x12000 - 0x200, "ValueError");	/* then thread 2 */
+	py_leave_on(&m, 1, 12, 0x9000 - 0x100, "ValueError");
+	py_enter_on(&m, 1, 13, 0x200, 0x9000 - 0x100, US_PY_CALL);	/* worker 1 caught it */
+	py_leave_on(&m, 2, 14, 0x12000 - 0x100, "ValueError");
+	py_enter_on(&m, 2, 15, 0x200, 0x12000 - 0x100, US_PY_CALL);	/* worker 2 caught it */
+	us_model_finish(&m, 20);
+	CHECK_EQ(m.n_chains, 1);	/* identical chains merge */
+	CHECK_EQ(m.chains[0].count, 2);
+	CHECK(strcmp(m.chains[0].type, "ValueError") == 0);
+	CHECK_EQ(m.chains[0].n_frames, 2);
+	CHECK(m.chains[0].caught);
 	us_model_free(&m);
 }
