@@ -524,6 +524,7 @@ void us_model_free(struct us_model *m)
 	us_map_free(&m->node_index);
 	us_map_free(&m->thread_index);
 	us_map_free(&m->chain_index);
+	us_map_free(&m->chain_messages);
 	us_filters_free(&m->filters);
 	us_program_info_free(&m->program);
 	memset(m, 0, sizeof(*m));

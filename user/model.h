@@ -278,6 +278,7 @@ struct us_model {
 	struct us_exception_chain *chains;	/* closed chains, identical ones merged */
 	size_t n_chains, chains_cap;
 	struct us_map chain_index;	/* hash of a chain -> its index */
+	struct us_map chain_messages;	/* hash of a chain's path -> distinct messages */
 
 	struct us_gc_stats gc;
 	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */

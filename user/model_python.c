@@ -230,20 +230,33 @@ static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *e
 		us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 
+/* A node keeps this many distinct (type, message) pairs; later messages of a
+ * type count under one "other messages" entry of that type, so a function
+ * raising a new message each call stays cheap to record. */
+#define US_NODE_EXCEPTION_MESSAGES 8
+#define US_OTHER_MESSAGES "(other messages)"
+
 static void add_node_exception(struct us_model *m, uint32_t node, const char *type,
 			       const char *message)
 {
-	uint32_t last = US_NO_NODE, id = (uint32_t)m->n_node_exceptions;
+	uint32_t last = US_NO_NODE, id = (uint32_t)m->n_node_exceptions, kept = 0;
 
 	for (uint32_t e = m->nodes[node].first_exception; e != US_NO_NODE;
 	     e = m->node_exceptions[e].next) {
-		if (strcmp(m->node_exceptions[e].type, type) == 0 &&
-		    strcmp(m->node_exceptions[e].message, message) == 0) {
-			m->node_exceptions[e].count++;
+		struct us_node_exception *x = &m->node_exceptions[e];
+
+		if (strcmp(x->type, type) == 0 &&
+		    (strcmp(x->message, message) == 0 ||
+		     (kept >= US_NODE_EXCEPTION_MESSAGES &&
+		      strcmp(x->message, US_OTHER_MESSAGES) == 0))) {
+			x->count++;
 			return;
 		}
+		kept++;
 		last = e;
 	}
+	if (kept >= US_NODE_EXCEPTION_MESSAGES)
+		message = US_OTHER_MESSAGES;
 	/* grow first: no pointer into the array survives it */
 	us_grow(&m->node_exceptions, &m->node_exceptions_cap, m->n_node_exceptions + 1,
 		sizeof(*m->node_exceptions));
@@ -301,13 +314,44 @@ static bool same_chain(const struct us_exception_chain *a, const struct us_excep
 	       memcmp(a->lines, b->lines, a->n_frames * sizeof(*a->lines)) == 0;
 }
 
-static uint64_t chain_hash(const struct us_exception_chain *c)
+/* Where a chain went, its message aside. */
+static uint64_t chain_path_hash(const struct us_exception_chain *c)
 {
-	uint64_t h = us_hash_str(c->type) ^ us_hash_u64(us_hash_str(c->message) + c->caught);
+	uint64_t h = us_hash_u64(us_hash_str(c->type) + c->caught);
 
 	for (size_t i = 0; i < c->n_frames; i++)
 		h = us_hash_u64(h ^ ((uint64_t)c->fn_ids[i] << 32 | (uint32_t)c->lines[i]));
 	return h;
+}
+
+static uint64_t chain_hash(const struct us_exception_chain *c)
+{
+	return us_hash_u64(chain_path_hash(c) ^ us_hash_str(c->message));
+}
+
+/* A path keeps this many distinct messages; the rest merge into one chain
+ * whose message says so (a loop raising "bad 0", "bad 1", ... is one line). */
+#define US_CHAIN_MESSAGES 8
+
+static void fold_message_if_many(struct us_model *m, struct us_exception_chain *c)
+{
+	uint64_t path = chain_path_hash(c);
+	uint32_t seen = us_map_get(&m->chain_messages, path);
+
+	if (seen == US_MAP_NONE)
+		seen = 0;
+	if (seen >= US_CHAIN_MESSAGES) {
+		free(c->message);
+		c->message = us_strdup(US_OTHER_MESSAGES);
+	}
+}
+
+static void count_message(struct us_model *m, const struct us_exception_chain *c)
+{
+	uint64_t path = chain_path_hash(c);
+	uint32_t seen = us_map_get(&m->chain_messages, path);
+
+	us_map_put(&m->chain_messages, path, seen == US_MAP_NONE ? 1 : seen + 1);
 }
 
 static void free_chain(struct us_exception_chain *c)
@@ -329,6 +373,7 @@ void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught)
 		return;
 	t->open_chain = NULL;
 	c->caught = caught;
+	fold_message_if_many(m, c);
 	/* identical chains share a key; a different chain on the same key moves on */
 	for (key = chain_hash(c);; key = us_hash_u64(key)) {
 		idx = us_map_get(&m->chain_index, key);
@@ -344,6 +389,7 @@ void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught)
 	us_grow(&m->chains, &m->chains_cap, m->n_chains + 1, sizeof(*m->chains));
 	m->chains[m->n_chains] = *c;
 	us_map_put(&m->chain_index, key, (uint32_t)m->n_chains++);
+	count_message(m, c);
 	free(c);
 }
 

@@ -247,3 +247,39 @@ TEST(python_exception_chains_of_two_threads_interleave)
 	CHECK(m.chains[0].caught);
 	us_model_free(&m);
 }
+
+/* A loop raising a new message each time: a path keeps 8 messages, the
+ * rest count under one "(other messages)" chain, and so does the node. */
+TEST(python_many_messages_fold_into_one_chain)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+	uint64_t total = 0;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code(&m, 0x100, "worker", 1, 0);
+	code(&m, 0x300, "thrower", 6, 0);
+	py_enter(&m, 1, 0x100, 0x9000, US_PY_CALL);
+	for (uint64_t i = 0; i < 100; i++) {
+		char message[32];
+		struct us_py_exception_event x = {
+			.hdr = { US_EV_PY_EXCEPTION, sizeof(x), 1, 10 + 4 * i },
+		};
+
+		snprintf(message, sizeof(message), "bad %llu", (unsigned long long)i);
+		x.message_len = (uint32_t)strlen(message);
+		memcpy(x.message, message, x.message_len);
+		py_enter(&m, 11 + 4 * i, 0x300, 0x8f00, US_PY_CALL);
+		us_model_add_event(&m, &x.hdr);
+		py_leave(&m, 12 + 4 * i, 0x8f00, "ValueError");
+		py_enter(&m, 13 + 4 * i, 0x100, 0x9000, US_PY_RESUME);	/* caught */
+	}
+	us_model_finish(&m, 1000);
+	CHECK_EQ(m.n_chains, 9);
+	for (size_t i = 0; i < m.n_chains; i++)
+		total += m.chains[i].count;
+	CHECK_EQ(total, 100);
+	CHECK(strcmp(m.chains[8].message, "(other messages)") == 0);
+	CHECK_EQ(m.chains[8].count, 92);
+	us_model_free(&m);
+}
