@@ -270,6 +270,11 @@ static int write_report(FILE *out, const char *recording, const struct us_option
 		us_error("%s", err);
 		return -1;
 	}
+	/* json, chrome and timeline-json carry it as a key: say it too */
+	if (rec.truncated && (o->format == US_FORMAT_JSON || o->format == US_FORMAT_CHROME ||
+			      o->format == US_FORMAT_TIMELINE_JSON))
+		us_warn("the recording %s was cut short (uscope was killed?): read up to its last "
+			"whole chunk", recording);
 	if (check_filters(&m, o->filters_are_fatal) && o->filters_are_fatal) {
 		us_report_stream_discard(stream);
 		us_model_free(&m);

@@ -4,10 +4,14 @@
 #include "filters.h"
 #include "util.h"
 
+/* A glob given twice (on the command line and in the recording) is one. */
 static void add_glob(char ***globs, size_t *n, const char *glob)
 {
 	size_t cap = *n;
 
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*globs)[i], glob) == 0)
+			return;
 	us_grow(globs, &cap, *n + 1, sizeof(**globs));
 	(*globs)[(*n)++] = us_strdup(glob);
 }

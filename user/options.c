@@ -82,7 +82,8 @@ void us_print_usage(FILE *out)
 	      "  --color WHEN              auto (default: on a terminal), always, never\n"
 	      "  --no-pager                report: no pager, even on a terminal\n"
 	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
-	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32)\n"
+	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32);\n"
+	      "                            with a unit it may be smaller (256K)\n"
 	      "  --memory[=objects]        record allocations, frees, resident size and (Python)\n"
 	      "                            collections; =objects also follows CPython's object\n"
 	      "                            allocator (pymalloc); the report gains a memory section\n"
@@ -178,9 +179,15 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 			return usage_error("--duration takes seconds (like 2 or 2.5) or 500ms, not '%s'", arg);
 		return 0;
 	case OPT_BUFFER_SIZE:
-		if (!us_parse_uint(arg, 4096, &v) || !is_power_of_two(v))
-			return usage_error("--buffer-size takes MiB as a power of two up to 4096, not '%s'", arg);
-		o->ring_bytes = (size_t)v << 20;
+		/* a bare number is MiB; with a unit (64K, 4M, 1G) it may be smaller */
+		if (us_parse_uint(arg, 4096, &v))
+			v <<= 20;
+		else if (!us_parse_bytes(arg, &v))
+			v = 0;
+		if (!is_power_of_two(v) || v < 16 * 1024 || v > (4096ULL << 20))
+			return usage_error("--buffer-size takes MiB as a power of two up to 4096, or a size "
+					   "from 16K with its unit (64K, 4M), not '%s'", arg);
+		o->ring_bytes = (size_t)v;
 		return 0;
 	case OPT_BINARY:
 		o->binary = arg;
