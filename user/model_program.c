@@ -161,11 +161,21 @@ static char *python_label(const struct us_function *fn, const char *file_shown, 
 	return us_asprintf("%s (%s:%u)", fn->name, file_shown, fn->line);
 }
 
+/* The script run as __main__ is named as its own module would be: its
+ * directory is the first on sys.path, so `examples/shapes.py` is "shapes". */
+static bool is_main_script(const struct us_model *m, const struct us_function *fn)
+{
+	return m->program.main_kind == US_MAIN_SCRIPT && m->program.main_path &&
+	       strcmp(fn->name, "<module>") == 0 && strcmp(fn->file, m->program.main_path) == 0;
+}
+
 void us_model_label_function(const struct us_model *m, struct us_function *fn)
 {
 	free(fn->label);
 	if (fn->kind != US_FN_PYTHON)
 		fn->label = us_strdup(fn->name);
+	else if (is_main_script(m, fn))
+		fn->label = python_label(fn, fn->file, NULL);
 	else
 		fn->label = python_label(fn, us_module_relative_path(fn->file, m->program.cwd),
 					 m->program.cwd);
