@@ -6,7 +6,7 @@
  * strings once per code object; the exit summarises the return value or the
  * exception while the object is still alive. USDT probes, where the
  * interpreter has them, add garbage collections and imports.
- * Offsets: python_layout.h, docs/cpython-internals.md.
+ * Offsets: python_layout.h, docs/cpython.md.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -226,7 +226,7 @@ static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
 }
 
 /* A call runs the frame from its start; a resume continues a suspended
- * generator or coroutine frame (docs/cpython-internals.md 1.4, 1.5). */
+ * generator or coroutine frame (docs/cpython.md, "Call or resume"). */
 static __always_inline __u32 entry_kind(__u64 frame, __u64 code, const struct code_info *info)
 {
 	__u8 owner = 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * `uscope call MODULE.FUNC [ARG...]` (seed 000's `doc ELEMENT --trace`): a
+ * `uscope call MODULE.FUNC [ARG...]` (one function's trace as JSON): a
  * small driver imports MODULE in the default python3, calls FUNC with the
  * literal arguments given, and tells uscope where FUNC's code is; uscope
  * traces the run like `uscope run`, focused on that function, and prints the

@@ -9,7 +9,7 @@
 #include "util.h"
 
 /*
- * Offsets per CPython minor version, x86-64 (docs/cpython-internals.md,
+ * Offsets per CPython minor version, x86-64 (docs/cpython.md,
  * measured with gdb on the pyenv builds; tests/e2e/test_python_layout.py
  * checks them against DWARF on every interpreter with debug info).
  */

@@ -2,7 +2,7 @@
 /*
  * plan: find CPython in the target's objects (the executable, or a mapped
  * libpython3.X), tell its version, and fill the layout the Python probes use:
- * per-version offset tables (docs/cpython-internals.md, checked against DWARF
+ * per-version offset tables (docs/cpython.md, checked against DWARF
  * by the tests) and ELF addresses of the objects the probes compare with.
  * Pure: reads ELF files, touches no process.
  */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* One call as a JSON document shaped like seed 000's `doc ELEMENT --trace`. */
+/* One call as a JSON document: arguments, return or exception, its calls (docs/reports.md). */
 #include <stdlib.h>
 #include <string.h>
 #include "json_writer.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* report: one traced call as seed 000's `--trace` document (`uscope call`). */
+/* report: one traced call as a JSON document (`uscope call`; docs/reports.md). */
 #ifndef USCOPE_REPORT_CALL_H
 #define USCOPE_REPORT_CALL_H
 

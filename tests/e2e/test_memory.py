@@ -240,7 +240,7 @@ def test_python_objects_mode_warns_where_pymalloc_is_inlined():
 
 
 def test_call_memory_profile_has_what_the_function_allocated():
-    """seed 000: `call --memory` adds memory_profile to the call's document."""
+    """`call --memory` adds memory_profile to the call's document."""
     env = dict(os.environ, PYTHONPATH=PY_FIXTURES)
     proc = subprocess.run([USCOPE, "call", "--memory", "--python", interpreter("debian-3.11"),
                            "memory_workload.allocate_peak"], capture_output=True, text=True,
