@@ -2,7 +2,7 @@
 /* plan: probe placement, patterns, objects, symbols. */
 #include <stdlib.h>
 #include "plan.h"
-#include "plan_elf.h"
+#include "elf_symbols.h"
 #include "plan_site.h"
 #include "unit.h"
 #include "util.h"

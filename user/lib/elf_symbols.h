@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* plan: the function symbols of one ELF object (.symtab and .dynsym). */
-#ifndef USCOPE_PLAN_ELF_H
-#define USCOPE_PLAN_ELF_H
+/* lib: the function symbols of one ELF object (.symtab and .dynsym). */
+#ifndef USCOPE_ELF_SYMBOLS_H
+#define USCOPE_ELF_SYMBOLS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -13,14 +13,23 @@
 
 #include <stdint.h>
 #include <sys/types.h>
-#include "plan_python.h"
+
+/* Where eval_frame is in an interpreter, as the plan found it (ELF
+ * addresses of its object; plan_python.h fills one). */
+struct us_eval_frame_slot {
+	const char *object;		/* the interpreter's object, as the target sees it */
+	const char *open_path;		/* the same, as uscope opens it */
+	uint64_t main_interp_vaddr;	/* &_PyRuntime.interpreters.main */
+	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */
+	uint64_t default_eval_vaddr;	/* _PyEval_EvalFrameDefault */
+};
 
 /* Runtime address minus ELF address of the interpreter's object in a running
  * process, from /proc/PID/maps. Returns 0, or -1 when it is not mapped. */
-int us_python_load_delta(pid_t pid, const struct us_python *py, uint64_t *delta);
+int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t *delta);
 /* Makes every Python call visible. Returns 0, or -1 after saying why (the
  * trace then sees only calls the interpreter does not inline). */
-int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delta);
+int us_python_deinline(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t load_delta);
 /* Puts back what us_python_deinline changed, if the process is still there.
  * Async-signal-safe; does nothing the second time. */
 void us_python_restore(void);

@@ -378,3 +378,12 @@ void us_python_free(struct us_python *py)
 	free(py->open_path);
 	memset(py, 0, sizeof(*py));
 }
+
+struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py)
+{
+	return (struct us_eval_frame_slot){
+		.object = py->object, .open_path = py->open_path,
+		.main_interp_vaddr = py->layout.runtime_vaddr + (uint64_t)py->layout.runtime_main_interp,
+		.eval_frame_offset = py->eval_frame_offset, .default_eval_vaddr = py->eval_vaddr,
+	};
+}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "elf_symbols.h"
 #include "log.h"
 #include "signals.h"
 #include "target_guard.h"
@@ -18,7 +19,7 @@ static struct {
 	uint64_t written;	/* the value uscope wrote */
 } restore = { .mem_fd = -1 };
 
-int us_python_load_delta(pid_t pid, const struct us_python *py, uint64_t *delta)
+int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t *delta)
 {
 	char path[64], line[4096];
 	unsigned long start, offset;
@@ -35,8 +36,8 @@ int us_python_load_delta(pid_t pid, const struct us_python *py, uint64_t *delta)
 		if (!file || sscanf(line, "%lx-%*x %*s %lx", &start, &offset) != 2 || offset != 0)
 			continue;
 		file[strcspn(file, "\n")] = '\0';
-		if (strcmp(file, py->object) == 0) {
-			*delta = start - us_elf_first_load_vaddr(py->open_path);
+		if (strcmp(file, slot->object) == 0) {
+			*delta = start - us_elf_first_load_vaddr(slot->open_path);
 			found = 0;
 		}
 	}
@@ -77,10 +78,10 @@ static int read_u64(int fd, uint64_t address, uint64_t *value)
 	return pread(fd, value, sizeof(*value), (off_t)address) == sizeof(*value) ? 0 : -1;
 }
 
-int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delta)
+int us_python_deinline(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t load_delta)
 {
-	uint64_t runtime = py->layout.runtime_vaddr + load_delta;
-	uint64_t eval = py->eval_vaddr + load_delta, interp = 0, current = 0;
+	uint64_t main_interp = slot->main_interp_vaddr + load_delta;
+	uint64_t eval = slot->default_eval_vaddr + load_delta, interp = 0, current = 0;
 	char path[64];
 	int fd;
 
@@ -91,8 +92,8 @@ int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delt
 			 strerror(errno));
 		return -1;
 	}
-	if (read_u64(fd, runtime + (uint64_t)py->layout.runtime_main_interp, &interp) || !interp ||
-	    read_u64(fd, interp + (uint64_t)py->eval_frame_offset, &current)) {
+	if (read_u64(fd, main_interp, &interp) || !interp ||
+	    read_u64(fd, interp + (uint64_t)slot->eval_frame_offset, &current)) {
 		us_error("cannot find the interpreter state of PID %d (is Python initialised?)",
 			 (int)pid);
 		close(fd);
@@ -109,7 +110,7 @@ int us_python_deinline(pid_t pid, const struct us_python *py, uint64_t load_delt
 		return 0;
 	}
 	install_restore_handlers();
-	restore.address = interp + (uint64_t)py->eval_frame_offset;
+	restore.address = interp + (uint64_t)slot->eval_frame_offset;
 	restore.written = eval;
 	us_guard_word(pid, restore.address, eval, 0);
 	if (current == eval) {

@@ -13,25 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "plan_elf.h"
-
-/* An ELF object the target has or will have mapped. */
-struct us_object {
-	char *path;		/* the path as the target sees it (shown to users) */
-	char *open_path;	/* the path uscope opens (through /proc/PID/root) */
-};
-
-struct us_object_list {
-	struct us_object *items;
-	size_t count, cap;
-	size_t main_index;	/* the main executable */
-};
-
-void us_objects_add(struct us_object_list *list, const char *path, const char *open_path);
-void us_objects_free(struct us_object_list *list);
-/* Finds the object a pattern's OBJECT part names; NULL with `err` filled. */
-const struct us_object *us_objects_find(const struct us_object_list *list, const char *name,
-					char *err, size_t errlen);
+#include "elf_symbols.h"
+#include "objects.h"
 
 struct us_pattern {
 	char *object;		/* NULL: the main executable */
@@ -73,7 +56,5 @@ bool us_has_function_symbols(const char *path);
 /* Adds one site by hand (used by tests and by record readers). */
 void us_plan_add_site(struct us_plan *plan, const struct us_site *site);
 void us_plan_free(struct us_plan *plan);
-
-bool us_glob_match(const char *glob, const char *name);
 
 #endif

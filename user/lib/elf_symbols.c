@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "plan_elf.h"
+#include "elf_symbols.h"
 #include "util.h"
 
 struct load_segment {

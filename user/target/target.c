@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "elf_symbols.h"
 #include "log.h"
 #include "signals.h"
 #include "target.h"

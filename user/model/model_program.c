@@ -81,13 +81,6 @@ void us_program_info_free(struct us_program_info *info)
 
 /* ---- names ---------------------------------------------------------------- */
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
-}
-
 static const char *after_last(const char *s, const char *marker)
 {
 	const char *found = NULL;
@@ -188,7 +181,7 @@ void us_model_shorten_labels(struct us_model *m)
 
 	for (uint32_t i = 0; i < m->n_functions; i++) {
 		const struct us_function *fn = &m->functions[i];
-		uint64_t key = us_hash_str(base_name(fn->file));
+		uint64_t key = us_hash_str(us_base_name(fn->file));
 		uint32_t seen;
 
 		if (fn->kind != US_FN_PYTHON)
@@ -203,10 +196,10 @@ void us_model_shorten_labels(struct us_model *m)
 		struct us_function *fn = &m->functions[i];
 
 		if (fn->kind != US_FN_PYTHON || strcmp(fn->name, "<module>") == 0 ||
-		    us_map_get(&files, us_hash_str(base_name(fn->file))) == many)
+		    us_map_get(&files, us_hash_str(us_base_name(fn->file))) == many)
 			continue;
 		free(fn->label);
-		fn->label = python_label(fn, base_name(fn->file), m->program.cwd);
+		fn->label = python_label(fn, us_base_name(fn->file), m->program.cwd);
 	}
 	us_map_free(&files);
 }
@@ -253,7 +246,7 @@ bool us_function_matches(const struct us_model *m, const struct us_function *fn,
 		return true;
 	rel = us_module_relative_path(fn->file, cwd);
 	if (us_glob_match(glob, fn->file) || us_glob_match(glob, rel) ||
-	    us_glob_match(glob, base_name(fn->file)) || path_names(fn->file, glob))
+	    us_glob_match(glob, us_base_name(fn->file)) || path_names(fn->file, glob))
 		return true;
 	us_module_name(fn->file, cwd, module, sizeof(module));
 	snprintf(qualified, sizeof(qualified), "%s.%s", module, fn->name);

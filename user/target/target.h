@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "plan.h"
+#include "objects.h"
 
 struct us_target {
 	pid_t pid;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
@@ -211,4 +212,16 @@ bool us_parse_bytes(const char *text, uint64_t *out)
 		return false;
 	*out = (uint64_t)v << (10 * (unit - units + 1));
 	return true;
+}
+
+bool us_glob_match(const char *glob, const char *name)
+{
+	return fnmatch(glob, name, 0) == 0;
+}
+
+const char *us_base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
 }

@@ -359,15 +359,17 @@ static bool deinline_at_first_call(const struct trace_session *s, const struct u
 
 static int deinline_running_target(struct trace_session *s, const struct us_options *o)
 {
+	struct us_eval_frame_slot slot;
 	uint64_t delta;
 
 	if (!s->python.object || !s->python.inlines_calls || s->target.spawned || o->no_deinline)
 		return 0;
-	if (us_python_load_delta(s->target.pid, &s->python, &delta)) {
+	slot = us_python_eval_frame_slot(&s->python);
+	if (us_python_load_delta(s->target.pid, &slot, &delta)) {
 		us_error("%s is not mapped in PID %d", s->python.object, (int)s->target.pid);
 		return -1;
 	}
-	return us_python_deinline(s->target.pid, &s->python, delta);
+	return us_python_deinline(s->target.pid, &slot, delta);
 }
 
 static int load_python_probes(struct trace_session *s, const struct us_options *o)
@@ -474,10 +476,11 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 {
 	struct trace_session *s = ctx;
 	const struct us_py_stopped_event *stopped = (const void *)ev;
+	struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
 
 	if (ev->type != US_EV_PY_STOPPED)
 		return;
-	us_python_deinline(s->target.pid, &s->python, stopped->load_delta);
+	us_python_deinline(s->target.pid, &slot, stopped->load_delta);
 	kill(s->target.pid, SIGCONT);
 }
 

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "plan.h"
+#include "target_python.h"
 #include "python_layout.h"
 
 #define US_PYTHON_MIN_MINOR 8
@@ -45,5 +46,7 @@ bool us_python_layout_for(int minor, struct us_py_layout *layout, int64_t *eval_
 /* The minor version a file name says ("libpython3.12.so.1.0", "python3.8"), or -1. */
 int us_python_minor_from_name(const char *path);
 void us_python_free(struct us_python *py);
+/* Where eval_frame is, for target_python.h's write and restore. */
+struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py);
 
 #endif

@@ -36,6 +36,10 @@ uint64_t us_hash_u64(uint64_t x);
 
 /* True when `path` is `dir` or inside it (textually: no symlinks resolved). */
 bool us_path_under(const char *path, const char *dir);
+/* Whether `name` matches the shell glob `glob` (fnmatch). */
+bool us_glob_match(const char *glob, const char *name);
+/* The part of `path` after its last '/'. */
+const char *us_base_name(const char *path);
 
 /* Read a small text file (e.g. /proc/PID/comm) into buf, newline stripped. */
 bool us_read_text_file(const char *path, char *buf, size_t size);
