@@ -17,14 +17,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 extern bool bpf_session_is_return(void) __ksym;
 
-/* user/bpf_links.c makes multi-uprobe links with the bpf() syscall from its
+/* user/probe/bpf_links.c makes multi-uprobe links with the bpf() syscall from its
  * own copy of these kernel definitions, which Debian 12's headers lack. */
-_Static_assert(BPF_TRACE_UPROBE_MULTI == 48, "user/bpf_links.c: attach type");
-_Static_assert(BPF_TRACE_UPROBE_SESSION == 57, "user/bpf_links.c: attach type");
+_Static_assert(BPF_TRACE_UPROBE_MULTI == 48, "user/probe/bpf_links.c: attach type");
+_Static_assert(BPF_TRACE_UPROBE_SESSION == 57, "user/probe/bpf_links.c: attach type");
 _Static_assert(__builtin_offsetof(union bpf_attr, link_create.uprobe_multi.path) == 16 &&
 	       __builtin_offsetof(union bpf_attr, link_create.uprobe_multi.cookies) == 40 &&
 	       __builtin_offsetof(union bpf_attr, link_create.uprobe_multi.pid) == 56,
-	       "user/bpf_links.c: struct uprobe_multi_attr");
+	       "user/probe/bpf_links.c: struct uprobe_multi_attr");
 
 /* uscope's own process: when it exits (even by SIGKILL), tracing stops. */
 const volatile __u32 uscope_tgid = 0;
@@ -74,7 +74,7 @@ static __always_inline void emit_call(struct pt_regs *ctx, __u16 type, __u32 tid
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
-/* Set at load: the program is a session program (user/bpf_links.c). */
+/* Set at load: the program is a session program (user/probe/bpf_links.c). */
 SEC("uprobe")
 int BPF_KPROBE(call_probe)
 {

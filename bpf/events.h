@@ -4,7 +4,7 @@
  * type-tagged event records. Every record starts with struct us_event_header;
  * `size` lets a reader skip record types it does not know. These structs are
  * also the on-disk event encoding of a recording (docs/format.md), so a change
- * here bumps US_RECORD_VERSION in user/record.h.
+ * here bumps US_RECORD_VERSION in user/record/record.h.
  */
 #ifndef USCOPE_EVENTS_H
 #define USCOPE_EVENTS_H
@@ -280,6 +280,32 @@ US_ASSERT_SIZE(struct us_py_finalize_event, 24);
 US_ASSERT_SIZE(struct us_mem_event, 40);
 US_ASSERT_SIZE(struct us_rss_event, 24);
 US_ASSERT_SIZE(struct us_mem_totals_event, 64);
+
+/* Every record type with its struct, in one list: the recording reader
+ * takes each type's size from it (user/record/record_read.c), and the
+ * model's event table routes each type to its handler (user/model/model.c).
+ * A new record type is one line here and one row there. */
+#define US_EVENT_TYPES(X)                                              \
+	X(US_EV_CALL_ENTRY, struct us_call_event)                      \
+	X(US_EV_CALL_EXIT, struct us_call_event)                       \
+	X(US_EV_THREAD_EXIT, struct us_thread_event)                   \
+	X(US_EV_PY_CODE, struct us_py_code_event)                      \
+	X(US_EV_PY_ENTRY, struct us_py_entry_event)                    \
+	X(US_EV_PY_EXIT, struct us_py_exit_event)                      \
+	X(US_EV_PY_ARGS, struct us_py_args_event)                      \
+	X(US_EV_PY_STOPPED, struct us_py_stopped_event)                \
+	X(US_EV_PY_GC, struct us_py_gc_event)                          \
+	X(US_EV_PY_IMPORT, struct us_py_import_event)                  \
+	X(US_EV_PY_FINALIZE, struct us_py_finalize_event)              \
+	X(US_EV_MEM_ALLOC, struct us_mem_event)                        \
+	X(US_EV_MEM_FREE, struct us_mem_event)                         \
+	X(US_EV_MEM_BREAK, struct us_mem_event)                        \
+	X(US_EV_MEM_RSS, struct us_rss_event)                          \
+	X(US_EV_MEM_TOTALS, struct us_mem_totals_event)                \
+	X(US_EV_LOST, struct us_lost_event)                            \
+	X(US_EV_PY_EXCEPTION, struct us_py_exception_event)
+
+#define US_EV_TYPE_LIMIT 19	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Where bpf/python.bpf.c finds things in a CPython interpreter: struct offsets
- * for one version (user/plan_python.c fills them from its tables, checked
+ * for one version (user/plan/plan_python.c fills them from its tables, checked
  * against DWARF in the tests) and ELF addresses of a few objects. Offsets of
  * -1 mean "this version has no such field". Addresses are ELF virtual
  * addresses of the object holding the interpreter; the probe adds the load

@@ -9,6 +9,9 @@ scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 
+echo "== layers: no stage uses a later one, no include cycle"
+/usr/bin/python3 scripts/check_layers.py
+
 echo "== unit tests"
 (cd build && ctest --output-on-failure)
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "help.h"
 #include "log.h"
 
 struct command {
@@ -35,7 +36,9 @@ int main(int argc, char **argv)
 			struct us_options o;
 			int rc = us_options_parse(name, argc - 1, argv + 1, &o);
 
-			if (rc == 0)
+			if (rc == 0 && o.help)
+				us_print_command_help(stdout, name);
+			else if (rc == 0)
 				rc = commands[i].run(&o);
 			us_options_free(&o);
 			return rc;

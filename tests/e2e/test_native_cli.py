@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Recordings, report formats, filters, attach, signals and bad input."""
 import json
+import re
 import os
 import shutil
 import signal
@@ -247,3 +248,35 @@ def test_probes_of_a_running_process_and_of_a_command():
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0
     assert [l.split()[0] for l in r.stdout.splitlines() if "emulated (" in l] == ["fib"]
+
+
+@pytest.mark.parametrize("command,has,lacks", [
+    ("run", ["--func", "--output", "--duration", "--memory", "--no-deinline"], ["--binary", "--kwargs", "--no-pager"]),
+    ("attach", ["--pid", "--duration", "--scope"], ["--kwargs", "--binary"]),
+    ("report", ["--format", "--focus", "--no-pager", "--sort"], ["--func", "--duration", "--memory"]),
+    ("probes", ["--binary", "--pid", "--memory"], ["--format", "--output"]),
+    ("call", ["--kwargs", "--python", "--memory"], ["--func", "--pid", "--format"]),
+])
+def test_each_command_has_its_own_help(command, has, lacks):
+    r = uscope(command, "--help")
+    assert r.returncode == 0 and r.stderr == ""
+    assert r.stdout.startswith(f"usage: uscope {command} ")
+    assert "Examples:\n" in r.stdout and f"  uscope {command} " in r.stdout
+    options = set(re.findall(r"^  (?:-\w, )?(--[\w-]+)", r.stdout, re.M))
+    assert set(has) <= options and not set(lacks) & options
+    assert all(len(line) <= 80 for line in r.stdout.splitlines())
+
+
+def test_an_option_of_another_command_names_its_commands():
+    r = uscope("report", "--duration", "2", "x.usc")
+    assert r.returncode == 2
+    assert "--duration is for run, attach, not report" in r.stderr
+    assert "uscope report --help" in r.stderr
+
+
+def test_version_and_overview():
+    assert uscope("--version").stdout.startswith("uscope ")
+    overview = uscope("--help")
+    assert overview.returncode == 0
+    for command in ("run", "attach", "report", "probes", "call"):
+        assert f"  uscope {command} " in overview.stdout

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "model_load.h"
-#include "report.h"
+#include "report_formats.h"
 
 static char path[] = "/tmp/uscope-fuzz-XXXXXX";
 static int fd = -1;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "model.h"
 #include "plan.h"
-#include "report.h"
+#include "report_formats.h"
 
 /* A plan with sites 0..n-1 named by `names`. */
 static inline void make_plan(struct us_plan *plan, const char *const *names, size_t n)

@@ -6,7 +6,7 @@
 #include "model_helpers.h"
 #include "plan_memory.h"
 #include "record.h"
-#include "report.h"
+#include "report_formats.h"
 #include "unit.h"
 #include "util.h"
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include "model_helpers.h"
 #include "record.h"
-#include "report.h"
+#include "report_formats.h"
 #include "unit.h"
 
 static const char *const names[] = { "main", "parse", "emit" };

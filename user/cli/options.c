@@ -3,111 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "help.h"
 #include "log.h"
 #include "options.h"
 #include "util.h"
-
-enum {
-	OPT_FORMAT = 1000, OPT_REPORT, OPT_MIN_DURATION, OPT_MAX_DEPTH, OPT_EXCLUDE,
-	OPT_DURATION, OPT_BUFFER_SIZE, OPT_BINARY, OPT_ARGS, OPT_NO_DEINLINE, OPT_INCLUDE,
-	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS, OPT_KWARGS, OPT_PYTHON,
-	OPT_MEMORY, OPT_MEMORY_SAMPLE, OPT_MEMORY_SAMPLE_MIN, OPT_SORT, OPT_ALL, OPT_COLOR,
-	OPT_NO_PAGER,
-};
-
-static const struct option long_options[] = {
-	{ "func", required_argument, NULL, 'f' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "min-duration", required_argument, NULL, OPT_MIN_DURATION },
-	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
-	{ "binary", required_argument, NULL, OPT_BINARY },
-	{ "args", no_argument, NULL, OPT_ARGS },
-	{ "no-deinline", no_argument, NULL, OPT_NO_DEINLINE },
-	{ "include", required_argument, NULL, OPT_INCLUDE },
-	{ "scope", required_argument, NULL, OPT_SCOPE },
-	{ "focus", required_argument, NULL, OPT_FOCUS },
-	{ "exception-only", no_argument, NULL, OPT_EXCEPTION_ONLY },
-	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
-	{ "kwargs", required_argument, NULL, OPT_KWARGS },
-	{ "python", required_argument, NULL, OPT_PYTHON },
-	{ "memory", optional_argument, NULL, OPT_MEMORY },
-	{ "memory-sample", required_argument, NULL, OPT_MEMORY_SAMPLE },
-	{ "memory-sample-min", required_argument, NULL, OPT_MEMORY_SAMPLE_MIN },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "all", no_argument, NULL, OPT_ALL },
-	{ "color", required_argument, NULL, OPT_COLOR },
-	{ "no-pager", no_argument, NULL, OPT_NO_PAGER },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
-void us_print_usage(FILE *out)
-{
-	fputs("usage:\n"
-	      "  uscope run     [OPTIONS] -- COMMAND [ARG...]   trace a command from its first instruction\n"
-	      "  uscope attach  -p PID [OPTIONS]                trace a running process until Ctrl-C,\n"
-	      "                                                 --duration, or its exit\n"
-	      "  uscope report  FILE [--format F] [FILTERS]     re-read a recording\n"
-	      "  uscope probes  [-p PID | --binary PATH] [PATTERN...]\n"
-	      "                                                 list what a pattern would trace (dry run)\n"
-	      "  uscope call    [--kwargs 'K=V, ...'] [--python PATH] [--memory] MODULE.FUNC [ARG...]\n"
-	      "                                                 call one Python function with literal\n"
-	      "                                                 arguments and print its trace as JSON\n"
-	      "\n"
-	      "options:\n"
-	      "  -f, --func [OBJECT:]GLOB  functions to trace (repeatable); OBJECT is a path or the\n"
-	      "                            name prefix of a loaded object (libc, libz); default: every\n"
-	      "                            function of the main executable\n"
-	      "  -o, --output FILE         keep the recording in FILE (read it with `uscope report`)\n"
-	      "  --format F                tree (default), flat, json, timeline, timeline-json,\n"
-	      "                            chrome, memory\n"
-	      "  --report PATH             write the report to PATH instead of stderr\n"
-	      "  --min-duration DUR        hide calls shorter than DUR (500us, 2ms, 1s)\n"
-	      "  --max-depth N             hide calls nested deeper than N\n"
-	      "  --exclude GLOB            hide (and do not probe) functions matching GLOB (repeatable)\n"
-	      "  --include GLOB            show only functions matching GLOB (repeatable)\n"
-	      "  --focus NAME              show only what runs inside the function NAME\n"
-	      "  --exception-only          show only calls on the path of an exception\n"
-	      "  --sort KEY                children and rows by total (default), self, calls, name, or\n"
-	      "                            first (the order they ran)\n"
-	      "  --all                     a Python program's start-up and shutdown in full\n"
-	      "  --color WHEN              auto (default: on a terminal), always, never\n"
-	      "  --no-pager                report: no pager, even on a terminal\n"
-	      "  --duration SEC            stop tracing after SEC seconds (2.5, 500ms)\n"
-	      "  --buffer-size MIB         ring buffer size in MiB, a power of two (default 32);\n"
-	      "                            with a unit it may be smaller (256K)\n"
-	      "  --memory[=objects]        record allocations, frees, resident size and (Python)\n"
-	      "                            collections; =objects also follows CPython's object\n"
-	      "                            allocator (pymalloc); the report gains a memory section\n"
-	      "  --memory-sample K         keep one in K allocations smaller than\n"
-	      "                            --memory-sample-min (default 64K), sizes scaled by K\n"
-	      "  -v, --verbose             more detail (-vv: libbpf's log)\n"
-	      "  -q, --quiet               no progress messages\n"
-	      "\n"
-	      "Python (when the target is CPython 3.8-3.13, its calls are traced with no -f):\n"
-	      "  --args                    record the first arguments of each Python call\n"
-	      "  --scope DIR               only Python code under DIR; a call leaving it shows as one\n"
-	      "                            collapsed node\n"
-	      "  --no-imports              hide the import machinery (importlib)\n"
-	      "  --no-deinline             3.11+: do not write the interpreter's eval_frame; calls\n"
-	      "                            the interpreter inlines (most Python-to-Python calls) are\n"
-	      "                            then not seen\n",
-	      out);
-}
 
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("uscope: error: ", stderr);
 	fprintf(stderr, fmt, arg);
-	fputs("\nTry 'uscope --help'.\n", stderr);
+	fputs("\nTry 'uscope COMMAND --help'.\n", stderr);
 	return 2;
 }
 
@@ -264,8 +169,8 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		us_verbosity = -1;
 		return 0;
 	case 'h':
-		us_print_usage(stdout);
-		exit(0);
+		o->help = true;
+		return 0;
 	default:
 		return 2;
 	}
@@ -273,7 +178,7 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 
 static const struct option *long_option_named(const char *name, size_t len)
 {
-	for (const struct option *lo = long_options; lo->name; lo++)
+	for (const struct option *lo = us_long_options(); lo->name; lo++)
 		if (strlen(lo->name) == len && strncmp(lo->name, name, len) == 0)
 			return lo;
 	return NULL;
@@ -317,6 +222,19 @@ static int parse_call_arguments(struct us_options *o)
 	o->rest = kept;
 	o->n_rest = n;
 	return err;
+}
+
+/* An option of another command is an error that names its commands. */
+static int belongs_to(const char *command, int key)
+{
+	const struct us_option_spec *spec = us_option_spec_of(key);
+	char owners[64];
+
+	if (!spec || (spec->commands & us_command_bit(command)))
+		return 0;
+	fprintf(stderr, "uscope: error: --%s is for %s, not %s\nTry 'uscope %s --help'.\n",
+		spec->name, us_option_commands(spec, owners, sizeof(owners)), command, command);
+	return 2;
 }
 
 static int check_for_command(const char *command, struct us_options *o)
@@ -363,13 +281,15 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	o->memory.sample_one_in = 1;
 	optind = 1;
 	opterr = 1;
-	while ((opt = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, short_options, us_long_options(), NULL)) != -1) {
 		if (opt == '?')
 			return usage_error("%s", "bad option (see above)");
-		err = parse_one(opt, optarg, o);
+		err = belongs_to(command, opt) ? 2 : parse_one(opt, optarg, o);
 		if (err)
 			return err;
 	}
+	if (o->help)
+		return 0;
 	o->rest = argv + optind;
 	o->n_rest = argc - optind;
 	if (strcmp(command, "call") == 0 && o->n_rest > 1) {

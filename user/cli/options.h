@@ -8,7 +8,7 @@
 #include <sys/types.h>
 #include "filters.h"
 #include "plan_memory.h"
-#include "report.h"
+#include "report_formats.h"
 
 struct us_options {
 	char **patterns;	/* -f, in order */
@@ -32,6 +32,7 @@ struct us_options {
 	enum us_color_when { US_COLOR_AUTO, US_COLOR_ALWAYS, US_COLOR_NEVER } color;
 	bool no_pager;		/* --no-pager */
 	bool filters_are_fatal;	/* report: a filter naming nothing is an error */
+	bool help;		/* -h: print the command's help, do nothing else */
 	int width;		/* terminal columns to cut names to; 0: the output's own */
 	char **rest;		/* run: the command; report: FILE; probes: patterns */
 	char **call_rest;	/* call: rest without uscope's own options (owned) */
@@ -40,10 +41,10 @@ struct us_options {
 
 #define US_DEFAULT_RING_BYTES (32u << 20)
 
-/* Parses argv for `command` ("run", "attach", "report", "probes").
- * Returns 0, or 2 after printing a usage error. */
+/* Parses argv for `command` ("run", "attach", "report", "probes", "call").
+ * Returns 0 (o->help: print the command's help), or 2 after printing a
+ * usage error. */
 int us_options_parse(const char *command, int argc, char **argv, struct us_options *o);
 void us_options_free(struct us_options *o);
-void us_print_usage(FILE *out);
 
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 #include "model_memory.h"
 #include "model_walk.h"
-#include "model_python.h"
 #include "util.h"
 
 /* A heap-track point when the heap moved this much since the last one. */
@@ -88,13 +87,16 @@ static void release_block_slot(struct us_memory *mem, uint32_t slot)
 	mem->free_slot = slot;
 }
 
-static void on_alloc(struct us_model *m, const struct us_mem_event *ev)
+void us_model_on_mem_alloc(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_mem_event *ev = (const struct us_mem_event *)hdr;
 	struct us_memory *mem = &m->memory;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	uint32_t node = current_node(t), slot;
 	uint64_t weight = ev->weight ? ev->weight : 1, bytes = ev->size * weight;
 	struct us_memory_stats *nm;
+
+	m->memory.recorded = true;
 
 	slot = us_map_get(&mem->block_index, ev->address);
 	if (slot != US_MAP_NONE)	/* its free was never seen: the newer block wins */
@@ -174,9 +176,12 @@ static void free_block(struct us_model *m, uint32_t slot, uint32_t tid, uint32_t
 	track_heap(m, ts);
 }
 
-static void on_free(struct us_model *m, const struct us_mem_event *ev)
+void us_model_on_mem_free(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_mem_event *ev = (const struct us_mem_event *)hdr;
 	uint32_t slot = us_map_get(&m->memory.block_index, ev->address);
+
+	m->memory.recorded = true;
 
 	us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	if (slot == US_MAP_NONE) {
@@ -189,10 +194,13 @@ static void on_free(struct us_model *m, const struct us_mem_event *ev)
 /* The program lowered its break: its brk blocks above the new one are gone.
  * Blocks are found by address: one freed otherwise meanwhile is gone from
  * the index, or its address now holds another block. */
-static void on_break(struct us_model *m, const struct us_mem_event *ev)
+void us_model_on_mem_break(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_mem_event *ev = (const struct us_mem_event *)hdr;
 	struct us_memory *mem = &m->memory;
 	size_t kept = 0;
+
+	m->memory.recorded = true;
 
 	for (size_t i = 0; i < mem->n_brk_blocks; i++) {
 		uint64_t address = mem->brk_blocks[i];
@@ -209,8 +217,11 @@ static void on_break(struct us_model *m, const struct us_mem_event *ev)
 	mem->n_brk_blocks = kept;
 }
 
-static void on_rss(struct us_model *m, const struct us_rss_event *ev)
+void us_model_on_mem_rss(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_rss_event *ev = (const struct us_rss_event *)hdr;
+
+	m->memory.recorded = true;
 	tell_counter(m, US_COUNTER_RSS, ev->hdr.ts_ns, ev->rss_bytes);
 }
 
@@ -230,31 +241,6 @@ static void take_leaks(struct us_model *m, enum us_leak_cut cut, uint64_t ts)
 		nm->leaked_bytes = nm->live_bytes;
 		mem->leaked += nm->leaked;
 		mem->leaked_bytes += nm->leaked_bytes;
-	}
-}
-
-void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev)
-{
-	m->memory.recorded = true;
-	switch (ev->type) {
-	case US_EV_MEM_ALLOC:
-		on_alloc(m, (const struct us_mem_event *)ev);
-		break;
-	case US_EV_MEM_FREE:
-		on_free(m, (const struct us_mem_event *)ev);
-		break;
-	case US_EV_MEM_BREAK:
-		on_break(m, (const struct us_mem_event *)ev);
-		break;
-	case US_EV_MEM_RSS:
-		on_rss(m, (const struct us_rss_event *)ev);
-		break;
-	case US_EV_MEM_TOTALS:
-		m->memory.totals = *(const struct us_mem_totals_event *)ev;
-		m->memory.have_totals = true;
-		break;
-	default:
-		break;
 	}
 }
 
@@ -363,4 +349,11 @@ void us_model_free_memory(struct us_model *m)
 	free(mem->blocks);
 	free(mem->brk_blocks);
 	us_map_free(&mem->block_index);
+}
+
+void us_model_on_mem_totals(struct us_model *m, const struct us_event_header *hdr)
+{
+	m->memory.recorded = true;
+	m->memory.totals = *(const struct us_mem_totals_event *)hdr;
+	m->memory.have_totals = true;
 }

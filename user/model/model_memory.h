@@ -3,9 +3,14 @@
 #ifndef USCOPE_MODEL_MEMORY_H
 #define USCOPE_MODEL_MEMORY_H
 
-#include "model.h"
+#include "model_core.h"
 
-void us_model_add_memory_event(struct us_model *m, const struct us_event_header *ev);
+/* Memory events (bpf/alloc.bpf.c), routed by model.c's table. */
+void us_model_on_mem_alloc(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_mem_free(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_mem_break(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_mem_rss(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_mem_totals(struct us_model *m, const struct us_event_header *ev);
 /* Takes the leaks if nothing did before, and sums nodes into functions. */
 /* The interpreter began to shut down: what is live now leaked. */
 void us_model_memory_at_finalize(struct us_model *m, uint64_t ts);

@@ -4,7 +4,6 @@
 #include <string.h>
 #include "hashmap.h"
 #include "model_program.h"
-#include "model_python.h"
 #include "util.h"
 
 /* ---- __main__ from the interpreter's command line ---------------------- */
@@ -69,14 +68,6 @@ void us_program_info_from_recording(const struct us_recording *rec, struct us_pr
 	info->from_start = rec->mode && strcmp(rec->mode, "run") == 0;
 	if (rec->python && rec->exec_argc)
 		find_main(rec->exec_argv, rec->exec_argc, info);
-}
-
-void us_program_info_free(struct us_program_info *info)
-{
-	free(info->cwd);
-	free(info->main_path);
-	free(info->main_module);
-	memset(info, 0, sizeof(*info));
 }
 
 /* ---- names ---------------------------------------------------------------- */
@@ -350,15 +341,38 @@ bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, 
 	return m->program.main_kind == US_MAIN_MODULE || !has_python_frame(t);
 }
 
-void us_model_enter_phase(struct us_model *m, struct us_thread *t, enum us_phase phase,
-			  uint64_t ts)
+
+bool us_model_is_import_machinery(const struct us_function *fn)
 {
-	if (phase <= t->phase)
-		return;
-	t->phase_end_ns[t->phase] = ts;
-	t->phase = phase;
-	t->phase_start_ns[phase] = ts;
-	if (t->roots[phase] == US_NO_NODE)
-		t->roots[phase] = us_model_new_root(m);
-	t->root = t->roots[phase];
+	return fn->kind == US_FN_PYTHON &&
+	       (strncmp(fn->file, "<frozen importlib", 17) == 0 ||
+		strstr(fn->file, "/importlib/_bootstrap") != NULL ||
+		strncmp(fn->file, "<frozen zipimport", 17) == 0);
+}
+
+static bool matches_any(const struct us_model *m, char *const *globs, size_t n,
+			const struct us_function *fn)
+{
+	for (size_t i = 0; i < n; i++)
+		if (us_function_matches(m, fn, globs[i]))
+			return true;
+	return false;
+}
+
+/* What the filters say about a function, decided once when it appears. */
+static void apply_filters(const struct us_model *m, struct us_function *fn)
+{
+	const struct us_filters *f = &m->filters;
+
+	fn->hidden = matches_any(m, f->excludes, f->n_excludes, fn) ||
+		     (f->n_includes && !matches_any(m, f->includes, f->n_includes, fn)) ||
+		     (f->no_imports && us_model_is_import_machinery(fn));
+	fn->out_of_scope = f->scope && fn->kind == US_FN_PYTHON && !us_path_under(fn->file, f->scope);
+	fn->is_focus = f->focus && us_function_matches(m, fn, f->focus);
+}
+
+void us_model_describe_function(const struct us_model *m, struct us_function *fn)
+{
+	us_model_label_function(m, fn);
+	apply_filters(m, fn);
 }

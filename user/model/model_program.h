@@ -10,13 +10,12 @@
 #ifndef USCOPE_MODEL_PROGRAM_H
 #define USCOPE_MODEL_PROGRAM_H
 
-#include "model.h"
+#include "model_core.h"
 #include "record.h"
 
 /* Fills `info` from a recording's command line, working directory and
  * interpreter (owned strings: us_program_info_free). */
 void us_program_info_from_recording(const struct us_recording *rec, struct us_program_info *info);
-void us_program_info_free(struct us_program_info *info);
 
 /* "json/tool.py" for /usr/lib/python3.11/json/tool.py: the path below the
  * library directory or site-packages, or below `cwd`; else the path. */
@@ -25,6 +24,11 @@ const char *us_module_relative_path(const char *file, const char *cwd);
  * "importlib._bootstrap" for "<frozen importlib._bootstrap>". */
 void us_module_name(const char *file, const char *cwd, char *buf, size_t len);
 
+/* A new function: its label, and what the filters say of it (hidden, out
+ * of scope, the focus). The core calls it through us_model_parts. */
+void us_model_describe_function(const struct us_model *m, struct us_function *fn);
+/* Python's import machinery (importlib, zipimport): --no-imports hides it. */
+bool us_model_is_import_machinery(const struct us_function *fn);
 /* Sets fn->label for a new function. */
 void us_model_label_function(const struct us_model *m, struct us_function *fn);
 /* At the end: labels name a file by its base name when that is unique. */
@@ -44,8 +48,6 @@ void us_model_closest_functions(const struct us_model *m, const char *glob, char
 /* Before the frame of function fn_id is pushed on t: the main thread moves
  * from start-up to the program when it is __main__'s code. */
 bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, uint32_t fn_id);
-/* The main thread enters `phase` at ts. */
-void us_model_enter_phase(struct us_model *m, struct us_thread *t, enum us_phase phase,
-			  uint64_t ts);
+
 
 #endif

@@ -10,14 +10,6 @@
 
 /* ---- names and filters -------------------------------------------------- */
 
-bool us_model_is_import_machinery(const struct us_function *fn)
-{
-	return fn->kind == US_FN_PYTHON &&
-	       (strncmp(fn->file, "<frozen importlib", 17) == 0 ||
-		strstr(fn->file, "/importlib/_bootstrap") != NULL ||
-		strncmp(fn->file, "<frozen zipimport", 17) == 0);
-}
-
 /* ---- values --------------------------------------------------------------- */
 
 static void format_text(const struct us_py_value *v, char *buf, size_t len, const char *prefix)
@@ -155,8 +147,9 @@ static bool is_function(const struct us_function *fn, const char *name, const ch
 	return fn->line == line && strcmp(fn->name, name) == 0 && strcmp(fn->file, file) == 0;
 }
 
-static void on_code(struct us_model *m, const struct us_py_code_event *ev)
+void us_model_on_py_code(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_code_event *ev = (const struct us_py_code_event *)hdr;
 	char *name = bounded_strdup(ev->qualname, sizeof(ev->qualname));
 	char *file = bounded_strdup(ev->file, sizeof(ev->file));
 	uint64_t key = us_hash_str(name) ^ us_hash_u64(us_hash_str(file) + ev->first_line);
@@ -207,8 +200,9 @@ static uint32_t function_of_code(struct us_model *m, uint64_t code)
 
 /* ---- calls and returns -------------------------------------------------------- */
 
-static void on_frame_entry(struct us_model *m, const struct us_py_entry_event *ev)
+void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_entry_event *ev = (const struct us_py_entry_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	struct us_frame f = {
 		.fn_id = function_of_code(m, ev->code), .python = true,
@@ -423,8 +417,9 @@ static char *exception_message(const struct us_py_exception_event *ev)
 			   ev->filename_truncated ? "..." : "");
 }
 
-static void on_exception(struct us_model *m, const struct us_py_exception_event *ev)
+void us_model_on_py_exception(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_exception_event *ev = (const struct us_py_exception_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 
 	free(t->raised_message);
@@ -440,8 +435,9 @@ static bool is_normal_end(const struct us_function *fn, const char *type)
 		strcmp(type, "StopAsyncIteration") == 0);
 }
 
-static void on_frame_exit(struct us_model *m, const struct us_py_exit_event *ev)
+void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_exit_event *ev = (const struct us_py_exit_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	uint64_t entry_sp = ev->sp - US_RETURN_SP_DELTA;
 	bool raised = ev->value.kind == US_PY_VALUE_EXCEPTION;
@@ -488,8 +484,9 @@ static void on_frame_exit(struct us_model *m, const struct us_py_exit_event *ev)
 	free(message);
 }
 
-static void on_args(struct us_model *m, const struct us_py_args_event *ev)
+void us_model_on_py_args(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_args_event *ev = (const struct us_py_args_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	const struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
 	char text[US_PY_MAX_ARGS * 96] = "", one[96];
@@ -520,8 +517,9 @@ static void add_span(struct us_model *m, uint32_t tid, uint32_t depth, const cha
 		m->sink->span(m->sink->ctx, m, &span);
 }
 
-static void on_gc(struct us_model *m, const struct us_py_gc_event *ev)
+void us_model_on_py_gc(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_gc_event *ev = (const struct us_py_gc_event *)hdr;
 	uint64_t dur = ev->hdr.ts_ns > ev->start_ns ? ev->hdr.ts_ns - ev->start_ns : 0;
 
 	m->gc.collections++;
@@ -531,42 +529,14 @@ static void on_gc(struct us_model *m, const struct us_py_gc_event *ev)
 	add_span(m, ev->hdr.tid, 0, NULL, ev->start_ns, ev->hdr.ts_ns, ev->generation);
 }
 
-static void on_import(struct us_model *m, const struct us_py_import_event *ev)
+void us_model_on_py_import(struct us_model *m, const struct us_event_header *hdr)
 {
+	const struct us_py_import_event *ev = (const struct us_py_import_event *)hdr;
 	char module[US_PY_NAME_LEN + 1];
 
 	snprintf(module, sizeof(module), "%.*s", (int)sizeof(ev->module), ev->module);
 	m->imports++;
 	add_span(m, ev->hdr.tid, ev->depth, module, ev->start_ns, ev->hdr.ts_ns, -1);
-}
-
-void us_model_add_python_event(struct us_model *m, const struct us_event_header *ev)
-{
-	switch (ev->type) {
-	case US_EV_PY_CODE:
-		on_code(m, (const struct us_py_code_event *)ev);
-		break;
-	case US_EV_PY_ENTRY:
-		on_frame_entry(m, (const struct us_py_entry_event *)ev);
-		break;
-	case US_EV_PY_EXIT:
-		on_frame_exit(m, (const struct us_py_exit_event *)ev);
-		break;
-	case US_EV_PY_ARGS:
-		on_args(m, (const struct us_py_args_event *)ev);
-		break;
-	case US_EV_PY_EXCEPTION:
-		on_exception(m, (const struct us_py_exception_event *)ev);
-		break;
-	case US_EV_PY_GC:
-		on_gc(m, (const struct us_py_gc_event *)ev);
-		break;
-	case US_EV_PY_IMPORT:
-		on_import(m, (const struct us_py_import_event *)ev);
-		break;
-	default:
-		break;	/* US_EV_PY_STOPPED, and types a newer uscope wrote */
-	}
 }
 
 void us_model_free_python(struct us_model *m)
@@ -585,4 +555,6 @@ void us_model_free_python(struct us_model *m)
 		free_chain(&m->chains[i]);
 	free(m->node_exceptions);
 	free(m->chains);
+	us_map_free(&m->chain_index);
+	us_map_free(&m->chain_messages);
 }

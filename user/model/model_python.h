@@ -7,24 +7,27 @@
 #ifndef USCOPE_MODEL_PYTHON_H
 #define USCOPE_MODEL_PYTHON_H
 
-#include "model.h"
+#include "model_core.h"
 
-uint32_t us_model_new_root(struct us_model *m);
-uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn);
-struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts);
-void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, bool tail_call);
-uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, bool inferred,
-		      bool raised);
-void us_model_reconcile_for_exit(struct us_model *m, struct us_thread *t, uint64_t entry_sp,
-				 uint64_t ts);
+/* Writes a one-line summary of a Python value ("int 42", "str 'a'",
+ * "DataFrame", "ValueError: bad") into buf. */
+void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
 
-/* A glob matches a function's name, its file, or "module.name" (module: the
- * file's base name without .py). */
-/* importlib's bootstrap, frozen or not. */
-bool us_model_is_import_machinery(const struct us_function *fn);
+/* The line of the instruction at `byte_offset` in a 3.11+ code object, from
+ * its location table (CPython's Objects/locations.md); -1 when unknown. */
+int32_t us_py_line_of_offset(const uint8_t *table, size_t len, uint32_t first_line,
+			     int32_t byte_offset);
+
 /* Ends the exception chain still propagating on t, if any. */
 void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught);
-void us_model_add_python_event(struct us_model *m, const struct us_event_header *ev);
+/* Python events (bpf/python.bpf.c), routed by model.c's table. */
+void us_model_on_py_code(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_entry(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_exit(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_args(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_exception(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_gc(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_import(struct us_model *m, const struct us_event_header *ev);
 void us_model_free_python(struct us_model *m);
 
 #endif

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "model.h"
+#include "model_core.h"
 
 /* The order of a node's children. */
 enum us_sort {

@@ -212,43 +212,11 @@ static int parse_sites(struct reader *r, struct us_cursor *c, struct us_recordin
 /* The size each known record type has; 0 for types a newer uscope wrote. */
 static size_t known_event_size(uint16_t type)
 {
-	switch (type) {
-	case US_EV_CALL_ENTRY:
-	case US_EV_CALL_EXIT:
-		return sizeof(struct us_call_event);
-	case US_EV_THREAD_EXIT:
-		return sizeof(struct us_thread_event);
-	case US_EV_PY_CODE:
-		return sizeof(struct us_py_code_event);
-	case US_EV_PY_ENTRY:
-		return sizeof(struct us_py_entry_event);
-	case US_EV_PY_EXIT:
-		return sizeof(struct us_py_exit_event);
-	case US_EV_PY_ARGS:
-		return sizeof(struct us_py_args_event);
-	case US_EV_PY_STOPPED:
-		return sizeof(struct us_py_stopped_event);
-	case US_EV_PY_GC:
-		return sizeof(struct us_py_gc_event);
-	case US_EV_PY_IMPORT:
-		return sizeof(struct us_py_import_event);
-	case US_EV_PY_FINALIZE:
-		return sizeof(struct us_py_finalize_event);
-	case US_EV_MEM_ALLOC:
-	case US_EV_MEM_FREE:
-	case US_EV_MEM_BREAK:
-		return sizeof(struct us_mem_event);
-	case US_EV_MEM_RSS:
-		return sizeof(struct us_rss_event);
-	case US_EV_MEM_TOTALS:
-		return sizeof(struct us_mem_totals_event);
-	case US_EV_LOST:
-		return sizeof(struct us_lost_event);
-	case US_EV_PY_EXCEPTION:
-		return sizeof(struct us_py_exception_event);
-	default:
-		return 0;
-	}
+#define US_EVENT_SIZE(type, record) [type] = sizeof(record),
+	static const size_t sizes[US_EV_TYPE_LIMIT] = { US_EVENT_TYPES(US_EVENT_SIZE) };
+#undef US_EVENT_SIZE
+
+	return type < US_EV_TYPE_LIMIT ? sizes[type] : 0;
 }
 
 static bool event_is_sane(const struct us_event_header *ev, const struct us_recording *rec)

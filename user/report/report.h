@@ -9,16 +9,6 @@
 #include "model_walk.h"
 #include "record.h"
 
-enum us_format {
-	US_FORMAT_TREE,
-	US_FORMAT_FLAT,
-	US_FORMAT_JSON,
-	US_FORMAT_TIMELINE,
-	US_FORMAT_TIMELINE_JSON,
-	US_FORMAT_CHROME,
-	US_FORMAT_MEMORY,
-};
-
 /* How a report is shown (not what it holds: that is the filters'). */
 struct us_report_options {
 	enum us_sort sort;	/* children of a node; the flat report's rows */
@@ -27,37 +17,6 @@ struct us_report_options {
 	int width;		/* terminal columns the function names are cut to; 0: none */
 	int verbosity;		/* -v: set-up and detach times */
 };
-
-bool us_format_parse(const char *name, enum us_format *out);
-/* "tree, flat, ...": for messages. */
-const char *us_format_names(void);
-/* Whether the report is written while the model is built (us_report_stream_*)
- * rather than from the finished model (us_report_write). */
-bool us_format_streams(enum us_format f);
-
-/* A report of the finished model. */
-void us_report_write(FILE *out, enum us_format f, const struct us_recording *rec,
-		     const struct us_model *m, const struct us_report_options *ro);
-
-/* A streaming report: give its sink to the model (us_model_init or
- * us_model_load), then finish it once the model is finished. */
-struct us_report_stream;
-struct us_report_stream *us_report_stream_new(FILE *out, enum us_format f,
-					      const struct us_report_options *ro);	/* NULL: not streaming */
-const struct us_model_sink *us_report_stream_sink(const struct us_report_stream *s);
-void us_report_stream_finish(struct us_report_stream *s, const struct us_recording *rec,
-			     const struct us_model *m);
-/* Frees a stream whose model could not be built. */
-void us_report_stream_discard(struct us_report_stream *s);
-
-void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_model *m,
-		      const struct us_report_options *ro);
-void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m,
-		      const struct us_report_options *ro);
-void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m,
-		      const struct us_report_options *ro);
-void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m,
-		      const struct us_report_options *ro);
 
 /* Shared by the reports. */
 double us_ns_to_ms(uint64_t ns);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "report_formats.h"
 #include "report_text.h"
 #include "util.h"
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The json report: metadata, then each thread's call tree (docs/reports.md). */
 #include "json_writer.h"
-#include "report.h"
+#include "report_formats.h"
 
 struct stats {
 	uint64_t count, resumes, total_ns, self_ns, min_ns, max_ns, inferred_exits;

@@ -7,7 +7,7 @@
 #include <string.h>
 #include "json_writer.h"
 #include "plan_memory.h"
-#include "report.h"
+#include "report_formats.h"
 #include "util.h"
 
 #define OUTSIDE_TRACED "(outside traced functions)"

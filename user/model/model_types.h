@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * model: the model's types. events -> calls -> aggregates. Each thread has a shadow stack of the
+ * calls it is in, native and Python alike (each Python frame is one C call of
+ * _PyEval_EvalFrameDefault, so both nest by stack pointer). Returns the kernel
+ * never reports (more than 64 pending uretprobes on a thread, longjmp, a
+ * thread exiting mid-call) are reconciled from the stack pointer of later
+ * events, so call counts stay exact; such calls end at the first event that
+ * proves they returned and are counted as inferred exits.
+ */
+#ifndef USCOPE_MODEL_TYPES_H
+#define USCOPE_MODEL_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "events.h"
+#include "filters.h"
+#include "hashmap.h"
+#include "plan.h"
+
+/* The kernel keeps at most this many pending uretprobes per thread. */
+#define US_MAX_PENDING_RETURNS 64
+#define US_NO_NODE UINT32_MAX
+#define US_ROOT_FN UINT32_MAX
+
+enum us_function_kind { US_FN_NATIVE, US_FN_PYTHON };
+
+/* A function a report names: a native probe site, or a Python code object
+ * (code objects with the same name, file and line are one function). */
+struct us_function {
+	enum us_function_kind kind;
+	char *name;		/* native: symbol; Python: qualified name */
+	char *label;		/* as reports show it: "Shape.area (shapes.py:12)" */
+	char *object;		/* native: the ELF object; Python: the interpreter's */
+	char *file;		/* Python: co_filename */
+	uint32_t line;		/* Python: first line */
+	uint32_t code_flags;	/* Python: co_flags */
+	uint8_t *linetable;	/* Python 3.11+: co_linetable (maybe truncated) */
+	size_t linetable_len;
+	bool hidden;		/* a filter hides it */
+	bool out_of_scope;	/* --scope: its file is outside the directory */
+	bool is_focus;		/* --focus names it */
+};
+
+/* An exception type and message seen leaving a node's frames. */
+struct us_node_exception {
+	uint32_t node;
+	uint32_t next;		/* next of the same node, or US_NO_NODE */
+	char *type, *message;
+	uint64_t count;
+};
+
+/* Memory (--memory) of a node or a function. Counts and bytes are weighted:
+ * a block kept one-in-K by sampling counts K times. */
+struct us_memory_stats {
+	uint64_t allocs, bytes;		/* made while it was the innermost traced call */
+	uint64_t frees, freed_bytes;	/* of the blocks it made */
+	uint64_t temporary;		/* of its blocks, freed right away by the same call */
+	uint64_t live_count, live_bytes;	/* its blocks live now (end: at the end) */
+	uint64_t peak_bytes;		/* its blocks live at the heap's peak */
+	uint64_t leaked, leaked_bytes;	/* its blocks live at the leak cut */
+	uint64_t incl_allocs, incl_bytes;	/* with everything it called */
+};
+
+/* A node of a thread's aggregated call-path tree. */
+struct us_node {
+	uint32_t fn_id;		/* US_ROOT_FN for a thread's root */
+	uint32_t parent, first_child, last_child, next_sibling;
+	uint64_t count;		/* calls (Python: not counting resumes) */
+	uint64_t resumes;	/* Python generator/coroutine resumes */
+	uint64_t total_ns, self_ns, min_ns, max_ns;
+	uint64_t timed;		/* activations min/max cover: both ends seen */
+	uint64_t inferred_exits;	/* calls whose return was not reported */
+	uint64_t exception_exits;	/* activations that ended by raising */
+	uint32_t first_exception;	/* index in us_model.node_exceptions */
+	bool collapsed;		/* --scope: stands for everything it called */
+	bool on_exception_path;	/* it or a descendant raised */
+	char *last_return;	/* Python: summary of the last value returned */
+	char *last_args;	/* Python (--args): summary of the last call's arguments */
+	struct us_memory_stats mem;
+	uint64_t mem_saved_bytes;	/* live_bytes when the heap last peaked (see model_memory.c) */
+	uint32_t mem_saved_epoch;
+};
+
+/* One activation, as a streaming report sees it end. */
+struct us_call {
+	uint32_t tid, fn_id, depth;
+	bool inferred, resume, raised;
+	uint64_t start_ns, end_ns;
+};
+
+/* Per function, all threads. */
+struct us_func_stats {
+	uint64_t seen;		/* calls, whatever the filters show (they may hide all) */
+	uint64_t count, resumes;
+	uint64_t total_ns;	/* outermost activations only: recursion not counted twice */
+	uint64_t sum_ns;	/* every activation's duration, for the average */
+	uint64_t self_ns, min_ns, max_ns;
+	uint64_t timed;		/* activations min/max cover: both ends seen */
+	uint64_t inferred_exits;
+	struct us_memory_stats mem;	/* incl_*: outermost activations only */
+};
+
+struct us_frame {
+	uint32_t fn_id;
+	uint32_t node;		/* US_NO_NODE: hidden by a filter */
+	uint32_t depth;		/* visible depth (1 = top level) */
+	uint32_t native_site;	/* native: the probe site (tail-call matching) */
+	bool python;
+	bool resume;		/* Python: a resume, not a call */
+	bool counted;		/* counts as an activation (not a generator's creation) */
+	bool exit_expected;	/* the kernel armed a uretprobe for it */
+	bool collapsed_below;	/* --scope: its callees are folded into it */
+	uint64_t sp, start_ns, child_ns;
+	uint64_t serial;	/* tells activations apart (temporary allocations) */
+	uint32_t loss_epoch;	/* the thread's loss_epoch at entry */
+	bool starts_phase;	/* __main__'s frame: it hangs from the program's root */
+};
+
+/* An exception propagating out of frames, from the raising one outward. */
+struct us_exception_chain {
+	char *type, *message;
+	uint32_t *fn_ids;	/* frames it left, innermost first */
+	int32_t *lines;		/* the line each frame was at, -1 unknown */
+	size_t n_frames;
+	bool caught;		/* a frame still on the stack went on after it */
+	uint64_t count;		/* identical chains merged */
+	uint32_t tid;
+	uint64_t first_ns;
+};
+
+/* Parts of the main thread of a Python program traced from its start. */
+enum us_phase {
+	US_PHASE_STARTUP,	/* the interpreter before __main__ runs */
+	US_PHASE_PROGRAM,	/* __main__ (every other thread is all program) */
+	US_PHASE_SHUTDOWN,	/* after __main__ ended */
+	US_PHASES,
+};
+
+struct us_thread {
+	uint32_t tid;
+	uint32_t root;			/* the root of the current phase */
+	uint32_t roots[US_PHASES];	/* US_NO_NODE: a phase it never had */
+	enum us_phase phase;
+	uint64_t phase_start_ns[US_PHASES], phase_end_ns[US_PHASES];
+	size_t main_frame_depth;	/* __main__'s frame is stack[main_frame_depth - 1]; 0 none */
+	struct us_frame *stack;
+	size_t depth, cap;
+	uint32_t pending_returns;
+	uint32_t focus_depth;		/* --focus: activations of the focus function open */
+	uint64_t first_ns, last_ns;
+	bool exited;
+	char *name;			/* its name when it exited (NULL: still running) */
+	struct us_exception_chain *open_chain;	/* still propagating: owned here */
+	size_t open_chain_depth;	/* stack depth after its last frame left */
+	uint64_t last_alloc_address;	/* its latest allocation, while nothing else was */
+	uint64_t last_alloc_serial;	/* allocated: the call that made it */
+	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
+	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
+	char *raised_message;		/* US_EV_PY_EXCEPTION's, for the exit that follows */
+};
+
+struct us_gc_stats {
+	uint64_t collections, total_ns;
+	uint64_t by_generation[3];
+};
+
+/* A live block, for attributing its free. */
+struct us_block {
+	uint64_t address, size;		/* size: bytes asked for */
+	uint32_t weight, node, tid;
+	bool from_brk;			/* the program's own brk(2) growth */
+};
+
+/* When the leaks were taken. */
+enum us_leak_cut { US_LEAKS_AT_END, US_LEAKS_AT_FINALIZE };
+
+struct us_memory {
+	bool recorded;			/* the recording has memory records */
+	uint64_t heap_bytes;		/* live now */
+	uint64_t peak_heap_bytes, peak_ns;
+	uint32_t peak_node;		/* innermost call of the allocation that made the peak */
+	uint32_t peak_epoch;		/* how many times the peak rose */
+	uint64_t allocs, alloc_bytes, frees, freed_bytes, temporary, temporary_bytes;
+	uint64_t by_allocator[US_ALLOC_KINDS][2];	/* count, bytes */
+	uint64_t unknown_frees;		/* BPF's, plus frees the model could not match */
+	enum us_leak_cut leak_cut;
+	uint64_t leak_cut_ns;
+	bool leaks_taken;
+	uint64_t leaked, leaked_bytes;
+	struct us_mem_totals_event totals;
+	bool have_totals;
+
+	struct us_block *blocks;	/* slots; free slots chained through .node */
+	size_t n_blocks, blocks_cap;
+	uint32_t free_slot;		/* first free slot, US_NO_NODE none */
+	struct us_map block_index;	/* address -> slot */
+	uint64_t *brk_blocks;		/* addresses of the blocks it got from brk(2) */
+	size_t n_brk_blocks, brk_blocks_cap;
+
+	uint64_t heap_point_bytes;	/* the heap at the last counter point sent */
+};
+
+/* One import (USDT), or one collection when module is NULL. */
+struct us_span {
+	uint32_t tid, depth;
+	const char *module;
+	uint64_t start_ns, end_ns;
+	int32_t generation;
+};
+
+struct us_model;
+struct us_recording;
+
+/* The counter tracks a streaming report may draw. */
+enum us_counter { US_COUNTER_HEAP, US_COUNTER_RSS };
+
+/*
+ * What a streaming report sees while the model is built (the timeline and
+ * chrome reports), so that no report keeps every call in memory. Every
+ * callback may be NULL. `thread` indexes us_model.threads.
+ */
+struct us_model_sink {
+	void *ctx;
+	/* the recording's META and SITES are known; no event yet */
+	void (*begin)(void *ctx, const struct us_recording *rec);
+	/* a call the filters show at entry (--min-duration is decided at its end) */
+	void (*call_started)(void *ctx, const struct us_model *m, size_t thread,
+			     const struct us_frame *f);
+	/* the same call ended; `shown`: it passes --min-duration too */
+	void (*call_ended)(void *ctx, const struct us_model *m, size_t thread,
+			   const struct us_call *c, bool shown);
+	/* a garbage collection or an import ended */
+	void (*span)(void *ctx, const struct us_model *m, const struct us_span *s);
+	/* a counter moved (heap: in steps of 64 KiB) */
+	void (*counter)(void *ctx, const struct us_model *m, enum us_counter which,
+			uint64_t ts_ns, uint64_t bytes);
+};
+
+/* What the model knows of the program beyond its events (model_program.h). */
+enum us_main_kind { US_MAIN_UNKNOWN, US_MAIN_SCRIPT, US_MAIN_MODULE, US_MAIN_CODE };
+
+struct us_program_info {
+	char *cwd;			/* the target's working directory */
+	uint32_t main_tid;		/* the main thread (the process id) */
+	bool from_start;		/* run: traced from the first instruction */
+	enum us_main_kind main_kind;	/* a Python program's __main__ */
+	char *main_path;		/* US_MAIN_SCRIPT: the script, absolute */
+	char *main_module;		/* US_MAIN_MODULE: -m MODULE */
+};
+
+/* What the parts beyond the core (model_program.c, model_python.c) do when
+ * the core asks; model.c fills it. Either may be NULL. */
+struct us_model_parts {
+	/* a function appeared: its label and what the filters say of it */
+	void (*describe_function)(const struct us_model *m, struct us_function *fn);
+	/* the thread went on (a call, a return, its exit, the end): an exception
+	 * still propagating there has ended; caught says whether a frame went on */
+	void (*end_propagation)(struct us_model *m, struct us_thread *t, bool caught);
+};
+
+struct us_model {
+	const struct us_model_parts *parts;
+	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
+	size_t n_sites;
+	struct us_filters filters;
+	const struct us_model_sink *sink;	/* NULL: aggregates only */
+	struct us_program_info program;
+	uint32_t main_code_fn;		/* __main__'s function once seen, US_ROOT_FN before */
+
+	struct us_function *functions;
+	size_t n_functions, functions_cap;
+	struct us_map code_index;	/* code object address -> function */
+	struct us_map function_index;	/* hash of name, file, line -> function */
+
+	struct us_node *nodes;
+	size_t n_nodes, nodes_cap;
+	struct us_map node_index;	/* (parent << 32 | function) -> node */
+	struct us_node_exception *node_exceptions;
+	size_t n_node_exceptions, node_exceptions_cap;
+
+	struct us_thread *threads;	/* in order of first event */
+	size_t n_threads, threads_cap;
+	struct us_map thread_index;	/* tid -> its live thread (a tid is reused after an exit) */
+
+	struct us_func_stats *funcs;	/* by function id */
+	size_t funcs_cap;
+
+	struct us_exception_chain *chains;	/* closed chains, identical ones merged */
+	size_t n_chains, chains_cap;
+	struct us_map chain_index;	/* hash of a chain -> its index */
+	struct us_map chain_messages;	/* hash of a chain's path -> distinct messages */
+
+	struct us_gc_stats gc;
+	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */
+	bool shutdown_seen;
+	uint64_t imports;
+
+	struct us_memory memory;
+	uint64_t next_serial;
+
+	uint64_t first_ns, last_ns;
+	uint64_t total_calls;		/* every call seen, filtered or not (not resumes) */
+	uint64_t python_calls;
+	uint64_t inferred_exits;	/* returns never reported, reconciled */
+	uint64_t unfinished_calls;	/* still running when tracing stopped */
+	uint64_t unmatched_exits;	/* returns of calls entered before tracing */
+	uint64_t lost_records;		/* as the threads' US_EV_LOST records count them */
+};
+
+/* Children of a node, in order of first call. */
+#define us_node_for_each_child(m, parent_idx, child_idx)                            \
+	for (uint32_t child_idx = (m)->nodes[parent_idx].first_child; child_idx != US_NO_NODE; \
+	     child_idx = (m)->nodes[child_idx].next_sibling)
+
+#endif
