@@ -135,3 +135,33 @@ void us_json_finish(struct us_json *j)
 	free(j->has_items);
 	j->has_items = NULL;
 }
+
+void us_json_kv_string(struct us_json *j, const char *key, const char *s)
+{
+	us_json_key(j, key);
+	us_json_string(j, s);
+}
+
+void us_json_kv_uint(struct us_json *j, const char *key, uint64_t v)
+{
+	us_json_key(j, key);
+	us_json_uint(j, v);
+}
+
+void us_json_kv_int(struct us_json *j, const char *key, int64_t v)
+{
+	us_json_key(j, key);
+	us_json_int(j, v);
+}
+
+void us_json_kv_double(struct us_json *j, const char *key, double v)
+{
+	us_json_key(j, key);
+	us_json_double(j, v);
+}
+
+void us_json_kv_bool(struct us_json *j, const char *key, bool v)
+{
+	us_json_key(j, key);
+	us_json_bool(j, v);
+}

@@ -33,6 +33,12 @@ void us_json_int(struct us_json *j, int64_t v);
 void us_json_double(struct us_json *j, double v);	/* 3 decimals */
 void us_json_bool(struct us_json *j, bool v);
 void us_json_null(struct us_json *j);
+/* A key and its value in one call. */
+void us_json_kv_string(struct us_json *j, const char *key, const char *s);
+void us_json_kv_uint(struct us_json *j, const char *key, uint64_t v);
+void us_json_kv_int(struct us_json *j, const char *key, int64_t v);
+void us_json_kv_double(struct us_json *j, const char *key, double v);
+void us_json_kv_bool(struct us_json *j, const char *key, bool v);
 /* Ends the document with a newline and frees the writer's state. */
 void us_json_finish(struct us_json *j);
 

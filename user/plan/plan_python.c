@@ -21,49 +21,27 @@ struct version_offsets {
 
 #define NONE (-1)
 
+/* What 3.8, 3.9 and 3.10 share: PyFrameObject, and the same code object,
+ * str, exception and thread-state layouts. */
+#define LAYOUT_3_8_TO_3_10                                                          \
+	.frame_code = 32, .frame_instr_ptr = NONE, .frame_owner = NONE,              \
+	.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112, \
+	.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE,         \
+	.code_adaptive = NONE, .code_firsttraceable = NONE,                           \
+	.heap_type_init = NONE, .function_code = 48,                                  \
+	.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,               \
+	.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,       \
+	.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,                \
+	.runtime_main_interp = 40, .interp_gil_last_holder = NONE,                    \
+	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104
+
 static const struct version_offsets offset_table[] = {
-	{ 8, {
-		.frame_in_rdi = 1, .frame_code = 32, .frame_lasti = 104, .frame_instr_ptr = NONE,
-		.frame_owner = NONE, .frame_localsplus = 360,
-		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
-		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
-		.code_firsttraceable = NONE,
-		.heap_type_init = NONE, .function_code = 48,
-		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
-		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
-		.runtime_tstate_current = 1368, .runtime_main_interp = 40,
-		.interp_gil_last_holder = NONE,
-		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
-	  }, 568 },
-	{ 9, {
-		.frame_code = 32, .frame_lasti = 104, .frame_instr_ptr = NONE,
-		.frame_owner = NONE, .frame_localsplus = 360,
-		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
-		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
-		.code_firsttraceable = NONE,
-		.heap_type_init = NONE, .function_code = 48,
-		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
-		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
-		.runtime_tstate_current = 568, .runtime_main_interp = 40,
-		.interp_gil_last_holder = NONE,
-		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
-	  }, 1400 },
-	{ 10, {
-		.frame_code = 32, .frame_lasti = 96, .frame_instr_ptr = NONE,
-		.frame_owner = NONE, .frame_localsplus = 352,
-		.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112,
-		.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE, .code_adaptive = NONE,
-		.code_firsttraceable = NONE,
-		.heap_type_init = NONE, .function_code = 48,
-		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
-		.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,
-		.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,
-		.runtime_tstate_current = 568, .runtime_main_interp = 40,
-		.interp_gil_last_holder = NONE,
-		.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,
-	  }, 1368 },
+	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .frame_localsplus = 360,
+	       .runtime_tstate_current = 1368 }, 568 },
+	{ 9, { LAYOUT_3_8_TO_3_10, .frame_lasti = 104, .frame_localsplus = 360,
+	       .runtime_tstate_current = 568 }, 1400 },
+	{ 10, { LAYOUT_3_8_TO_3_10, .frame_lasti = 96, .frame_localsplus = 352,
+		.runtime_tstate_current = 568 }, 1368 },
 	{ 11, {
 		.frame_code = 32, .frame_lasti = NONE, .frame_instr_ptr = 56,
 		.frame_owner = 69, .frame_localsplus = 72,

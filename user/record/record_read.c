@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 #include "record.h"
+#include "record_meta.h"
 #include "util.h"
 
 #define MAX_CHUNK_BYTES (256u << 20)
@@ -83,19 +84,6 @@ static int read_chunk(struct reader *r, uint32_t *type, struct us_bytes *raw)
 	return CHUNK_READ;
 }
 
-static void add_arg(char ***argv, size_t *argc, const char *value)
-{
-	size_t cap = *argc;
-
-	us_grow(argv, &cap, *argc + 1, sizeof(**argv));
-	(*argv)[(*argc)++] = us_strdup(value);
-}
-
-static uint64_t to_u64(const char *text)
-{
-	return strtoull(text, NULL, 10);
-}
-
 static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording *rec)
 {
 	while (c->pos < c->len) {
@@ -106,58 +94,7 @@ static int parse_meta(struct reader *r, struct us_cursor *c, struct us_recording
 			free(value);
 			return fail_corrupt(r, "(metadata) is malformed");
 		}
-		if (!strcmp(key, "uscope_version"))
-			rec->uscope_version = us_strdup(value);
-		else if (!strcmp(key, "mode"))
-			rec->mode = us_strdup(value);
-		else if (!strcmp(key, "argv"))
-			add_arg(&rec->argv, &rec->argc, value);
-		else if (!strcmp(key, "exec_argv"))
-			add_arg(&rec->exec_argv, &rec->exec_argc, value);
-		else if (!strcmp(key, "cwd") && !rec->cwd)
-			rec->cwd = us_strdup(value);
-		else if (!strcmp(key, "pid"))
-			rec->pid = (int32_t)to_u64(value);
-		else if (!strcmp(key, "start_ns"))
-			rec->start_ns = to_u64(value);
-		else if (!strcmp(key, "start_realtime_ns"))
-			rec->start_realtime_ns = to_u64(value);
-		else if (!strcmp(key, "kernel"))
-			rec->kernel = us_strdup(value);
-		else if (!strcmp(key, "filter.min_duration_ns"))
-			rec->filters.min_duration_ns = to_u64(value);
-		else if (!strcmp(key, "filter.max_depth"))
-			rec->filters.max_depth = (uint32_t)to_u64(value);
-		else if (!strcmp(key, "filter.exclude"))
-			us_filters_add_exclude(&rec->filters, value);
-		else if (!strcmp(key, "filter.include"))
-			us_filters_add_include(&rec->filters, value);
-		else if (!strcmp(key, "filter.scope"))
-			rec->filters.scope = us_strdup(value);
-		else if (!strcmp(key, "filter.focus"))
-			rec->filters.focus = us_strdup(value);
-		else if (!strcmp(key, "filter.exception_only"))
-			rec->filters.exception_only = to_u64(value) != 0;
-		else if (!strcmp(key, "filter.no_imports"))
-			rec->filters.no_imports = to_u64(value) != 0;
-		else if (!strcmp(key, "python"))
-			rec->python = us_strdup(value);
-		else if (!strcmp(key, "memory"))
-			rec->memory = us_strdup(value);
-		else if (!strcmp(key, "memory.sample_one_in"))
-			rec->memory_sample_one_in = (uint32_t)to_u64(value);
-		else if (!strcmp(key, "memory.sample_min_bytes"))
-			rec->memory_sample_min_bytes = to_u64(value);
-		else if (!strcmp(key, "setup_start_ns"))
-			rec->setup_start_ns = to_u64(value);
-		else if (!strcmp(key, "program_start_ns"))
-			rec->program_start_ns = to_u64(value);
-		else if (!strcmp(key, "program_end_ns"))
-			rec->program_end_ns = to_u64(value);
-		else if (!strcmp(key, "detach_start_ns"))
-			rec->detach_start_ns = to_u64(value);
-		else if (!strcmp(key, "detach_end_ns"))
-			rec->detach_end_ns = to_u64(value);
+		us_meta_read(rec, key, value);
 		free(key);
 		free(value);
 	}

@@ -8,6 +8,7 @@
 #include <zlib.h>
 #include "log.h"
 #include "record.h"
+#include "record_meta.h"
 #include "util.h"
 
 static uint64_t monotonic_ns(void)
@@ -64,56 +65,11 @@ static void write_chunk(struct us_record_writer *w, uint32_t type, const struct 
 	free(stored);
 }
 
-static void put_kv(struct us_bytes *b, const char *key, const char *value)
-{
-	us_bytes_put_str(b, key);
-	us_bytes_put_str(b, value);
-}
-
-static void put_kv_u64(struct us_bytes *b, const char *key, uint64_t value)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "%llu", (unsigned long long)value);
-	put_kv(b, key, text);
-}
-
 static void write_meta(struct us_record_writer *w, const struct us_recording *rec)
 {
 	struct us_bytes b = { 0 };
 
-	put_kv(&b, "uscope_version", rec->uscope_version);
-	put_kv(&b, "mode", rec->mode);
-	for (size_t i = 0; i < rec->argc; i++)
-		put_kv(&b, "argv", rec->argv[i]);
-	for (size_t i = 0; i < rec->exec_argc; i++)
-		put_kv(&b, "exec_argv", rec->exec_argv[i]);
-	if (rec->cwd)
-		put_kv(&b, "cwd", rec->cwd);
-	put_kv_u64(&b, "pid", (uint64_t)rec->pid);
-	put_kv_u64(&b, "start_ns", rec->start_ns);
-	put_kv_u64(&b, "start_realtime_ns", rec->start_realtime_ns);
-	put_kv(&b, "clock", "CLOCK_MONOTONIC");
-	put_kv(&b, "kernel", rec->kernel);
-	put_kv_u64(&b, "filter.min_duration_ns", rec->filters.min_duration_ns);
-	put_kv_u64(&b, "filter.max_depth", rec->filters.max_depth);
-	for (size_t i = 0; i < rec->filters.n_excludes; i++)
-		put_kv(&b, "filter.exclude", rec->filters.excludes[i]);
-	for (size_t i = 0; i < rec->filters.n_includes; i++)
-		put_kv(&b, "filter.include", rec->filters.includes[i]);
-	if (rec->filters.scope)
-		put_kv(&b, "filter.scope", rec->filters.scope);
-	if (rec->filters.focus)
-		put_kv(&b, "filter.focus", rec->filters.focus);
-	put_kv_u64(&b, "filter.exception_only", rec->filters.exception_only);
-	put_kv_u64(&b, "filter.no_imports", rec->filters.no_imports);
-	if (rec->python)
-		put_kv(&b, "python", rec->python);
-	if (rec->memory) {
-		put_kv(&b, "memory", rec->memory);
-		put_kv_u64(&b, "memory.sample_one_in", rec->memory_sample_one_in);
-		put_kv_u64(&b, "memory.sample_min_bytes", rec->memory_sample_min_bytes);
-	}
+	us_meta_write(&b, rec, US_META_START);
 	write_chunk(w, US_CHUNK_META, &b);
 	us_bytes_free(&b);
 }
@@ -231,11 +187,7 @@ static void write_timing(struct us_record_writer *w, const struct us_recording *
 {
 	struct us_bytes b = { 0 };
 
-	put_kv_u64(&b, "setup_start_ns", rec->setup_start_ns);
-	put_kv_u64(&b, "program_start_ns", rec->program_start_ns);
-	put_kv_u64(&b, "program_end_ns", rec->program_end_ns);
-	put_kv_u64(&b, "detach_start_ns", rec->detach_start_ns);
-	put_kv_u64(&b, "detach_end_ns", rec->detach_end_ns);
+	us_meta_write(&b, rec, US_META_END);
 	write_chunk(w, US_CHUNK_META, &b);
 	us_bytes_free(&b);
 }

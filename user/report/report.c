@@ -87,16 +87,12 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 
 void us_json_function_location(struct us_json *j, const struct us_function *fn)
 {
-	us_json_key(j, "function");
-	us_json_string(j, fn->name);
+	us_json_kv_string(j, "function", fn->name);
 	if (fn->kind == US_FN_PYTHON) {
-		us_json_key(j, "file");
-		us_json_string(j, fn->file);
-		us_json_key(j, "line");
-		us_json_uint(j, fn->line);
+		us_json_kv_string(j, "file", fn->file);
+		us_json_kv_uint(j, "line", fn->line);
 	} else {
-		us_json_key(j, "object");
-		us_json_string(j, fn->object);
+		us_json_kv_string(j, "object", fn->object);
 	}
 }
 

@@ -24,17 +24,13 @@ static void write_call_fields(struct us_json *j, const struct us_model *m, uint3
 	const struct us_node *n = &m->nodes[node];
 
 	us_json_function_location(j, &m->functions[n->fn_id]);
-	us_json_key(j, "count");
-	us_json_uint(j, n->count);
-	us_json_key(j, "duration_ms");
-	us_json_double(j, us_ns_to_ms(n->total_ns));
+	us_json_kv_uint(j, "count", n->count);
+	us_json_kv_double(j, "duration_ms", us_ns_to_ms(n->total_ns));
 	if (n->last_args) {
-		us_json_key(j, "args");
-		us_json_string(j, n->last_args);
+		us_json_kv_string(j, "args", n->last_args);
 	}
 	if (n->last_return) {
-		us_json_key(j, "return");
-		us_json_string(j, n->last_return);
+		us_json_kv_string(j, "return", n->last_return);
 	}
 }
 
@@ -93,14 +89,11 @@ static void write_exceptions(struct us_json *j, const struct us_model *m, uint32
 		if (!c->n_frames || !inside[c->fn_ids[0]])
 			continue;
 		us_json_object_begin(j);
-		us_json_key(j, "type");
-		us_json_string(j, c->type);
-		us_json_key(j, "message");
-		us_json_string(j, c->message);
-		us_json_key(j, "count");
-		us_json_uint(j, c->count);
-		us_json_key(j, "caught");	/* inside the call: it never left the function */
-		us_json_bool(j, c->caught && !passes_through_focus(m, c));
+		us_json_kv_string(j, "type", c->type);
+		us_json_kv_string(j, "message", c->message);
+		us_json_kv_uint(j, "count", c->count);
+		/* inside the call: it never left the function */
+		us_json_kv_bool(j, "caught", c->caught && !passes_through_focus(m, c));
 		write_traceback(j, m, c);
 		us_json_object_end(j);
 	}
@@ -142,12 +135,9 @@ static void write_operation(struct us_json *j, const char *name, const struct us
 			    bool self)
 {
 	us_json_object_begin(j);
-	us_json_key(j, "operation");
-	us_json_string(j, name);
-	us_json_key(j, "memory_mb");
-	us_json_double(j, mib(self ? s->bytes : s->incl_bytes));
-	us_json_key(j, "allocations");
-	us_json_uint(j, self ? s->allocs : s->incl_allocs);
+	us_json_kv_string(j, "operation", name);
+	us_json_kv_double(j, "memory_mb", mib(self ? s->bytes : s->incl_bytes));
+	us_json_kv_uint(j, "allocations", self ? s->allocs : s->incl_allocs);
 	us_json_object_end(j);
 }
 
@@ -160,14 +150,10 @@ static void write_memory_profile(struct us_json *j, const struct us_model *m, ui
 
 	us_json_key(j, "memory_profile");
 	us_json_object_begin(j);
-	us_json_key(j, "initial_mb");
-	us_json_double(j, mib(mem->totals.initial_rss_bytes));
-	us_json_key(j, "peak_mb");
-	us_json_double(j, mib(mem->totals.peak_rss_bytes));
-	us_json_key(j, "final_mb");
-	us_json_double(j, mib(mem->totals.final_rss_bytes));
-	us_json_key(j, "allocated_mb");
-	us_json_double(j, mib(n->mem.incl_bytes));
+	us_json_kv_double(j, "initial_mb", mib(mem->totals.initial_rss_bytes));
+	us_json_kv_double(j, "peak_mb", mib(mem->totals.peak_rss_bytes));
+	us_json_kv_double(j, "final_mb", mib(mem->totals.final_rss_bytes));
+	us_json_kv_double(j, "allocated_mb", mib(n->mem.incl_bytes));
 	us_json_key(j, "allocations");
 	us_json_array_begin(j);
 	write_operation(j, m->functions[n->fn_id].name, &n->mem, true);
@@ -176,11 +162,10 @@ static void write_memory_profile(struct us_json *j, const struct us_model *m, ui
 			write_operation(j, m->functions[m->nodes[child].fn_id].name,
 					&m->nodes[child].mem, false);
 	us_json_array_end(j);
-	us_json_key(j, "garbage_collections");
-	us_json_uint(j, m->gc_at_shutdown.collections ? m->gc_at_shutdown.collections
-						     : m->gc.collections);
-	us_json_key(j, "memory_leaked_mb");
-	us_json_double(j, mib(subtree_leaked_bytes(m, node)));
+	us_json_kv_uint(j, "garbage_collections",
+			m->gc_at_shutdown.collections ? m->gc_at_shutdown.collections
+						      : m->gc.collections);
+	us_json_kv_double(j, "memory_leaked_mb", mib(subtree_leaked_bytes(m, node)));
 	us_json_object_end(j);
 }
 
@@ -194,8 +179,7 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	us_json_object_begin(j);
 	us_json_function_location(j, fn);
 	write_arguments(j, info);
-	us_json_key(j, "duration_ms");
-	us_json_double(j, us_ns_to_ms(n->total_ns));
+	us_json_kv_double(j, "duration_ms", us_ns_to_ms(n->total_ns));
 	us_json_key(j, "return_value");
 	if (!raised && info->yields >= 0) {
 		char text[64];
@@ -207,23 +191,19 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	} else {
 		us_json_null(j);
 	}
-	us_json_key(j, "raised_exception");
-	us_json_bool(j, raised);
+	us_json_kv_bool(j, "raised_exception", raised);
 	if (raised) {
 		us_json_key(j, "exception");
 		us_json_object_begin(j);
-		us_json_key(j, "type");
-		us_json_string(j, m->node_exceptions[n->first_exception].type);
-		us_json_key(j, "message");
-		us_json_string(j, m->node_exceptions[n->first_exception].message);
+		us_json_kv_string(j, "type", m->node_exceptions[n->first_exception].type);
+		us_json_kv_string(j, "message", m->node_exceptions[n->first_exception].message);
 		us_json_object_end(j);
 	}
 	us_json_call_tree(j, m, node, write_call_fields);
 	write_exceptions(j, m, node);
 	if (m->memory.recorded)
 		write_memory_profile(j, m, node);
-	us_json_key(j, "partial_execution");
-	us_json_bool(j, raised);
+	us_json_kv_bool(j, "partial_execution", raised);
 	us_json_object_end(j);
 }
 
@@ -232,25 +212,19 @@ static void write_refused_call(struct us_json *j, const struct us_model *m,
 			       const struct us_call_info *info)
 {
 	us_json_object_begin(j);
-	us_json_key(j, "function");
-	us_json_string(j, strrchr(info->path, '.') ? strrchr(info->path, '.') + 1 : info->path);
-	us_json_key(j, "file");
-	us_json_string(j, info->file);
-	us_json_key(j, "line");
-	us_json_uint(j, info->line);
+	us_json_kv_string(j, "function",
+			  strrchr(info->path, '.') ? strrchr(info->path, '.') + 1 : info->path);
+	us_json_kv_string(j, "file", info->file);
+	us_json_kv_uint(j, "line", info->line);
 	write_arguments(j, info);
-	us_json_key(j, "duration_ms");
-	us_json_double(j, 0);
+	us_json_kv_double(j, "duration_ms", 0);
 	us_json_key(j, "return_value");
 	us_json_null(j);
-	us_json_key(j, "raised_exception");
-	us_json_bool(j, true);
+	us_json_kv_bool(j, "raised_exception", true);
 	us_json_key(j, "exception");
 	us_json_object_begin(j);
-	us_json_key(j, "type");
-	us_json_string(j, info->raised_type);
-	us_json_key(j, "message");
-	us_json_string(j, info->raised_message);
+	us_json_kv_string(j, "type", info->raised_type);
+	us_json_kv_string(j, "message", info->raised_message);
 	us_json_object_end(j);
 	us_json_key(j, "calls");
 	us_json_array_begin(j);
@@ -258,8 +232,7 @@ static void write_refused_call(struct us_json *j, const struct us_model *m,
 	us_json_key(j, "exceptions");
 	us_json_array_begin(j);
 	us_json_array_end(j);
-	us_json_key(j, "partial_execution");
-	us_json_bool(j, true);
+	us_json_kv_bool(j, "partial_execution", true);
 	us_json_object_end(j);
 }
 

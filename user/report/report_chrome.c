@@ -34,19 +34,14 @@ static void write_timing(struct chrome *c, const char *ph, uint64_t start_ns, ui
 {
 	struct us_json *j = &c->j;
 
-	us_json_key(j, "ph");
-	us_json_string(j, ph);
-	us_json_key(j, "ts");
-	us_json_double(j, us_since_start(c, start_ns));
+	us_json_kv_string(j, "ph", ph);
+	us_json_kv_double(j, "ts", us_since_start(c, start_ns));
 	if (end_ns) {
-		us_json_key(j, "dur");
-		us_json_double(j, (double)(end_ns > start_ns ? end_ns - start_ns : 0) / 1e3);
+		us_json_kv_double(j, "dur", (double)(end_ns > start_ns ? end_ns - start_ns : 0) / 1e3);
 	}
-	us_json_key(j, "pid");
-	us_json_int(j, c->rec->pid);
+	us_json_kv_int(j, "pid", c->rec->pid);
 	if (tid) {
-		us_json_key(j, "tid");
-		us_json_uint(j, tid);
+		us_json_kv_uint(j, "tid", tid);
 	}
 	c->events++;
 }
@@ -61,33 +56,25 @@ static void call_ended(void *ctx, const struct us_model *m, size_t thread,
 	if (!shown)
 		return;
 	us_json_object_begin(j);
-	us_json_key(j, "name");
-	us_json_string(j, us_function_name(m, call->fn_id));
-	us_json_key(j, "cat");
-	us_json_string(j, fn->kind == US_FN_PYTHON ? "python" : "native");
+	us_json_kv_string(j, "name", us_function_name(m, call->fn_id));
+	us_json_kv_string(j, "cat", fn->kind == US_FN_PYTHON ? "python" : "native");
 	write_timing(c, "X", call->start_ns, call->end_ns ? call->end_ns : call->start_ns, call->tid);
 	us_json_key(j, "args");
 	us_json_object_begin(j);
 	if (fn->kind == US_FN_PYTHON) {
-		us_json_key(j, "file");
-		us_json_string(j, fn->file);
-		us_json_key(j, "line");
-		us_json_uint(j, fn->line);
+		us_json_kv_string(j, "file", fn->file);
+		us_json_kv_uint(j, "line", fn->line);
 	} else {
-		us_json_key(j, "object");
-		us_json_string(j, fn->object);
+		us_json_kv_string(j, "object", fn->object);
 	}
 	if (call->resume) {
-		us_json_key(j, "resume");
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "resume", true);
 	}
 	if (call->raised) {
-		us_json_key(j, "raised");
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "raised", true);
 	}
 	if (call->inferred) {
-		us_json_key(j, "inferred_exit");
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "inferred_exit", true);
 	}
 	us_json_object_end(j);
 	us_json_object_end(j);

@@ -12,25 +12,17 @@ static void write_function(struct us_json *j, const struct us_model *m, uint32_t
 {
 	const struct us_function *fn = &m->functions[fn_id];
 
-	us_json_key(j, "kind");
-	us_json_string(j, fn->kind == US_FN_PYTHON ? "python" : "native");
+	us_json_kv_string(j, "kind", fn->kind == US_FN_PYTHON ? "python" : "native");
 	us_json_function_location(j, fn);
-	us_json_key(j, "count");
-	us_json_uint(j, s->count);
+	us_json_kv_uint(j, "count", s->count);
 	if (fn->kind == US_FN_PYTHON) {
-		us_json_key(j, "resumes");
-		us_json_uint(j, s->resumes);
+		us_json_kv_uint(j, "resumes", s->resumes);
 	}
-	us_json_key(j, "total_ms");
-	us_json_double(j, us_ns_to_ms(s->total_ns));
-	us_json_key(j, "self_ms");
-	us_json_double(j, us_ns_to_ms(s->self_ns));
-	us_json_key(j, "min_ms");
-	us_json_double(j, us_ns_to_ms(s->min_ns));
-	us_json_key(j, "max_ms");
-	us_json_double(j, us_ns_to_ms(s->max_ns));
-	us_json_key(j, "inferred_exits");
-	us_json_uint(j, s->inferred_exits);
+	us_json_kv_double(j, "total_ms", us_ns_to_ms(s->total_ns));
+	us_json_kv_double(j, "self_ms", us_ns_to_ms(s->self_ns));
+	us_json_kv_double(j, "min_ms", us_ns_to_ms(s->min_ns));
+	us_json_kv_double(j, "max_ms", us_ns_to_ms(s->max_ns));
+	us_json_kv_uint(j, "inferred_exits", s->inferred_exits);
 }
 
 static void write_node_exceptions(struct us_json *j, const struct us_model *m,
@@ -40,12 +32,9 @@ static void write_node_exceptions(struct us_json *j, const struct us_model *m,
 	us_json_array_begin(j);
 	for (uint32_t e = n->first_exception; e != US_NO_NODE; e = m->node_exceptions[e].next) {
 		us_json_object_begin(j);
-		us_json_key(j, "type");
-		us_json_string(j, m->node_exceptions[e].type);
-		us_json_key(j, "message");
-		us_json_string(j, m->node_exceptions[e].message);
-		us_json_key(j, "count");
-		us_json_uint(j, m->node_exceptions[e].count);
+		us_json_kv_string(j, "type", m->node_exceptions[e].type);
+		us_json_kv_string(j, "message", m->node_exceptions[e].message);
+		us_json_kv_uint(j, "count", m->node_exceptions[e].count);
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);
@@ -57,16 +46,13 @@ static void write_python_node(struct us_json *j, const struct us_model *m,
 	if (n->exception_exits)
 		write_node_exceptions(j, m, n);
 	if (n->last_return) {
-		us_json_key(j, "return");
-		us_json_string(j, n->last_return);
+		us_json_kv_string(j, "return", n->last_return);
 	}
 	if (n->last_args) {
-		us_json_key(j, "args");
-		us_json_string(j, n->last_args);
+		us_json_kv_string(j, "args", n->last_args);
 	}
 	if (n->collapsed) {
-		us_json_key(j, "collapsed");
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "collapsed", true);
 	}
 }
 
@@ -84,10 +70,8 @@ static void write_node_fields(struct us_json *j, const struct us_model *m, uint3
 	if (m->functions[n->fn_id].kind == US_FN_PYTHON)
 		write_python_node(j, m, n);
 	if (m->memory.recorded) {
-		us_json_key(j, "alloc_count");
-		us_json_uint(j, n->mem.allocs);
-		us_json_key(j, "alloc_bytes");
-		us_json_uint(j, n->mem.bytes);
+		us_json_kv_uint(j, "alloc_count", n->mem.allocs);
+		us_json_kv_uint(j, "alloc_bytes", n->mem.bytes);
 	}
 }
 
@@ -100,10 +84,8 @@ static void write_cut(struct us_json *j, const struct us_model *m, uint32_t node
 	us_subtree_size(m, node, &levels, &calls);
 	us_json_key(j, "truncated");
 	us_json_object_begin(j);
-	us_json_key(j, "levels");
-	us_json_uint(j, levels);
-	us_json_key(j, "calls");
-	us_json_uint(j, calls);
+	us_json_kv_uint(j, "levels", levels);
+	us_json_kv_uint(j, "calls", calls);
 	us_json_object_end(j);
 }
 
@@ -159,10 +141,8 @@ static void write_phase(struct us_json *j, const struct us_model *m, const struc
 	us_json_key(j, phase_keys[phase]);
 	us_json_object_begin(j);
 	us_subtree_size(m, t->roots[phase], NULL, &calls);
-	us_json_key(j, "call_count");
-	us_json_uint(j, calls);
-	us_json_key(j, "duration_ms");
-	us_json_double(j, us_ns_to_ms(t->phase_end_ns[phase] > t->phase_start_ns[phase]
+	us_json_kv_uint(j, "call_count", calls);
+	us_json_kv_double(j, "duration_ms", us_ns_to_ms(t->phase_end_ns[phase] > t->phase_start_ns[phase]
 				      ? t->phase_end_ns[phase] - t->phase_start_ns[phase] : 0));
 	us_json_call_tree(j, m, t->roots[phase], write_node_fields);
 	us_json_object_end(j);
@@ -171,44 +151,33 @@ static void write_phase(struct us_json *j, const struct us_model *m, const struc
 static void write_metadata(struct us_json *j, const struct us_recording *rec,
 			   const struct us_model *m)
 {
-	us_json_key(j, "uscope");
-	us_json_string(j, rec->uscope_version);
-	us_json_key(j, "mode");
-	us_json_string(j, rec->mode);
+	us_json_kv_string(j, "uscope", rec->uscope_version);
+	us_json_kv_string(j, "mode", rec->mode);
 	us_json_key(j, "command");
 	us_json_array_begin(j);
 	for (size_t i = 0; i < rec->argc; i++)
 		us_json_string(j, rec->argv[i]);
 	us_json_array_end(j);
-	us_json_key(j, "pid");
-	us_json_int(j, rec->pid);
+	us_json_kv_int(j, "pid", rec->pid);
 	us_json_key(j, "exit_status");
 	if (rec->exited)
 		us_json_int(j, rec->exit_status);
 	else
 		us_json_null(j);
-	us_json_key(j, "duration_ms");
-	us_json_double(j, us_ns_to_ms(rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0));
-	us_json_key(j, "lost_events");
-	us_json_uint(j, rec->lost_events);
+	us_json_kv_double(j, "duration_ms",
+			  us_ns_to_ms(rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0));
+	us_json_kv_uint(j, "lost_events", rec->lost_events);
 	if (rec->truncated) {
-		us_json_key(j, "truncated");	/* uscope was killed: read to the last chunk */
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "truncated", true); /* uscope was killed: read to the last chunk */
 	}
-	us_json_key(j, "total_calls");
-	us_json_uint(j, m->total_calls);
+	us_json_kv_uint(j, "total_calls", m->total_calls);
 	if (rec->python) {
-		us_json_key(j, "python");
-		us_json_string(j, rec->python);
-		us_json_key(j, "python_calls");
-		us_json_uint(j, m->python_calls);
+		us_json_kv_string(j, "python", rec->python);
+		us_json_kv_uint(j, "python_calls", m->python_calls);
 	}
-	us_json_key(j, "inferred_exits");
-	us_json_uint(j, m->inferred_exits);
-	us_json_key(j, "unfinished_calls");
-	us_json_uint(j, m->unfinished_calls);
-	us_json_key(j, "unmatched_exits");
-	us_json_uint(j, m->unmatched_exits);
+	us_json_kv_uint(j, "inferred_exits", m->inferred_exits);
+	us_json_kv_uint(j, "unfinished_calls", m->unfinished_calls);
+	us_json_kv_uint(j, "unmatched_exits", m->unmatched_exits);
 }
 
 static void write_functions(struct us_json *j, const struct us_model *m)
@@ -233,26 +202,19 @@ static void write_chain(struct us_json *j, const struct us_model *m,
 			const struct us_exception_chain *c)
 {
 	us_json_object_begin(j);
-	us_json_key(j, "type");
-	us_json_string(j, c->type);
-	us_json_key(j, "message");
-	us_json_string(j, c->message);
-	us_json_key(j, "count");
-	us_json_uint(j, c->count);
-	us_json_key(j, "caught");
-	us_json_bool(j, c->caught);
-	us_json_key(j, "tid");
-	us_json_uint(j, c->tid);
+	us_json_kv_string(j, "type", c->type);
+	us_json_kv_string(j, "message", c->message);
+	us_json_kv_uint(j, "count", c->count);
+	us_json_kv_bool(j, "caught", c->caught);
+	us_json_kv_uint(j, "tid", c->tid);
 	us_json_key(j, "frames");
 	us_json_array_begin(j);
 	for (size_t i = 0; i < c->n_frames; i++) {
 		const struct us_function *fn = &m->functions[c->fn_ids[i]];
 
 		us_json_object_begin(j);
-		us_json_key(j, "function");
-		us_json_string(j, fn->name);
-		us_json_key(j, "file");
-		us_json_string(j, fn->file);
+		us_json_kv_string(j, "function", fn->name);
+		us_json_kv_string(j, "file", fn->file);
 		us_json_key(j, "line");
 		if (c->lines[i] >= 0)
 			us_json_int(j, c->lines[i]);
@@ -273,8 +235,7 @@ static void write_python(struct us_json *j, const struct us_model *m)
 		write_chain(j, m, &m->chains[i]);
 	us_json_array_end(j);
 	us_json_gc(j, m);
-	us_json_key(j, "imports");
-	us_json_uint(j, m->imports);
+	us_json_kv_uint(j, "imports", m->imports);
 }
 
 void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m,

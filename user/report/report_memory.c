@@ -378,8 +378,7 @@ static void write_json_heap(struct us_json *j, const struct us_recording *rec,
 	us_json_object_begin(j);
 	json_u64(j, "initial_bytes", 0);
 	json_u64(j, "peak_bytes", mem->peak_heap_bytes);
-	us_json_key(j, "peak_time_ms");
-	us_json_double(j, ms_since_start(rec, mem->peak_ns));
+	us_json_kv_double(j, "peak_time_ms", ms_since_start(rec, mem->peak_ns));
 	json_u64(j, "final_bytes", mem->heap_bytes);
 	us_json_key(j, "peak_stack");
 	if (mem->peak_heap_bytes) {
@@ -397,12 +396,9 @@ static void write_json_row(struct us_json *j, const struct us_model *m,
 	const struct us_function *fn = r->fn_id == US_ROOT_FN ? NULL : &m->functions[r->fn_id];
 
 	us_json_object_begin(j);
-	us_json_key(j, "function");
-	us_json_string(j, fn ? fn->name : OUTSIDE_TRACED);
-	us_json_key(j, "object");
-	us_json_string(j, fn && fn->object ? fn->object : "");
-	us_json_key(j, "file");
-	us_json_string(j, fn && fn->file ? fn->file : "");
+	us_json_kv_string(j, "function", fn ? fn->name : OUTSIDE_TRACED);
+	us_json_kv_string(j, "object", fn && fn->object ? fn->object : "");
+	us_json_kv_string(j, "file", fn && fn->file ? fn->file : "");
 	json_u64(j, "line", fn ? fn->line : 0);
 	json_u64(j, "allocs", r->mem.allocs);
 	json_u64(j, "bytes", r->mem.bytes);
@@ -440,8 +436,7 @@ static void write_json_allocators(struct us_json *j, const struct us_model *m)
 		if (!m->memory.by_allocator[a][0])
 			continue;
 		us_json_object_begin(j);
-		us_json_key(j, "allocator");
-		us_json_string(j, us_allocator_name(a));
+		us_json_kv_string(j, "allocator", us_allocator_name(a));
 		json_u64(j, "count", m->memory.by_allocator[a][0]);
 		json_u64(j, "bytes", m->memory.by_allocator[a][1]);
 		us_json_object_end(j);
@@ -454,8 +449,7 @@ void us_json_gc(struct us_json *j, const struct us_model *m)
 	us_json_key(j, "gc");
 	us_json_object_begin(j);
 	json_u64(j, "collections", m->gc.collections);
-	us_json_key(j, "time_ms");
-	us_json_double(j, us_ns_to_ms(m->gc.total_ns));
+	us_json_kv_double(j, "time_ms", us_ns_to_ms(m->gc.total_ns));
 	us_json_key(j, "by_generation");
 	us_json_array_begin(j);
 	for (int g = 0; g < 3; g++)
@@ -482,14 +476,12 @@ void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 	build_view(m, &v);
 	us_json_key(j, "memory");
 	us_json_object_begin(j);
-	us_json_key(j, "mode");
-	us_json_string(j, rec->memory);
+	us_json_kv_string(j, "mode", rec->memory);
 	json_u64(j, "initial_rss_bytes", mem->totals.initial_rss_bytes);
 	json_u64(j, "peak_rss_bytes", mem->totals.peak_rss_bytes);
 	json_u64(j, "final_rss_bytes", mem->totals.final_rss_bytes);
 	write_json_heap(j, rec, m);
-	us_json_key(j, "sampled");
-	us_json_bool(j, sampled(rec));
+	us_json_kv_bool(j, "sampled", sampled(rec));
 	json_u64(j, "sample_one_in", rec->memory_sample_one_in ? rec->memory_sample_one_in : 1);
 	json_u64(j, "sample_min_bytes", rec->memory_sample_min_bytes);
 	json_u64(j, "allocs", mem->allocs);
@@ -507,8 +499,7 @@ void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 	for (size_t i = 0; i < v.n_rows; i++)
 		write_json_row(j, m, &v.rows[i]);
 	us_json_array_end(j);
-	us_json_key(j, "leaks_at");
-	us_json_string(j, leaks_label(rec, m));
+	us_json_kv_string(j, "leaks_at", leaks_label(rec, m));
 	json_u64(j, "leaked", mem->leaked);
 	json_u64(j, "leaked_bytes", mem->leaked_bytes);
 	write_json_leaks(j, m, &v);

@@ -61,19 +61,13 @@ static void json_event(struct timeline *tl, const struct us_model *m, uint64_t t
 	struct us_json *j = &tl->j;
 
 	us_json_object_begin(j);
-	us_json_key(j, "time_ms");
-	us_json_double(j, ms_since_start(tl, ts));
-	us_json_key(j, "event");
-	us_json_string(j, event);
-	us_json_key(j, "function");
-	us_json_string(j, us_function_name(m, fn_id));
-	us_json_key(j, "tid");
-	us_json_uint(j, tid);
-	us_json_key(j, "depth");
-	us_json_uint(j, depth);
+	us_json_kv_double(j, "time_ms", ms_since_start(tl, ts));
+	us_json_kv_string(j, "event", event);
+	us_json_kv_string(j, "function", us_function_name(m, fn_id));
+	us_json_kv_uint(j, "tid", tid);
+	us_json_kv_uint(j, "depth", depth);
 	if (inferred) {
-		us_json_key(j, "inferred");
-		us_json_bool(j, true);
+		us_json_kv_bool(j, "inferred", true);
 	}
 	us_json_object_end(j);
 }

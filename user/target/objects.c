@@ -76,7 +76,8 @@ const struct us_object *us_objects_find(const struct us_object_list *list, const
 		snprintf(err, errlen, "object '%s' is ambiguous; name it by path", name);
 		return NULL;
 	}
-	size_t used = (size_t)snprintf(err, errlen, "no object '%s' is loaded in the target; loaded:", name);
+	size_t used = (size_t)snprintf(err, errlen, "no object '%s' is loaded in the target; loaded:",
+				       name);
 	for (size_t i = 0; i < list->count && used < errlen; i++)
 		used += (size_t)snprintf(err + used, errlen - used, " %s", us_base_name(list->items[i].path));
 	return NULL;
