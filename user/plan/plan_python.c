@@ -35,6 +35,22 @@ struct version_offsets {
 	.runtime_main_interp = 40, .interp_gil_last_holder = NONE,                    \
 	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104
 
+/* What 3.11, 3.12 and 3.13 share: _PyInterpreterFrame, most of the code object. */
+#define LAYOUT_3_11_TO_3_13                                                     \
+	.frame_lasti = NONE, .frame_instr_ptr = 56, .frame_localsplus = 72,     \
+	.code_flags = 48, .code_name = 120, .code_qualname = 128,               \
+	.code_filename = 112, .code_linetable = 136, .function_code = 48,       \
+	.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32, \
+	.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256
+
+/* What 3.12 and 3.13 share beyond that: f_executable, compact str, tagged int,
+ * one current exception. */
+#define LAYOUT_3_12_TO_3_13                                                    \
+	.frame_code = 0, .frame_owner = 70, .code_argcount = 52,               \
+	.code_firstlineno = 68, .unicode_ascii_data = 40, .unicode_utf8 = 48,  \
+	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
+	.tstate_exc_traceback = NONE
+
 static const struct version_offsets offset_table[] = {
 	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .frame_localsplus = 360,
 	       .runtime_tstate_current = 1368 }, 568 },
@@ -42,48 +58,18 @@ static const struct version_offsets offset_table[] = {
 	       .runtime_tstate_current = 568 }, 1400 },
 	{ 10, { LAYOUT_3_8_TO_3_10, .frame_lasti = 96, .frame_localsplus = 352,
 		.runtime_tstate_current = 568 }, 1368 },
-	{ 11, {
-		.frame_code = 32, .frame_lasti = NONE, .frame_instr_ptr = 56,
-		.frame_owner = 69, .frame_localsplus = 72,
-		.code_flags = 48, .code_argcount = 56, .code_firstlineno = 72, .code_name = 120,
-		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 184,
-		.code_firsttraceable = 168,
-		.heap_type_init = NONE, .function_code = 48,
-		.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,
-		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
-		.runtime_tstate_current = 576, .runtime_main_interp = 48,
-		.interp_gil_last_holder = NONE,
-		.tstate_exc_type = 96, .tstate_exc_value = 104, .tstate_exc_traceback = 112,
-	  }, 1424 },
-	{ 12, {
-		.frame_code = 0, .frame_lasti = NONE, .frame_instr_ptr = 56,
-		.frame_owner = 70, .frame_localsplus = 72,
-		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
-		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 192,
-		.code_firsttraceable = 176,
-		.heap_type_init = NONE, .function_code = 48,
-		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
-		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
-		.runtime_tstate_current = NONE, .runtime_main_interp = 48,
-		.interp_gil_last_holder = 1048,
-		.tstate_exc_type = NONE, .tstate_exc_value = 96, .tstate_exc_traceback = NONE,
-	  }, 1744 },
-	{ 13, {
-		.frame_code = 0, .frame_lasti = NONE, .frame_instr_ptr = 56,
-		.frame_owner = 70, .frame_localsplus = 72,
-		.code_flags = 48, .code_argcount = 52, .code_firstlineno = 68, .code_name = 120,
-		.code_qualname = 128, .code_filename = 112, .code_linetable = 136, .code_adaptive = 200,
-		.code_firsttraceable = 184,
-		.heap_type_init = 920, .function_code = 48,
-		.unicode_ascii_data = 40, .unicode_utf8 = 48, .long_tagged = 1,
-		.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32,
-		.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,
-		.runtime_tstate_current = NONE, .runtime_main_interp = 640,
-		.interp_gil_last_holder = 7760,
-		.tstate_exc_type = NONE, .tstate_exc_value = 112, .tstate_exc_traceback = NONE,
-	  }, 8472 },
+	{ 11, { LAYOUT_3_11_TO_3_13, .frame_code = 32, .frame_owner = 69, .code_argcount = 56,
+		.code_firstlineno = 72, .code_adaptive = 184, .code_firsttraceable = 168,
+		.heap_type_init = NONE, .unicode_ascii_data = 48, .unicode_utf8 = 56,
+		.long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
+		.interp_gil_last_holder = NONE, .tstate_exc_type = 96, .tstate_exc_value = 104,
+		.tstate_exc_traceback = 112 }, 1424 },
+	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
+		.code_firsttraceable = 176, .heap_type_init = NONE, .runtime_main_interp = 48,
+		.interp_gil_last_holder = 1048, .tstate_exc_value = 96 }, 1744 },
+	{ 13, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 200,
+		.code_firsttraceable = 184, .heap_type_init = 920, .runtime_main_interp = 640,
+		.interp_gil_last_holder = 7760, .tstate_exc_value = 112 }, 8472 },
 };
 
 /* The code-object fields the probe reads at every call span 128 bytes at

@@ -95,6 +95,19 @@ int us_bpf_share_maps(struct bpf_object *obj, const struct us_bpf_shared_maps *s
 	return 0;
 }
 
+int us_bpf_load_sharing(struct bpf_object_skeleton *skeleton,
+			const struct us_bpf_shared_maps *shared, const char *what)
+{
+	int err = us_bpf_share_maps(*skeleton->obj, shared);
+
+	if (!err)
+		err = bpf_object__load_skeleton(skeleton);
+	if (err)
+		us_error("loading %s failed: %s (run with -vv for the verifier log)", what,
+			 strerror(-err));
+	return err;
+}
+
 size_t us_bpf_links_count(const struct us_bpf_links *l)
 {
 	return l->n_fds + l->count;

@@ -30,6 +30,11 @@ struct us_bpf_shared_maps {
 
 /* Before `obj` is loaded: make its shared maps the first object's. */
 int us_bpf_share_maps(struct bpf_object *obj, const struct us_bpf_shared_maps *shared);
+/* Loads a probe family's skeleton with the first object's maps, saying what
+ * failed ("the Python BPF programs"). Returns 0 or -errno. */
+struct bpf_object_skeleton;
+int us_bpf_load_sharing(struct bpf_object_skeleton *skeleton,
+			const struct us_bpf_shared_maps *shared, const char *what);
 
 enum us_uprobe_kind {
 	US_UPROBE_ENTRY,	/* runs at the probed instruction only */

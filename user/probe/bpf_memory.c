@@ -31,13 +31,11 @@ int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, const struct us_bpf_
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.allocator, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.free_enter, US_UPROBE_ENTRY);
 	err = bpf_map__set_max_entries(b->skel->maps.live_blocks, LIVE_BLOCKS_MAX);
-	if (!err)
-		err = us_bpf_share_maps(b->skel->obj, shared);
-	if (!err)
-		err = alloc_bpf__load(b->skel);
+	if (err)
+		us_error("cannot size the live-block map: %s", strerror(-err));
+	else
+		err = us_bpf_load_sharing(b->skel->skeleton, shared, "the memory BPF programs");
 	if (err) {
-		us_error("loading the memory BPF programs failed: %s (run with -vv for the "
-			 "verifier log)", strerror(-err));
 		alloc_bpf__destroy(b->skel);
 		b->skel = NULL;
 		return -1;

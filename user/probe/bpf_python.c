@@ -30,12 +30,8 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
-	err = us_bpf_share_maps(p->skel->obj, shared);
-	if (!err)
-		err = python_bpf__load(p->skel);
+	err = us_bpf_load_sharing(p->skel->skeleton, shared, "the Python BPF programs");
 	if (err) {
-		us_error("loading the Python BPF programs failed: %s (run with -vv for the "
-			 "verifier log)", strerror(-err));
 		python_bpf__destroy(p->skel);
 		p->skel = NULL;
 		return -1;
