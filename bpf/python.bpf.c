@@ -78,111 +78,7 @@ static __always_inline void read_code_info(__u64 code, struct code_info *info)
 	info->pad = 0;
 }
 
-static __always_inline __u64 read_u64(__u64 addr)
-{
-	__u64 v = 0;
-
-	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
-	return v;
-}
-
-static __always_inline __s32 read_s32(__u64 addr)
-{
-	__s32 v = 0;
-
-	bpf_probe_read_user(&v, sizeof(v), (void *)addr);
-	return v;
-}
-
-/* Copies a str object's characters (ASCII, or its cached UTF-8) into buf,
- * NUL-terminated. Returns the bytes copied without the NUL, or 0. */
-static __noinline int read_str(__u64 str, char *buf, __u32 len)
-{
-	__u8 state = 0;
-	__u64 utf8;
-	long n;
-
-	bpf_probe_read_user(&state, 1, (void *)(str + 32));
-	if ((state & 0x60) == 0x60) {			/* compact ASCII */
-		n = bpf_probe_read_user_str(buf, len, (void *)(str + layout.unicode_ascii_data));
-	} else if (state & 0x20) {			/* compact, with a UTF-8 copy? */
-		utf8 = read_u64(str + layout.unicode_utf8);
-		if (!utf8)
-			return 0;
-		n = bpf_probe_read_user_str(buf, len, (void *)utf8);
-	} else {
-		return 0;
-	}
-	return n > 0 ? (int)n - 1 : 0;
-}
-
-static __always_inline int read_type_name(__u64 type, char *buf)
-{
-	return (int)bpf_probe_read_user_str(buf, US_PY_TYPE_LEN, (void *)read_u64(type + 24));
-}
-
-static __always_inline void summarise_int(__u64 obj, struct us_py_value *v)
-{
-	__s64 size = (__s64)read_u64(obj + 16);
-	__u32 digits[2] = {};
-	__u64 ndigits;
-	bool negative;
-
-	if (layout.long_tagged) {	/* lv_tag: ndigits << 3 | sign (0 +, 1 zero, 2 -) */
-		ndigits = (__u64)size >> 3;
-		negative = (size & 3) == 2;
-	} else {
-		negative = size < 0;
-		ndigits = negative ? -size : size;
-	}
-	if (ndigits > 2) {
-		v->kind = US_PY_VALUE_BIG_INT;
-		return;
-	}
-	bpf_probe_read_user(digits, ndigits * 4 & 0xf, (void *)(obj + 24));
-	v->kind = US_PY_VALUE_INT;
-	v->number = (__s64)(digits[0] | (__u64)digits[1] << 30);
-	if (negative)
-		v->number = -v->number;
-}
-
-static __always_inline void summarise_str(__u64 obj, struct us_py_value *v)
-{
-	__u64 length = read_u64(obj + 16);
-	int n = read_str(obj, v->text, sizeof(v->text));
-
-	v->kind = US_PY_VALUE_STR;
-	v->text_len = n;
-	v->truncated = length > (__u64)n;
-}
-
-/* Summarises a live object: its type, and its value when it is simple. */
-static __noinline void summarise(__u64 obj, struct us_py_value *v)
-{
-	__u64 delta = load_delta, type;
-
-	if (!obj)
-		return;
-	if (obj == layout.none_vaddr + delta) {
-		v->kind = US_PY_VALUE_NONE;
-		return;
-	}
-	type = read_u64(obj + 8);
-	if (type == layout.bool_type_vaddr + delta) {
-		v->kind = US_PY_VALUE_BOOL;
-		v->number = obj == layout.true_vaddr + delta;
-	} else if (type == layout.long_type_vaddr + delta) {
-		summarise_int(obj, v);
-	} else if (type == layout.float_type_vaddr + delta) {
-		v->kind = US_PY_VALUE_FLOAT;
-		v->number = (__s64)read_u64(obj + 16);
-	} else if (type == layout.unicode_type_vaddr + delta) {
-		summarise_str(obj, v);
-	} else if (type) {
-		v->kind = US_PY_VALUE_OBJECT;
-		read_type_name(type, v->type_name);
-	}
-}
+#include "python_objects.bpf.h"
 
 static __always_inline void send_code(__u64 code, __u32 tid, const struct code_info *info)
 {
@@ -200,10 +96,10 @@ static __always_inline void send_code(__u64 code, __u32 tid, const struct code_i
 	read_str(info->file, e->file, sizeof(e->file));
 	if (layout.code_linetable >= 0) {	/* 3.11+: lines come from the table */
 		linetable = read_u64(code + layout.code_linetable);
-		size = linetable ? read_u64(linetable + 16) : 0;
+		size = linetable ? read_u64(linetable + US_PY_OB_SIZE) : 0;
 		if (size > US_PY_LINETABLE_LEN)
 			size = US_PY_LINETABLE_LEN;
-		if (size && !bpf_probe_read_user(e->linetable, size, (void *)(linetable + 32)))
+		if (size && !bpf_probe_read_user(e->linetable, size, (void *)(linetable + US_PY_BYTES_DATA)))
 			e->linetable_len = size;
 	}
 	bpf_ringbuf_submit(e, submit_flags());
@@ -336,129 +232,6 @@ int BPF_KPROBE(python_inline_init, __u64 type)
 	e->pad = 0;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
-}
-
-/* The thread returning from eval holds the GIL: find its thread state. */
-static __always_inline __u64 gil_holder(void)
-{
-	__u64 runtime = layout.runtime_vaddr + load_delta;
-
-	if (layout.runtime_tstate_current >= 0)
-		return read_u64(runtime + layout.runtime_tstate_current);
-	return read_u64(read_u64(runtime + layout.runtime_main_interp) +
-			layout.interp_gil_last_holder);
-}
-
-/* The exception being raised (3.12+: the one normalised object). */
-static __always_inline __u64 raised_value(void)
-{
-	return read_u64(gil_holder() + layout.tstate_exc_value);
-}
-
-/* The exception a frame raised: type, message (when a str), and where the
- * frame was when it passed (its traceback entry). */
-static __noinline void summarise_exception(struct us_py_exit_event *e)
-{
-	__u64 tstate = gil_holder(), type, value, traceback, args, first_arg;
-
-	if (layout.minor >= 12) {	/* one normalised exception object */
-		value = read_u64(tstate + layout.tstate_exc_value);
-		type = value ? read_u64(value + 8) : 0;
-		traceback = value ? read_u64(value + layout.exception_traceback) : 0;
-	} else {
-		type = read_u64(tstate + layout.tstate_exc_type);
-		value = read_u64(tstate + layout.tstate_exc_value);
-		traceback = read_u64(tstate + layout.tstate_exc_traceback);
-	}
-	e->value.kind = US_PY_VALUE_EXCEPTION;
-	e->exception = value ? value : type;
-	if (type)
-		read_type_name(type, e->value.type_name);
-	if (value) {
-		if (read_u64(value + 8) == layout.unicode_type_vaddr + load_delta) {
-			first_arg = value;	/* not normalised yet: the message itself */
-		} else {
-			args = read_u64(value + layout.exception_args);
-			first_arg = args && read_u64(args + 16) > 0 ? read_u64(args + 24) : 0;
-		}
-		if (first_arg && read_u64(first_arg + 8) == layout.unicode_type_vaddr + load_delta)
-			e->value.text_len = read_str(first_arg, e->value.text, sizeof(e->value.text));
-	}
-	if (traceback) {
-		e->exception_offset = read_s32(traceback + layout.traceback_lasti);
-		if (layout.traceback_lineno >= 0)
-			e->exception_line = read_s32(traceback + layout.traceback_lineno);
-	}
-}
-
-/* Whether type is OSError or derives from it (FileNotFoundError, ...). */
-static __always_inline bool is_os_error_type(__u64 type)
-{
-	__u64 os_error;
-
-	if (!layout.oserror_pointer_vaddr || !type)
-		return false;
-	os_error = read_u64(layout.oserror_pointer_vaddr + load_delta);
-	for (int i = 0; i < 8 && type; i++) {
-		if (type == os_error)
-			return true;
-		type = read_u64(type + layout.type_base);
-	}
-	return false;
-}
-
-/* A small int's value (an OSError's errno), -1 when it is not one. */
-static __always_inline __s64 small_int(__u64 obj)
-{
-	struct us_py_value v = {};
-
-	if (!obj || read_u64(obj + 8) != layout.long_type_vaddr + load_delta)
-		return -1;
-	summarise_int(obj, &v);
-	return v.kind == US_PY_VALUE_INT ? v.number : -1;
-}
-
-static __always_inline __u32 copy_str(__u64 str, char *buf, __u8 *truncated)
-{
-	int n;
-
-	if (!str || read_u64(str + 8) != layout.unicode_type_vaddr + load_delta)
-		return 0;
-	n = read_str(str, buf, US_PY_MESSAGE_LEN);
-	*truncated = read_u64(str + 16) > (__u64)n;
-	return (__u32)n;
-}
-
-/* The exception of the frame about to report its exit, at length. */
-static __noinline void send_exception(__u32 tid, __u64 value)
-{
-	struct us_py_exception_event *e;
-	__u64 type, args, message = 0;
-
-	if (!value)
-		return;
-	e = reserve_event(US_EV_PY_EXCEPTION, sizeof(*e), tid);
-	if (!e)
-		return;
-	__builtin_memset(&e->exception, 0, sizeof(*e) - sizeof(e->hdr));
-	e->exception = value;
-	e->os_errno = -1;
-	type = read_u64(value + 8);
-	if (type == layout.unicode_type_vaddr + load_delta) {
-		message = value;	/* not normalised yet: the message itself */
-	} else if (is_os_error_type(type)) {
-		e->is_os_error = 1;
-		e->os_errno = small_int(read_u64(value + layout.oserror_errno));
-		message = read_u64(value + layout.oserror_errno + 8);
-		e->filename_len = copy_str(read_u64(value + layout.oserror_errno + 16), e->filename,
-					   &e->filename_truncated);
-	}
-	if (!message && !e->is_os_error) {
-		args = read_u64(value + layout.exception_args);
-		message = args && read_u64(args + 16) > 0 ? read_u64(args + 24) : 0;
-	}
-	e->message_len = copy_str(message, e->message, &e->message_truncated);
-	bpf_ringbuf_submit(e, submit_flags());
 }
 
 static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)

@@ -14,6 +14,17 @@
 #include <linux/types.h>
 #endif
 
+/* Offsets every supported version (3.8-3.13, x86-64) shares. */
+#define US_PY_OB_TYPE 8			/* PyObject.ob_type */
+#define US_PY_OB_SIZE 16		/* PyVarObject.ob_size: a tuple's or bytes' length */
+#define US_PY_TUPLE_ITEMS 24		/* PyTupleObject.ob_item[0] */
+#define US_PY_LONG_DIGITS 24		/* PyLongObject's digits (ob_digit / long_value) */
+#define US_PY_BYTES_DATA 32		/* PyBytesObject.ob_sval: a line table's bytes */
+#define US_PY_STR_LENGTH 16		/* PyASCIIObject.length */
+#define US_PY_STR_STATE 32		/* PyASCIIObject.state: compact (0x20), ascii (0x40) */
+#define US_PY_TYPE_NAME 24		/* PyTypeObject.tp_name */
+#define US_PY_FLOAT_VALUE 16		/* PyFloatObject.ob_fval */
+
 struct us_py_layout {
 	__u32 minor;			/* 3.minor */
 	__u32 frame_in_rdi;		/* 3.8: the frame is the first argument */

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "commands.h"
+#include "trace_plan.h"
 #include "log.h"
 #include "plan_memory.h"
 #include "plan_python.h"

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "commands.h"
+#include "print_report.h"
 
 static bool is_text(enum us_format f)
 {

@@ -12,6 +12,8 @@
 #include "bpf_calls.h"
 #include "collect.h"
 #include "commands.h"
+#include "print_report.h"
+#include "trace_plan.h"
 #include "log.h"
 #include "model_load.h"
 #include "model_program.h"
@@ -23,89 +25,6 @@
 #include "target_python.h"
 #include "util.h"
 
-/* C runtime start-up and tear-down code: not the program's own functions. */
-static const char *const runtime_functions[] = {
-	"_start", "_init", "_fini", "frame_dummy", "register_tm_clones",
-	"deregister_tm_clones", "__do_global_dtors_aux", "__libc_csu_init",
-	"__libc_csu_fini", "_dl_relocate_static_pie",
-};
-
-static int plan_one(struct us_plan *plan, const char *text, const struct us_object_list *objects,
-		    const struct us_filters *filters, bool is_default)
-{
-	struct us_filters excludes = { 0 };
-	struct us_pattern pat;
-	char err[1024];
-	int added;
-
-	if (!us_pattern_parse(text, &pat)) {
-		us_error("bad function pattern '%s': use [OBJECT:]GLOB", text);
-		return -1;
-	}
-	us_filters_merge(&excludes, filters);
-	for (size_t i = 0; is_default && i < US_ARRAY_SIZE(runtime_functions); i++)
-		us_filters_add_exclude(&excludes, runtime_functions[i]);
-	added = us_plan_add_pattern(plan, &pat, objects, excludes.excludes, excludes.n_excludes,
-				    err, sizeof(err));
-	if (added < 0)
-		us_error("%s", err);
-	if (added == 0) {
-		us_plan_suggest(&pat, objects, err, sizeof(err));
-		us_error("pattern '%s' matches no function; %s", text, err);
-		added = -1;
-	}
-	us_filters_free(&excludes);
-	us_pattern_free(&pat);
-	return added < 0 ? -1 : 0;
-}
-
-/* A pattern naming a library by path may name one the target has not
- * mapped yet (it will dlopen it): the uprobe attaches to the file anyway. */
-static void add_object_named_by_path(const char *pattern, struct us_object_list *objects)
-{
-	struct us_pattern pat;
-	char *real;
-
-	if (!us_pattern_parse(pattern, &pat))
-		return;
-	if (pat.object && strchr(pat.object, '/') && us_is_elf(pat.object)) {
-		real = realpath(pat.object, NULL);
-		if (real)
-			us_objects_add(objects, real, NULL);
-		free(real);
-	}
-	us_pattern_free(&pat);
-}
-
-int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  struct us_object_list *objects, bool python)
-{
-	if (o->n_patterns == 0 && python)
-		return 0;	/* Python calls, and no native function unless asked */
-	if (o->n_patterns == 0) {
-		const char *exe = objects->items[objects->main_index].path;
-
-		if (!us_is_elf(objects->items[objects->main_index].open_path)) {
-			us_error("%s is not an ELF executable (a script?): name what to trace with "
-				 "-f OBJECT:GLOB", exe);
-			return -1;
-		}
-		if (!us_has_function_symbols(objects->items[objects->main_index].open_path)) {
-			us_warn("%s is stripped (no function symbols): it runs untraced; name "
-				"functions of its libraries with -f (like -f 'libc:read*')", exe);
-			return 0;
-		}
-		return plan_one(plan, "*", objects, &o->filters, true);
-	}
-	for (size_t i = 0; i < o->n_patterns; i++)
-		add_object_named_by_path(o->patterns[i], objects);
-	for (size_t i = 0; i < o->n_patterns; i++)
-		if (plan_one(plan, o->patterns[i], objects, &o->filters, false))
-			return -1;
-	return 0;
-}
-
-/* Says what will be traced, what is slow, and what cannot be traced at all. */
 static int describe_plan(const struct us_plan *plan, const struct us_python *py)
 {
 	size_t slow = 0, refused = 0;
@@ -197,122 +116,6 @@ static void give_to_sudo_user(const char *path)
 
 	if (geteuid() == 0 && uid && gid && chown(path, (uid_t)atoi(uid), (gid_t)atoi(gid)) != 0)
 		us_warn("cannot give %s to SUDO_UID %s: %s", path, uid, strerror(errno));
-}
-
-/* Terminal columns of `out`, 0 when it is not a terminal (nothing is cut). */
-static int terminal_width(FILE *out)
-{
-	struct winsize ws;
-
-	if (!isatty(fileno(out)))
-		return 0;
-	if (ioctl(fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		return ws.ws_col;
-	return 80;
-}
-
-static bool wants_color(const struct us_options *o, FILE *out)
-{
-	const char *term = getenv("TERM");
-
-	if (o->color != US_COLOR_AUTO)
-		return o->color == US_COLOR_ALWAYS;
-	return isatty(fileno(out)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb") != 0;
-}
-
-void us_report_options_for(const struct us_options *o, FILE *out, struct us_report_options *ro)
-{
-	*ro = (struct us_report_options){
-		.sort = o->sort, .all = o->all, .color = wants_color(o, out),
-		.width = o->width ? o->width : terminal_width(out), .verbosity = us_verbosity,
-	};
-}
-
-/* A filter that names no function that ran: said with the closest names.
- * Returns how many there were. */
-static int check_filters(const struct us_model *m, bool fatal)
-{
-	const struct us_filters *f = &m->filters;
-	int unmatched = 0;
-	char near[1024];
-
-	for (size_t i = 0; i <= f->n_includes; i++) {
-		const char *glob = i < f->n_includes ? f->includes[i] : f->focus;
-		const char *option = i < f->n_includes ? "--include" : "--focus";
-
-		if (!glob || us_model_glob_matched(m, glob))
-			continue;
-		us_model_closest_functions(m, glob, near, sizeof(near));
-		if (fatal)
-			us_error("%s '%s' names no function that ran%s%s", option, glob,
-				 *near ? "; closest: " : "", near);
-		else
-			us_warn("%s '%s' names no function that ran%s%s", option, glob,
-				*near ? "; closest: " : "", near);
-		unmatched++;
-	}
-	return unmatched;
-}
-
-static int write_report(FILE *out, const char *recording, const struct us_options *o)
-{
-	struct us_report_options ro;
-	struct us_report_stream *stream;
-	struct us_recording rec;
-	struct us_model m;
-	char err[512];
-
-	us_report_options_for(o, out, &ro);
-	stream = us_report_stream_new(out, o->format, &ro);
-	if (us_model_load(recording, &o->filters, us_report_stream_sink(stream), &rec, &m, err,
-			  sizeof(err))) {
-		us_report_stream_discard(stream);
-		us_error("%s", err);
-		return -1;
-	}
-	/* json, chrome and timeline-json carry it as a key: say it too */
-	if (rec.truncated && (o->format == US_FORMAT_JSON || o->format == US_FORMAT_CHROME ||
-			      o->format == US_FORMAT_TIMELINE_JSON))
-		us_warn("the recording %s was cut short (uscope was killed?): read up to its last "
-			"whole chunk", recording);
-	if (check_filters(&m, o->filters_are_fatal) && o->filters_are_fatal) {
-		us_report_stream_discard(stream);
-		us_model_free(&m);
-		us_recording_free(&rec);
-		return -1;
-	}
-	if (stream)
-		us_report_stream_finish(stream, &rec, &m);
-	else
-		us_report_write(out, o->format, &rec, &m, &ro);
-	us_model_free(&m);
-	us_recording_free(&rec);
-	return 0;
-}
-
-int us_print_report(const char *recording, const struct us_options *o, FILE *default_out)
-{
-	FILE *out = default_out;
-	int err;
-
-	if (o->report_path) {
-		out = fopen(o->report_path, "we");
-		if (!out) {
-			us_error("cannot write the report to %s: %s", o->report_path, strerror(errno));
-			return -1;
-		}
-	}
-	err = write_report(out, recording, o);
-	if (fflush(out) != 0 || ferror(out)) {
-		us_error("writing the report to %s failed: %s",
-			 o->report_path ? o->report_path : "the output", strerror(errno));
-		err = -1;
-	}
-	if (out != default_out && fclose(out) != 0 && !err) {
-		us_error("writing the report to %s failed: %s", o->report_path, strerror(errno));
-		err = -1;
-	}
-	return err;
 }
 
 struct trace_session {

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* cli: the plan of run, attach and probes from the options. */
+#ifndef USCOPE_TRACE_PLAN_H
+#define USCOPE_TRACE_PLAN_H
+
+#include <stdbool.h>
+#include "options.h"
+#include "plan.h"
+
+/* -f patterns, or the default: every function of the main executable, or
+ * none when the target is Python (its calls are traced instead). OBJECT parts
+ * that are paths to ELF files (a library the target will dlopen) join
+ * `objects`. */
+int us_build_plan(struct us_plan *plan, const struct us_options *o,
+		  struct us_object_list *objects, bool python);
+
+#endif
