@@ -280,3 +280,24 @@ def test_version_and_overview():
     assert overview.returncode == 0
     for command in ("run", "attach", "report", "probes", "call"):
         assert f"  uscope {command} " in overview.stdout
+
+
+def test_install_puts_man_pages_and_completion(tmp_path):
+    """`cmake --install` gives man uscope, man uscope-run, ... and completion."""
+    build = os.path.dirname(USCOPE)
+    r = subprocess.run(["cmake", "--install", build, "--prefix", str(tmp_path)],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    man1 = tmp_path / "share" / "man" / "man1"
+    for page in ("uscope", "uscope-run", "uscope-attach", "uscope-report", "uscope-probes",
+                 "uscope-call"):
+        text = subprocess.run(["man", "-l", str(man1 / f"{page}.1")], capture_output=True,
+                              text=True, env={**os.environ, "MANWIDTH": "80"}).stdout
+        assert re.search(rf"NAME\n\s+{page}\s+-\s+\w", text), page
+        assert "OPTIONS" in text or page == "uscope"
+    assert "--buffer-size" in (man1 / "uscope-run.1").read_text().replace("\\-", "-")
+    completion = tmp_path / "share" / "bash-completion" / "completions" / "uscope"
+    script = (f"source {completion}; PATH={build}:$PATH; COMP_WORDS=(uscope report --fo); "
+              "COMP_CWORD=2; _uscope; echo ${COMPREPLY[@]}")
+    words = subprocess.run(["bash", "-c", script], capture_output=True, text=True).stdout.split()
+    assert words == ["--format", "--focus"]
