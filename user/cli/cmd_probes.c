@@ -99,7 +99,7 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 		printf("  inlines Python-to-Python calls: uscope writes eval_frame (offset %lld) "
 		       "while tracing\n", (long long)py.eval_frame_offset);
 	printf("  USDT probes (garbage collections, imports): %s\n", py.has_usdt ? "yes" : "no");
-	if (us_verbosity > 0)
+	if (us_log_verbosity() > 0)
 		print_layout(&py.layout);
 	us_python_free(&py);
 	return 0;

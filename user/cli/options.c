@@ -163,10 +163,10 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		o->no_pager = true;
 		return 0;
 	case 'v':
-		us_verbosity++;
+		us_log_set_verbosity(us_log_verbosity() + 1);
 		return 0;
 	case 'q':
-		us_verbosity = -1;
+		us_log_set_verbosity(-1);
 		return 0;
 	case 'h':
 		o->help = true;

@@ -3,7 +3,17 @@
 #include <stdio.h>
 #include "log.h"
 
-int us_verbosity;
+static int verbosity;
+
+int us_log_verbosity(void)
+{
+	return verbosity;
+}
+
+void us_log_set_verbosity(int level)
+{
+	verbosity = level;
+}
 
 static void say(const char *prefix, const char *fmt, va_list ap)
 {
@@ -34,7 +44,7 @@ void us_info(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (us_verbosity < 0)
+	if (verbosity < 0)
 		return;
 	va_start(ap, fmt);
 	say("", fmt, ap);
@@ -45,7 +55,7 @@ void us_debug(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (us_verbosity < 1)
+	if (verbosity < 1)
 		return;
 	va_start(ap, fmt);
 	say("debug: ", fmt, ap);

@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
-extern int us_verbosity;
+/* -q: -1, default 0, -v: 1, -vv: 2. */
+int us_log_verbosity(void);
+void us_log_set_verbosity(int level);
 
 void us_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void us_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,13 @@ void us_sort(void *items, size_t n, size_t elem_size,
 		qsort(items, n, elem_size, compare);
 }
 
+void us_sort_with(void *items, size_t n, size_t elem_size,
+		  int (*compare)(const void *, const void *, void *), void *ctx)
+{
+	if (n > 1)
+		qsort_r(items, n, elem_size, compare, ctx);
+}
+
 void us_grow(void *items_ptr, size_t *cap, size_t need, size_t elem_size)
 {
 	void **items = items_ptr;

@@ -15,6 +15,9 @@ void us_grow(void *items_ptr, size_t *cap, size_t need, size_t elem_size);
 void *us_calloc(size_t n, size_t size);
 char *us_strdup(const char *s);
 /* qsort that also takes an empty (possibly NULL) array. */
+/* qsort_r: `ctx` reaches the comparison as its third argument. */
+void us_sort_with(void *items, size_t n, size_t elem_size,
+		  int (*compare)(const void *, const void *, void *), void *ctx);
 void us_sort(void *items, size_t n, size_t elem_size,
 	     int (*compare)(const void *, const void *));
 char *us_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

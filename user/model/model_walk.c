@@ -20,23 +20,26 @@ bool us_sort_parse(const char *name, enum us_sort *out)
 	return false;
 }
 
-/* qsort has no context argument: the one sort in progress. */
-static const struct us_model *sorting_model;
-static enum us_sort sorting_by;
+/* What a sort of children compares by. */
+struct sort_context {
+	const struct us_model *m;
+	enum us_sort by;
+};
 
 static int compare_u64_desc(uint64_t a, uint64_t b)
 {
 	return (a < b) - (a > b);
 }
 
-static int by_sort_key(const void *pa, const void *pb)
+static int by_sort_key(const void *pa, const void *pb, void *ctx)
 {
-	const struct us_model *m = sorting_model;
+	const struct sort_context *sc = ctx;
+	const struct us_model *m = sc->m;
 	uint32_t a = *(const uint32_t *)pa, b = *(const uint32_t *)pb;
 	const struct us_node *x = &m->nodes[a], *y = &m->nodes[b];
 	int c = 0;
 
-	switch (sorting_by) {
+	switch (sc->by) {
 	case US_SORT_TOTAL:
 		c = compare_u64_desc(x->total_ns, y->total_ns);
 		break;
@@ -70,9 +73,9 @@ uint32_t *us_node_children(const struct us_model *m, uint32_t node, enum us_sort
 		children[(*n)++] = child;
 	}
 	if (!all && sort != US_SORT_FIRST && *n > 1) {
-		sorting_model = m;
-		sorting_by = sort;
-		us_sort(children, *n, sizeof(*children), by_sort_key);
+		struct sort_context sc = { m, sort };
+
+		us_sort_with(children, *n, sizeof(*children), by_sort_key, &sc);
 	}
 	return children;
 }

@@ -14,11 +14,11 @@
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && us_verbosity < 2)
+	if (level == LIBBPF_DEBUG && us_log_verbosity() < 2)
 		return 0;
-	if (level == LIBBPF_INFO && us_verbosity < 1)
+	if (level == LIBBPF_INFO && us_log_verbosity() < 1)
 		return 0;
-	if (level == LIBBPF_WARN && us_verbosity < 1)
+	if (level == LIBBPF_WARN && us_log_verbosity() < 1)
 		return 0;	/* failures are reported by uscope itself */
 	return vfprintf(stderr, fmt, ap);
 }

@@ -66,14 +66,19 @@ static void add_tree(struct flat *f, const struct us_model *m, uint32_t root)
 	us_walk_free(&w);
 }
 
-static enum us_sort sort_by;
+/* What the rows are sorted by. */
+struct sort_context {
+	const struct us_model *m;
+	enum us_sort by;
+};
 
-static int compare_rows(const void *a, const void *b)
+static int compare_rows(const void *a, const void *b, void *ctx)
 {
 	const struct flat_row *x = a, *y = b;
+	const struct sort_context *sc = ctx;
 	uint64_t kx = x->self_ns, ky = y->self_ns;
 
-	switch (sort_by) {
+	switch (sc->by) {
 	case US_SORT_TOTAL:
 		kx = x->total_ns, ky = y->total_ns;
 		break;
@@ -90,13 +95,12 @@ static int compare_rows(const void *a, const void *b)
 	return (x->fn_id > y->fn_id) - (x->fn_id < y->fn_id);
 }
 
-static const struct us_model *sort_model;
-
-static int compare_names(const void *a, const void *b)
+static int compare_names(const void *a, const void *b, void *ctx)
 {
 	const struct flat_row *x = a, *y = b;
+	const struct us_model *m = ((const struct sort_context *)ctx)->m;
 
-	return strcmp(sort_model->functions[x->fn_id].label, sort_model->functions[y->fn_id].label);
+	return strcmp(m->functions[x->fn_id].label, m->functions[y->fn_id].label);
 }
 
 /* The rows that ran, sorted; returns how many. */
@@ -118,9 +122,10 @@ static size_t build_rows(struct flat *f, const struct us_model *m,
 		f->rows[n] = f->rows[i];
 		f->rows[n++].fn_id = i;
 	}
-	sort_by = ro && ro->sort != US_SORT_TOTAL ? ro->sort : US_SORT_SELF;
-	sort_model = m;
-	us_sort(f->rows, n, sizeof(*f->rows), sort_by == US_SORT_NAME ? compare_names : compare_rows);
+	struct sort_context sc = { m, ro && ro->sort != US_SORT_TOTAL ? ro->sort : US_SORT_SELF };
+
+	us_sort_with(f->rows, n, sizeof(*f->rows), sc.by == US_SORT_NAME ? compare_names : compare_rows,
+		     &sc);
 	return n;
 }
 
