@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
-#include "bpf_calls.h"
+#include "probe_session.h"
 #include "collect.h"
 #include "commands.h"
 #include "print_report.h"
@@ -123,7 +123,8 @@ struct trace_session {
 	struct us_plan plan;
 	struct us_python python;	/* object == NULL: not a Python target */
 	struct us_memory_plan memory;	/* --memory: the allocator probes */
-	struct us_bpf_calls bpf;
+	struct us_probe_session probes;
+	uint64_t live_rss_bytes;	/* the target's resident size when tracing stopped */
 	struct us_record_writer writer;
 	struct us_recording rec;
 	char *recording;
@@ -132,7 +133,7 @@ struct trace_session {
 static void session_close(struct trace_session *s, const struct us_options *o)
 {
 	us_python_restore();
-	us_bpf_calls_destroy(&s->bpf);
+	us_probe_session_destroy(&s->probes);
 	us_python_free(&s->python);
 	us_memory_plan_free(&s->memory);
 	us_record_writer_abandon(&s->writer);
@@ -188,7 +189,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
 			"no probe sees them; only calls from C (and generator resumes) are traced",
 			s->python.minor);
-	return us_bpf_calls_load_python(&s->bpf, &s->python, s->target.pid, o->ring_bytes, &popts);
+	return us_probe_session_load_python(&s->probes, &s->python, s->target.pid, o->ring_bytes, &popts);
 }
 
 static const char *const memory_mode_names[] = {
@@ -243,12 +244,13 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (s->python.object)
 		s->rec.python = us_asprintf("3.%d %s", s->python.minor, s->python.object);
-	if (!s->bpf.skel && us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes))
+	if (!us_probe_session_loaded(&s->probes) &&
+	    us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes))
 		return -1;
 	if (load_python_probes(s, o))
 		return -1;
 	if (o->memory.mode &&
-	    us_bpf_calls_load_memory(&s->bpf, s->target.pid, o->ring_bytes, &o->memory))
+	    us_probe_session_load_memory(&s->probes, s->target.pid, o->ring_bytes, &o->memory))
 		return -1;
 	s->recording = recording_path(o);
 	if (!s->recording)
@@ -257,12 +259,12 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	memset(&s->plan, 0, sizeof(s->plan));	/* the recording owns it now */
 	s->rec.start_ns = us_monotonic_ns();
 	s->rec.start_realtime_ns = us_realtime_ns();
-	if (us_bpf_calls_attach(&s->bpf, &s->rec.plan, s->target.pid))
+	if (us_bpf_calls_attach(&s->probes.calls, &s->rec.plan, s->target.pid))
 		return -1;
 	if (s->python.object &&
-	    us_bpf_python_attach(&s->bpf.python, &s->python, s->target.pid))
+	    us_bpf_python_attach(&s->probes.python, &s->python, s->target.pid))
 		return -1;
-	if (o->memory.mode && us_bpf_memory_attach(&s->bpf.memory, &s->memory, s->target.pid))
+	if (o->memory.mode && us_bpf_memory_attach(&s->probes.memory, &s->memory, s->target.pid))
 		return -1;
 	if (deinline_running_target(s, o))
 		return -1;
@@ -288,12 +290,38 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 }
 
 /* collect, then write the trailer and report from the file. */
+/* Tracing stopped: the target gets its own eval_frame back before the
+ * probes come off (the slow part). */
+static void on_stopped(void *ctx)
+{
+	struct trace_session *s = ctx;
+
+	us_python_restore();
+	if (!s->target.exited)
+		s->live_rss_bytes = us_process_rss_bytes(s->target.pid);
+}
+
+/* Everything drained: the memory books' last record. */
+static void on_drained(void *ctx)
+{
+	struct trace_session *s = ctx;
+	struct us_mem_totals_event totals;
+
+	if (!s->probes.memory.skel)
+		return;
+	us_bpf_memory_totals(&s->probes.memory, (uint32_t)s->target.pid, s->rec.end_ns,
+			     s->live_rss_bytes, &totals);
+	us_record_append(&s->writer, &totals.hdr);
+}
+
 static int session_finish(struct trace_session *s, const struct us_options *o)
 {
-	int err = us_collect(&s->target, &s->bpf, &s->writer, &s->rec, o->duration_ns,
-			     on_event, s);
+	const struct us_collect_hooks hooks = {
+		.on_event = on_event, .on_stopped = on_stopped, .on_drained = on_drained, .ctx = s,
+	};
+	int err = us_collect(&s->target, &s->probes, &s->writer, &s->rec, o->duration_ns, &hooks);
 
-	us_bpf_calls_destroy(&s->bpf);
+	us_probe_session_destroy(&s->probes);
 	if (us_record_writer_finish(&s->writer, &s->rec))
 		err = -1;
 	if (err)
@@ -309,12 +337,12 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
  * to that exec, where it stops before its first instruction. */
 static int follow_to_program(struct trace_session *s, const struct us_options *o)
 {
-	if (us_bpf_calls_load(&s->bpf, s->target.pid, o->ring_bytes) ||
-	    us_bpf_calls_stop_at_exec(&s->bpf, true))
+	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes) ||
+	    us_bpf_calls_stop_at_exec(&s->probes.calls, true))
 		return -1;
 	if (us_target_follow_exec(&s->target))
 		return -1;
-	return us_bpf_calls_stop_at_exec(&s->bpf, false);
+	return us_bpf_calls_stop_at_exec(&s->probes.calls, false);
 }
 
 /* `run` cannot trace the command as asked (said why already): it must not

@@ -10,7 +10,6 @@
 #include "collect.h"
 #include "log.h"
 #include "signals.h"
-#include "target_python.h"
 
 uint64_t us_monotonic_ns(void)
 {
@@ -84,28 +83,8 @@ static void name_live_threads(const struct us_target *t, struct us_recording *re
 	closedir(dir);
 }
 
-/* The memory books' last record: what only the end knows. */
-static void append_memory_totals(const struct us_target *t, struct us_bpf_calls *b,
-				 struct us_record_writer *w, const struct us_recording *rec,
-				 uint64_t live_rss_bytes)
-{
-	struct us_mem_totals_event totals = {
-		.hdr = { .type = US_EV_MEM_TOTALS, .size = sizeof(totals), .tid = (uint32_t)t->pid,
-			 .ts_ns = rec->end_ns },
-	};
-
-	us_bpf_memory_totals(&b->memory, &totals);
-	if (live_rss_bytes)
-		totals.final_rss_bytes = live_rss_bytes;
-	if (totals.initial_rss_bytes > totals.peak_rss_bytes)
-		totals.peak_rss_bytes = totals.initial_rss_bytes;
-	if (totals.final_rss_bytes > totals.peak_rss_bytes)
-		totals.peak_rss_bytes = totals.final_rss_bytes;
-	us_record_append(w, &totals.hdr);
-}
-
 struct detach_job {
-	struct us_bpf_calls *bpf;
+	struct us_probe_session *probes;
 	pthread_mutex_t lock;
 	pthread_cond_t finished;
 	bool done;
@@ -115,7 +94,7 @@ static void *run_detach(void *arg)
 {
 	struct detach_job *job = arg;
 
-	us_bpf_calls_detach(job->bpf);
+	us_probe_session_detach(job->probes);
 	pthread_mutex_lock(&job->lock);
 	job->done = true;
 	pthread_cond_signal(&job->finished);
@@ -147,17 +126,17 @@ static bool wait_for_detach(struct detach_job *job, int ms)
 /* Removes every probe. The kernel synchronises once per link, which takes
  * ~0.1 s, or longer while another tracer's return probes are pending on a
  * running thread; a removal that takes more than a second says so. */
-static void detach_saying_so(struct us_bpf_calls *b)
+static void detach_saying_so(struct us_probe_session *b)
 {
-	struct detach_job job = { .bpf = b, .lock = PTHREAD_MUTEX_INITIALIZER,
+	struct detach_job job = { .probes = b, .lock = PTHREAD_MUTEX_INITIALIZER,
 				  .finished = PTHREAD_COND_INITIALIZER };
-	size_t links = us_bpf_calls_link_count(b);
+	size_t links = us_probe_session_link_count(b);
 	pthread_t thread;
 	int waited_s = 1;
 
-	us_bpf_calls_stop(b);	/* at once: no more records, no more return probes */
+	us_probe_session_stop(b);	/* at once: no more records, no more return probes */
 	if (pthread_create(&thread, NULL, run_detach, &job) != 0) {
-		us_bpf_calls_detach(b);
+		us_probe_session_detach(b);
 		return;
 	}
 	if (!wait_for_detach(&job, 1000)) {
@@ -181,19 +160,19 @@ static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 	return us_target_poll_exit(t);
 }
 
-int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
-	       struct us_recording *rec, uint64_t duration_ns, us_event_fn on_event, void *ctx)
+int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record_writer *w,
+	       struct us_recording *rec, uint64_t duration_ns, const struct us_collect_hooks *hooks)
 {
-	struct collector c = { .on_event = on_event, .ctx = ctx, .writer = w, .rec = rec };
+	struct collector c = { .on_event = hooks->on_event, .ctx = hooks->ctx, .writer = w,
+			       .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
-	uint64_t live_rss = 0;
 	bool failed = false;
 	int err;
 
-	if (us_bpf_calls_open_ring(b, on_ring_event, &c))
+	if (us_bpf_calls_open_ring(&b->calls, on_ring_event, &c))
 		return -1;
 	while (!should_stop(t, deadline)) {
-		err = us_bpf_calls_drain(b, US_DRAIN_PERIOD_MS);
+		err = us_bpf_calls_drain(&b->calls, US_DRAIN_PERIOD_MS);
 		if (err) {
 			us_error("reading the ring buffer failed: %s", strerror(-err));
 			failed = true;
@@ -206,21 +185,20 @@ int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_wri
 	}
 	rec->end_ns = us_monotonic_ns();
 	rec->program_end_ns = rec->end_ns;
-	if (!t->exited) {
+	if (!t->exited)
 		name_live_threads(t, rec);
-		live_rss = us_process_rss_bytes(t->pid);
-	}
-	us_bpf_calls_stop(b);
-	us_python_restore();	/* first: the target runs at full speed again */
+	us_probe_session_stop(b);
+	if (hooks->on_stopped)
+		hooks->on_stopped(hooks->ctx);	/* before the slow part: detach */
 	rec->detach_start_ns = us_monotonic_ns();
 	detach_saying_so(b);
 	rec->detach_end_ns = us_monotonic_ns();
-	us_bpf_calls_drain(b, 0);
+	us_bpf_calls_drain(&b->calls, 0);
 	if (c.main_exit_ns)
 		rec->program_end_ns = c.main_exit_ns;
-	rec->lost_events = us_bpf_calls_lost(b);
-	if (b->memory.skel)
-		append_memory_totals(t, b, w, rec, live_rss);
+	rec->lost_events = us_bpf_calls_lost(&b->calls);
+	if (hooks->on_drained)
+		hooks->on_drained(hooks->ctx);
 	if (t->exited) {
 		rec->exited = true;
 		rec->exit_status = t->spawned ? us_exit_code_of(t->wait_status)

@@ -1,23 +1,32 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * collect: consume the ring buffer into the recording until the target exits,
- * --duration passes, or SIGINT/SIGTERM arrives; then detach, drain what is
- * left, and fill the recording's END fields (lost events, exit status, names).
+ * --duration passes, SIGINT/SIGTERM arrives or a write fails; then detach
+ * (saying so when it is slow), drain what is left, and fill the recording's
+ * END fields (lost events, exit status, names). What the trace session
+ * restores or adds on the way comes through us_collect_hooks.
  */
 #ifndef USCOPE_COLLECT_H
 #define USCOPE_COLLECT_H
 
 #include <stdint.h>
-#include "bpf_calls.h"
+#include "probe_session.h"
 #include "record.h"
 #include "target.h"
 
 /* Ring-buffer drain period: events are submitted without waking us. */
 #define US_DRAIN_PERIOD_MS 20
 
-/* `on_event` (may be NULL) sees each event after it is recorded. */
-int us_collect(struct us_target *t, struct us_bpf_calls *b, struct us_record_writer *w,
-	       struct us_recording *rec, uint64_t duration_ns, us_event_fn on_event, void *ctx);
+/* What the trace session does at the collector's steps; each may be NULL. */
+struct us_collect_hooks {
+	us_event_fn on_event;		/* each event, after it is recorded */
+	void (*on_stopped)(void *ctx);	/* tracing stopped, probes still in */
+	void (*on_drained)(void *ctx);	/* detached and drained: the last records */
+	void *ctx;
+};
+
+int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record_writer *w,
+	       struct us_recording *rec, uint64_t duration_ns, const struct us_collect_hooks *hooks);
 
 uint64_t us_monotonic_ns(void);
 uint64_t us_realtime_ns(void);

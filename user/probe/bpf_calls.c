@@ -184,18 +184,6 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 	return 0;
 }
 
-int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
-			     size_t ring_bytes, const struct us_python_options *opts)
-{
-	return us_bpf_python_load(&b->python, py, tgid, &b->shared_maps, ring_bytes, opts);
-}
-
-int us_bpf_calls_load_memory(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
-			     const struct us_memory_options *opts)
-{
-	return us_bpf_memory_load(&b->memory, tgid, &b->shared_maps, ring_bytes, opts);
-}
-
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop)
 {
 	if (!stop) {
@@ -248,17 +236,12 @@ void us_bpf_calls_stop(struct us_bpf_calls *b)
 
 size_t us_bpf_calls_link_count(const struct us_bpf_calls *b)
 {
-	return us_bpf_links_count(&b->links) + us_bpf_links_count(&b->python.links) +
-	       us_bpf_links_count(&b->memory.links) + (b->exec_link ? 1 : 0);
+	return us_bpf_links_count(&b->links) + (b->exec_link ? 1 : 0);
 }
 
 void us_bpf_calls_detach(struct us_bpf_calls *b)
 {
-	/* every program of every family goes quiet at once (one shared state)
-	 * and arms no more return probes; then the links go */
 	us_bpf_calls_stop(b);
-	us_bpf_python_detach(&b->python);
-	us_bpf_memory_detach(&b->memory);
 	bpf_link__destroy(b->exec_link);
 	b->exec_link = NULL;
 	us_bpf_links_destroy(&b->links);
@@ -267,8 +250,6 @@ void us_bpf_calls_detach(struct us_bpf_calls *b)
 void us_bpf_calls_destroy(struct us_bpf_calls *b)
 {
 	us_bpf_calls_detach(b);
-	us_bpf_python_destroy(&b->python);
-	us_bpf_memory_destroy(&b->memory);
 	ring_buffer__free(b->ring);
 	calls_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* bpf: load calls.bpf.c, attach one session probe per site (the cookie is
+/* probe: load calls.bpf.c, attach one session probe per site (the cookie is
  * the site id, one multi-uprobe link per object), and hand out the ring
- * buffer and the state every probe family shares (bpf/shared.bpf.h). */
+ * buffer and the state every probe family shares (bpf/shared.bpf.h); the
+ * other families join it in a probe session (probe_session.h). */
 #ifndef USCOPE_BPF_CALLS_H
 #define USCOPE_BPF_CALLS_H
 
@@ -10,8 +11,6 @@
 #include <sys/types.h>
 #include <bpf/libbpf.h>
 #include "bpf_links.h"
-#include "bpf_memory.h"
-#include "bpf_python.h"
 #include "plan.h"
 
 struct calls_bpf;
@@ -22,8 +21,6 @@ struct us_bpf_calls {
 	struct us_bpf_links links;
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
-	struct us_bpf_python python;	/* loaded when the target is CPython */
-	struct us_bpf_memory memory;	/* loaded with --memory */
 };
 
 /* Whether this kernel and uscope's privileges allow tracing: 0, or -1 after
@@ -36,12 +33,6 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
 /* Attaches every site of the plan, filtered to `pid`. On failure nothing
  * stays attached. */
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);
-/* Loads the Python programs into the same ring buffer. */
-int us_bpf_calls_load_python(struct us_bpf_calls *b, const struct us_python *py, pid_t tgid,
-			     size_t ring_bytes, const struct us_python_options *opts);
-/* Loads the memory programs into the same ring buffer. */
-int us_bpf_calls_load_memory(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
-			     const struct us_memory_options *opts);
 /* Stops the target at each exec (following a shim), or no longer. */
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);
@@ -52,7 +43,7 @@ uint64_t us_bpf_calls_lost(const struct us_bpf_calls *b);
 void us_bpf_calls_stop(struct us_bpf_calls *b);
 /* The links detach will remove (each costs the kernel a synchronisation). */
 size_t us_bpf_calls_link_count(const struct us_bpf_calls *b);
-/* Removes every probe from the target, Python's too; the ring stays readable. */
+/* Removes this family's probes; the ring stays readable. */
 void us_bpf_calls_detach(struct us_bpf_calls *b);
 void us_bpf_calls_destroy(struct us_bpf_calls *b);
 

@@ -111,16 +111,24 @@ int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *m
 	return 0;
 }
 
-void us_bpf_memory_totals(const struct us_bpf_memory *b, struct us_mem_totals_event *totals)
+void us_bpf_memory_totals(const struct us_bpf_memory *b, uint32_t pid, uint64_t ts_ns,
+			  uint64_t live_rss_bytes, struct us_mem_totals_event *totals)
 {
+	memset(totals, 0, sizeof(*totals));
+	totals->hdr = (struct us_event_header){ .type = US_EV_MEM_TOTALS, .size = sizeof(*totals),
+						.tid = pid, .ts_ns = ts_ns };
 	if (!b->skel)
 		return;
 	totals->initial_rss_bytes = b->initial_rss_bytes;
 	totals->peak_rss_bytes = b->skel->bss->peak_rss_bytes;
-	totals->final_rss_bytes = b->skel->bss->current_rss_bytes;
+	totals->final_rss_bytes = live_rss_bytes ? live_rss_bytes : b->skel->bss->current_rss_bytes;
 	totals->unknown_frees = b->skel->bss->unknown_frees;
 	totals->untracked_allocs = b->skel->bss->untracked_allocs;
 	totals->missed_returns = b->skel->bss->missed_returns;
+	if (totals->initial_rss_bytes > totals->peak_rss_bytes)
+		totals->peak_rss_bytes = totals->initial_rss_bytes;
+	if (totals->final_rss_bytes > totals->peak_rss_bytes)
+		totals->peak_rss_bytes = totals->final_rss_bytes;
 }
 
 void us_bpf_memory_detach(struct us_bpf_memory *b)

@@ -27,8 +27,10 @@ int us_bpf_memory_load(struct us_bpf_memory *b, pid_t tgid, const struct us_bpf_
 /* Attaches every allocator probe of the plan, the memory syscalls and the
  * resident-size tracepoint. On failure nothing stays attached. */
 int us_bpf_memory_attach(struct us_bpf_memory *b, const struct us_memory_plan *mp, pid_t pid);
-/* Fills the BPF-side counters and resident sizes of `totals`. */
-void us_bpf_memory_totals(const struct us_bpf_memory *b, struct us_mem_totals_event *totals);
+/* The memory books' last record, at `ts_ns`: the BPF-side counters and the
+ * resident sizes (`live_rss_bytes`: the target's now, 0 if it exited). */
+void us_bpf_memory_totals(const struct us_bpf_memory *b, uint32_t pid, uint64_t ts_ns,
+			  uint64_t live_rss_bytes, struct us_mem_totals_event *totals);
 void us_bpf_memory_detach(struct us_bpf_memory *b);
 void us_bpf_memory_destroy(struct us_bpf_memory *b);
 
