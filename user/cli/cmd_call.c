@@ -85,7 +85,10 @@ static int trace_driver(const struct us_options *o, const char *driver, const ch
 			const char *recording, int *exit_code)
 {
 	char *argv[256];
-	struct us_options run = *o;
+	struct us_run_request req = {
+		.argv = argv, .recording = recording, .python_args = true, .no_report = true,
+		.unfiltered = true,	/* the report focuses on the function */
+	};
 	int n = 0;
 
 	argv[n++] = (char *)(o->python ? o->python : "python3");
@@ -96,13 +99,8 @@ static int trace_driver(const struct us_options *o, const char *driver, const ch
 	for (int i = 1; i < o->n_rest && n < 255; i++)
 		argv[n++] = o->rest[i];
 	argv[n] = NULL;
-	run.rest = argv;
-	run.n_rest = n;
-	run.output = recording;
-	run.python_args = true;
-	run.no_report = true;
-	memset(&run.filters, 0, sizeof(run.filters));
-	*exit_code = us_cmd_run(&run);
+	req.argc = n;
+	*exit_code = us_run_traced(o, &req);
 	return access(recording, R_OK) == 0 ? 0 : -1;
 }
 

@@ -57,8 +57,22 @@ static int describe_plan(const struct us_plan *plan, const struct us_python *py)
 	return 0;
 }
 
+/* One run or attach, from the plan to the report. */
+struct trace_session {
+	struct us_target target;
+	struct us_plan plan;
+	struct us_python python;	/* object == NULL: not a Python target */
+	struct us_memory_plan memory;	/* --memory: the allocator probes */
+	struct us_probe_session probes;
+	uint64_t live_rss_bytes;	/* the target's resident size when tracing stopped */
+	struct us_record_writer writer;
+	struct us_recording rec;
+	char *recording;
+	const struct us_run_request *req;	/* run; NULL for attach */
+};
+
 static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
-			  char **argv, int argc, const struct us_options *o)
+			  char **argv, int argc, const struct us_filters *filters)
 {
 	struct utsname u;
 
@@ -69,7 +83,8 @@ static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
 	for (int i = 0; i < argc; i++)
 		rec->argv[rec->argc++] = us_strdup(argv[i]);
 	rec->kernel = us_strdup(uname(&u) == 0 ? u.release : "unknown");
-	us_filters_merge(&rec->filters, &o->filters);
+	if (filters)
+		us_filters_merge(&rec->filters, filters);
 }
 
 /* What the target runs, as the report names its program: its command line
@@ -88,15 +103,21 @@ static void note_program(struct us_recording *rec, const struct us_target *t)
 		rec->exec_argv[rec->exec_argc++] = us_strdup(i == 0 ? t->exe_path : rec->argv[i]);
 }
 
-/* The recording goes to -o, or to a temporary file removed after the report. */
-static char *recording_path(const struct us_options *o)
+/* Where the recording is kept (-o, or the request's), or NULL: a
+ * temporary file, removed after the report. */
+static const char *kept_recording(const struct trace_session *s, const struct us_options *o)
+{
+	return s->req && s->req->recording ? s->req->recording : o->output;
+}
+
+static char *recording_path(const struct trace_session *s, const struct us_options *o)
 {
 	const char *tmpdir = getenv("TMPDIR");
 	char *path;
 	int fd;
 
-	if (o->output)
-		return us_strdup(o->output);
+	if (kept_recording(s, o))
+		return us_strdup(kept_recording(s, o));
 	path = us_asprintf("%s/uscope-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	fd = mkstemp(path);
 	if (fd < 0) {
@@ -118,18 +139,6 @@ static void give_to_sudo_user(const char *path)
 		us_warn("cannot give %s to SUDO_UID %s: %s", path, uid, strerror(errno));
 }
 
-struct trace_session {
-	struct us_target target;
-	struct us_plan plan;
-	struct us_python python;	/* object == NULL: not a Python target */
-	struct us_memory_plan memory;	/* --memory: the allocator probes */
-	struct us_probe_session probes;
-	uint64_t live_rss_bytes;	/* the target's resident size when tracing stopped */
-	struct us_record_writer writer;
-	struct us_recording rec;
-	char *recording;
-};
-
 static void session_close(struct trace_session *s, const struct us_options *o)
 {
 	us_python_restore();
@@ -139,7 +148,7 @@ static void session_close(struct trace_session *s, const struct us_options *o)
 	us_record_writer_abandon(&s->writer);
 	us_recording_free(&s->rec);
 	us_plan_free(&s->plan);
-	if (s->recording && !o->output)
+	if (s->recording && !kept_recording(s, o))
 		unlink(s->recording);
 	free(s->recording);
 }
@@ -179,7 +188,7 @@ static int deinline_running_target(struct trace_session *s, const struct us_opti
 static int load_python_probes(struct trace_session *s, const struct us_options *o)
 {
 	struct us_python_options popts = {
-		.capture_args = o->python_args,
+		.capture_args = o->python_args || (s->req && s->req->python_args),
 		.stop_at_first_call = deinline_at_first_call(s, o),
 	};
 
@@ -252,7 +261,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	if (o->memory.mode &&
 	    us_probe_session_load_memory(&s->probes, s->target.pid, o->ring_bytes, &o->memory))
 		return -1;
-	s->recording = recording_path(o);
+	s->recording = recording_path(s, o);
 	if (!s->recording)
 		return -1;
 	s->rec.plan = s->plan;
@@ -270,7 +279,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
 		return -1;
-	if (o->output)
+	if (kept_recording(s, o))
 		give_to_sudo_user(s->recording);
 	s->rec.program_start_ns = us_monotonic_ns();	/* run: let go right after */
 	return 0;
@@ -326,7 +335,7 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
 		err = -1;
 	if (err)
 		return -1;
-	if (o->no_report)
+	if (s->req && s->req->no_report)
 		return 0;
 	if (o->output)
 		us_info("recording written to %s", o->output);
@@ -381,16 +390,24 @@ static int wait_for_command(struct us_target *t)
 
 int us_cmd_run(struct us_options *o)
 {
-	struct trace_session s = { 0 };
+	const struct us_run_request req = { .argv = o->rest, .argc = o->n_rest };
+
+	return us_run_traced(o, &req);
+}
+
+int us_run_traced(const struct us_options *o, const struct us_run_request *req)
+{
+	struct trace_session s = { .req = req };
 	bool traced;
 	int status;
 
 	if (us_bpf_check_privileges())
 		return 1;
-	status = us_target_spawn(&s.target, o->rest);
+	status = us_target_spawn(&s.target, req->argv);
 	if (status)
 		return status;
-	fill_metadata(&s.rec, "run", s.target.pid, o->rest, o->n_rest, o);
+	fill_metadata(&s.rec, "run", s.target.pid, req->argv, req->argc,
+		      req->unfiltered ? NULL : &o->filters);
 	us_signals_install();
 	if (us_target_is_script(&s.target) && follow_to_program(&s, o))
 		return abandon_run(&s, o);
@@ -426,7 +443,7 @@ int us_cmd_attach(struct us_options *o)
 
 	if (us_bpf_check_privileges() || us_target_attach(&s.target, o->pid))
 		return 1;
-	fill_metadata(&s.rec, "attach", s.target.pid, NULL, 0, o);
+	fill_metadata(&s.rec, "attach", s.target.pid, NULL, 0, &o->filters);
 	us_signals_install();
 	err = session_prepare(&s, o);
 	if (!err) {

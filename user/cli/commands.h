@@ -11,6 +11,19 @@
 #define US_EXIT_TRACING_FAILED 125
 
 int us_cmd_run(struct us_options *o);
+
+/* A command `run` traces, and what a caller of it (uscope call) wants
+ * beyond the options, which are only read. */
+struct us_run_request {
+	char **argv;		/* the command */
+	int argc;
+	const char *recording;	/* keep the recording here; NULL: -o, or a temporary file */
+	bool python_args;	/* summarise the first arguments of every Python call */
+	bool no_report;		/* keep the recording, print no report */
+	bool unfiltered;	/* record every call: the options' filters apply in the report */
+};
+/* `uscope run` of `req`'s command; us_cmd_run makes its request from -- ARGS. */
+int us_run_traced(const struct us_options *o, const struct us_run_request *req);
 int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);

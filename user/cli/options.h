@@ -26,7 +26,6 @@ struct us_options {
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
 	struct us_memory_options memory;	/* --memory, --memory-sample */
-	bool no_report;		/* run: keep the recording, print no report (call) */
 	enum us_sort sort;	/* --sort */
 	bool all;		/* --all */
 	enum us_color_when { US_COLOR_AUTO, US_COLOR_ALWAYS, US_COLOR_NEVER } color;

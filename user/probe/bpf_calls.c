@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "bpf_calls.h"
 #include "events.h"
@@ -58,8 +59,31 @@ static bool has_tracing_capabilities(void)
 	return (caps & (1ULL << 21)) || ((caps & (1ULL << 38)) && (caps & (1ULL << 39)));
 }
 
+/* Multi-uprobe links (6.6) with session programs (6.13): one link a
+ * probe family per object, so detach costs one synchronisation, and no
+ * return probe is armed once tracing stops. */
+static bool kernel_has_uprobe_sessions(char *release, size_t len)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) != 0)
+		return true;	/* cannot tell: let the load say */
+	snprintf(release, len, "%s", u.release);
+	if (sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return true;
+	return major > 6 || (major == 6 && minor >= 13);
+}
+
 int us_bpf_check_privileges(void)
 {
+	char release[65] = "";
+
+	if (!kernel_has_uprobe_sessions(release, sizeof(release))) {
+		us_error("uscope needs Linux 6.13 or later (uprobe session links), this is %s",
+			 release);
+		return -1;
+	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
 		us_error("this kernel has no BTF (/sys/kernel/btf/vmlinux): uscope needs a kernel "
 			 "built with CONFIG_DEBUG_INFO_BTF=y");
