@@ -144,7 +144,6 @@ def test_attach_with_main_traced_detaches_and_leaves_it_running():
 @pytest.mark.parametrize("args,message", [
     (["-f", "libnothere:foo"], "no object 'libnothere'"),
     (["-f", "zzz*"], "matches no function"),
-    (["-o", "/nonexistent/x.usc"], "cannot write the recording"),
 ])
 def test_error_after_following_a_wrapper_releases_the_command(tmp_path, args, message):
     marker = f"m-{uuid.uuid4().hex}"
@@ -160,6 +159,15 @@ def test_error_after_following_a_wrapper_releases_the_command(tmp_path, args, me
         assert pids_with(marker) == []
     finally:
         kill_all_with(marker)
+
+
+def test_a_recording_that_cannot_be_written_is_said_before_the_command_runs(tmp_path):
+    marker = f"m-{uuid.uuid4().hex}"
+    r = uscope("run", "-o", "/nonexistent/x.usc", "--", fixture("busy"), "0", marker,
+               timeout=HANG)
+    assert r.returncode == 1
+    assert r.stderr.startswith("uscope: error: cannot write the recording /nonexistent/x.usc")
+    assert "ready" not in r.stdout and pids_with(marker) == []
 
 
 @pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.12"])

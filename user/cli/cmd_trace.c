@@ -395,13 +395,32 @@ int us_cmd_run(struct us_options *o)
 	return us_run_traced(o, &req);
 }
 
+/* A recording that cannot be created is said before anything runs. */
+static int check_recording_path(const char *path)
+{
+	char *dir = path ? us_strdup(path) : NULL;
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+	int ok = 0;
+
+	if (!dir)
+		return 0;
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	if (access(slash ? dir : ".", W_OK) != 0) {
+		us_error("cannot write the recording %s: %s", path, strerror(errno));
+		ok = -1;
+	}
+	free(dir);
+	return ok;
+}
+
 int us_run_traced(const struct us_options *o, const struct us_run_request *req)
 {
 	struct trace_session s = { .req = req };
 	bool traced;
 	int status;
 
-	if (us_bpf_check_privileges())
+	if (us_bpf_check_privileges() || check_recording_path(kept_recording(&s, o)))
 		return 1;
 	status = us_target_spawn(&s.target, req->argv);
 	if (status)
@@ -441,7 +460,8 @@ int us_cmd_attach(struct us_options *o)
 	struct trace_session s = { 0 };
 	int err;
 
-	if (us_bpf_check_privileges() || us_target_attach(&s.target, o->pid))
+	if (us_bpf_check_privileges() || check_recording_path(o->output) ||
+	    us_target_attach(&s.target, o->pid))
 		return 1;
 	fill_metadata(&s.rec, "attach", s.target.pid, NULL, 0, &o->filters);
 	us_signals_install();
