@@ -211,6 +211,34 @@ def test_stripped_binary_is_explained(tmpdir_path):
                                                    capture_output=True, text=True).stdout)
 
 
+@pytest.mark.parametrize("route", ["debuglink", "build-id"])
+def test_a_stripped_binary_is_traced_from_its_debug_file(tmp_path, route):
+    """Symbols from a separate debug file: .gnu_debuglink beside the binary,
+    or ROOT/.build-id/xx/yyyy.debug (USCOPE_DEBUG_ROOT stands for
+    /usr/lib/debug)."""
+    exe, debug = tmp_path / "recursion", tmp_path / "recursion.debug"
+    shutil.copy(fixture("recursion"), exe)
+    subprocess.run(["objcopy", "--only-keep-debug", str(exe), str(debug)], check=True)
+    subprocess.run(["strip", "-s", str(exe)], check=True)
+    env = dict(os.environ)
+    if route == "debuglink":
+        subprocess.run(["objcopy", f"--add-gnu-debuglink={debug}", str(exe)], check=True,
+                       cwd=tmp_path)
+    else:
+        notes = subprocess.run(["readelf", "-n", str(exe)], capture_output=True, text=True).stdout
+        build_id = re.search(r"Build ID: ([0-9a-f]+)", notes).group(1)
+        where = tmp_path / "debug" / ".build-id" / build_id[:2]
+        where.mkdir(parents=True)
+        debug.rename(where / f"{build_id[2:]}.debug")
+        env["USCOPE_DEBUG_ROOT"] = str(tmp_path / "debug")
+    r = trace("run", "--", str(exe), "6", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "stripped" not in r.stderr
+    counts = counts_by_function(r.report)
+    assert {f: counts.get(f) for f in ("fib", "leaf")} == {f: truth(r.stdout)[f]
+                                                           for f in ("fib", "leaf")}
+
+
 def test_not_root_is_explained():
     r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                         USCOPE, "run", "--", fixture("recursion")],

@@ -75,8 +75,10 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 			return -1;
 		}
 		if (!us_has_function_symbols(objects->items[objects->main_index].open_path)) {
-			us_warn("%s is stripped (no function symbols): it runs untraced; name "
-				"functions of its libraries with -f (like -f 'libc:read*')", exe);
+			us_warn("%s is stripped (no function symbols, no debug file found): it runs "
+				"untraced; install its debug symbols (Debian: its -dbgsym package) "
+				"or name functions of its libraries with -f (like -f 'libc:read*')",
+				exe);
 			return 0;
 		}
 		return plan_one(plan, "*", objects, &o->filters, true);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "elf_symbols.h"
 #include "util.h"
 
@@ -98,6 +99,148 @@ static void dedupe_by_address(struct us_symtab *tab)
 	tab->count = kept;
 }
 
+/* ---- separate debug files --------------------------------------------- */
+
+/* Where distributions install debug files (Debian's *-dbgsym packages);
+ * USCOPE_DEBUG_ROOT replaces it. */
+static const char *debug_root(void)
+{
+	const char *root = getenv("USCOPE_DEBUG_ROOT");
+
+	return root && *root ? root : "/usr/lib/debug";
+}
+
+static Elf_Data *section_named(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		n = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (n && strcmp(n, name) == 0)
+			return elf_getdata(scn, NULL);
+	}
+	return NULL;
+}
+
+static bool is_elf_file(const char *path)
+{
+	return access(path, R_OK) == 0 && us_is_elf(path);
+}
+
+/* ROOT/.build-id/ab/cdef....debug for the object's GNU build id. */
+static char *debug_file_by_build_id(Elf *elf)
+{
+	Elf_Data *data = section_named(elf, ".note.gnu.build-id");
+	size_t offset = 0, name_at, desc_at;
+	GElf_Nhdr note;
+
+	while (data && (offset = gelf_getnote(data, offset, &note, &name_at, &desc_at)) > 0) {
+		const uint8_t *id = (const uint8_t *)data->d_buf + desc_at;
+		char hex[2 * 64 + 1], *path;
+
+		if (note.n_type != NT_GNU_BUILD_ID || note.n_descsz < 2 || note.n_descsz > 64)
+			continue;
+		for (size_t i = 0; i < note.n_descsz; i++)
+			snprintf(hex + 2 * i, 3, "%02x", id[i]);
+		path = us_asprintf("%s/.build-id/%.2s/%s.debug", debug_root(), hex, hex + 2);
+		if (is_elf_file(path))
+			return path;
+		free(path);
+	}
+	return NULL;
+}
+
+static bool crc_matches(const char *path, uint32_t want)
+{
+	uint8_t buf[65536];
+	uint32_t crc = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		crc = (uint32_t)crc32(crc, buf, (uInt)n);
+	close(fd);
+	return n == 0 && crc == want;
+}
+
+/* .gnu_debuglink: the file name, then its CRC-32; looked for beside the
+ * object, in its .debug folder, and under the debug root. */
+static char *debug_file_by_link(Elf *elf, const char *path)
+{
+	Elf_Data *data = section_named(elf, ".gnu_debuglink");
+	const char *name, *slash = strrchr(path, '/');
+	size_t len, crc_at;
+	uint32_t crc;
+	int dir_len = slash ? (int)(slash - path) : 1;
+	const char *dir = slash ? path : ".";
+
+	if (!data || !data->d_buf || data->d_size < 8)
+		return NULL;
+	name = data->d_buf;
+	len = strnlen(name, data->d_size);
+	crc_at = (len + 4) & ~(size_t)3;
+	if (len == 0 || crc_at + 4 > data->d_size)
+		return NULL;
+	memcpy(&crc, (const char *)data->d_buf + crc_at, 4);
+	char *candidates[] = {
+		us_asprintf("%.*s/%s", dir_len, dir, name),
+		us_asprintf("%.*s/.debug/%s", dir_len, dir, name),
+		us_asprintf("%s%.*s/%s", debug_root(), dir_len, dir, name),
+	};
+	char *found = NULL;
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(candidates); i++) {
+		if (!found && strcmp(candidates[i], path) != 0 && is_elf_file(candidates[i]) &&
+		    crc_matches(candidates[i], crc))
+			found = candidates[i];
+		else
+			free(candidates[i]);
+	}
+	return found;
+}
+
+/* A stripped object's .symtab from its separate debug file, with file
+ * offsets from the object's own segments (the debug file has no code). */
+static void add_debug_symbols(struct us_symtab *out, Elf *elf, const char *path,
+			      const struct load_segment *segs, size_t nsegs)
+{
+	char *debug = debug_file_by_build_id(elf);
+	Elf_Scn *scn = NULL;
+	Elf *delf;
+	int fd;
+
+	if (!debug)
+		debug = debug_file_by_link(elf, path);
+	if (!debug)
+		return;
+	fd = open(debug, O_RDONLY | O_CLOEXEC);
+	delf = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+	while (delf && (scn = elf_nextscn(delf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		add_symbols(out, delf, scn, &sh, segs, nsegs);
+		out->has_symtab = true;
+		out->debug_path = us_strdup(debug);
+	}
+	if (delf)
+		elf_end(delf);
+	if (fd >= 0)
+		close(fd);
+	free(debug);
+}
+
 int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t errlen)
 {
 	struct load_segment *segs = NULL;
@@ -136,6 +279,8 @@ int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t er
 			out->has_symtab = true;
 		add_symbols(out, elf, scn, &sh, segs, nsegs);
 	}
+	if (!out->has_symtab)
+		add_debug_symbols(out, elf, path, segs, nsegs);
 	dedupe_by_address(out);
 	free(segs);
 	elf_end(elf);
@@ -149,6 +294,7 @@ void us_symtab_free(struct us_symtab *tab)
 		free(tab->syms[i].name);
 	free(tab->syms);
 	free(tab->path);
+	free(tab->debug_path);
 	memset(tab, 0, sizeof(*tab));
 }
 

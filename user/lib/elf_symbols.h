@@ -20,11 +20,16 @@ struct us_symtab {
 	size_t count;
 	size_t cap;
 	bool has_symtab;	/* false: stripped, only .dynsym exports */
+	char *debug_path;	/* the separate debug file .symtab came from, or NULL */
 	bool is_pie_or_shared;	/* ET_DYN */
 };
 
-/* Loads the defined function symbols of `path`. Returns 0, or a negative
- * errno with `err` (of errlen bytes) saying what failed. */
+/* Loads the defined function symbols of `path`: .symtab and .dynsym, or
+ * for a stripped object the .symtab of its separate debug file (by GNU
+ * build id under /usr/lib/debug/.build-id, or by .gnu_debuglink beside it,
+ * in its .debug folder or under /usr/lib/debug; USCOPE_DEBUG_ROOT replaces
+ * /usr/lib/debug). Returns 0, or a negative errno with `err` (of errlen
+ * bytes) saying what failed. */
 int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t errlen);
 void us_symtab_free(struct us_symtab *tab);
 
