@@ -284,6 +284,7 @@ def test_probes_of_a_running_process_and_of_a_command():
     ("report", ["--format", "--focus", "--no-pager", "--sort"], ["--func", "--duration", "--memory"]),
     ("probes", ["--binary", "--pid", "--memory"], ["--format", "--output"]),
     ("call", ["--kwargs", "--python", "--memory"], ["--func", "--pid", "--format"]),
+    ("dump", ["--pid"], ["--format", "--func", "--output"]),
 ])
 def test_each_command_has_its_own_help(command, has, lacks):
     r = uscope(command, "--help")
@@ -306,7 +307,7 @@ def test_version_and_overview():
     assert uscope("--version").stdout.startswith("uscope ")
     overview = uscope("--help")
     assert overview.returncode == 0
-    for command in ("run", "attach", "report", "probes", "call"):
+    for command in ("run", "attach", "report", "probes", "call", "dump"):
         assert f"  uscope {command} " in overview.stdout
 
 

@@ -28,5 +28,6 @@ int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
 int us_cmd_call(struct us_options *o);
+int us_cmd_dump(struct us_options *o);
 
 #endif

@@ -6,7 +6,8 @@
 #define TRACING (US_CMD_RUN | US_CMD_ATTACH)
 #define SHOWING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT)
 #define FILTERING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_CALL)
-#define EVERY (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROBES | US_CMD_CALL)
+#define EVERY (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROBES | US_CMD_CALL | \
+	       US_CMD_DUMP)
 
 struct command_doc {
 	const char *name;
@@ -60,14 +61,21 @@ static const struct command_doc commands[] = {
 	  "  uscope call json.dumps '{\"a\": 1}' --kwargs 'sort_keys=True'\n"
 	  "  uscope call --python python3.12 difflib.unified_diff \"['a']\" \"['b']\"\n"
 	  "  uscope call --memory statistics.mean '[1, 2, 3]'" },
+	{ "dump", US_CMD_DUMP, "uscope dump -p PID",
+	  "print every thread's stack right now",
+	  "Print every thread's native stack right now, unwound with the objects' DWARF\n"
+	  "call-frame information (code without frame pointers unwinds right). Each thread\n"
+	  "is stopped only while its registers and stack are copied (ptrace), then runs on.",
+	  "  uscope dump -p 4242\n"
+	  "  uscope dump -p \"$(pgrep -o nginx)\"" },
 };
 
 static const struct us_option_spec specs[] = {
 	{ "func", 'f', required_argument, "[OBJECT:]GLOB", TRACING, false,
 	  "functions to trace (repeatable); OBJECT is a path, a name prefix of a loaded\n"
 	  "object (libc, libpython) or a glob; default: every function of the executable" },
-	{ "pid", 'p', required_argument, "PID", US_CMD_ATTACH | US_CMD_PROBES, false,
-	  "the process to attach to (probes: to look at)" },
+	{ "pid", 'p', required_argument, "PID", US_CMD_ATTACH | US_CMD_PROBES | US_CMD_DUMP, false,
+	  "the process to attach to (probes, dump: to look at)" },
 	{ "output", 'o', required_argument, "FILE", TRACING, false,
 	  "keep the recording in FILE (read it with `uscope report`)" },
 	{ "binary", OPT_BINARY, required_argument, "PATH", US_CMD_PROBES, false,

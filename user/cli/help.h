@@ -18,6 +18,7 @@ enum us_command_bit {
 	US_CMD_REPORT = 1u << 2,
 	US_CMD_PROBES = 1u << 3,
 	US_CMD_CALL = 1u << 4,
+	US_CMD_DUMP = 1u << 5,
 };
 
 /* getopt values of the options without a short letter */

@@ -247,8 +247,10 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s takes MODULE.FUNC and its arguments, not -f, -o or -p", "call");
 	if (!strcmp(command, "run") && o->n_rest == 0)
 		return usage_error("%s needs a command: uscope run [OPTIONS] -- COMMAND [ARG...]", "run");
-	if (!strcmp(command, "attach") && !o->pid)
-		return usage_error("%s needs -p PID", "attach");
+	if ((!strcmp(command, "attach") || !strcmp(command, "dump")) && !o->pid)
+		return usage_error("%s needs -p PID", command);
+	if (!strcmp(command, "dump") && o->n_rest)
+		return usage_error("unexpected argument '%s' (dump takes -p PID)", o->rest[0]);
 	if (!strcmp(command, "attach") && o->n_rest)
 		return usage_error("unexpected argument '%s' (attach takes -p PID)", o->rest[0]);
 	if (!strcmp(command, "report") && o->n_rest != 1)

@@ -2,6 +2,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
@@ -24,6 +25,7 @@ struct us_unwinder {
 	Dwfl *dwfl;
 	struct stack_copy current;
 	bool attached;
+	char name[256];		/* the last function name, without its symbol version */
 };
 
 static char *debuginfo_path;
@@ -155,5 +157,9 @@ void us_unwinder_name(struct us_unwinder *u, uint64_t pc, bool return_address,
 	out->object = object ? us_base_name(object) : NULL;
 	if (dwfl_module_getelf(m, &bias))
 		out->object_address = pc - bias;
-	out->function = dwfl_module_addrname(m, at);
+	object = dwfl_module_addrname(m, at);
+	if (object) {	/* "memcpy@@GLIBC_2.14" is memcpy */
+		snprintf(u->name, sizeof(u->name), "%.*s", (int)strcspn(object, "@"), object);
+		out->function = u->name;
+	}
 }

@@ -34,8 +34,8 @@ void us_unwinder_free(struct us_unwinder *u);
 size_t us_unwind(struct us_unwinder *u, pid_t tid, const struct us_user_regs *regs,
 		 const uint8_t *stack, size_t len, uint64_t *pcs, size_t max, bool *complete);
 
-/* What a pc names: its function and object, or where it is in the object
- * when no symbol covers it. `return_address`: pc is where a call returns to
+/* What a pc names: its function (without a symbol version; valid until the
+ * next call) and object, or where it is in the object when no symbol covers it. `return_address`: pc is where a call returns to
  * (every frame but the innermost), so the call itself is looked up. */
 struct us_frame_name {
 	const char *function;	/* NULL: no symbol */
