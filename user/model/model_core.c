@@ -188,14 +188,16 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 	n->resumes += f->resume;
 	n->total_ns += dur;
 	n->self_ns += self;
-	n->inferred_exits += inferred;
+	n->inferred_exits += inferred && !f->still_running;
+	n->unfinished += f->still_running;
 	update_extremes(&n->min_ns, &n->max_ns, &n->timed, inferred, dur);
 
 	fs->count += !f->resume;
 	fs->resumes += f->resume;
 	fs->self_ns += self;
 	fs->sum_ns += dur;
-	fs->inferred_exits += inferred;
+	fs->inferred_exits += inferred && !f->still_running;
+	fs->unfinished += f->still_running;
 	if (outer_activation_of(t, f->fn_id))
 		fs->total_ns += dur;
 	update_extremes(&fs->min_ns, &fs->max_ns, &fs->timed, inferred, dur);
@@ -408,6 +410,7 @@ void us_model_core_finish(struct us_model *m, uint64_t end_ns)
 
 		while (t->depth) {
 			m->unfinished_calls++;	/* counted apart from inferred exits */
+			t->stack[t->depth - 1].still_running = true;
 			us_model_pop(m, t, end_ns > t->last_ns ? end_ns : t->last_ns, true, false);
 		}
 		end_propagation(m, t, false);

@@ -71,6 +71,7 @@ struct us_node {
 	uint64_t total_ns, self_ns, min_ns, max_ns;
 	uint64_t timed;		/* activations min/max cover: both ends seen */
 	uint64_t inferred_exits;	/* calls whose return was not reported */
+	uint64_t unfinished;		/* calls still running when tracing stopped */
 	uint64_t exception_exits;	/* activations that ended by raising */
 	uint32_t first_exception;	/* index in us_model.node_exceptions */
 	bool collapsed;		/* --scope: stands for everything it called */
@@ -98,6 +99,7 @@ struct us_func_stats {
 	uint64_t self_ns, min_ns, max_ns;
 	uint64_t timed;		/* activations min/max cover: both ends seen */
 	uint64_t inferred_exits;
+	uint64_t unfinished;		/* still running when tracing stopped */
 	struct us_memory_stats mem;	/* incl_*: outermost activations only */
 };
 
@@ -114,6 +116,7 @@ struct us_frame {
 	uint64_t sp, start_ns, child_ns;
 	uint64_t serial;	/* tells activations apart (temporary allocations) */
 	uint32_t loss_epoch;	/* the thread's loss_epoch at entry */
+	bool still_running;	/* tracing stopped before it returned */
 	bool starts_phase;	/* __main__'s frame: it hangs from the program's root */
 };
 

@@ -16,6 +16,7 @@
 struct flat_row {
 	uint32_t fn_id;
 	uint64_t count, resumes, total_ns, sum_ns, self_ns, min_ns, max_ns, timed, inferred;
+	uint64_t unfinished;
 	uint64_t allocs, bytes;
 };
 
@@ -33,6 +34,7 @@ static void add_node(struct flat_row *r, const struct us_node *n, bool outermost
 	r->self_ns += n->self_ns;
 	r->sum_ns += n->total_ns;
 	r->inferred += n->inferred_exits;
+	r->unfinished += n->unfinished;
 	r->allocs += n->mem.allocs;
 	r->bytes += n->mem.bytes;
 	if (outermost)
@@ -178,8 +180,11 @@ static void print_row(FILE *out, const struct us_model *m, const struct us_repor
 		used += (size_t)snprintf(name + used, sizeof(name) - used, "  (+%llu resumes)",
 					 (unsigned long long)r->resumes);
 	if (r->inferred && used < sizeof(name))
-		snprintf(name + used, sizeof(name) - used, "  (%llu inferred)",
-			 (unsigned long long)r->inferred);
+		used += (size_t)snprintf(name + used, sizeof(name) - used, "  (%llu inferred)",
+					 (unsigned long long)r->inferred);
+	if (r->unfinished && used < sizeof(name))
+		snprintf(name + used, sizeof(name) - used, "  (%llu running at the end)",
+			 (unsigned long long)r->unfinished);
 	us_print_cut(out, name, room > 8 ? room : (room ? 8 : 0));
 	fprintf(out, "%s\n", us_color(ro, US_COLOR_RESET));
 }

@@ -4,7 +4,7 @@
 #include "report_formats.h"
 
 struct stats {
-	uint64_t count, resumes, total_ns, self_ns, min_ns, max_ns, inferred_exits;
+	uint64_t count, resumes, total_ns, self_ns, min_ns, max_ns, inferred_exits, unfinished;
 };
 
 static void write_function(struct us_json *j, const struct us_model *m, uint32_t fn_id,
@@ -23,6 +23,8 @@ static void write_function(struct us_json *j, const struct us_model *m, uint32_t
 	us_json_kv_double(j, "min_ms", us_ns_to_ms(s->min_ns));
 	us_json_kv_double(j, "max_ms", us_ns_to_ms(s->max_ns));
 	us_json_kv_uint(j, "inferred_exits", s->inferred_exits);
+	if (s->unfinished)
+		us_json_kv_uint(j, "unfinished", s->unfinished);
 }
 
 static void write_node_exceptions(struct us_json *j, const struct us_model *m,
@@ -64,7 +66,7 @@ static void write_node_fields(struct us_json *j, const struct us_model *m, uint3
 {
 	const struct us_node *n = &m->nodes[node_idx];
 	struct stats s = { n->count, n->resumes, n->total_ns, n->self_ns, n->min_ns, n->max_ns,
-			   n->inferred_exits };
+			   n->inferred_exits, n->unfinished };
 
 	write_function(j, m, n->fn_id, &s);
 	if (m->functions[n->fn_id].kind == US_FN_PYTHON)
@@ -187,7 +189,7 @@ static void write_functions(struct us_json *j, const struct us_model *m)
 	for (uint32_t i = 0; i < m->n_functions; i++) {
 		const struct us_func_stats *f = &m->funcs[i];
 		struct stats s = { f->count, f->resumes, f->total_ns, f->self_ns, f->min_ns,
-				   f->max_ns, f->inferred_exits };
+				   f->max_ns, f->inferred_exits, f->unfinished };
 
 		if (!f->count && !f->resumes)
 			continue;

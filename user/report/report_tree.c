@@ -68,6 +68,8 @@ static void build_function_column(struct tree_printer *p, uint32_t node, size_t 
 		       (unsigned long long)n->exception_exits);
 	if (n->inferred_exits)
 		append(p, &used, "  (%llu inferred)", (unsigned long long)n->inferred_exits);
+	if (n->unfinished)
+		append(p, &used, "  (%llu running at the end)", (unsigned long long)n->unfinished);
 }
 
 static void print_numbers(struct tree_printer *p, const struct us_node *n)
