@@ -39,7 +39,7 @@ base=$(median_loop_ns "$bench" "$calls")
 traced=$(median_loop_ns build/uscope run -q -f bench_target -o "$work/rec.usc" --format flat \
 	--report "$work/report" -- "$bench" "$calls")
 lost=$(sed -n 's/.* \([0-9]*\) lost events.*/\1/p' "$work/report" | head -1)
-recorded=$(awk '$1 == "bench_target" { print $2 }' "$work/report")
+recorded=$(awk '$NF == "bench_target" { print $1 }' "$work/report")
 bpftrace_prog="uprobe:$bench:bench_target { @entries = count(); } uretprobe:$bench:bench_target { @returns = count(); }"
 counted=$(median_loop_ns bpftrace -q -e "$bpftrace_prog" -c "$bench $calls")
 
@@ -69,7 +69,7 @@ py_plain=$(median_loop_ns "$python" "$pybench" "$py_calls")
 py_traced=$(median_loop_ns build/uscope run -q -o "$work/py.usc" --format flat \
 	--report "$work/py_report" -- "$python" "$pybench" "$py_calls")
 py_lost=$(sed -n 's/.* \([0-9]*\) lost events.*/\1/p' "$work/py_report" | head -1)
-py_recorded=$(awk '$1 == "target" { print $2 }' "$work/py_report")
+py_recorded=$(awk 'NF > 1 && $(NF - 1) == "target" { print $1 }' "$work/py_report")
 py_prog="uprobe:$interp_object:$eval_sym /pid == cpid/ { @entries = count(); }
 uretprobe:$interp_object:$eval_sym /pid == cpid/ { @returns = count(); }"
 py_counted=$(median_loop_ns bpftrace -q -e "$py_prog" -c "/usr/bin/env USCOPE_BENCH_DEINLINE=1 $python $pybench $py_calls")
