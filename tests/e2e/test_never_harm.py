@@ -228,6 +228,8 @@ def test_sigkill_keeps_the_recording_up_to_its_last_second(tmp_path):
     counts = counts_by_function(report)
     assert counts["work"] >= 500  # at 1 ms a call, 2.5 s less at most one unflushed second
     assert counts["work"] <= truth(out)["work"]
+    main = node(report, "main")  # still running when uscope died: said so, not inferred
+    assert main.get("unfinished") == 1 and main["inferred_exits"] == 0
 
 
 # 5. eval_frame: restored however uscope ends; a left-over one is adopted.

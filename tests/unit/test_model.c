@@ -203,6 +203,10 @@ TEST(model_threads_are_apart_and_thread_exit_closes_calls)
 	CHECK(node_at(&m, 0, (uint32_t[]){ C }, 1)->total_ns == 40);
 	CHECK_EQ(m.inferred_exits, 1);
 	CHECK_EQ(m.unfinished_calls, 1);
+	/* still running is said as such, not as a return the kernel lost */
+	CHECK(node_at(&m, 0, (uint32_t[]){ C }, 1)->unfinished == 1);
+	CHECK(node_at(&m, 0, (uint32_t[]){ C }, 1)->inferred_exits == 0);
+	CHECK_EQ(m.funcs[C].unfinished, 1);
 	us_model_free(&m);
 	us_plan_free(&plan);
 }
