@@ -4,6 +4,7 @@
 #include "model_helpers.h"
 #include "record.h"
 #include "report_formats.h"
+#include "report_text.h"
 #include "unit.h"
 
 static const char *const names[] = { "main", "parse", "emit" };
@@ -117,4 +118,27 @@ TEST(report_chrome_has_x_and_m_events)
 	CHECK(strstr(t, "\"ph\":\"M\"") != NULL);
 	CHECK(strstr(t, "{\"name\":\"parse\",\"cat\":\"native\",\"ph\":\"X\",\"ts\":2.000,\"dur\":5000.000") != NULL);
 	free(t);
+}
+
+/* A name too long for the terminal is cut, not its place; a place that
+ * leaves too little of the name is cut like the rest. */
+TEST(report_cut_keeps_the_place_of_a_long_name)
+{
+	const char *line = "│  ├─ a_rather_long_qualified.function_name (file.py:12)  (+3 resumes)";
+	size_t start, len;
+	char out[256];
+	FILE *f;
+
+	us_label_place("a_rather_long_qualified.function_name (file.py:12)", &start, &len);
+	CHECK(len == strlen(" (file.py:12)"));
+	f = fmemopen(out, sizeof(out), "w");
+	us_print_cut_keeping(f, line, 45, strlen("│  ├─ "), start + strlen("│  ├─ "), len);
+	fclose(f);
+	CHECK(strcmp(out, "│  ├─ a_rather_long_qualified.f… (file.py:12)") == 0);
+	f = fmemopen(out, sizeof(out), "w");
+	us_print_cut_keeping(f, line, 25, strlen("│  ├─ "), start + strlen("│  ├─ "), len);
+	fclose(f);
+	CHECK(strcmp(out, "│  ├─ a_rather_long_qual…") == 0);
+	us_label_place("<module json.tool>", &start, &len);
+	CHECK(len == 0);
 }

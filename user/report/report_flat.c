@@ -162,7 +162,7 @@ static void print_row(FILE *out, const struct us_model *m, const struct us_repor
 	int room = ro && ro->width ? ro->width - (10 + 5 * (TIME_WIDTH + 1) + 8 + 2 +
 						  (m->memory.recorded ? 22 : 0)) : 0;
 	char name[1024];
-	size_t used;
+	size_t used, place_start, place_len;
 
 	fprintf(out, "%s%9llu", us_heat_color(ro, pct), (unsigned long long)r->count);
 	for (size_t i = 0; i < US_ARRAY_SIZE(times); i++) {
@@ -185,7 +185,11 @@ static void print_row(FILE *out, const struct us_model *m, const struct us_repor
 	if (r->unfinished && used < sizeof(name))
 		snprintf(name + used, sizeof(name) - used, "  (%llu running at the end)",
 			 (unsigned long long)r->unfinished);
-	us_print_cut(out, name, room > 8 ? room : (room ? 8 : 0));
+	us_label_place(us_function_label(m, r->fn_id), &place_start, &place_len);
+	if (place_start + place_len > sizeof(name) - 1)
+		place_len = 0;	/* a label longer than the row buffer: cut as it comes */
+	us_print_cut_keeping(out, name, room > 8 ? room : (room ? 8 : 0), 0, place_start,
+			     place_len);
 	fprintf(out, "%s\n", us_color(ro, US_COLOR_RESET));
 }
 

@@ -61,6 +61,60 @@ static bool starts_character(unsigned char c)
 	return (c & 0xc0) != 0x80;
 }
 
+/* Display columns of the first `len` bytes of UTF-8 `text`. */
+static int columns_of(const char *text, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len && text[i]; i++)
+		n += starts_character((unsigned char)text[i]);
+	return n;
+}
+
+/* Writes the first `columns` display columns of text's first `len` bytes. */
+static void print_columns(FILE *out, const char *text, size_t len, int columns)
+{
+	size_t i = 0;
+	int shown = 0;
+
+	for (; i < len && text[i]; i++) {
+		if (starts_character((unsigned char)text[i]) && ++shown > columns)
+			break;
+	}
+	fwrite(text, 1, i, out);
+}
+
+void us_print_cut_keeping(FILE *out, const char *text, int columns, size_t name_start,
+			  size_t keep_start, size_t keep_len)
+{
+	enum { MIN_NAME_COLUMNS = 12 };
+	int keep_cols = columns_of(text + keep_start, keep_len);
+	int head_cols = columns - 1 - keep_cols;
+
+	if (columns <= 0 || !keep_len || columns_of(text, strlen(text)) <= columns ||
+	    columns_of(text, keep_start + keep_len) <= columns - 1 ||
+	    head_cols - columns_of(text, name_start) < MIN_NAME_COLUMNS) {
+		us_print_cut(out, text, columns);	/* the place fits, or nothing to keep */
+		return;
+	}
+	print_columns(out, text, keep_start, head_cols);
+	fputs("…", out);
+	fwrite(text + keep_start, 1, keep_len, out);
+}
+
+void us_label_place(const char *label, size_t *keep_start, size_t *keep_len)
+{
+	const char *open = strrchr(label, '(');
+	size_t n = strlen(label);
+
+	*keep_start = *keep_len = 0;
+	if (!open || open == label || open[-1] != ' ' || label[n - 1] != ')' ||
+	    !strchr(open, ':'))
+		return;
+	*keep_start = (size_t)(open - 1 - label);
+	*keep_len = n - *keep_start;
+}
+
 void us_print_cut(FILE *out, const char *text, int columns)
 {
 	int shown = 0;

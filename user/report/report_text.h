@@ -38,5 +38,13 @@ const char *us_heat_color(const struct us_report_options *ro, double percent);
 
 /* Writes `text`, cut with "…" to `columns` display columns (0: all). */
 void us_print_cut(FILE *out, const char *text, int columns);
+/* The same, but when it must cut, the `keep_len` bytes at `keep_start` (a
+ * Python function's " (file.py:12)") stay whole after the "…": the name,
+ * which starts at `name_start`, is cut instead of the place, as long as at
+ * least 12 columns of it stay. */
+void us_print_cut_keeping(FILE *out, const char *text, int columns, size_t name_start,
+			  size_t keep_start, size_t keep_len);
+/* Where a label's place is: " (file.py:12)" at its end, or keep_len 0. */
+void us_label_place(const char *label, size_t *keep_start, size_t *keep_len);
 
 #endif

@@ -25,6 +25,8 @@ struct tree_printer {
 	bool last_at_level[MAX_DRAWN_DEPTH + 1];
 	char *line;		/* the function column being built */
 	size_t line_cap;
+	size_t label_start;		/* where the label starts in line, after the glyphs */
+	size_t place_start, place_len;	/* the label's " (file:line)" in line */
 };
 
 static void append(struct tree_printer *p, size_t *used, const char *fmt, ...)
@@ -58,6 +60,9 @@ static void build_function_column(struct tree_printer *p, uint32_t node, size_t 
 		append(p, &used, "%s", p->last_at_level[i] ? "   " : "│  ");
 	if (depth > 1)
 		append(p, &used, "%s", p->last_at_level[depth] ? "└─ " : "├─ ");
+	us_label_place(us_function_label(p->m, n->fn_id), &p->place_start, &p->place_len);
+	p->label_start = used;
+	p->place_start += used;
 	append(p, &used, "%s", us_function_label(p->m, n->fn_id));
 	if (n->resumes)
 		append(p, &used, "  (+%llu resumes)", (unsigned long long)n->resumes);
@@ -102,7 +107,8 @@ static void print_row(struct tree_printer *p, uint32_t node, size_t depth)
 
 	print_numbers(p, &p->m->nodes[node]);
 	build_function_column(p, node, depth);
-	us_print_cut(p->out, p->line, room > 8 ? room : (room ? 8 : 0));
+	us_print_cut_keeping(p->out, p->line, room > 8 ? room : (room ? 8 : 0), p->label_start,
+			     p->place_start, p->place_len);
 	fprintf(p->out, "%s\n", us_color(p->ro, US_COLOR_RESET));
 }
 
