@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include "log.h"
+#include "target.h"
 #include "thread_stacks.h"
 #include "util.h"
 
@@ -88,20 +89,6 @@ static void capture_one(pid_t pid, struct us_thread_stack *t, size_t max_bytes)
 	ptrace(PTRACE_DETACH, t->tid, NULL, (void *)(uintptr_t)pass_on);
 }
 
-static void read_name(pid_t pid, pid_t tid, char *name, size_t len)
-{
-	char path[64], buf[64] = "";
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
-	f = fopen(path, "re");
-	if (f && fgets(buf, sizeof(buf), f))
-		buf[strcspn(buf, "\n")] = '\0';
-	if (f)
-		fclose(f);
-	snprintf(name, len, "%s", buf);
-}
-
 static int by_tid(const void *a, const void *b)
 {
 	const struct us_thread_stack *x = a, *y = b;
@@ -135,7 +122,8 @@ int us_capture_thread_stacks(pid_t pid, size_t max_bytes, struct us_thread_stack
 		t = &(*out)[(*count)++];
 		memset(t, 0, sizeof(*t));
 		t->tid = tid;
-		read_name(pid, tid, t->name, sizeof(t->name));
+		if (!us_thread_name(pid, tid, t->name, sizeof(t->name)))
+			t->name[0] = '\0';
 		capture_one(pid, t, max_bytes);
 	}
 	closedir(dir);
