@@ -34,6 +34,14 @@ enum us_event_type {
 	US_EV_MEM_TOTALS = 16,	/* written by uscope at the end: counters and resident sizes */
 	US_EV_LOST = 17,	/* the thread lost records (ring buffer full) before this point */
 	US_EV_PY_EXCEPTION = 18,	/* what a raising frame raised: sent just before its exit */
+	US_EV_SAMPLE_RAW = 19,		/* profile: a thread's registers, stack copy and Python
+					 * frames (bpf/profile.bpf.c); unwound by uscope, never
+					 * kept in a recording */
+	US_EV_PROCESS_EXEC = 20,	/* profile: a profiled process exec'd a new program */
+	US_EV_PROFILE_FRAME = 21,	/* profile: one place a stack passes, named (uscope) */
+	US_EV_PROFILE_STACK = 22,	/* profile: one distinct stack of frame ids (uscope) */
+	US_EV_PROFILE_SAMPLE = 23,	/* profile: samples of one stack (uscope) */
+	US_EV_PROFILE_TOTALS = 24,	/* profile: the last record: samples and losses by cause */
 };
 
 struct us_event_header {
@@ -262,6 +270,124 @@ struct us_mem_totals_event {
 	__u64 missed_returns;		/* allocator returns the kernel did not report */
 };
 
+/* ---- Profile (bpf/profile.bpf.c, user/probe/profile_stacks.c) ---------- */
+
+#define US_SAMPLE_STACK_BYTES 16384	/* user stack copied per sample, at most */
+#define US_SAMPLE_PY_FRAMES 96		/* Python frames read per sample, at most */
+#define US_PROFILE_MAX_DEPTH 256	/* frames kept per stack; deeper ones are cut */
+#define US_PROFILE_NAME_LEN 160
+#define US_PROFILE_FILE_LEN 256
+
+/* What a sample measures (us_raw_sample_event.kind, us_profile_sample_event.kind). */
+enum us_sample_kind {
+	US_SAMPLE_ON_CPU = 0,	/* the thread was running: weight is the sampling period */
+	US_SAMPLE_OFF_CPU = 1,	/* the thread was blocked: weight is the time it was off */
+};
+
+/* One Python frame a sampled thread was running. */
+struct us_py_sample_frame {
+	__u64 code;		/* PyCodeObject address */
+	__s32 offset;		/* bytecode offset in bytes of its current instruction; -1 unknown */
+	__u32 flags;		/* US_PY_FRAME_* */
+};
+
+/* The frame is the first its C call of _PyEval_EvalFrameDefault ran: the
+ * frames from the previous entry (or the innermost) to this one belong to
+ * one native interpreter frame. */
+#define US_PY_FRAME_ENTRY 1u
+
+/* US_EV_SAMPLE_RAW: sent with only the bytes of `stack` used. */
+struct us_raw_sample_event {
+	struct us_event_header hdr;
+	__u32 pid;			/* thread group id */
+	__u32 cpu;
+	__u64 weight_ns;
+	__u64 ip, sp, bp;		/* user registers */
+	__u32 stack_len;		/* bytes of stack copied from sp up */
+	__u16 py_count;			/* Python frames, innermost first */
+	__u8 kind;			/* enum us_sample_kind */
+	__u8 flags;			/* US_RAW_* */
+	char thread_comm[US_COMM_LEN];
+	char process_comm[US_COMM_LEN];
+	struct us_py_sample_frame py[US_SAMPLE_PY_FRAMES];
+	__u8 stack[US_SAMPLE_STACK_BYTES];
+};
+
+#define US_RAW_STACK_UNREADABLE 1u	/* no byte of the user stack could be copied */
+#define US_RAW_PY_TRUNCATED 2u		/* more Python frames than US_SAMPLE_PY_FRAMES */
+#define US_RAW_KERNEL_THREAD 4u		/* a kernel thread: no user stack */
+
+/* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid. */
+struct us_process_exec_event {
+	struct us_event_header hdr;
+	char comm[US_COMM_LEN];
+};
+
+/* What a profile frame is (us_profile_frame_event.kind). */
+enum us_frame_kind {
+	US_FRAME_NATIVE = 0,	/* a machine-code function: object and address */
+	US_FRAME_PYTHON = 1,	/* a Python function: file and line */
+	US_FRAME_KERNEL = 2,
+	US_FRAME_MARK = 3,	/* uscope's own note: a process, a thread, a cut stack */
+};
+
+/* US_EV_PROFILE_FRAME: sent before the first stack that uses frame `id`. */
+struct us_profile_frame_event {
+	struct us_event_header hdr;
+	__u32 id;
+	__u32 kind;			/* enum us_frame_kind */
+	__s32 line;			/* Python: the current line; 0 unknown */
+	__u32 pad;
+	__u64 address;			/* native: the address in its object's own terms */
+	char function[US_PROFILE_NAME_LEN];	/* "" when no symbol covers the address */
+	char file[US_PROFILE_FILE_LEN];	/* native: the object's path; Python: the file */
+};
+
+/* US_EV_PROFILE_STACK: sent before the first sample of stack `id`. */
+struct us_profile_stack_event {
+	struct us_event_header hdr;
+	__u32 id;
+	__u16 depth;			/* frames used, innermost first */
+	__u16 flags;			/* US_STACK_* */
+	__u32 frames[US_PROFILE_MAX_DEPTH];
+};
+
+#define US_STACK_CUT 1u			/* deeper than US_PROFILE_MAX_DEPTH: outer frames cut */
+#define US_STACK_INCOMPLETE 2u		/* the unwinding stopped before the outermost frame */
+
+/* US_EV_PROFILE_SAMPLE: `count` samples of one stack in one thread. */
+struct us_profile_sample_event {
+	struct us_event_header hdr;	/* tid: the thread; ts_ns: the (last) sample */
+	__u32 pid;
+	__u32 stack_id;
+	__u64 weight_ns;		/* their summed weight */
+	__u32 count;
+	__u32 kind;			/* enum us_sample_kind */
+	char thread_comm[US_COMM_LEN];
+	char process_comm[US_COMM_LEN];
+};
+
+/* Why a sample was lost or came out incomplete (us_profile_totals_event). */
+enum us_sample_loss {
+	US_LOSS_RING_FULL = 0,		/* lost: the ring buffer was full */
+	US_LOSS_STACK_UNREADABLE = 1,	/* lost: the user stack could not be copied */
+	US_LOSS_PROCESS_GONE = 2,	/* lost: the process exited before it could be unwound */
+	US_LOSS_UNWIND_STOPPED = 3,	/* kept, incomplete: no call-frame information, or past the copy */
+	US_LOSS_DEPTH_CUT = 4,		/* kept, cut: deeper than US_PROFILE_MAX_DEPTH frames */
+	US_LOSS_PYTHON_UNPLACED = 5,	/* kept: Python frames with no interpreter frame to go in */
+	US_LOSS_PYTHON_TRUNCATED = 6,	/* kept: more Python frames than the probe reads */
+	US_LOSS_CAUSES = 7,
+};
+
+/* US_EV_PROFILE_TOTALS */
+struct us_profile_totals_event {
+	struct us_event_header hdr;
+	__u64 samples;			/* taken in the kernel, lost ones included */
+	__u32 frequency_hz;
+	__u32 kinds;			/* bit 1 << us_sample_kind: what was sampled */
+	__u64 losses[US_LOSS_CAUSES];
+};
+
 /* The on-disk sizes (docs/format.md): a change here is a format change. */
 #define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
 US_ASSERT_SIZE(struct us_event_header, 16);
@@ -280,6 +406,11 @@ US_ASSERT_SIZE(struct us_py_finalize_event, 24);
 US_ASSERT_SIZE(struct us_mem_event, 40);
 US_ASSERT_SIZE(struct us_rss_event, 24);
 US_ASSERT_SIZE(struct us_mem_totals_event, 64);
+US_ASSERT_SIZE(struct us_process_exec_event, 32);
+US_ASSERT_SIZE(struct us_profile_frame_event, 456);
+US_ASSERT_SIZE(struct us_profile_stack_event, 1048);
+US_ASSERT_SIZE(struct us_profile_sample_event, 72);
+US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 
 /* Every record type with its struct, in one list: the recording reader
  * takes each type's size from it (user/record/record_read.c), and the
@@ -303,9 +434,15 @@ US_ASSERT_SIZE(struct us_mem_totals_event, 64);
 	X(US_EV_MEM_RSS, struct us_rss_event)                          \
 	X(US_EV_MEM_TOTALS, struct us_mem_totals_event)                \
 	X(US_EV_LOST, struct us_lost_event)                            \
-	X(US_EV_PY_EXCEPTION, struct us_py_exception_event)
+	X(US_EV_PY_EXCEPTION, struct us_py_exception_event)            \
+	X(US_EV_SAMPLE_RAW, struct us_raw_sample_event)                \
+	X(US_EV_PROCESS_EXEC, struct us_process_exec_event)            \
+	X(US_EV_PROFILE_FRAME, struct us_profile_frame_event)          \
+	X(US_EV_PROFILE_STACK, struct us_profile_stack_event)          \
+	X(US_EV_PROFILE_SAMPLE, struct us_profile_sample_event)        \
+	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)
 
-#define US_EV_TYPE_LIMIT 19	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 25	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

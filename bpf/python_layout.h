@@ -83,6 +83,32 @@ struct us_py_layout {
 	__u64 oserror_pointer_vaddr;	/* PyExc_OSError: holds the OSError type's address; 0 none */
 };
 
+/* How a sampler finds the Python frames a thread runs (bpf/profile.bpf.c),
+ * for one process: its _PyRuntime at its runtime address, and the offsets
+ * of its version (docs/cpython.md, "Sampling"). */
+struct us_py_sampling {
+	__u64 runtime_address;		/* _PyRuntime in the process */
+	__u32 minor;
+	__s32 runtime_main_interp;	/* _PyRuntime.interpreters.main */
+	__s32 interp_threads_head;	/* PyInterpreterState.tstate_head / threads.head */
+	__s32 tstate_next;
+	__s32 tstate_thread_id;		/* pthread_self() of the thread: its fs base */
+	__s32 tstate_frame;		/* the current frame, or (3.11, 3.12) the cframe */
+	__s32 cframe_current_frame;	/* 3.11, 3.12: _PyCFrame.current_frame; -1 none */
+	__s32 frame_previous;		/* f_back / previous */
+	__s32 frame_code;
+	__s32 frame_lasti;		/* <= 3.10: int f_lasti */
+	__s32 frame_instr_ptr;		/* >= 3.11 */
+	__s32 frame_owner;		/* >= 3.11 */
+	__s32 frame_is_entry;		/* 3.11: bool is_entry; -1 none */
+	__s32 code_adaptive;		/* >= 3.11 */
+	__u32 lasti_bytes;		/* <= 3.10: bytes per f_lasti unit (3.10: 2) */
+	__u32 pad;
+};
+
+/* _PyInterpreterFrame.owner of the entry frame 3.12+ pushes on the C stack */
+#define US_FRAME_OWNED_BY_CSTACK 3
+
 /* co_flags bits */
 #define US_CO_GENERATOR 0x20
 #define US_CO_COROUTINE 0x80

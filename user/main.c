@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "report", us_cmd_report },
 	{ "probes", us_cmd_probes },
 	{ "call", us_cmd_call },
+	{ "profile", us_cmd_profile },
 	{ "dump", us_cmd_dump },
 };
 

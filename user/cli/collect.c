@@ -28,6 +28,7 @@ uint64_t us_realtime_ns(void)
 }
 
 struct collector {
+	bool (*consume)(void *ctx, const struct us_event_header *ev);
 	us_event_fn on_event;
 	void *ctx;
 	struct us_record_writer *writer;
@@ -43,6 +44,8 @@ static int on_ring_event(void *ctx, void *data, size_t size)
 	const struct us_event_header *ev = data;
 
 	if (size < sizeof(*ev) || ev->size > size)
+		return 0;
+	if (c->consume && c->consume(c->ctx, ev))
 		return 0;
 	us_record_append(c->writer, ev);
 	if (c->on_event)
@@ -157,13 +160,13 @@ static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 		return true;
 	if (deadline_ns && us_monotonic_ns() >= deadline_ns)
 		return true;
-	return us_target_poll_exit(t);
+	return t->pid > 0 && us_target_poll_exit(t);
 }
 
 int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record_writer *w,
 	       struct us_recording *rec, uint64_t duration_ns, const struct us_collect_hooks *hooks)
 {
-	struct collector c = { .on_event = hooks->on_event, .ctx = hooks->ctx, .writer = w,
+	struct collector c = { .consume = hooks->consume, .on_event = hooks->on_event, .ctx = hooks->ctx, .writer = w,
 			       .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
 	bool failed = false;
@@ -185,7 +188,7 @@ int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record
 	}
 	rec->end_ns = us_monotonic_ns();
 	rec->program_end_ns = rec->end_ns;
-	if (!t->exited)
+	if (!t->exited && t->pid > 0)
 		name_live_threads(t, rec);
 	us_probe_session_stop(b);
 	if (hooks->on_stopped)

@@ -19,12 +19,17 @@
 
 /* What the trace session does at the collector's steps; each may be NULL. */
 struct us_collect_hooks {
+	/* each event first: true when the hook took it (and recorded what it
+	 * makes of it), so it is not recorded as it came */
+	bool (*consume)(void *ctx, const struct us_event_header *ev);
 	us_event_fn on_event;		/* each event, after it is recorded */
 	void (*on_stopped)(void *ctx);	/* tracing stopped, probes still in */
 	void (*on_drained)(void *ctx);	/* detached and drained: the last records */
 	void *ctx;
 };
 
+/* `t` with pid 0: no one target (every process): only a signal or the
+ * duration stops the collection. */
 int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record_writer *w,
 	       struct us_recording *rec, uint64_t duration_ns, const struct us_collect_hooks *hooks);
 

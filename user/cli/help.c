@@ -4,10 +4,11 @@
 #include "util.h"
 
 #define TRACING (US_CMD_RUN | US_CMD_ATTACH)
-#define SHOWING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT)
+#define SHOWING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROFILE)
+#define RECORDING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_PROFILE)
 #define FILTERING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_CALL)
 #define EVERY (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROBES | US_CMD_CALL | \
-	       US_CMD_DUMP)
+	       US_CMD_DUMP | US_CMD_PROFILE)
 
 struct command_doc {
 	const char *name;
@@ -61,6 +62,19 @@ static const struct command_doc commands[] = {
 	  "  uscope call json.dumps '{\"a\": 1}' --kwargs 'sort_keys=True'\n"
 	  "  uscope call --python python3.12 difflib.unified_diff \"['a']\" \"['b']\"\n"
 	  "  uscope call --memory statistics.mean '[1, 2, 3]'" },
+	{ "profile", US_CMD_PROFILE,
+	  "uscope profile [-F HZ] [-p PID | -a | -- COMMAND [ARG...]] [OPTIONS]",
+	  "sample stacks of a command, a process or every process",
+	  "Sample what runs, -F times a second on every CPU (default 99): each sample is a\n"
+	  "thread's whole stack, native frames unwound with DWARF call-frame information\n"
+	  "(code without frame pointers unwinds right) and, in CPython 3.8-3.13, the Python\n"
+	  "functions in place of the interpreter frames that run them. A COMMAND is profiled\n"
+	  "from its start with its children, and uscope exits with its status. Costs\n"
+	  "about 1% at 99 Hz; nothing in the target changes.",
+	  "  uscope profile -- python3 app.py\n"
+	  "  uscope profile -p 4242 --duration 10 --format flat\n"
+	  "  uscope profile -a --duration 5 --format folded --report host.folded\n"
+	  "  uscope profile -o app.usp -- ./server --once; uscope report app.usp --format json" },
 	{ "dump", US_CMD_DUMP, "uscope dump -p PID",
 	  "print every thread's stack right now",
 	  "Print every thread's native stack right now, unwound with the objects' DWARF\n"
@@ -74,16 +88,27 @@ static const struct us_option_spec specs[] = {
 	{ "func", 'f', required_argument, "[OBJECT:]GLOB", TRACING, false,
 	  "functions to trace (repeatable); OBJECT is a path, a name prefix of a loaded\n"
 	  "object (libc, libpython) or a glob; default: every function of the executable" },
-	{ "pid", 'p', required_argument, "PID", US_CMD_ATTACH | US_CMD_PROBES | US_CMD_DUMP, false,
-	  "the process to attach to (probes, dump: to look at)" },
-	{ "output", 'o', required_argument, "FILE", TRACING, false,
+	{ "pid", 'p', required_argument, "PID",
+	  US_CMD_ATTACH | US_CMD_PROBES | US_CMD_DUMP | US_CMD_PROFILE, false,
+	  "the process to attach to (probes, dump: to look at; profile: to sample)" },
+	{ "frequency", 'F', required_argument, "HZ", US_CMD_PROFILE, false,
+	  "samples a second on each CPU (default 99: not a multiple of the 10 ms and\n"
+	  "100 Hz timers periodic work runs on, so samples do not beat in step with it)" },
+	{ "all-processes", 'a', no_argument, NULL, US_CMD_PROFILE, false,
+	  "sample every process on the host (but uscope)" },
+	{ "subprocesses", OPT_SUBPROCESSES, no_argument, NULL, US_CMD_PROFILE, false,
+	  "also sample the processes the target starts (default with a COMMAND)" },
+	{ "no-subprocesses", OPT_NO_SUBPROCESSES, no_argument, NULL, US_CMD_PROFILE, false,
+	  "sample the COMMAND's own process only" },
+	{ "output", 'o', required_argument, "FILE", RECORDING, false,
 	  "keep the recording in FILE (read it with `uscope report`)" },
 	{ "binary", OPT_BINARY, required_argument, "PATH", US_CMD_PROBES, false,
 	  "the executable or library to look at" },
-	{ "duration", OPT_DURATION, required_argument, "SEC", TRACING, false,
-	  "stop tracing after SEC seconds (2.5, 500ms)" },
+	{ "duration", OPT_DURATION, required_argument, "SEC", RECORDING, false,
+	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING, false,
-	  "tree (default), flat, json, timeline, timeline-json, chrome, memory" },
+	  "tree (default), flat, json, timeline, timeline-json, chrome, memory; of a\n"
+	  "profile: tree, flat, folded, json" },
 	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING, false,
 	  "write the report to PATH (run, attach: instead of stderr; report: of stdout)" },
 	{ "min-duration", OPT_MIN_DURATION, required_argument, "DUR", FILTERING, false,
@@ -107,7 +132,7 @@ static const struct us_option_spec specs[] = {
 	  "auto (default: on a terminal, unless NO_COLOR), always, never" },
 	{ "no-pager", OPT_NO_PAGER, no_argument, NULL, US_CMD_REPORT, false,
 	  "no pager, even on a terminal" },
-	{ "buffer-size", OPT_BUFFER_SIZE, required_argument, "MIB", TRACING | US_CMD_CALL, false,
+	{ "buffer-size", OPT_BUFFER_SIZE, required_argument, "MIB", RECORDING | US_CMD_CALL, false,
 	  "ring buffer size in MiB, a power of two (default 32); with a unit it may be\n"
 	  "smaller (256K)" },
 	{ "memory", OPT_MEMORY, optional_argument, "[=objects]",

@@ -57,6 +57,20 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 			return usage_error("-p takes a process id, not '%s'", arg);
 		o->pid = (pid_t)v;
 		return 0;
+	case 'F':
+		if (!us_parse_uint(arg, 100000, &v) || v == 0)
+			return usage_error("-F takes samples a second per CPU (1-100000), not '%s'", arg);
+		o->frequency_hz = (unsigned)v;
+		return 0;
+	case 'a':
+		o->all_processes = true;
+		return 0;
+	case OPT_SUBPROCESSES:
+		o->subprocesses = US_CHILDREN_FOLLOW;
+		return 0;
+	case OPT_NO_SUBPROCESSES:
+		o->subprocesses = US_CHILDREN_IGNORE;
+		return 0;
 	case OPT_FORMAT:
 		if (!us_format_parse(arg, &o->format))
 			return usage_error("unknown format '%s' (tree, flat, json, timeline, "
@@ -240,6 +254,8 @@ static int belongs_to(const char *command, int key)
 static int check_for_command(const char *command, struct us_options *o)
 {
 	bool tracing = !strcmp(command, "run") || !strcmp(command, "attach");
+	bool profile = !strcmp(command, "profile");
+	int targets = (o->pid != 0) + o->all_processes + (o->n_rest > 0);
 
 	if (!strcmp(command, "call") && o->n_rest == 0)
 		return usage_error("%s needs a function: uscope call MODULE.FUNC [ARG...]", "call");
@@ -257,7 +273,14 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s needs exactly one recording FILE", "report");
 	if (!strcmp(command, "probes") && o->pid && o->binary)
 		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
-	if (!tracing && (o->output || o->duration_ns || o->n_patterns))
+	if (profile && targets != 1)
+		return usage_error("%s samples one of: -p PID, -a (every process), or -- COMMAND "
+				   "[ARG...]", "profile");
+	if (profile && o->n_patterns)
+		return usage_error("%s samples everything: -f is for run and attach", "profile");
+	if (profile && o->memory.mode)
+		return usage_error("%s samples stacks: --memory is for run, attach and call", "profile");
+	if (!tracing && !profile && (o->output || o->duration_ns || o->n_patterns))
 		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
 	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&
 	    strcmp(command, "call") != 0)
@@ -273,8 +296,9 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 {
 	/* run: stop at the first non-option, so the command's own options stay its
 	 * own; the others take options before or after their arguments */
-	const char *short_options = strcmp(command, "run") == 0 || strcmp(command, "call") == 0
-		? "+f:o:p:vqh" : "f:o:p:vqh";
+	bool stops_at_command = !strcmp(command, "run") || !strcmp(command, "call") ||
+				!strcmp(command, "profile");
+	const char *short_options = stops_at_command ? "+f:o:p:F:avqh" : "f:o:p:F:avqh";
 	int opt, err;
 
 	memset(o, 0, sizeof(*o));

@@ -28,6 +28,9 @@ struct us_options {
 	struct us_memory_options memory;	/* --memory, --memory-sample */
 	enum us_sort sort;	/* --sort */
 	bool all;		/* --all */
+	unsigned frequency_hz;	/* profile -F */
+	bool all_processes;	/* profile -a */
+	enum { US_CHILDREN_DEFAULT, US_CHILDREN_FOLLOW, US_CHILDREN_IGNORE } subprocesses;
 	enum us_color_when { US_COLOR_AUTO, US_COLOR_ALWAYS, US_COLOR_NEVER } color;
 	bool no_pager;		/* --no-pager */
 	bool filters_are_fatal;	/* report: a filter naming nothing is an error */

@@ -11,6 +11,7 @@
 #include "model_load.h"
 #include "model_program.h"
 #include "print_report.h"
+#include "report_profile.h"
 #include "util.h"
 
 /* Terminal columns of `out`, 0 when it is not a terminal (nothing is cut). */
@@ -68,6 +69,31 @@ static int check_filters(const struct us_model *m, bool fatal)
 	return unmatched;
 }
 
+static int write_profile_report(FILE *out, const char *recording, const struct us_options *o,
+				const struct us_report_options *ro)
+{
+	struct us_recording rec;
+	struct us_model m;
+	char err[512];
+
+	if (!us_format_for_profiles(o->format)) {
+		us_error("--format %s is a report of a trace; a profile has tree, flat, folded and "
+			 "json", us_format_name(o->format));
+		return -1;
+	}
+	if (us_model_load(recording, &o->filters, NULL, &rec, &m, err, sizeof(err))) {
+		us_error("%s", err);
+		return -1;
+	}
+	if (rec.truncated)
+		us_warn("the recording %s was cut short (uscope was killed?): read up to its last "
+			"whole chunk", recording);
+	us_report_write_profile(out, o->format, &rec, &m, ro);
+	us_model_free(&m);
+	us_recording_free(&rec);
+	return 0;
+}
+
 static int write_report(FILE *out, const char *recording, const struct us_options *o)
 {
 	struct us_report_options ro;
@@ -77,6 +103,13 @@ static int write_report(FILE *out, const char *recording, const struct us_option
 	char err[512];
 
 	us_report_options_for(o, out, &ro);
+	if (us_recording_holds_profile(recording))
+		return write_profile_report(out, recording, o, &ro);
+	if (!us_format_for_traces(o->format)) {
+		us_error("--format %s is a report of a profile (uscope profile); %s is a trace",
+			 us_format_name(o->format), recording);
+		return -1;
+	}
 	stream = us_report_stream_new(out, o->format, &ro);
 	if (us_model_load(recording, &o->filters, us_report_stream_sink(stream), &rec, &m, err,
 			  sizeof(err))) {

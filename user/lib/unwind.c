@@ -73,14 +73,15 @@ static const Dwfl_Thread_Callbacks thread_callbacks = {
 	.set_initial_registers = initial_registers,
 };
 
-struct us_unwinder *us_unwinder_for_process(pid_t pid)
+static struct us_unwinder *open_unwinder(pid_t pid, bool say_why)
 {
 	struct us_unwinder *u = us_calloc(1, sizeof(*u));
 	int err;
 
 	u->dwfl = dwfl_begin(&process_callbacks);
 	if (!u->dwfl) {
-		us_error("cannot start libdw: %s", dwfl_errmsg(-1));
+		if (say_why)
+			us_error("cannot start libdw: %s", dwfl_errmsg(-1));
 		free(u);
 		return NULL;
 	}
@@ -88,18 +89,30 @@ struct us_unwinder *us_unwinder_for_process(pid_t pid)
 	err = dwfl_linux_proc_report(u->dwfl, pid);
 	dwfl_report_end(u->dwfl, NULL, NULL);
 	if (err) {
-		us_error("cannot read the mappings of PID %d: %s", (int)pid,
+		if (say_why)
+			us_error("cannot read the mappings of PID %d: %s", (int)pid,
 			 err > 0 ? strerror(err) : dwfl_errmsg(-1));
 		us_unwinder_free(u);
 		return NULL;
 	}
 	u->attached = dwfl_attach_state(u->dwfl, NULL, pid, &thread_callbacks, &u->current);
 	if (!u->attached) {
-		us_error("cannot unwind in PID %d: %s", (int)pid, dwfl_errmsg(-1));
+		if (say_why)
+			us_error("cannot unwind in PID %d: %s", (int)pid, dwfl_errmsg(-1));
 		us_unwinder_free(u);
 		return NULL;
 	}
 	return u;
+}
+
+struct us_unwinder *us_unwinder_for_process(pid_t pid)
+{
+	return open_unwinder(pid, true);
+}
+
+struct us_unwinder *us_unwinder_for_process_quiet(pid_t pid)
+{
+	return open_unwinder(pid, false);
 }
 
 void us_unwinder_free(struct us_unwinder *u)

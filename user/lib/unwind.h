@@ -25,6 +25,8 @@ struct us_unwinder;
 /* The objects process `pid` has mapped now (/proc/PID/maps). NULL after
  * saying why. */
 struct us_unwinder *us_unwinder_for_process(pid_t pid);
+/* The same, saying nothing: NULL when the process is gone. */
+struct us_unwinder *us_unwinder_for_process_quiet(pid_t pid);
 void us_unwinder_free(struct us_unwinder *u);
 
 /* Unwinds the stack whose bytes from regs->sp up are `stack` (`len` bytes)

@@ -42,6 +42,12 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_MEM_BREAK] = us_model_on_mem_break,
 	[US_EV_MEM_RSS] = us_model_on_mem_rss,
 	[US_EV_MEM_TOTALS] = us_model_on_mem_totals,
+	[US_EV_SAMPLE_RAW] = NULL,	/* unwound into the profile records below */
+	[US_EV_PROCESS_EXEC] = NULL,
+	[US_EV_PROFILE_FRAME] = us_model_on_profile_frame,
+	[US_EV_PROFILE_STACK] = us_model_on_profile_stack,
+	[US_EV_PROFILE_SAMPLE] = us_model_on_profile_sample,
+	[US_EV_PROFILE_TOTALS] = us_model_on_profile_totals,
 };
 
 /* What the core asks of the parts. */
@@ -88,5 +94,6 @@ void us_model_free(struct us_model *m)
 {
 	us_model_free_python(m);
 	us_model_free_memory(m);
+	us_model_free_profile(m);
 	us_model_core_free(m);
 }

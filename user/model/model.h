@@ -18,6 +18,7 @@
 
 #include "model_core.h"
 #include "model_memory.h"
+#include "model_profile.h"
 #include "model_program.h"
 #include "model_python.h"
 #include "model_types.h"

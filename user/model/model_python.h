@@ -8,15 +8,11 @@
 #define USCOPE_MODEL_PYTHON_H
 
 #include "model_core.h"
+#include "python_lines.h"
 
 /* Writes a one-line summary of a Python value ("int 42", "str 'a'",
  * "DataFrame", "ValueError: bad") into buf. */
 void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
-
-/* The line of the instruction at `byte_offset` in a 3.11+ code object, from
- * its location table (CPython's Objects/locations.md); -1 when unknown. */
-int32_t us_py_line_of_offset(const uint8_t *table, size_t len, uint32_t first_line,
-			     int32_t byte_offset);
 
 /* Ends the exception chain still propagating on t, if any. */
 void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught);

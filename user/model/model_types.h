@@ -262,6 +262,42 @@ struct us_model_parts {
 	void (*end_propagation)(struct us_model *m, struct us_thread *t, bool caught);
 };
 
+/* ---- profile (model_profile.c): samples of stacks ---------------------- */
+
+struct us_profile_frame {
+	char *function;			/* "" when no symbol covers the address */
+	char *file;			/* native: the object; Python: the source file */
+	int32_t line;
+	uint32_t kind;			/* enum us_frame_kind */
+	uint64_t address;
+};
+
+struct us_profile_stack {
+	uint32_t *frames;		/* frame ids, innermost first */
+	uint16_t depth, flags;		/* US_STACK_* */
+};
+
+/* The samples of one stack in one thread, of one kind. */
+struct us_profile_samples {
+	uint32_t pid, tid, stack_id, kind;
+	uint64_t count, weight_ns;
+	char thread_comm[US_COMM_LEN + 1];
+	char process_comm[US_COMM_LEN + 1];
+};
+
+struct us_profile {
+	struct us_profile_frame *frames;	/* by id */
+	size_t n_frames, frames_cap;
+	struct us_profile_stack *stacks;	/* by id */
+	size_t n_stacks, stacks_cap;
+	struct us_profile_samples *samples;
+	size_t n_samples, samples_cap;
+	struct us_map sample_index;	/* hash of pid, tid, stack, kind -> samples */
+	uint64_t count[2], weight_ns[2];	/* by enum us_sample_kind */
+	struct us_profile_totals_event totals;
+	bool has_totals;
+};
+
 struct us_model {
 	const struct us_model_parts *parts;
 	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
@@ -300,6 +336,7 @@ struct us_model {
 	uint64_t imports;
 
 	struct us_memory memory;
+	struct us_profile profile;
 	uint64_t next_serial;
 
 	uint64_t first_ns, last_ns;

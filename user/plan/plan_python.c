@@ -351,3 +351,60 @@ struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py)
 		.eval_frame_offset = py->eval_frame_offset, .default_eval_vaddr = py->eval_vaddr,
 	};
 }
+
+/* Sampling: from _PyRuntime to a thread's frames (docs/cpython.md,
+ * "Sampling"; measured on every version). */
+struct thread_walk {
+	int minor;
+	int32_t interp_threads_head, tstate_thread_id, tstate_frame, cframe_current_frame;
+	int32_t frame_previous, frame_is_entry;
+};
+
+static const struct thread_walk thread_walks[] = {
+	{ 8, 8, 176, 24, NONE, 24, NONE },
+	{ 9, 8, 176, 24, NONE, 24, NONE },
+	{ 10, 8, 176, 24, NONE, 24, NONE },
+	{ 11, 16, 152, 56, 8, 48, 68 },
+	{ 12, 72, 136, 56, 0, 8, NONE },
+	{ 13, 7344, 152, 72, NONE, 8, NONE },
+};
+
+bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
+			       struct us_py_sampling *out)
+{
+	const struct us_py_layout *l = &py->layout;
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(thread_walks); i++) {
+		const struct thread_walk *w = &thread_walks[i];
+
+		if (w->minor != py->minor)
+			continue;
+		*out = (struct us_py_sampling){
+			.runtime_address = l->runtime_vaddr + load_delta,
+			.minor = (uint32_t)py->minor,
+			.runtime_main_interp = l->runtime_main_interp,
+			.interp_threads_head = w->interp_threads_head,
+			.tstate_next = 8,
+			.tstate_thread_id = w->tstate_thread_id,
+			.tstate_frame = w->tstate_frame,
+			.cframe_current_frame = w->cframe_current_frame,
+			.frame_previous = w->frame_previous,
+			.frame_code = l->frame_code,
+			.frame_lasti = l->frame_lasti,
+			.frame_instr_ptr = l->frame_instr_ptr,
+			.frame_owner = l->frame_owner,
+			.frame_is_entry = w->frame_is_entry,
+			.code_adaptive = l->code_adaptive,
+			.lasti_bytes = py->minor == 10 ? 2 : 1,
+		};
+		return true;
+	}
+	return false;
+}
+
+int32_t us_python_code_lines_offset(const struct us_python *py)
+{
+	/* co_lnotab (3.8, 3.9) and 3.10's co_linetable sit where 3.11's table
+	 * is not: at 120 */
+	return py->layout.code_linetable >= 0 ? py->layout.code_linetable : 120;
+}

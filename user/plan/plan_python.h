@@ -46,6 +46,12 @@ bool us_python_layout_for(int minor, struct us_py_layout *layout, int64_t *eval_
 /* The minor version a file name says ("libpython3.12.so.1.0", "python3.8"), or -1. */
 int us_python_minor_from_name(const char *path);
 void us_python_free(struct us_python *py);
+/* What the sampler needs to find the frames of a thread of `py` loaded at
+ * `load_delta` (runtime minus ELF address); false for an unknown version. */
+bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
+			       struct us_py_sampling *out);
+/* Where a code object keeps its line table (us_py_line_for_version reads it). */
+int32_t us_python_code_lines_offset(const struct us_python *py);
 /* Where eval_frame is, for target_python.h's write and restore. */
 struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py);
 

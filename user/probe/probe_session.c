@@ -33,6 +33,21 @@ static void memory_destroy(void *state)
 	us_bpf_memory_destroy(state);
 }
 
+static size_t profile_links(const void *state)
+{
+	return us_bpf_links_count(&((const struct us_bpf_profile *)state)->links);
+}
+
+static void profile_detach(void *state)
+{
+	us_bpf_profile_detach(state);
+}
+
+static void profile_destroy(void *state)
+{
+	us_bpf_profile_destroy(state);
+}
+
 static void join(struct us_probe_session *s, struct us_probe_family family)
 {
 	if (s->n_families < US_PROBE_FAMILIES_MAX)
@@ -68,6 +83,17 @@ int us_probe_session_load_memory(struct us_probe_session *s, pid_t tgid, size_t 
 	if (!err)
 		join(s, (struct us_probe_family){ "memory", &s->memory, memory_links, memory_detach,
 						  memory_destroy });
+	return err;
+}
+
+int us_probe_session_load_profile(struct us_probe_session *s, size_t ring_bytes,
+				  const struct us_profile_options *opts)
+{
+	int err = us_bpf_profile_load(&s->profile, &s->calls.shared_maps, ring_bytes, opts);
+
+	if (!err)
+		join(s, (struct us_probe_family){ "profile", &s->profile, profile_links,
+						  profile_detach, profile_destroy });
 	return err;
 }
 

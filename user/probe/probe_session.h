@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include "bpf_calls.h"
 #include "bpf_memory.h"
+#include "bpf_profile.h"
 #include "bpf_python.h"
 
 /* What the session asks of a family it holds. */
@@ -31,6 +32,7 @@ struct us_probe_session {
 	struct us_bpf_calls calls;	/* first: the ring and the shared state */
 	struct us_bpf_python python;	/* loaded when the target is CPython */
 	struct us_bpf_memory memory;	/* loaded with --memory */
+	struct us_bpf_profile profile;	/* loaded by `uscope profile` */
 	struct us_probe_family families[US_PROBE_FAMILIES_MAX];
 	size_t n_families;
 };
@@ -44,6 +46,9 @@ int us_probe_session_load_python(struct us_probe_session *s, const struct us_pyt
 /* Loads the memory programs into the session's ring and list. */
 int us_probe_session_load_memory(struct us_probe_session *s, pid_t tgid, size_t ring_bytes,
 				 const struct us_memory_options *opts);
+/* Loads the sampler into the session's ring and list. */
+int us_probe_session_load_profile(struct us_probe_session *s, size_t ring_bytes,
+				  const struct us_profile_options *opts);
 /* Every probe of every family stops recording and arming return probes. */
 void us_probe_session_stop(struct us_probe_session *s);
 /* The links detach will remove (each costs the kernel a synchronisation). */

@@ -117,4 +117,9 @@ int us_record_read(const char *path, struct us_recording *rec,
 		   void (*on_start)(void *ctx, const struct us_recording *rec),
 		   us_event_fn on_event, void *ctx, char *err, size_t errlen);
 
+/* Reads only the header and the first META chunk of `path`. */
+int us_record_read_meta(const char *path, struct us_recording *rec, char *err, size_t errlen);
+/* Whether `path` is a readable recording made by `uscope profile`. */
+bool us_recording_holds_profile(const char *path);
+
 #endif

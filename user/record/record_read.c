@@ -270,9 +270,9 @@ static int dispatch_chunk(struct reader *r, uint32_t type, struct us_bytes *raw,
 	}
 }
 
-int us_record_read(const char *path, struct us_recording *rec,
-		   void (*on_start)(void *ctx, const struct us_recording *rec),
-		   us_event_fn on_event, void *ctx, char *err, size_t errlen)
+static int read_recording(const char *path, struct us_recording *rec,
+			  void (*on_start)(void *ctx, const struct us_recording *rec),
+			  us_event_fn on_event, void *ctx, char *err, size_t errlen, bool meta_only)
 {
 	struct reader r = { .path = path, .err = err, .errlen = errlen };
 	struct us_bytes raw = { 0 };
@@ -306,10 +306,10 @@ int us_record_read(const char *path, struct us_recording *rec,
 			break;
 		}
 		rc = dispatch_chunk(&r, type, &raw, rec, on_start, on_event, ctx);
-		ended = type == US_CHUNK_END;
+		ended = type == US_CHUNK_END || (meta_only && type == US_CHUNK_META);
 		r.chunk_index++;
 	}
-	if (rc == 0 && !r.started && on_start)
+	if (rc == 0 && !r.started && on_start && !meta_only)
 		on_start(ctx, rec);
 	for (size_t i = 0; i < r.n_strings; i++)
 		free(r.strings[i]);
@@ -317,6 +317,29 @@ int us_record_read(const char *path, struct us_recording *rec,
 	us_bytes_free(&raw);
 	fclose(r.file);
 	return rc;
+}
+
+int us_record_read(const char *path, struct us_recording *rec,
+		   void (*on_start)(void *ctx, const struct us_recording *rec),
+		   us_event_fn on_event, void *ctx, char *err, size_t errlen)
+{
+	return read_recording(path, rec, on_start, on_event, ctx, err, errlen, false);
+}
+
+int us_record_read_meta(const char *path, struct us_recording *rec, char *err, size_t errlen)
+{
+	return read_recording(path, rec, NULL, NULL, NULL, err, errlen, true);
+}
+
+bool us_recording_holds_profile(const char *path)
+{
+	struct us_recording rec;
+	char err[256];
+	bool profile = us_record_read_meta(path, &rec, err, sizeof(err)) == 0 && rec.mode &&
+		       strcmp(rec.mode, "profile") == 0;
+
+	us_recording_free(&rec);
+	return profile;
 }
 
 void us_recording_set_thread_name(struct us_recording *rec, uint32_t tid, const char *name)

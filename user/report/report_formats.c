@@ -2,23 +2,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report_formats.h"
+#include "report_profile.h"
 #include "report_stream.h"
 #include "util.h"
 
-/* Every report: its name, and how it is written. */
+/* Every report: its name, and how it is written of a trace and of a
+ * profile (NULL: not a report of that kind of recording). */
 static const struct {
 	const char *name;
 	void (*write)(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		      const struct us_report_options *ro);
 	const struct us_stream_ops *stream;	/* written while the model is built */
+	us_profile_report_fn profile;
 } formats[] = {
-	[US_FORMAT_TREE] = { "tree", us_report_tree, NULL },
-	[US_FORMAT_FLAT] = { "flat", us_report_flat, NULL },
-	[US_FORMAT_JSON] = { "json", us_report_json, NULL },
-	[US_FORMAT_TIMELINE] = { "timeline", NULL, &us_timeline_text_ops },
-	[US_FORMAT_TIMELINE_JSON] = { "timeline-json", NULL, &us_timeline_json_ops },
-	[US_FORMAT_CHROME] = { "chrome", NULL, &us_chrome_ops },
-	[US_FORMAT_MEMORY] = { "memory", us_report_memory, NULL },
+	[US_FORMAT_TREE] = { "tree", us_report_tree, NULL, us_report_profile_tree },
+	[US_FORMAT_FLAT] = { "flat", us_report_flat, NULL, us_report_profile_flat },
+	[US_FORMAT_JSON] = { "json", us_report_json, NULL, us_report_profile_json },
+	[US_FORMAT_TIMELINE] = { "timeline", NULL, &us_timeline_text_ops, NULL },
+	[US_FORMAT_TIMELINE_JSON] = { "timeline-json", NULL, &us_timeline_json_ops, NULL },
+	[US_FORMAT_CHROME] = { "chrome", NULL, &us_chrome_ops, NULL },
+	[US_FORMAT_MEMORY] = { "memory", us_report_memory, NULL, NULL },
+	[US_FORMAT_FOLDED] = { "folded", NULL, NULL, us_report_profile_folded },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -34,7 +38,30 @@ bool us_format_parse(const char *name, enum us_format *out)
 
 const char *us_format_names(void)
 {
-	return "tree, flat, json, timeline, timeline-json, chrome, memory";
+	return "tree, flat, json, timeline, timeline-json, chrome, memory, folded";
+}
+
+const char *us_format_name(enum us_format f)
+{
+	return formats[f].name;
+}
+
+bool us_format_for_profiles(enum us_format f)
+{
+	return formats[f].profile != NULL;
+}
+
+bool us_format_for_traces(enum us_format f)
+{
+	return formats[f].write || formats[f].stream;
+}
+
+void us_report_write_profile(FILE *out, enum us_format f, const struct us_recording *rec,
+			     const struct us_model *m, const struct us_report_options *ro)
+{
+	if (formats[f].profile)
+		formats[f].profile(out, rec, m, ro);
+	fflush(out);
 }
 
 bool us_format_streams(enum us_format f)

@@ -20,11 +20,19 @@ enum us_format {
 	US_FORMAT_TIMELINE_JSON,
 	US_FORMAT_CHROME,
 	US_FORMAT_MEMORY,
+	US_FORMAT_FOLDED,	/* profiles only */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
 /* "tree, flat, ...": for messages. */
 const char *us_format_names(void);
+const char *us_format_name(enum us_format f);
+/* Whether it is a report of a profile (uscope profile), of a trace. */
+bool us_format_for_profiles(enum us_format f);
+bool us_format_for_traces(enum us_format f);
+/* A report of a finished profile model. */
+void us_report_write_profile(FILE *out, enum us_format f, const struct us_recording *rec,
+			     const struct us_model *m, const struct us_report_options *ro);
 /* Whether the report is written while the model is built (us_report_stream_*)
  * rather than from the finished model (us_report_write). */
 bool us_format_streams(enum us_format f);

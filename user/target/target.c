@@ -357,18 +357,22 @@ int us_objects_of_executable(const char *exe, struct us_object_list *out)
 	return 0;
 }
 
-static int list_mapped_objects(struct us_target *t)
+int us_process_objects(pid_t pid, struct us_object_list *out)
 {
-	char path[64], line[4096];
+	char path[64], line[4096], exe[4096];
+	ssize_t n;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)t->pid);
-	f = fopen(path, "re");
-	if (!f) {
-		us_error("cannot read %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n < 0)
 		return -1;
-	}
-	us_objects_add(&t->objects, t->exe_path, NULL);
+	exe[n] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	us_objects_add(out, exe, NULL);
 	while (fgets(line, sizeof(line), f)) {
 		char *file = strchr(line, '/');
 		char *open_path;
@@ -376,16 +380,25 @@ static int list_mapped_objects(struct us_target *t)
 		if (!file || strstr(line, " (deleted)"))
 			continue;
 		file[strcspn(file, "\n")] = '\0';
-		open_path = us_asprintf("/proc/%d/root%s", (int)t->pid, file);
+		open_path = us_asprintf("/proc/%d/root%s", (int)pid, file);
 		if (us_is_elf(open_path))
-			us_objects_add(&t->objects, file, open_path);
+			us_objects_add(out, file, open_path);
 		free(open_path);
 	}
 	fclose(f);
 	/* the executable itself is opened through /proc/PID/root too */
-	free(t->objects.items[0].open_path);
-	t->objects.items[0].open_path = us_asprintf("/proc/%d/root%s", (int)t->pid, t->exe_path);
-	t->objects.main_index = 0;
+	free(out->items[0].open_path);
+	out->items[0].open_path = us_asprintf("/proc/%d/root%s", (int)pid, exe);
+	out->main_index = 0;
+	return 0;
+}
+
+static int list_mapped_objects(struct us_target *t)
+{
+	if (us_process_objects(t->pid, &t->objects)) {
+		us_error("cannot read the mappings of PID %d: %s", (int)t->pid, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 

@@ -56,6 +56,9 @@ int us_target_attach(struct us_target *t, pid_t pid);
 /* Fills t->objects: mapped objects (attach) or the executable and the
  * libraries the dynamic loader will map (run). */
 int us_target_list_objects(struct us_target *t);
+/* The ELF objects live process `pid` has mapped now, its executable first.
+ * Returns 0, or -1 with errno (no such process, no permission). */
+int us_process_objects(pid_t pid, struct us_object_list *out);
 /* Lists the objects of an executable file, as `run` would see them. */
 int us_objects_of_executable(const char *exe, struct us_object_list *out);
 

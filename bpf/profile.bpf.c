@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Sampling: a perf event on every CPU (software cpu-clock at -F Hz) runs
+ * on_cpu_sample on whatever thread is running there. For a profiled
+ * thread it sends the thread's user registers, a copy of the top of its
+ * user stack (up to 16 KiB: uscope unwinds it with DWARF call-frame
+ * information, user/probe/profile_stacks.c) and, in a CPython process
+ * uscope registered, the Python frames the thread is running: code object
+ * and bytecode offset, found from _PyRuntime's thread list by the thread's
+ * fs base (docs/cpython.md, "Sampling"). Forks of profiled processes are
+ * profiled too (--subprocesses), and an exec is reported so uscope reads
+ * the new program's objects.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "shared.bpf.h"
+#include "python_layout.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile bool profile_all = false;	/* -a: every process but uscope */
+const volatile bool follow_children = false;	/* --subprocesses */
+const volatile __u32 uscope_tgid = 0;
+
+#define PROFILED_PROCESSES_MAX 8192
+#define PY_THREADS_MAX 64	/* threads of one interpreter searched for the sampled one */
+
+/* Processes profiled (without -a): the target, and its children. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFILED_PROCESSES_MAX);
+	__type(key, __u32);
+	__type(value, __u8);
+} profiled SEC(".maps");
+
+/* CPython processes, as uscope found them: where their frames are. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PROFILED_PROCESSES_MAX);
+	__type(key, __u32);
+	__type(value, struct us_py_sampling);
+} python_processes SEC(".maps");
+
+/* One sample is built here: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct us_raw_sample_event);
+} sample_scratch SEC(".maps");
+
+__u64 samples_taken = 0;	/* every sample of a profiled thread */
+__u64 stacks_unreadable = 0;
+
+static __always_inline bool is_profiled(__u32 tgid)
+{
+	if (tgid == 0 || shared.tracing_stopped)
+		return false;
+	if (profile_all)
+		return tgid != uscope_tgid;
+	return bpf_map_lookup_elem(&profiled, &tgid) != NULL;
+}
+
+static __always_inline __u64 read_ptr(__u64 address)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)address);
+	return v;
+}
+
+/* One step of the search for the thread state whose thread id is the
+ * sampled thread's fs base (bpf_loop: verified once, not per step). */
+struct thread_search {
+	const struct us_py_sampling *py;
+	__u64 fsbase, tstate, found;
+};
+
+static long check_one_thread(__u32 i, void *arg)
+{
+	struct thread_search *t = arg;
+
+	if (!t->tstate)
+		return 1;
+	if (read_ptr(t->tstate + t->py->tstate_thread_id) == t->fsbase) {
+		t->found = t->tstate;
+		return 1;
+	}
+	t->tstate = read_ptr(t->tstate + t->py->tstate_next);
+	return 0;
+}
+
+static __always_inline __u64 python_thread_state(const struct us_py_sampling *py, __u64 fsbase)
+{
+	__u64 interp = read_ptr(py->runtime_address + py->runtime_main_interp);
+	struct thread_search t = { .py = py, .fsbase = fsbase };
+
+	t.tstate = interp ? read_ptr(interp + py->interp_threads_head) : 0;
+	bpf_loop(PY_THREADS_MAX, check_one_thread, &t, 0);
+	return t.found;
+}
+
+static __always_inline __u64 current_python_frame(const struct us_py_sampling *py, __u64 tstate)
+{
+	__u64 frame = read_ptr(tstate + py->tstate_frame);
+
+	if (py->cframe_current_frame >= 0 && frame)
+		frame = read_ptr(frame + py->cframe_current_frame);
+	return frame;
+}
+
+/* One frame's code object and offset; false when the walk should end. */
+static __always_inline bool read_python_frame(const struct us_py_sampling *py, __u64 frame,
+					      struct us_py_sample_frame *out)
+{
+	__s32 lasti = -1;
+	__u8 is_entry = 0;
+	__u64 ip;
+
+	out->code = read_ptr(frame + py->frame_code);
+	if (!out->code)
+		return false;
+	if (py->minor <= 10) {
+		bpf_probe_read_user(&lasti, sizeof(lasti), (void *)(frame + py->frame_lasti));
+		out->offset = lasti < 0 ? -1 : lasti * (__s32)py->lasti_bytes;
+		out->flags = US_PY_FRAME_ENTRY;	/* one C call per frame */
+		return true;
+	}
+	ip = read_ptr(frame + py->frame_instr_ptr);
+	out->offset = ip > out->code ? (__s32)(ip - (out->code + py->code_adaptive)) : -1;
+	if (py->frame_is_entry >= 0)
+		bpf_probe_read_user(&is_entry, 1, (void *)(frame + py->frame_is_entry));
+	out->flags = is_entry ? US_PY_FRAME_ENTRY : 0;
+	return true;
+}
+
+/* One step of the walk down a thread's Python frames. */
+struct frame_walk {
+	const struct us_py_sampling *py;
+	__u64 frame;
+	__u32 n;
+	__u32 truncated;
+};
+
+static long read_one_frame(__u32 i, void *arg)
+{
+	struct frame_walk *w = arg;
+	struct us_raw_sample_event *e;
+	__u32 zero = 0, n = w->n;
+	__u8 owner = 0;
+
+	e = bpf_map_lookup_elem(&sample_scratch, &zero);
+	if (!e || !w->frame)
+		return 1;
+	if (w->py->minor >= 12)
+		bpf_probe_read_user(&owner, 1, (void *)(w->frame + w->py->frame_owner));
+	if (owner == US_FRAME_OWNED_BY_CSTACK) {
+		/* the C call's entry frame: the frame above it was its first */
+		if (n > 0 && n <= US_SAMPLE_PY_FRAMES)
+			e->py[n - 1].flags |= US_PY_FRAME_ENTRY;
+	} else if (n < US_SAMPLE_PY_FRAMES) {
+		if (!read_python_frame(w->py, w->frame, &e->py[n]))
+			return 1;
+		w->n = n + 1;
+	} else {
+		w->truncated = 1;
+		return 1;
+	}
+	w->frame = read_ptr(w->frame + w->py->frame_previous);
+	return 0;
+}
+
+/* The Python frames the thread runs, innermost first; returns how many. */
+static __always_inline __u32 read_python_stack(struct us_raw_sample_event *e,
+					       struct task_struct *task)
+{
+	const struct us_py_sampling *py = bpf_map_lookup_elem(&python_processes, &e->pid);
+	struct frame_walk w = { 0 };
+	__u64 tstate;
+
+	if (!py)
+		return 0;
+	tstate = python_thread_state(py, BPF_CORE_READ(task, thread.fsbase));
+	if (!tstate)
+		return 0;
+	w.py = py;
+	w.frame = current_python_frame(py, tstate);
+	bpf_loop(US_SAMPLE_PY_FRAMES + 16, read_one_frame, &w, 0);
+	if (w.truncated)
+		e->flags |= US_RAW_PY_TRUNCATED;
+	return w.n;
+}
+
+/* Copies the top of the user stack: as much of 16 KiB as is mapped. */
+static __always_inline __u32 copy_user_stack(struct us_raw_sample_event *e)
+{
+	void *sp = (void *)e->sp;
+
+	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES, sp))
+		return US_SAMPLE_STACK_BYTES;
+	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 2, sp))
+		return US_SAMPLE_STACK_BYTES / 2;
+	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 4, sp))
+		return US_SAMPLE_STACK_BYTES / 4;
+	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 16, sp))
+		return US_SAMPLE_STACK_BYTES / 16;
+	if (!bpf_probe_read_user(e->stack, 256, sp))
+		return 256;
+	return 0;
+}
+
+SEC("perf_event")
+int on_cpu_sample(struct bpf_perf_event_data *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct us_raw_sample_event *e;
+	struct pt_regs *regs;
+	__u32 zero = 0, size;
+
+	if (!is_profiled(pid_tgid >> 32))
+		return 0;
+	__sync_fetch_and_add(&samples_taken, 1);
+	e = bpf_map_lookup_elem(&sample_scratch, &zero);
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, US_EV_SAMPLE_RAW, 0, (__u32)pid_tgid);
+	e->pid = pid_tgid >> 32;
+	e->cpu = bpf_get_smp_processor_id();
+	e->weight_ns = ctx->sample_period;
+	e->kind = US_SAMPLE_ON_CPU;
+	e->flags = 0;
+	e->py_count = 0;
+	e->stack_len = 0;
+	bpf_get_current_comm(e->thread_comm, sizeof(e->thread_comm));
+	BPF_CORE_READ_STR_INTO(&e->process_comm, task, group_leader, comm);
+	if (!task->mm) {
+		e->flags |= US_RAW_KERNEL_THREAD;
+		e->ip = e->sp = e->bp = 0;
+	} else {
+		regs = (struct pt_regs *)bpf_task_pt_regs(task);	/* the user registers */
+		e->ip = BPF_CORE_READ(regs, ip);
+		e->sp = BPF_CORE_READ(regs, sp);
+		e->bp = BPF_CORE_READ(regs, bp);
+		e->py_count = read_python_stack(e, task);
+		e->stack_len = copy_user_stack(e);
+		if (!e->stack_len) {
+			e->flags |= US_RAW_STACK_UNREADABLE;
+			__sync_fetch_and_add(&stacks_unreadable, 1);
+		}
+	}
+	size = __builtin_offsetof(struct us_raw_sample_event, stack) + e->stack_len;
+	if (size > sizeof(*e))
+		return 0;
+	e->hdr.size = size;
+	report_thread_losses(e->hdr.tid);
+	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
+		count_loss();
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_tgid = parent->tgid, child_tgid = child->tgid;
+	__u8 yes = 1;
+
+	if (!follow_children || profile_all || child->pid != child->tgid)
+		return 0;	/* threads share their process's entry */
+	if (bpf_map_lookup_elem(&profiled, &parent_tgid))
+		bpf_map_update_elem(&profiled, &child_tgid, &yes, BPF_ANY);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 tgid = task->tgid;
+	struct us_process_exec_event *e;
+
+	if (!is_profiled(tgid))
+		return 0;
+	bpf_map_delete_elem(&python_processes, &tgid);	/* a new program: found again */
+	e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tgid);
+	if (!e)
+		return 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}

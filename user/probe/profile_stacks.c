@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "hashmap.h"
+#include "log.h"
+#include "plan_python.h"
+#include "profile_stacks.h"
+#include "python_code.h"
+#include "python_lines.h"
+#include "target.h"
+#include "unwind.h"
+#include "util.h"
+
+#define NATIVE_FRAMES_MAX 512
+#define RECHECK_NS 1000000000ULL	/* a process's maps or interpreter, looked at again */
+#define PYTHON_CHECKS_MAX 5		/* a process with no interpreter yet: looked at this often */
+
+struct python_code_entry {
+	uint64_t address;
+	struct us_python_code code;
+	bool readable;
+};
+
+/* What uscope knows of one profiled process. */
+struct process {
+	pid_t pid;
+	struct us_unwinder *unwinder;
+	uint64_t unwinder_ns;		/* when it read the maps */
+	bool gone;			/* its maps could not be read: it exited */
+	struct us_python python;	/* object == NULL: no interpreter (yet) */
+	int32_t lines_offset;
+	unsigned python_checks;
+	uint64_t python_checked_ns;
+	struct us_map codes;		/* code address -> index in code_entries */
+	struct python_code_entry *code_entries;
+	size_t n_codes, codes_cap;
+};
+
+struct us_profile_stacks {
+	struct us_bpf_profile *bpf;
+	us_profile_emit_fn emit;
+	void *ctx;
+	struct us_map process_index;	/* pid -> index in processes */
+	struct process **processes;
+	size_t n_processes, processes_cap;
+	struct us_map frame_ids;	/* hash of a frame's identity -> id */
+	uint32_t n_frames;
+	struct us_map stack_ids;	/* hash of its frame ids -> id */
+	uint32_t n_stacks;
+	uint64_t losses[US_LOSS_CAUSES];
+	size_t python_processes;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+struct us_profile_stacks *us_profile_stacks_new(struct us_bpf_profile *bpf,
+						us_profile_emit_fn emit, void *ctx)
+{
+	struct us_profile_stacks *s = us_calloc(1, sizeof(*s));
+
+	s->bpf = bpf;
+	s->emit = emit;
+	s->ctx = ctx;
+	return s;
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+static void forget_python(struct process *p)
+{
+	for (size_t i = 0; i < p->n_codes; i++)
+		us_python_code_free(&p->code_entries[i].code);
+	free(p->code_entries);
+	p->code_entries = NULL;
+	p->n_codes = p->codes_cap = 0;
+	us_map_free(&p->codes);
+	us_python_free(&p->python);
+}
+
+/* Its interpreter, if it has one uscope can sample: registered with the
+ * sampler, which then reads its threads' Python frames. */
+static void find_python(struct us_profile_stacks *s, struct process *p)
+{
+	struct us_object_list objects = { 0 };
+	struct us_eval_frame_slot slot;
+	struct us_py_sampling layout;
+	uint64_t delta;
+	char err[512];
+
+	p->python_checks++;
+	p->python_checked_ns = now_ns();
+	if (us_process_objects(p->pid, &objects))
+		return;
+	if (us_python_detect(&objects, &p->python, err, sizeof(err)) <= 0) {
+		us_objects_free(&objects);
+		return;
+	}
+	us_objects_free(&objects);
+	slot = us_python_eval_frame_slot(&p->python);
+	if (us_python_load_delta(p->pid, &slot, &delta) ||
+	    !us_python_sampling_layout(&p->python, delta, &layout) ||
+	    us_bpf_profile_add_python(s->bpf, p->pid, &layout)) {
+		us_python_free(&p->python);
+		return;
+	}
+	p->lines_offset = us_python_code_lines_offset(&p->python);
+	s->python_processes++;
+	us_debug("PID %d runs CPython 3.%d (%s): sampling its Python frames", (int)p->pid,
+		 p->python.minor, p->python.object);
+}
+
+static void refresh_unwinder(struct process *p)
+{
+	us_unwinder_free(p->unwinder);
+	p->unwinder = us_unwinder_for_process_quiet(p->pid);
+	p->unwinder_ns = now_ns();
+	p->gone = p->unwinder == NULL;
+}
+
+static struct process *process_of(struct us_profile_stacks *s, pid_t pid)
+{
+	uint32_t i = us_map_get(&s->process_index, (uint64_t)pid);
+	struct process *p;
+
+	if (i != US_MAP_NONE)
+		return s->processes[i];
+	p = us_calloc(1, sizeof(*p));
+	p->pid = pid;
+	us_grow(&s->processes, &s->processes_cap, s->n_processes + 1, sizeof(*s->processes));
+	us_map_put(&s->process_index, (uint64_t)pid, (uint32_t)s->n_processes);
+	s->processes[s->n_processes++] = p;
+	refresh_unwinder(p);
+	if (!p->gone)
+		find_python(s, p);
+	return p;
+}
+
+void us_profile_stacks_watch(struct us_profile_stacks *s, pid_t pid)
+{
+	process_of(s, pid);
+}
+
+/* A new program in the process: everything known of the old one goes. */
+static void process_execd(struct us_profile_stacks *s, pid_t pid)
+{
+	uint32_t i = us_map_get(&s->process_index, (uint64_t)pid);
+	struct process *p;
+
+	if (i == US_MAP_NONE)
+		return;
+	p = s->processes[i];
+	if (p->python.object && s->python_processes)
+		s->python_processes--;
+	forget_python(p);
+	p->python_checks = 0;
+	refresh_unwinder(p);
+	if (!p->gone)
+		find_python(s, p);
+}
+
+/* ---- frames and stacks -------------------------------------------------- */
+
+/* The id of a frame; sent the first time it is seen. */
+static uint32_t frame_id(struct us_profile_stacks *s, uint32_t kind, const char *function,
+			 const char *file, int32_t line, uint64_t address)
+{
+	uint64_t key = us_hash_u64(us_hash_str(function) ^ us_hash_u64(us_hash_str(file) + kind) ^
+				   us_hash_u64(((uint64_t)(uint32_t)line << 1) ^ (address << 20)));
+	uint32_t id = us_map_get(&s->frame_ids, key);
+	struct us_profile_frame_event ev;
+
+	if (id != US_MAP_NONE)
+		return id;
+	id = s->n_frames++;
+	us_map_put(&s->frame_ids, key, id);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr = (struct us_event_header){ .type = US_EV_PROFILE_FRAME, .size = sizeof(ev),
+					   .ts_ns = now_ns() };
+	ev.id = id;
+	ev.kind = kind;
+	ev.line = line;
+	ev.address = address;
+	snprintf(ev.function, sizeof(ev.function), "%s", function);
+	snprintf(ev.file, sizeof(ev.file), "%s", file);
+	s->emit(s->ctx, &ev.hdr);
+	return id;
+}
+
+/* A native frame is its function in its object (every address in it is one
+ * frame), or, with no symbol, its address. */
+static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uint64_t pc,
+			     bool return_address, bool *is_interpreter)
+{
+	struct us_frame_name n;
+
+	us_unwinder_name(p->unwinder, pc, return_address, &n);
+	*is_interpreter = n.function && strncmp(n.function, "_PyEval_EvalFrameDefault", 24) == 0 &&
+			  (n.function[24] == '\0' || n.function[24] == '.');
+	if (n.function)
+		return frame_id(s, US_FRAME_NATIVE, n.function, n.object ? n.object : "", 0, 0);
+	return frame_id(s, US_FRAME_NATIVE, "", n.object ? n.object : "",
+			0, n.object ? n.object_address : pc);
+}
+
+static struct python_code_entry *code_of(struct process *p, uint64_t address)
+{
+	uint32_t i = us_map_get(&p->codes, address);
+	struct python_code_entry *e;
+
+	if (i != US_MAP_NONE)
+		return &p->code_entries[i];
+	us_grow(&p->code_entries, &p->codes_cap, p->n_codes + 1, sizeof(*p->code_entries));
+	e = &p->code_entries[p->n_codes];
+	e->address = address;
+	e->readable = us_python_read_code(p->pid, address, &p->python.layout, p->lines_offset,
+					  &e->code) == 0;
+	us_map_put(&p->codes, address, (uint32_t)p->n_codes++);
+	return e;
+}
+
+static uint32_t python_frame(struct us_profile_stacks *s, struct process *p,
+			     const struct us_py_sample_frame *f)
+{
+	struct python_code_entry *e = code_of(p, f->code);
+	int32_t line;
+
+	if (!e->readable)
+		return frame_id(s, US_FRAME_PYTHON, "<unreadable code object>", "", 0, 0);
+	line = us_py_line_for_version(p->python.minor, e->code.lines, e->code.lines_len,
+				      e->code.first_line, f->offset);
+	return frame_id(s, US_FRAME_PYTHON, e->code.qualname, e->code.file,
+			line > 0 ? line : (int32_t)e->code.first_line, 0);
+}
+
+/* A stack's frames as they build up, innermost first. */
+struct stack_build {
+	uint32_t frames[US_PROFILE_MAX_DEPTH];
+	uint32_t depth;
+	uint16_t flags;
+};
+
+static void push_frame(struct stack_build *b, uint32_t id)
+{
+	if (b->depth < US_PROFILE_MAX_DEPTH)
+		b->frames[b->depth++] = id;
+	else
+		b->flags |= US_STACK_CUT;
+}
+
+/* The Python frames one interpreter frame runs: from `*next` to the next
+ * entry frame, innermost first. */
+static void push_python_group(struct us_profile_stacks *s, struct process *p,
+			      const struct us_raw_sample_event *raw, uint32_t *next,
+			      struct stack_build *b)
+{
+	while (*next < raw->py_count) {
+		const struct us_py_sample_frame *f = &raw->py[*next];
+
+		(*next)++;
+		push_frame(b, python_frame(s, p, f));
+		if (f->flags & US_PY_FRAME_ENTRY)
+			break;
+	}
+}
+
+static uint32_t stack_id(struct us_profile_stacks *s, const struct stack_build *b)
+{
+	uint64_t key = us_hash_u64(b->flags + ((uint64_t)b->depth << 16));
+	struct us_profile_stack_event ev;
+	uint32_t id;
+
+	for (uint32_t i = 0; i < b->depth; i++)
+		key = us_hash_u64(key ^ b->frames[i]);
+	id = us_map_get(&s->stack_ids, key);
+	if (id != US_MAP_NONE)
+		return id;
+	id = s->n_stacks++;
+	us_map_put(&s->stack_ids, key, id);
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr = (struct us_event_header){ .type = US_EV_PROFILE_STACK, .size = sizeof(ev),
+					   .ts_ns = now_ns() };
+	ev.id = id;
+	ev.depth = (uint16_t)b->depth;
+	ev.flags = b->flags;
+	memcpy(ev.frames, b->frames, b->depth * sizeof(b->frames[0]));
+	s->emit(s->ctx, &ev.hdr);
+	return id;
+}
+
+/* The native stack, each interpreter frame replaced by its Python frames. */
+static void build_stack(struct us_profile_stacks *s, struct process *p,
+			const struct us_raw_sample_event *raw, struct stack_build *b)
+{
+	struct us_user_regs regs = { raw->ip, raw->sp, raw->bp };
+	uint64_t pcs[NATIVE_FRAMES_MAX];
+	uint32_t next_python = 0;
+	bool complete, interpreter;
+	size_t n = us_unwind(p->unwinder, (pid_t)raw->hdr.tid, &regs, raw->stack, raw->stack_len,
+			     pcs, NATIVE_FRAMES_MAX, &complete);
+
+	if (n == 0)
+		pcs[n++] = raw->ip;
+	if (!complete)
+		b->flags |= US_STACK_INCOMPLETE;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = native_frame(s, p, pcs[i], i > 0, &interpreter);
+
+		if (interpreter && next_python < raw->py_count)
+			push_python_group(s, p, raw, &next_python, b);
+		else
+			push_frame(b, id);
+	}
+	if (next_python < raw->py_count) {	/* no interpreter frame found for them */
+		s->losses[US_LOSS_PYTHON_UNPLACED]++;
+		while (next_python < raw->py_count)
+			push_python_group(s, p, raw, &next_python, b);
+	}
+}
+
+/* An address outside every object the unwinder knows: the maps changed
+ * (dlopen), read them again (at most once a second). */
+static void refresh_if_unknown(struct process *p, uint64_t ip)
+{
+	struct us_frame_name n;
+
+	us_unwinder_name(p->unwinder, ip, false, &n);
+	if (!n.object && now_ns() - p->unwinder_ns > RECHECK_NS)
+		refresh_unwinder(p);
+}
+
+static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_event *raw)
+{
+	struct process *p = process_of(s, (pid_t)raw->pid);
+	struct us_profile_sample_event ev;
+	struct stack_build b = { .depth = 0 };
+
+	if (raw->flags & US_RAW_KERNEL_THREAD)
+		return;
+	if (raw->flags & US_RAW_STACK_UNREADABLE) {
+		s->losses[US_LOSS_STACK_UNREADABLE]++;
+		return;
+	}
+	if (p->gone && now_ns() - p->unwinder_ns > RECHECK_NS)
+		refresh_unwinder(p);
+	if (p->gone) {
+		s->losses[US_LOSS_PROCESS_GONE]++;
+		return;
+	}
+	refresh_if_unknown(p, raw->ip);
+	if (!p->python.object && p->python_checks < PYTHON_CHECKS_MAX &&
+	    now_ns() - p->python_checked_ns > RECHECK_NS)
+		find_python(s, p);
+	if (raw->flags & US_RAW_PY_TRUNCATED)
+		s->losses[US_LOSS_PYTHON_TRUNCATED]++;
+	build_stack(s, p, raw, &b);
+	if (b.flags & US_STACK_INCOMPLETE)
+		s->losses[US_LOSS_UNWIND_STOPPED]++;
+	if (b.flags & US_STACK_CUT)
+		s->losses[US_LOSS_DEPTH_CUT]++;
+	memset(&ev, 0, sizeof(ev));
+	ev.hdr = (struct us_event_header){ .type = US_EV_PROFILE_SAMPLE, .size = sizeof(ev),
+					   .tid = raw->hdr.tid, .ts_ns = raw->hdr.ts_ns };
+	ev.pid = raw->pid;
+	ev.stack_id = stack_id(s, &b);
+	ev.weight_ns = raw->weight_ns;
+	ev.count = 1;
+	ev.kind = raw->kind;
+	memcpy(ev.thread_comm, raw->thread_comm, sizeof(ev.thread_comm));
+	memcpy(ev.process_comm, raw->process_comm, sizeof(ev.process_comm));
+	s->emit(s->ctx, &ev.hdr);
+}
+
+bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_header *ev)
+{
+	if (ev->type == US_EV_SAMPLE_RAW &&
+	    ev->size >= __builtin_offsetof(struct us_raw_sample_event, stack)) {
+		const struct us_raw_sample_event *raw = (const void *)ev;
+
+		if (raw->stack_len <= ev->size - __builtin_offsetof(struct us_raw_sample_event, stack) &&
+		    raw->py_count <= US_SAMPLE_PY_FRAMES)
+			add_sample(s, raw);
+		return true;
+	}
+	if (ev->type == US_EV_PROCESS_EXEC) {
+		process_execd(s, (pid_t)ev->tid);
+		return true;
+	}
+	return ev->type == US_EV_SAMPLE_RAW;
+}
+
+void us_profile_stacks_losses(const struct us_profile_stacks *s,
+			      struct us_profile_totals_event *totals)
+{
+	for (int i = 0; i < US_LOSS_CAUSES; i++)
+		totals->losses[i] += s->losses[i];
+}
+
+size_t us_profile_stacks_python_count(const struct us_profile_stacks *s)
+{
+	return s->python_processes;
+}
+
+void us_profile_stacks_free(struct us_profile_stacks *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_processes; i++) {
+		forget_python(s->processes[i]);
+		us_unwinder_free(s->processes[i]->unwinder);
+		free(s->processes[i]);
+	}
+	free(s->processes);
+	us_map_free(&s->process_index);
+	us_map_free(&s->frame_ids);
+	us_map_free(&s->stack_ids);
+	free(s);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* target: a CPython code object read from a live process's memory: its
+ * names and line table, for naming sampled frames. */
+#ifndef USCOPE_PYTHON_CODE_H
+#define USCOPE_PYTHON_CODE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "python_layout.h"
+
+struct us_python_code {
+	char *qualname;
+	char *file;
+	uint32_t first_line;
+	uint8_t *lines;		/* the line table (format: us_py_line_for_version) */
+	size_t lines_len;
+};
+
+/* Reads the code object at `code` in process `pid`, laid out as `layout`
+ * says, its line table at `lines_offset`. Returns 0, or -1 (unreadable: the
+ * process is gone, or this is no code object). */
+int us_python_read_code(pid_t pid, uint64_t code, const struct us_py_layout *layout,
+			int32_t lines_offset, struct us_python_code *out);
+void us_python_code_free(struct us_python_code *c);
+
+#endif
