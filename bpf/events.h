@@ -311,11 +311,13 @@ struct us_raw_sample_event {
 	char process_comm[US_COMM_LEN];
 	struct us_py_sample_frame py[US_SAMPLE_PY_FRAMES];
 	__u8 stack[US_SAMPLE_STACK_BYTES];
+	__u8 page_room[2 * 4096];	/* lets the verifier prove a page copy fits */
 };
 
 #define US_RAW_STACK_UNREADABLE 1u	/* no byte of the user stack could be copied */
 #define US_RAW_PY_TRUNCATED 2u		/* more Python frames than US_SAMPLE_PY_FRAMES */
 #define US_RAW_KERNEL_THREAD 4u		/* a kernel thread: no user stack */
+#define US_RAW_STACK_HOLE 8u		/* a page of the copy could not be read: zeros */
 
 /* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid. */
 struct us_process_exec_event {

@@ -193,22 +193,44 @@ static __always_inline __u32 read_python_stack(struct us_raw_sample_event *e,
 	return w.n;
 }
 
-/* Copies the top of the user stack: as much of 16 KiB as is mapped. */
-static __always_inline __u32 copy_user_stack(struct us_raw_sample_event *e)
+static long note_vma_end(struct task_struct *task, struct vm_area_struct *vma, void *ctx)
 {
-	void *sp = (void *)e->sp;
-
-	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES, sp))
-		return US_SAMPLE_STACK_BYTES;
-	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 2, sp))
-		return US_SAMPLE_STACK_BYTES / 2;
-	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 4, sp))
-		return US_SAMPLE_STACK_BYTES / 4;
-	if (!bpf_probe_read_user(e->stack, US_SAMPLE_STACK_BYTES / 16, sp))
-		return US_SAMPLE_STACK_BYTES / 16;
-	if (!bpf_probe_read_user(e->stack, 256, sp))
-		return 256;
+	*(__u64 *)ctx = vma->vm_end;
 	return 0;
+}
+
+#define PAGE_BYTES 4096
+
+/* Copies the top of the user stack: up to 16 KiB, not past the end of the
+ * mapping it is in, a page at a time: a page the thread never touched (or
+ * one swapped out) cannot be read here and is left zero, the pages above it
+ * still copied. Returns the bytes copied, 0 when the first page failed. */
+static __always_inline __u32 copy_user_stack(struct us_raw_sample_event *e,
+					     struct task_struct *task)
+{
+	__u64 end = 0, len, off = 0, size;
+
+	if (bpf_find_vma(task, e->sp, note_vma_end, &end, 0) || end <= e->sp)
+		end = e->sp + US_SAMPLE_STACK_BYTES;	/* busy: assume the mapping goes on */
+	len = end - e->sp;
+	if (len > US_SAMPLE_STACK_BYTES)
+		len = US_SAMPLE_STACK_BYTES;
+	for (int i = 0; i < US_SAMPLE_STACK_BYTES / PAGE_BYTES + 1; i++) {
+		if (off >= len)
+			break;
+		size = PAGE_BYTES - ((e->sp + off) & (PAGE_BYTES - 1));
+		if (size > len - off)
+			size = len - off;
+		off &= US_SAMPLE_STACK_BYTES - 1;
+		size &= 2 * PAGE_BYTES - 1;
+		if (bpf_probe_read_user(e->stack + off, size, (void *)(e->sp + off))) {
+			if (off == 0)
+				return 0;
+			e->flags |= US_RAW_STACK_HOLE;
+		}
+		off += size;
+	}
+	return (__u32)(off < len ? off : len);
 }
 
 SEC("perf_event")
@@ -245,7 +267,7 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 		e->sp = BPF_CORE_READ(regs, sp);
 		e->bp = BPF_CORE_READ(regs, bp);
 		e->py_count = read_python_stack(e, task);
-		e->stack_len = copy_user_stack(e);
+		e->stack_len = copy_user_stack(e, task);
 		if (!e->stack_len) {
 			e->flags |= US_RAW_STACK_UNREADABLE;
 			__sync_fetch_and_add(&stacks_unreadable, 1);

@@ -166,7 +166,8 @@ static bool should_stop(struct us_target *t, uint64_t deadline_ns)
 int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record_writer *w,
 	       struct us_recording *rec, uint64_t duration_ns, const struct us_collect_hooks *hooks)
 {
-	struct collector c = { .consume = hooks->consume, .on_event = hooks->on_event, .ctx = hooks->ctx, .writer = w,
+	struct collector c = { .consume = hooks->consume, .on_event = hooks->on_event,
+			       .ctx = hooks->ctx, .writer = w,
 			       .rec = rec };
 	uint64_t deadline = duration_ns ? us_monotonic_ns() + duration_ns : 0;
 	bool failed = false;

@@ -276,8 +276,6 @@ static int check_for_command(const char *command, struct us_options *o)
 	if (profile && targets != 1)
 		return usage_error("%s samples one of: -p PID, -a (every process), or -- COMMAND "
 				   "[ARG...]", "profile");
-	if (profile && o->n_patterns)
-		return usage_error("%s samples everything: -f is for run and attach", "profile");
 	if (profile && o->memory.mode)
 		return usage_error("%s samples stacks: --memory is for run, attach and call", "profile");
 	if (!tracing && !profile && (o->output || o->duration_ns || o->n_patterns))

@@ -14,11 +14,13 @@
 #include "util.h"
 
 #define NATIVE_FRAMES_MAX 512
-#define RECHECK_NS 1000000000ULL	/* a process's maps or interpreter, looked at again */
+#define RECHECK_NS 1000000000ULL	/* a process's interpreter, looked at again */
+#define REMAP_NS 100000000ULL		/* a process's maps, read again at most this often */
 #define PYTHON_CHECKS_MAX 5		/* a process with no interpreter yet: looked at this often */
 
 struct python_code_entry {
 	uint64_t address;
+	struct us_python_code_identity identity;	/* what was there when it was read */
 	struct us_python_code code;
 	bool readable;
 };
@@ -196,12 +198,25 @@ static uint32_t frame_id(struct us_profile_stacks *s, uint32_t kind, const char 
 
 /* A native frame is its function in its object (every address in it is one
  * frame), or, with no symbol, its address. */
+/* Where every thread's stack begins: a walk that ends in one is whole, even
+ * when libdw then fails to step past it. */
+static bool is_thread_start(const char *function)
+{
+	static const char *const starts[] = { "_start", "__clone3", "__clone", "clone", "clone3" };
+
+	for (size_t i = 0; function && i < US_ARRAY_SIZE(starts); i++)
+		if (strcmp(function, starts[i]) == 0)
+			return true;
+	return false;
+}
+
 static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uint64_t pc,
-			     bool return_address, bool *is_interpreter)
+			     bool return_address, bool *is_interpreter, bool *is_start)
 {
 	struct us_frame_name n;
 
 	us_unwinder_name(p->unwinder, pc, return_address, &n);
+	*is_start = is_thread_start(n.function);
 	*is_interpreter = n.function && strncmp(n.function, "_PyEval_EvalFrameDefault", 24) == 0 &&
 			  (n.function[24] == '\0' || n.function[24] == '.');
 	if (n.function)
@@ -210,19 +225,31 @@ static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uin
 			0, n.object ? n.object_address : pc);
 }
 
+/* A code object's names and lines, read once per code object: an address
+ * whose identity (name, file and first line) changed holds a new one (the
+ * old was freed). */
 static struct python_code_entry *code_of(struct process *p, uint64_t address)
 {
 	uint32_t i = us_map_get(&p->codes, address);
+	struct us_python_code_identity now;
 	struct python_code_entry *e;
 
-	if (i != US_MAP_NONE)
-		return &p->code_entries[i];
-	us_grow(&p->code_entries, &p->codes_cap, p->n_codes + 1, sizeof(*p->code_entries));
-	e = &p->code_entries[p->n_codes];
+	if (us_python_code_identity(p->pid, address, &p->python.layout, &now))
+		memset(&now, 0, sizeof(now));	/* gone: what was read stands */
+	if (i != US_MAP_NONE) {
+		e = &p->code_entries[i];
+		if (!now.name || memcmp(&now, &e->identity, sizeof(now)) == 0)
+			return e;
+		us_python_code_free(&e->code);
+	} else {
+		us_grow(&p->code_entries, &p->codes_cap, p->n_codes + 1, sizeof(*p->code_entries));
+		e = &p->code_entries[p->n_codes];
+		us_map_put(&p->codes, address, (uint32_t)p->n_codes++);
+	}
 	e->address = address;
+	e->identity = now;
 	e->readable = us_python_read_code(p->pid, address, &p->python.layout, p->lines_offset,
 					  &e->code) == 0;
-	us_map_put(&p->codes, address, (uint32_t)p->n_codes++);
 	return e;
 }
 
@@ -302,22 +329,22 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 	struct us_user_regs regs = { raw->ip, raw->sp, raw->bp };
 	uint64_t pcs[NATIVE_FRAMES_MAX];
 	uint32_t next_python = 0;
-	bool complete, interpreter;
+	bool complete, interpreter, start = false;
 	size_t n = us_unwind(p->unwinder, (pid_t)raw->hdr.tid, &regs, raw->stack, raw->stack_len,
 			     pcs, NATIVE_FRAMES_MAX, &complete);
 
 	if (n == 0)
 		pcs[n++] = raw->ip;
-	if (!complete)
-		b->flags |= US_STACK_INCOMPLETE;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t id = native_frame(s, p, pcs[i], i > 0, &interpreter);
+		uint32_t id = native_frame(s, p, pcs[i], i > 0, &interpreter, &start);
 
 		if (interpreter && next_python < raw->py_count)
 			push_python_group(s, p, raw, &next_python, b);
 		else
 			push_frame(b, id);
 	}
+	if (!complete && !start)
+		b->flags |= US_STACK_INCOMPLETE;
 	if (next_python < raw->py_count) {	/* no interpreter frame found for them */
 		s->losses[US_LOSS_PYTHON_UNPLACED]++;
 		while (next_python < raw->py_count)
@@ -326,13 +353,13 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 }
 
 /* An address outside every object the unwinder knows: the maps changed
- * (dlopen), read them again (at most once a second). */
+ * (dlopen, an extension module imported), read them again. */
 static void refresh_if_unknown(struct process *p, uint64_t ip)
 {
 	struct us_frame_name n;
 
 	us_unwinder_name(p->unwinder, ip, false, &n);
-	if (!n.object && now_ns() - p->unwinder_ns > RECHECK_NS)
+	if (!n.object && now_ns() - p->unwinder_ns > REMAP_NS)
 		refresh_unwinder(p);
 }
 

@@ -22,14 +22,17 @@ static uint32_t label_of_text(struct us_profile_paths *p, char *text, uint32_t k
 	return id;
 }
 
-/* "handler (app.py)", "qsort (libc.so.6)", "libfoo.so+0x1a2b". */
+/* "handler (app.py)", "qsort (libc.so.6)", "[no symbol] (libfoo.so)": the
+ * code of an object without symbols is one node (its addresses are in the
+ * json and pprof reports). */
 static char *frame_text(const struct us_profile_frame *f)
 {
 	if (!f)
 		return us_strdup("[unknown frame]");
+	if (!*f->function && !*f->file)
+		return us_asprintf("[unknown] 0x%llx", (unsigned long long)f->address);
 	if (!*f->function)
-		return us_asprintf("%s+0x%llx", *f->file ? f->file : "[unknown]",
-				   (unsigned long long)f->address);
+		return us_asprintf("[no symbol] (%s)", us_base_name(f->file));
 	if (!*f->file)
 		return us_strdup(f->function);
 	return us_asprintf("%s (%s)", f->function, us_base_name(f->file));

@@ -63,6 +63,25 @@ static void read_lines(pid_t pid, uint64_t bytes, struct us_python_code *out)
 	out->lines_len = size;
 }
 
+int us_python_code_identity(pid_t pid, uint64_t code, const struct us_py_layout *layout,
+			    struct us_python_code_identity *out)
+{
+	int32_t name_offset = layout->code_qualname >= 0 ? layout->code_qualname : layout->code_name;
+	int32_t lo = layout->code_header_start, hi = lo + 160;
+	uint8_t header[160];
+
+	memset(out, 0, sizeof(*out));
+	if (name_offset < lo || name_offset + 8 > hi || layout->code_filename < lo ||
+	    layout->code_filename + 8 > hi || layout->code_firstlineno < lo ||
+	    layout->code_firstlineno + 4 > hi ||
+	    read_memory(pid, code + (uint64_t)lo, header, sizeof(header)))
+		return -1;
+	memcpy(&out->name, header + (name_offset - lo), 8);
+	memcpy(&out->file, header + (layout->code_filename - lo), 8);
+	memcpy(&out->first_line, header + (layout->code_firstlineno - lo), 4);
+	return 0;
+}
+
 int us_python_read_code(pid_t pid, uint64_t code, const struct us_py_layout *layout,
 			int32_t lines_offset, struct us_python_code *out)
 {

@@ -16,6 +16,15 @@ struct us_python_code {
 	size_t lines_len;
 };
 
+/* What tells one code object from another that later sits at its address. */
+struct us_python_code_identity {
+	uint64_t name, file;	/* its str objects */
+	uint32_t first_line, pad;
+};
+
+/* Reads the identity of the code object at `code`. Returns 0 or -1. */
+int us_python_code_identity(pid_t pid, uint64_t code, const struct us_py_layout *layout,
+			    struct us_python_code_identity *out);
 /* Reads the code object at `code` in process `pid`, laid out as `layout`
  * says, its line table at `lines_offset`. Returns 0, or -1 (unreadable: the
  * process is gone, or this is no code object). */

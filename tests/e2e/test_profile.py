@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""`uscope profile`: sampled stacks of a command, a PID or every process.
+
+Every split these tests assert is measured by the workload itself (its own
+thread CPU time in each call path: "cpu NAME=NS"), never taken from uscope.
+Sampling is statistical: shares are held to a stated tolerance, with enough
+samples (-F 499 for 2 s) that it is several standard deviations wide."""
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import fixture, uscope
+from python_helpers import INTERPRETERS, PY_FIXTURES, interpreter
+
+PROFILE_WORKLOAD = os.path.join(PY_FIXTURES, "profile_workload.py")
+SHARE_TOLERANCE = 0.08  # absolute, on a share of the samples (~1000 samples: sd < 0.02)
+
+
+def cpu_truth(stdout):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^cpu (\w+)=(\d+)$", stdout, re.M)}
+
+
+def profile(*args, fmt="folded", timeout=180):
+    """uscope profile with the report in a file: (process, report text)."""
+    with tempfile.NamedTemporaryFile(suffix=".report", delete=False) as f:
+        path = f.name
+    try:
+        proc = uscope("profile", "-q", "--format", fmt, "--report", path, *args, timeout=timeout)
+        with open(path) as f:
+            return proc, f.read()
+    finally:
+        os.unlink(path)
+
+
+def folded(text):
+    """[(frames root first, count)] of a folded report."""
+    stacks = []
+    for line in text.splitlines():
+        path, _, count = line.rpartition(" ")
+        stacks.append((path.split(";"), int(count)))
+    return stacks
+
+
+def function_of(frame):
+    """"sort_path (profsplit)" -> "sort_path"."""
+    return frame.split(" (")[0]
+
+
+def in_order(frames, *names):
+    """Whether `names` appear in `frames` in this order (others may sit between)."""
+    i = 0
+    for f in frames:
+        if i < len(names) and function_of(f) == names[i]:
+            i += 1
+    return i == len(names)
+
+
+def share(stacks, predicate, among):
+    total = sum(c for s, c in stacks if among(s))
+    return sum(c for s, c in stacks if among(s) and predicate(s)) / total if total else 0.0
+
+
+def test_native_split_without_frame_pointers_matches_the_fixtures_own_times():
+    proc, text = profile("-F", "499", "--", fixture("profsplit"), "2")
+    assert proc.returncode == 0, proc.stderr
+    truth = cpu_truth(proc.stdout)
+    stacks = folded(text)
+    sort = [s for s, _ in stacks if "compare_slowly" in map(function_of, s)]
+    assert sort, text[:2000]
+    # the whole path from main, through libc's qsort, to the callback
+    assert all(in_order(s, "main", "sort_path", "compare_slowly") for s in sort)
+    assert any(in_order(s, "_start", "__libc_start_main", "main", "sort_path") and
+               any(function_of(f) in ("qsort", "qsort_r") and "(libc.so.6)" in f for f in s)
+               for s in sort)
+    lib = [s for s, _ in stacks if "burn_in_library" in map(function_of, s)]
+    assert lib and all(in_order(s, "main", "library_path", "burn_in_library") for s in lib)
+    assert any("burn_in_library (libprofburn.so)" in s for s in lib)
+
+    def on_path(name):
+        return lambda s: name in map(function_of, s)
+
+    either = lambda s: on_path("sort_path")(s) or on_path("library_path")(s)  # noqa: E731
+    measured = truth["sort_path"] / (truth["sort_path"] + truth["library_path"])
+    sampled = share(stacks, on_path("sort_path"), either)
+    assert abs(sampled - measured) < SHARE_TOLERANCE, (sampled, measured)
+
+
+def test_samples_add_up_and_no_loss_is_silent():
+    proc, text = profile("-F", "499", "--", fixture("profsplit"), "1", fmt="json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(text)
+    counted = sum(s["count"] for s in report["samples"])
+    lost = report["losses"]["ring_full"] + report["losses"]["stack_unreadable"] + \
+        report["losses"]["process_gone"]
+    # every sample the kernel took is in the report or counted lost
+    assert report["samples_taken"] == counted + lost
+    assert counted > 300
+    stacks = {s["id"]: s for s in report["stacks"]}
+    incomplete = sum(s["count"] for s in report["samples"] if stacks[s["stack"]]["incomplete"])
+    assert incomplete == report["losses"]["unwinding_stopped"]
+
+
+def test_recording_reads_back_as_every_report():
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "p.usp")
+        proc = uscope("profile", "-q", "-o", rec, "--format", "flat", "--", fixture("profsplit"),
+                      "0.5", timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "compare_slowly" in proc.stderr
+        for fmt in ("tree", "flat", "folded", "json"):
+            r = uscope("report", rec, "--format", fmt, "--no-pager")
+            assert r.returncode == 0, r.stderr
+            assert "compare_slowly" in r.stdout, fmt
+        r = uscope("report", rec, "--format", "timeline", "--no-pager")
+        assert r.returncode != 0 and "a report of a trace" in r.stderr
+
+
+def test_exit_status_and_output_of_the_command_are_its_own():
+    r = uscope("profile", "-q", "--", "sh", "-c", "echo out; echo err >&2; exit 7")
+    assert r.returncode == 7
+    assert r.stdout == "out\n"
+    assert r.stderr.startswith("err\n")
+
+
+def test_subprocesses_are_followed_through_a_shell():
+    proc, text = profile("-F", "499", "--", "sh", "-c",
+                         f"{fixture('profsplit')} 0.5 > /dev/null; true")
+    assert proc.returncode == 0, proc.stderr
+    assert any(in_order(s, "main", "sort_path") for s, _ in folded(text)), text[:2000]
+    proc, text = profile("-F", "499", "--no-subprocesses", "--", "sh", "-c",
+                         f"{fixture('profsplit')} 0.5 > /dev/null; true")
+    assert proc.returncode == 0
+    assert not any(in_order(s, "main", "sort_path") for s, _ in folded(text))
+
+
+def spinning(*extra):
+    p = subprocess.Popen([fixture("profsplit"), "spin", *extra], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().startswith("ready")
+    return p
+
+
+def test_pid_is_sampled_and_left_running():
+    target = spinning()
+    try:
+        proc, text = profile("-F", "499", "-p", str(target.pid), "--duration", "1")
+        assert proc.returncode == 0, proc.stderr
+        assert any(in_order(s, "main", "library_path", "burn_in_library") for s, _ in folded(text))
+        assert target.poll() is None
+        target.send_signal(signal.SIGTERM)
+        assert target.wait(timeout=30) == 0
+    finally:
+        target.kill()
+
+
+def test_all_processes_tags_each_sample_with_pid_and_comm():
+    first, second = spinning(), spinning()
+    try:
+        proc, text = profile("-F", "199", "-a", "--duration", "1", fmt="json")
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(text)
+        seen = {(s["pid"], s["process"]) for s in report["samples"]}
+        assert (first.pid, "profsplit") in seen and (second.pid, "profsplit") in seen
+        threads = {s["thread"] for s in report["samples"] if s["pid"] == first.pid}
+        assert threads == {"profsplit"}
+        proc, text = profile("-F", "199", "-a", "--duration", "1")
+        assert any(s[0] == f"profsplit [{first.pid}]" for s, _ in folded(text))
+    finally:
+        first.kill()
+        second.kill()
+
+
+def test_bad_input_is_one_line_and_an_error():
+    for args, words in [(["-p", "999999999"], "no process"),
+                        ([], "samples one of"),
+                        (["-a", "-p", "1"], "samples one of"),
+                        (["-F", "0", "-a"], "-F takes"),
+                        (["-a", "-f", "main"], "--func is for run, attach, not profile")]:
+        r = uscope("profile", *args, "--duration", "1")
+        assert r.returncode != 0, args
+        assert words in r.stderr, (args, r.stderr)
+        assert len(r.stderr.strip().splitlines()) <= 2, r.stderr
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_python_stacks_and_split_on_every_interpreter(name):
+    python = interpreter(name)
+    proc, text = profile("-F", "499", "--", python, PROFILE_WORKLOAD, "2")
+    assert proc.returncode == 0, proc.stderr
+    truth = cpu_truth(proc.stdout)
+    stacks = folded(text)
+
+    def through(*names):
+        return lambda s: in_order(s, *names)
+
+    chain_a = through("<module>", "run_main", "chain_a", "leaf_a")
+    chain_b = through("Thread.run" if name != "pyenv-3.8" and name != "pyenv-3.9" and
+                      name != "pyenv-3.10" else "run", "worker", "chain_b", "leaf_b")
+    compress = through("<module>", "run_main", "compress_chain")
+    assert any(chain_a(s) for s, _ in stacks), text[:3000]
+    assert any(chain_b(s) for s, _ in stacks), text[:3000]
+    # a Python function calling C: the zlib frames sit under the Python frame
+    assert any(compress(s) and any(f.startswith("deflate") and "libz.so" in f for f in s)
+               for s, _ in stacks), text[:3000]
+    # the worker thread is kept apart, under its own name
+    assert all(s[0].startswith("thread ") for s, _ in stacks)
+    # the split between the chains is the workload's own
+    total = sum(truth.values())
+    chains = {"chain_a": chain_a, "compress_chain": compress, "chain_b": chain_b}
+    among = lambda s: any(p(s) for p in chains.values())  # noqa: E731
+    for chain, predicate in chains.items():
+        sampled = share(stacks, predicate, among)
+        assert abs(sampled - truth[chain] / total) < SHARE_TOLERANCE, \
+            (chain, sampled, truth[chain] / total, truth)
+
+
+def test_python_lines_are_the_current_line():
+    python = interpreter("debian-3.11")
+    proc, text = profile("-F", "499", "--", python, PROFILE_WORKLOAD, "1", fmt="json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(text)
+    with open(PROFILE_WORKLOAD) as f:
+        lines = f.read().splitlines()
+    leaf_lines = {fr["line"] for fr in report["frames"]
+                  if fr["kind"] == "python" and fr["function"] == "leaf_a"}
+    assert leaf_lines
+    # the lines sampled in leaf_a are lines of leaf_a's body
+    first = next(i for i, t in enumerate(lines, 1) if t.startswith("def leaf_a"))
+    assert all(first < line <= first + 4 for line in leaf_lines), leaf_lines
+    assert any("total += i * i" in lines[line - 1] or "for i in range" in lines[line - 1]
+               for line in leaf_lines)
