@@ -300,7 +300,9 @@ struct us_py_sample_frame {
 struct us_raw_sample_event {
 	struct us_event_header hdr;
 	__u32 pid;			/* thread group id */
-	__u32 cpu;
+	__u16 cpu;
+	__u8 state;			/* off-CPU: US_THREAD_* the thread was in */
+	__u8 pad;
 	__u64 weight_ns;
 	__u64 ip, sp, bp;		/* user registers */
 	__u32 stack_len;		/* bytes of stack copied from sp up */
@@ -312,6 +314,14 @@ struct us_raw_sample_event {
 	struct us_py_sample_frame py[US_SAMPLE_PY_FRAMES];
 	__u8 stack[US_SAMPLE_STACK_BYTES];
 	__u8 page_room[2 * 4096];	/* lets the verifier prove a page copy fits */
+};
+
+/* What a blocked thread waited in (us_raw_sample_event.state). */
+enum us_thread_state {
+	US_THREAD_RUNNABLE = 0,		/* R: preempted, waiting for a CPU */
+	US_THREAD_SLEEPING = 1,		/* S: interruptible sleep (a read, a lock, a timer) */
+	US_THREAD_UNINTERRUPTIBLE = 2,	/* D: uninterruptible (disk I/O, page faults) */
+	US_THREAD_OTHER = 3,
 };
 
 #define US_RAW_STACK_UNREADABLE 1u	/* no byte of the user stack could be copied */

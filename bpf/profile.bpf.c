@@ -23,6 +23,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile bool profile_all = false;	/* -a: every process but uscope */
 const volatile bool follow_children = false;	/* --subprocesses */
 const volatile __u32 uscope_tgid = 0;
+/* --off-cpu, --wall: a blocked thread's time is sampled as it runs again,
+ * once per this much of it (the sampling period, 1/F) */
+const volatile __u64 off_cpu_period_ns = 0;
 
 #define PROFILED_PROCESSES_MAX 8192
 #define PY_THREADS_MAX 64	/* threads of one interpreter searched for the sampled one */
@@ -53,6 +56,22 @@ struct {
 
 __u64 samples_taken = 0;	/* every sample of a profiled thread */
 __u64 stacks_unreadable = 0;
+__u64 off_cpu_samples_taken = 0;
+
+/* Per thread: its time off the CPU not yet sampled. */
+struct off_cpu_time {
+	__u64 switched_out_ns;	/* 0: on a CPU */
+	__u64 pending_ns;	/* blocked time since its last off-CPU sample */
+	__u32 state;		/* enum us_thread_state of its last block */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct off_cpu_time);
+} off_cpu SEC(".maps");
 
 static __always_inline bool is_profiled(__u32 tgid)
 {
@@ -233,8 +252,9 @@ static __always_inline __u32 copy_user_stack(struct us_raw_sample_event *e,
 	return (__u32)(off < len ? off : len);
 }
 
-SEC("perf_event")
-int on_cpu_sample(struct bpf_perf_event_data *ctx)
+/* Sends one sample of the current thread: its user registers and stack,
+ * and its Python frames. */
+static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -242,17 +262,15 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	struct pt_regs *regs;
 	__u32 zero = 0, size;
 
-	if (!is_profiled(pid_tgid >> 32))
-		return 0;
-	__sync_fetch_and_add(&samples_taken, 1);
 	e = bpf_map_lookup_elem(&sample_scratch, &zero);
 	if (!e)
-		return 0;
+		return;
 	fill_header(&e->hdr, US_EV_SAMPLE_RAW, 0, (__u32)pid_tgid);
 	e->pid = pid_tgid >> 32;
-	e->cpu = bpf_get_smp_processor_id();
-	e->weight_ns = ctx->sample_period;
-	e->kind = US_SAMPLE_ON_CPU;
+	e->cpu = (__u16)bpf_get_smp_processor_id();
+	e->state = (__u8)state;
+	e->weight_ns = weight_ns;
+	e->kind = (__u8)kind;
 	e->flags = 0;
 	e->py_count = 0;
 	e->stack_len = 0;
@@ -275,11 +293,78 @@ int on_cpu_sample(struct bpf_perf_event_data *ctx)
 	}
 	size = __builtin_offsetof(struct us_raw_sample_event, stack) + e->stack_len;
 	if (size > sizeof(*e))
-		return 0;
+		return;
 	e->hdr.size = size;
 	report_thread_losses(e->hdr.tid);
 	if (bpf_ringbuf_output(&events, e, size, submit_flags()))
 		count_loss();
+}
+
+SEC("perf_event")
+int on_cpu_sample(struct bpf_perf_event_data *ctx)
+{
+	if (!is_profiled(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	__sync_fetch_and_add(&samples_taken, 1);
+	send_sample(US_SAMPLE_ON_CPU, ctx->sample_period, 0);
+	return 0;
+}
+
+static __always_inline __u32 thread_state_of(bool preempt, unsigned int prev_state)
+{
+	if (preempt || prev_state == 0)
+		return US_THREAD_RUNNABLE;
+	if (prev_state & 0x1)
+		return US_THREAD_SLEEPING;
+	if (prev_state & 0x2)
+		return US_THREAD_UNINTERRUPTIBLE;
+	return US_THREAD_OTHER;
+}
+
+/* A profiled thread leaves its CPU (its time off starts), or comes back
+ * (the time adds up until it is sampled). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct off_cpu_time *t;
+
+	if (is_profiled(prev->tgid) && prev->mm) {
+		t = bpf_task_storage_get(&off_cpu, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (t) {
+			t->switched_out_ns = now;
+			t->state = thread_state_of(preempt, prev_state);
+		}
+	}
+	if (is_profiled(next->tgid)) {
+		t = bpf_task_storage_get(&off_cpu, next, 0, 0);
+		if (t && t->switched_out_ns) {
+			t->pending_ns += now - t->switched_out_ns;
+			t->switched_out_ns = 0;
+		}
+	}
+	return 0;
+}
+
+/* Back from a system call (where threads block): for each period of its
+ * blocked time, a sample of the stack it blocked in. Its user stack is as
+ * it was when it blocked: the thread has not run user code since. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+	struct off_cpu_time *t;
+	__u64 periods;
+
+	if (!is_profiled(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	t = bpf_task_storage_get(&off_cpu, bpf_get_current_task_btf(), 0, 0);
+	if (!t || t->pending_ns < off_cpu_period_ns || !off_cpu_period_ns)
+		return 0;
+	periods = t->pending_ns / off_cpu_period_ns;
+	t->pending_ns -= periods * off_cpu_period_ns;
+	__sync_fetch_and_add(&off_cpu_samples_taken, 1);
+	send_sample(US_SAMPLE_OFF_CPU, periods * off_cpu_period_ns, t->state);
 	return 0;
 }
 

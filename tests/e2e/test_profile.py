@@ -234,3 +234,39 @@ def test_python_lines_are_the_current_line():
     assert all(first < line <= first + 4 for line in leaf_lines), leaf_lines
     assert any("total += i * i" in lines[line - 1] or "for i in range" in lines[line - 1]
                for line in leaf_lines)
+
+
+def wall_truth(stdout):
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^wall (\w+)=(\d+)$", stdout, re.M)}
+
+
+def weight_through(report, name):
+    """Nanoseconds of the samples whose stack passes through function `name`."""
+    frames = {f["id"]: f for f in report["frames"]}
+    stacks = {s["id"]: [frames[i]["function"] for i in s["frames"]] for s in report["stacks"]}
+    return sum(s["weight_ns"] for s in report["samples"] if name in stacks[s["stack"]])
+
+
+def test_off_cpu_time_is_charged_to_the_stack_that_blocked():
+    proc, text = profile("--off-cpu", "--", fixture("offcpu"), "2", fmt="json")
+    assert proc.returncode == 0, proc.stderr
+    truth = wall_truth(proc.stdout)
+    report = json.loads(text)
+    assert report["kind"] == "off-CPU"
+    slept = weight_through(report, "sleep_path")
+    # every period of blocked time is sampled, less at most one period (10 ms)
+    # at the end; the spin path does not block
+    assert abs(slept - truth["sleep_path"]) < 0.1 * truth["sleep_path"], (slept, truth)
+    assert weight_through(report, "spin_path") < 0.05 * truth["sleep_path"]
+    proc, text = profile("--off-cpu", "--", fixture("offcpu"), "1")
+    assert all(s[-1] == "[sleeping S]" for s, _ in folded(text) if "sleep_path (offcpu)" in s)
+
+
+def test_wall_clock_splits_running_and_waiting_as_they_happened():
+    proc, text = profile("--wall", "-F", "199", "--", fixture("offcpu"), "2", fmt="json")
+    assert proc.returncode == 0, proc.stderr
+    truth = wall_truth(proc.stdout)
+    report = json.loads(text)
+    slept, spun = weight_through(report, "sleep_path"), weight_through(report, "spin_path")
+    measured = truth["sleep_path"] / (truth["sleep_path"] + truth["spin_path"])
+    assert abs(slept / (slept + spun) - measured) < SHARE_TOLERANCE, (slept, spun, truth)

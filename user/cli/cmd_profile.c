@@ -59,7 +59,8 @@ static void record_totals(void *ctx)
 					       .size = sizeof(totals), .ts_ns = s->rec.end_ns };
 	totals.samples = us_bpf_profile_samples_taken(&s->probes.profile);
 	totals.frequency_hz = s->sampling.frequency_hz;
-	totals.kinds = 1u << US_SAMPLE_ON_CPU;
+	totals.kinds = (s->sampling.on_cpu ? 1u << US_SAMPLE_ON_CPU : 0) |
+		       (s->sampling.off_cpu ? 1u << US_SAMPLE_OFF_CPU : 0);
 	totals.losses[US_LOSS_RING_FULL] = us_bpf_calls_lost(&s->probes.calls);
 	us_profile_stacks_losses(s->stacks, &totals);
 	us_record_append(&s->writer, &totals.hdr);
@@ -162,6 +163,8 @@ static void sampling_options(struct profile_session *s, const struct us_options 
 		.all_processes = o->all_processes,
 		.follow_children = o->subprocesses == US_CHILDREN_FOLLOW ||
 				   (o->subprocesses == US_CHILDREN_DEFAULT && o->n_rest > 0),
+		.on_cpu = !o->off_cpu,
+		.off_cpu = o->off_cpu || o->wall,
 	};
 }
 

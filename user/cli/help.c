@@ -94,6 +94,12 @@ static const struct us_option_spec specs[] = {
 	{ "frequency", 'F', required_argument, "HZ", US_CMD_PROFILE, false,
 	  "samples a second on each CPU (default 99: not a multiple of the 10 ms and\n"
 	  "100 Hz timers periodic work runs on, so samples do not beat in step with it)" },
+	{ "off-cpu", OPT_OFF_CPU, no_argument, NULL, US_CMD_PROFILE, false,
+	  "sample the time threads spend blocked (sleeping S, uninterruptible D, waiting\n"
+	  "for a CPU R), charged to the stack they blocked in, instead of running time" },
+	{ "wall", OPT_WALL, no_argument, NULL, US_CMD_PROFILE, false,
+	  "running and blocked time in one wall-clock view: where a request handler\n"
+	  "computes and where it waits" },
 	{ "all-processes", 'a', no_argument, NULL, US_CMD_PROFILE, false,
 	  "sample every process on the host (but uscope)" },
 	{ "subprocesses", OPT_SUBPROCESSES, no_argument, NULL, US_CMD_PROFILE, false,

@@ -65,6 +65,12 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case 'a':
 		o->all_processes = true;
 		return 0;
+	case OPT_OFF_CPU:
+		o->off_cpu = true;
+		return 0;
+	case OPT_WALL:
+		o->wall = true;
+		return 0;
 	case OPT_SUBPROCESSES:
 		o->subprocesses = US_CHILDREN_FOLLOW;
 		return 0;
@@ -276,6 +282,9 @@ static int check_for_command(const char *command, struct us_options *o)
 	if (profile && targets != 1)
 		return usage_error("%s samples one of: -p PID, -a (every process), or -- COMMAND "
 				   "[ARG...]", "profile");
+	if (profile && o->off_cpu && o->wall)
+		return usage_error("%s: --wall already holds the off-CPU time; give one of them",
+				   "profile");
 	if (profile && o->memory.mode)
 		return usage_error("%s samples stacks: --memory is for run, attach and call", "profile");
 	if (!tracing && !profile && (o->output || o->duration_ns || o->n_patterns))

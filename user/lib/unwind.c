@@ -168,6 +168,8 @@ void us_unwinder_name(struct us_unwinder *u, uint64_t pc, bool return_address,
 		return;
 	object = dwfl_module_info(m, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 	out->object = object ? us_base_name(object) : NULL;
+	if (object && strncmp(object, "[vdso", 5) == 0)
+		out->object = "[vdso]";	/* libdw says "[vdso: PID]" */
 	if (dwfl_module_getelf(m, &bias))
 		out->object_address = pc - bias;
 	object = dwfl_module_addrname(m, at);

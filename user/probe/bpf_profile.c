@@ -27,6 +27,10 @@ int us_bpf_profile_load(struct us_bpf_profile *b, const struct us_bpf_shared_map
 	b->skel->rodata->profile_all = opts->all_processes;
 	b->skel->rodata->follow_children = opts->follow_children;
 	b->skel->rodata->uscope_tgid = (__u32)getpid();
+	if (opts->off_cpu)
+		b->skel->rodata->off_cpu_period_ns = 1000000000ULL / opts->frequency_hz;
+	bpf_program__set_autoload(b->skel->progs.on_switch, opts->off_cpu);
+	bpf_program__set_autoload(b->skel->progs.on_sys_exit, opts->off_cpu);
 	err = us_bpf_load_sharing(b->skel->skeleton, shared, "the profile BPF programs");
 	if (err) {
 		profile_bpf__destroy(b->skel);
@@ -70,11 +74,18 @@ static int open_cpu_clock(int cpu, unsigned frequency_hz)
 	return (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
-static int attach_tracepoints(struct us_bpf_profile *b)
+static int attach_tracepoints(struct us_bpf_profile *b, const struct us_profile_options *opts)
 {
 	if (us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.on_fork)) ||
 	    us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.on_exec))) {
 		us_error("cannot attach the profiler's fork and exec tracepoints: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (opts->off_cpu &&
+	    (us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.on_switch)) ||
+	     us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.on_sys_exit)))) {
+		us_error("cannot attach the off-CPU tracepoints (sched_switch, sys_exit): %s",
 			 strerror(errno));
 		return -1;
 	}
@@ -89,10 +100,10 @@ int us_bpf_profile_attach(struct us_bpf_profile *b, const struct us_profile_opti
 		us_error("cannot count the CPUs: %s", strerror(-cpus));
 		return -1;
 	}
-	if (attach_tracepoints(b))
+	if (attach_tracepoints(b, opts))
 		goto fail;
 	b->perf_fds = us_calloc((size_t)cpus, sizeof(*b->perf_fds));
-	for (int cpu = 0; cpu < cpus; cpu++) {
+	for (int cpu = 0; cpu < cpus && opts->on_cpu; cpu++) {
 		int fd = open_cpu_clock(cpu, opts->frequency_hz);
 		struct bpf_link *link;
 
@@ -120,7 +131,7 @@ fail:
 
 uint64_t us_bpf_profile_samples_taken(const struct us_bpf_profile *b)
 {
-	return b->skel ? b->skel->bss->samples_taken : 0;
+	return b->skel ? b->skel->bss->samples_taken + b->skel->bss->off_cpu_samples_taken : 0;
 }
 
 uint64_t us_bpf_profile_stacks_unreadable(const struct us_bpf_profile *b)

@@ -17,6 +17,8 @@ struct us_profile_options {
 	unsigned frequency_hz;
 	bool all_processes;		/* -a */
 	bool follow_children;		/* --subprocesses */
+	bool on_cpu;			/* sample running threads (not with --off-cpu) */
+	bool off_cpu;			/* --off-cpu, --wall: sample blocked time */
 };
 
 struct us_bpf_profile {

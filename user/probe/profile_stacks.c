@@ -210,15 +210,23 @@ static bool is_thread_start(const char *function)
 	return false;
 }
 
+/* What a native frame is, beyond its id. */
+struct native_kind {
+	bool interpreter;	/* _PyEval_EvalFrameDefault: runs Python frames */
+	bool thread_start;	/* _start, clone: the outermost frame */
+	bool gil_wait;		/* CPython's take_gil: waiting for the GIL */
+};
+
 static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uint64_t pc,
-			     bool return_address, bool *is_interpreter, bool *is_start)
+			     bool return_address, struct native_kind *kind)
 {
 	struct us_frame_name n;
 
 	us_unwinder_name(p->unwinder, pc, return_address, &n);
-	*is_start = is_thread_start(n.function);
-	*is_interpreter = n.function && strncmp(n.function, "_PyEval_EvalFrameDefault", 24) == 0 &&
-			  (n.function[24] == '\0' || n.function[24] == '.');
+	kind->thread_start = is_thread_start(n.function);
+	kind->gil_wait = n.function && strcmp(n.function, "take_gil") == 0;
+	kind->interpreter = n.function && strncmp(n.function, "_PyEval_EvalFrameDefault", 24) == 0 &&
+			    (n.function[24] == '\0' || n.function[24] == '.');
 	if (n.function)
 		return frame_id(s, US_FRAME_NATIVE, n.function, n.object ? n.object : "", 0, 0);
 	return frame_id(s, US_FRAME_NATIVE, "", n.object ? n.object : "",
@@ -322,28 +330,44 @@ static uint32_t stack_id(struct us_profile_stacks *s, const struct stack_build *
 	return id;
 }
 
-/* The native stack, each interpreter frame replaced by its Python frames. */
+static const char *const state_marks[] = {
+	[US_THREAD_RUNNABLE] = "[runnable R: waiting for a CPU]",
+	[US_THREAD_SLEEPING] = "[sleeping S]",
+	[US_THREAD_UNINTERRUPTIBLE] = "[uninterruptible D]",
+	[US_THREAD_OTHER] = "[blocked]",
+};
+
+/* The native stack, each interpreter frame replaced by its Python frames;
+ * an off-CPU sample ends in the state the thread waited in. */
 static void build_stack(struct us_profile_stacks *s, struct process *p,
 			const struct us_raw_sample_event *raw, struct stack_build *b)
 {
 	struct us_user_regs regs = { raw->ip, raw->sp, raw->bp };
+	uint32_t ids[NATIVE_FRAMES_MAX], next_python = 0;
+	struct native_kind kinds[NATIVE_FRAMES_MAX];
 	uint64_t pcs[NATIVE_FRAMES_MAX];
-	uint32_t next_python = 0;
-	bool complete, interpreter, start = false;
+	bool complete, gil_wait = false;
 	size_t n = us_unwind(p->unwinder, (pid_t)raw->hdr.tid, &regs, raw->stack, raw->stack_len,
 			     pcs, NATIVE_FRAMES_MAX, &complete);
 
 	if (n == 0)
 		pcs[n++] = raw->ip;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t id = native_frame(s, p, pcs[i], i > 0, &interpreter, &start);
-
-		if (interpreter && next_python < raw->py_count)
+		ids[i] = native_frame(s, p, pcs[i], i > 0, &kinds[i]);
+		gil_wait |= kinds[i].gil_wait;
+	}
+	if (raw->kind == US_SAMPLE_OFF_CPU)
+		push_frame(b, frame_id(s, US_FRAME_MARK, gil_wait ? "[waiting for the GIL]" :
+				       state_marks[raw->state <= US_THREAD_OTHER ? raw->state
+										 : US_THREAD_OTHER],
+				       "", 0, 0));
+	for (size_t i = 0; i < n; i++) {
+		if (kinds[i].interpreter && next_python < raw->py_count)
 			push_python_group(s, p, raw, &next_python, b);
 		else
-			push_frame(b, id);
+			push_frame(b, ids[i]);
 	}
-	if (!complete && !start)
+	if (!complete && !kinds[n - 1].thread_start)
 		b->flags |= US_STACK_INCOMPLETE;
 	if (next_python < raw->py_count) {	/* no interpreter frame found for them */
 		s->losses[US_LOSS_PYTHON_UNPLACED]++;

@@ -121,19 +121,19 @@ static void add_samples(struct us_profile_paths *p, const struct us_profile *pro
 	add_to(&p->nodes[node], s);
 	if (pop->n > 1) {
 		node = child_of(p, node, label_of_text(p, us_asprintf("%s [%u]", s->process_comm,
-								      s->pid), US_FRAME_MARK, NULL));
+								      s->pid), US_LABEL_GROUP, NULL));
 		add_to(&p->nodes[node], s);
 	}
 	if (pop->thread_counts[proc] > 1) {
 		node = child_of(p, node, label_of_text(p, us_asprintf("thread %s [%u]",
 								      s->thread_comm, s->tid),
-						       US_FRAME_MARK, NULL));
+						       US_LABEL_GROUP, NULL));
 		add_to(&p->nodes[node], s);
 	}
 	if (!stack || (stack->flags & US_STACK_INCOMPLETE)) {
 		node = child_of(p, node, label_of_text(p, us_strdup(stack ? "[unwinding stopped]"
 									  : "[unknown stack]"),
-						       US_FRAME_MARK, NULL));
+						       US_LABEL_GROUP, NULL));
 		add_to(&p->nodes[node], s);
 	}
 	for (int i = stack ? (int)stack->depth - 1 : -1; i >= 0; i--) {
@@ -165,7 +165,7 @@ void us_profile_paths_build(struct us_profile_paths *p, const struct us_profile 
 	p->nodes[0] = (struct us_path_node){ .first_child = US_MAP_NONE,
 					     .next_sibling = US_MAP_NONE };
 	p->n_nodes = 1;
-	label_of_text(p, us_strdup("all"), US_FRAME_MARK, NULL);
+	label_of_text(p, us_strdup("all"), US_LABEL_GROUP, NULL);
 	count_population(&pop, profile, kinds);
 	for (size_t i = 0; i < profile->n_samples; i++)
 		if (kinds & (1u << profile->samples[i].kind))

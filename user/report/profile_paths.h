@@ -25,9 +25,13 @@ struct us_path_node {
 	uint32_t depth;
 };
 
+/* A label that groups samples rather than naming code: a process, a
+ * thread, "[unwinding stopped]" (us_path_label.kind). */
+#define US_LABEL_GROUP 100
+
 struct us_path_label {
 	char *text;
-	uint32_t kind;			/* enum us_frame_kind */
+	uint32_t kind;			/* enum us_frame_kind, or US_LABEL_GROUP */
 	const struct us_profile_frame *frame;	/* a frame it names; NULL for marks */
 };
 

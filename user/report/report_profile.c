@@ -213,7 +213,7 @@ void us_report_profile_flat(FILE *out, const struct us_recording *rec, const str
 		const struct flat_row *r = &rows[i];
 		char self_time[32], total_time[32];
 
-		if (!r->measure_total || paths.labels[r->label].kind == US_FRAME_MARK)
+		if (!r->measure_total || paths.labels[r->label].kind == US_LABEL_GROUP)
 			continue;
 		us_format_duration(self_time, sizeof(self_time), r->self_ns);
 		us_format_duration(total_time, sizeof(total_time), r->total_ns);
