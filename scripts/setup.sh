@@ -7,7 +7,11 @@ packages=(
 	clang llvm libclang-rt-14-dev cmake make gcc pkg-config
 	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
 	python3 python3-pytest bpftrace gdb sqlite3 help2man tmux
+	chromium protobuf-compiler
 )
+# Node.js and npm run the browser-report tests (tests/web); a machine that
+# has them already (another packaging) keeps its own.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for pkg in "${packages[@]}"; do

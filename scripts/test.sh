@@ -6,6 +6,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 scripts/setup.sh
+# the browser-report tests' JavaScript packages, pinned by tests/web/package-lock.json
+(cd tests/web && npm ci --no-audit --no-fund --loglevel=error)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
 

@@ -270,3 +270,95 @@ def test_wall_clock_splits_running_and_waiting_as_they_happened():
     slept, spun = weight_through(report, "sleep_path"), weight_through(report, "spin_path")
     measured = truth["sleep_path"] / (truth["sleep_path"] + truth["spin_path"])
     assert abs(slept / (slept + spun) - measured) < SHARE_TOLERANCE, (slept, spun, truth)
+
+
+WEB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
+PPROF_PROTO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pprof_profile.proto")
+
+
+@pytest.fixture(scope="module")
+def recorded_profile(tmp_path_factory):
+    """One recording of the native split, and the fixture's own times."""
+    path = str(tmp_path_factory.mktemp("profile") / "split.usp")
+    proc = uscope("profile", "-q", "-F", "499", "-o", path, "--format", "folded", "--",
+                  fixture("profsplit"), "1", timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return path, cpu_truth(proc.stdout)
+
+
+def decoded_pprof(path):
+    """(text of `protoc --decode`, of `protoc --decode_raw`) of a gzipped pprof file."""
+    import gzip
+    with open(path, "rb") as f:
+        raw = gzip.decompress(f.read())
+    named = subprocess.run(["protoc", f"--proto_path={os.path.dirname(PPROF_PROTO)}",
+                            "--decode=perftools.profiles.Profile", PPROF_PROTO],
+                           input=raw, capture_output=True, check=True).stdout.decode()
+    bare = subprocess.run(["protoc", "--decode_raw"], input=raw, capture_output=True,
+                          check=True).stdout.decode()
+    return named, bare
+
+
+def test_pprof_decodes_with_functions_lines_mappings_and_labels(recorded_profile, tmp_path):
+    rec, truth = recorded_profile
+    out = str(tmp_path / "p.pb.gz")
+    r = uscope("report", rec, "--format", "pprof", "--report", out)
+    assert r.returncode == 0, r.stderr
+    named, bare = decoded_pprof(out)
+    assert bare.startswith("1 {")  # any protobuf decoder reads it
+    strings = re.findall(r'^string_table: "(.*)"$', named, re.M)
+    assert strings[0] == ""
+    types = re.findall(r"sample_type \{\s*type: (\d+)\s*unit: (\d+)", named)
+    assert [(strings[int(t)], strings[int(u)]) for t, u in types] == \
+        [("samples", "count"), ("cpu", "nanoseconds")]
+    for name in ("compare_slowly", "qsort_r", "burn_in_library", "main", "pid", "tid",
+                 "thread_name", "process_name", "profsplit", "libprofburn.so"):
+        assert name in strings, name
+    # every sample's locations, every location's function and mapping exist
+    functions = set(re.findall(r"^function \{\s*id: (\d+)", named, re.M))
+    locations = set(re.findall(r"^location \{\s*id: (\d+)", named, re.M))
+    mappings = set(re.findall(r"^mapping \{\s*id: (\d+)", named, re.M))
+    assert set(re.findall(r"function_id: (\d+)", named)) <= functions
+    assert set(re.findall(r"mapping_id: (\d+)", named)) <= mappings
+    assert set(re.findall(r"location_id: (\d+)", named)) <= locations
+    # the sample counts add up to the json report's
+    counts = [int(v) for v in re.findall(r"^  value: (\d+)\n  value: \d+", named, re.M)]
+    report = json.loads(uscope("report", rec, "--format", "json").stdout)
+    assert sum(counts) == sum(s["count"] for s in report["samples"])
+
+
+def test_speedscope_file_is_valid_by_speedscopes_schema(recorded_profile, tmp_path):
+    rec, _ = recorded_profile
+    out = str(tmp_path / "p.speedscope.json")
+    r = uscope("report", rec, "--format", "speedscope", "--report", out)
+    assert r.returncode == 0, r.stderr
+    check = subprocess.run(["node", os.path.join(WEB, "validate_speedscope.js"), out],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr + check.stdout
+    doc = json.load(open(out))
+    names = [f["name"] for f in doc["shared"]["frames"]]
+    assert "compare_slowly (profsplit)" in names
+    profile = doc["profiles"][0]
+    total = sum(profile["weights"])
+    assert profile["endValue"] == total and profile["unit"] == "nanoseconds"
+
+
+def test_flamegraph_opens_in_chromium_without_errors_and_zooms(recorded_profile, tmp_path):
+    rec, _ = recorded_profile
+    page, shot = str(tmp_path / "flame.html"), str(tmp_path / "flame.png")
+    r = uscope("report", rec, "--format", "flamegraph", "--report", page)
+    assert r.returncode == 0, r.stderr
+    with open(page) as f:
+        assert "<script src" not in f.read()  # self-contained: works offline
+    check = subprocess.run(["node", os.path.join(WEB, "check_flamegraph.js"), page,
+                            "compare_slowly", shot], capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    seen = json.loads(check.stdout)
+    assert seen["errors"] == []
+    assert "compare_slowly (profsplit)" in seen["names"]
+    assert "burn_in_library (libprofburn.so)" in seen["names"]
+    assert seen["before"] < seen["chartWidth"] * 0.9
+    assert abs(seen["after"] - seen["chartWidth"]) < 2  # zoomed: it fills the width
+    assert "samples" in seen["tooltip"] and "%" in seen["tooltip"]
+    assert seen["matches"] >= 1 and seen["matchedText"].startswith("matched:")
+    assert os.path.getsize(shot) > 10000

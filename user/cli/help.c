@@ -114,7 +114,7 @@ static const struct us_option_spec specs[] = {
 	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING, false,
 	  "tree (default), flat, json, timeline, timeline-json, chrome, memory; of a\n"
-	  "profile: tree, flat, folded, json" },
+	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph" },
 	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING, false,
 	  "write the report to PATH (run, attach: instead of stderr; report: of stdout)" },
 	{ "min-duration", OPT_MIN_DURATION, required_argument, "DUR", FILTERING, false,

@@ -38,8 +38,8 @@ static char *frame_text(const struct us_profile_frame *f)
 	return us_asprintf("%s (%s)", f->function, us_base_name(f->file));
 }
 
-static uint32_t frame_label(struct us_profile_paths *p, const struct us_profile *profile,
-			    uint32_t frame_id)
+uint32_t us_profile_paths_frame_label(struct us_profile_paths *p, const struct us_profile *profile,
+				      uint32_t frame_id)
 {
 	const struct us_profile_frame *f = us_profile_frame_of(profile, frame_id);
 	size_t n = profile->n_frames;
@@ -137,7 +137,7 @@ static void add_samples(struct us_profile_paths *p, const struct us_profile *pro
 		add_to(&p->nodes[node], s);
 	}
 	for (int i = stack ? (int)stack->depth - 1 : -1; i >= 0; i--) {
-		node = child_of(p, node, frame_label(p, profile, stack->frames[i]));
+		node = child_of(p, node, us_profile_paths_frame_label(p, profile, stack->frames[i]));
 		add_to(&p->nodes[node], s);
 	}
 	p->nodes[node].self_count += s->count;

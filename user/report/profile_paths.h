@@ -51,6 +51,9 @@ struct us_profile_paths {
 void us_profile_paths_build(struct us_profile_paths *p, const struct us_profile *profile,
 			    unsigned kinds);
 void us_profile_paths_free(struct us_profile_paths *p);
+/* The label of a frame (its function), made the first time it is asked. */
+uint32_t us_profile_paths_frame_label(struct us_profile_paths *p, const struct us_profile *profile,
+				      uint32_t frame_id);
 /* The children of a node, most samples first (a new array of *n ids). */
 uint32_t *us_profile_paths_children(const struct us_profile_paths *p, uint32_t node, size_t *n);
 /* What the node measures: its weight in ns for time profiles, else samples. */

@@ -23,6 +23,9 @@ static const struct {
 	[US_FORMAT_CHROME] = { "chrome", NULL, &us_chrome_ops, NULL },
 	[US_FORMAT_MEMORY] = { "memory", us_report_memory, NULL, NULL },
 	[US_FORMAT_FOLDED] = { "folded", NULL, NULL, us_report_profile_folded },
+	[US_FORMAT_SPEEDSCOPE] = { "speedscope", NULL, NULL, us_report_profile_speedscope },
+	[US_FORMAT_PPROF] = { "pprof", NULL, NULL, us_report_profile_pprof },
+	[US_FORMAT_FLAMEGRAPH] = { "flamegraph", NULL, NULL, us_report_profile_flamegraph },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -38,7 +41,7 @@ bool us_format_parse(const char *name, enum us_format *out)
 
 const char *us_format_names(void)
 {
-	return "tree, flat, json, timeline, timeline-json, chrome, memory, folded";
+	return "tree, flat, json, timeline, timeline-json, chrome, memory, folded, speedscope, pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)

@@ -21,6 +21,9 @@ enum us_format {
 	US_FORMAT_CHROME,
 	US_FORMAT_MEMORY,
 	US_FORMAT_FOLDED,	/* profiles only */
+	US_FORMAT_SPEEDSCOPE,
+	US_FORMAT_PPROF,
+	US_FORMAT_FLAMEGRAPH,
 };
 
 bool us_format_parse(const char *name, enum us_format *out);

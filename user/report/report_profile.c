@@ -43,34 +43,55 @@ static const char *kinds_name(unsigned kinds)
 	return kinds & (1u << US_SAMPLE_OFF_CPU) ? "off-CPU" : "on-CPU";
 }
 
+char *us_profile_summary_line(const struct us_recording *rec, const struct us_model *m,
+			      const struct us_profile_paths *paths, unsigned kinds)
+{
+	const struct us_profile *p = &m->profile;
+	uint64_t span = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
+	char time[32], over[32], rate[32] = "";
+
+	us_format_duration(time, sizeof(time), paths->nodes[0].weight_ns);
+	us_format_duration(over, sizeof(over), span);
+	if (p->has_totals && p->totals.frequency_hz)
+		snprintf(rate, sizeof(rate), " at %u Hz", p->totals.frequency_hz);
+	return us_asprintf("%llu %s samples%s over %s (~%s), %zu process%s, %zu thread%s%s",
+			   (unsigned long long)paths->nodes[0].count, kinds_name(kinds), rate, over,
+			   time, paths->n_processes, paths->n_processes == 1 ? "" : "es",
+			   paths->n_threads, paths->n_threads == 1 ? "" : "s",
+			   rec->truncated ? "; the recording was cut short" : "");
+}
+
+char *us_profile_losses_line(const struct us_model *m)
+{
+	const struct us_profile *p = &m->profile;
+	char line[1024] = "losses: ";
+	size_t used = strlen(line);
+	bool any = false;
+
+	for (int i = 0; i < US_LOSS_CAUSES && p->has_totals; i++) {
+		if (!p->totals.losses[i] || used >= sizeof(line))
+			continue;
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%llu %s",
+					 any ? "; " : "", (unsigned long long)p->totals.losses[i],
+					 loss_names[i]);
+		any = true;
+	}
+	if (!any)
+		snprintf(line + used, sizeof(line) - used, "%s",
+			 p->has_totals ? "none" : "unknown (no totals record)");
+	return us_strdup(line);
+}
+
 /* Two lines: what was sampled, and every loss by cause. */
 static void print_summary(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			  const struct us_profile_paths *paths, unsigned kinds)
 {
-	const struct us_profile *p = &m->profile;
-	uint64_t span = rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0;
-	char time[32], over[32];
-	bool any = false;
+	char *summary = us_profile_summary_line(rec, m, paths, kinds);
+	char *losses = us_profile_losses_line(m);
 
-	us_format_duration(time, sizeof(time), paths->nodes[0].weight_ns);
-	us_format_duration(over, sizeof(over), span);
-	fprintf(out, "uscope profile: %llu %s samples",
-		(unsigned long long)paths->nodes[0].count, kinds_name(kinds));
-	if (p->has_totals && p->totals.frequency_hz)
-		fprintf(out, " at %u Hz", p->totals.frequency_hz);
-	fprintf(out, " over %s (~%s), %zu process%s, %zu thread%s%s\n", over,
-		time, paths->n_processes, paths->n_processes == 1 ? "" : "es",
-		paths->n_threads, paths->n_threads == 1 ? "" : "s",
-		rec->truncated ? "; the recording was cut short" : "");
-	fputs("losses: ", out);
-	for (int i = 0; i < US_LOSS_CAUSES && p->has_totals; i++) {
-		if (!p->totals.losses[i])
-			continue;
-		fprintf(out, "%s%llu %s", any ? "; " : "",
-			(unsigned long long)p->totals.losses[i], loss_names[i]);
-		any = true;
-	}
-	fprintf(out, "%s\n", any ? "" : p->has_totals ? "none" : "unknown (no totals record)");
+	fprintf(out, "uscope profile: %s\n%s\n", summary, losses);
+	free(summary);
+	free(losses);
 }
 
 static double percent(uint64_t part, uint64_t whole)

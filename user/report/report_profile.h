@@ -21,4 +21,21 @@ void us_report_profile_folded(FILE *out, const struct us_recording *rec,
 void us_report_profile_json(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			    const struct us_report_options *ro);
 
+void us_report_profile_speedscope(FILE *out, const struct us_recording *rec,
+				  const struct us_model *m, const struct us_report_options *ro);
+void us_report_profile_pprof(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			     const struct us_report_options *ro);
+void us_report_profile_flamegraph(FILE *out, const struct us_recording *rec,
+				  const struct us_model *m, const struct us_report_options *ro);
+struct us_profile_paths;
+/* "1234 on-CPU samples at 99 Hz over 2.0 s (~2.0 s), 1 process, 2 threads" */
+char *us_profile_summary_line(const struct us_recording *rec, const struct us_model *m,
+			      const struct us_profile_paths *paths, unsigned kinds);
+/* "losses: none", or each cause with its count. */
+char *us_profile_losses_line(const struct us_model *m);
+/* The profile as a gzipped profile.proto, into `gzipped`. Returns 0 or -1. */
+struct us_bytes;
+int us_profile_pprof_bytes(const struct us_recording *rec, const struct us_profile *p,
+			   struct us_bytes *gzipped);
+
 #endif
