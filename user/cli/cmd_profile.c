@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "collect.h"
@@ -124,6 +125,26 @@ static int start_sampling(struct profile_session *s, const struct us_options *o)
 	return 0;
 }
 
+/* -v: what uscope itself took to profile, and what it made of it. */
+static void say_own_cost(const struct profile_session *s)
+{
+	struct us_profile_stacks_counts c;
+	struct rusage self;
+	double cpu_s, span_s = (double)(s->rec.end_ns - s->rec.start_ns) / 1e9;
+
+	us_profile_stacks_counts(s->stacks, &c);
+	getrusage(RUSAGE_SELF, &self);
+	cpu_s = (double)self.ru_utime.tv_sec + (double)self.ru_utime.tv_usec / 1e6 +
+		(double)self.ru_stime.tv_sec + (double)self.ru_stime.tv_usec / 1e6;
+	us_info("unwound %llu samples of %zu process%s (%zu CPython) into %u distinct stacks of "
+		"%u frames", (unsigned long long)c.samples, c.processes,
+		c.processes == 1 ? "" : "es", us_profile_stacks_python_count(s->stacks), c.stacks,
+		c.frames);
+	us_info("uscope itself used %.3f s of CPU (%.1f%% of one CPU over %.1f s) and %ld MiB "
+		"at most", cpu_s, span_s > 0 ? 100.0 * cpu_s / span_s : 0.0, span_s,
+		self.ru_maxrss / 1024);
+}
+
 static int finish_sampling(struct profile_session *s, const struct us_options *o)
 {
 	const struct us_collect_hooks hooks = { .consume = unwind_raw, .on_drained = record_totals,
@@ -131,9 +152,7 @@ static int finish_sampling(struct profile_session *s, const struct us_options *o
 	int err = us_collect(&s->target, &s->probes, &s->writer, &s->rec, o->duration_ns, &hooks);
 
 	if (s->stacks && us_log_verbosity() > 0)
-		us_info("samples from %zu CPython process%s had their Python frames read",
-			us_profile_stacks_python_count(s->stacks),
-			us_profile_stacks_python_count(s->stacks) == 1 ? "" : "es");
+		say_own_cost(s);
 	us_probe_session_destroy(&s->probes);
 	if (us_record_writer_finish(&s->writer, &s->rec))
 		err = -1;

@@ -30,6 +30,7 @@ struct process {
 	pid_t pid;
 	struct us_unwinder *unwinder;
 	uint64_t unwinder_ns;		/* when it read the maps */
+	struct us_map pc_frames;	/* pc << 1 | return address -> frame id: naming is slow */
 	bool gone;			/* its maps could not be read: it exited */
 	struct us_python python;	/* object == NULL: no interpreter (yet) */
 	int32_t lines_offset;
@@ -51,8 +52,11 @@ struct us_profile_stacks {
 	uint32_t n_frames;
 	struct us_map stack_ids;	/* hash of its frame ids -> id */
 	uint32_t n_stacks;
+	uint8_t *frame_kinds;		/* frame id -> NATIVE_* bits */
+	size_t frame_kinds_cap;
 	uint64_t losses[US_LOSS_CAUSES];
 	size_t python_processes;
+	uint64_t samples;		/* unwound */
 };
 
 static uint64_t now_ns(void)
@@ -121,6 +125,7 @@ static void find_python(struct us_profile_stacks *s, struct process *p)
 
 static void refresh_unwinder(struct process *p)
 {
+	us_map_free(&p->pc_frames);
 	us_unwinder_free(p->unwinder);
 	p->unwinder = us_unwinder_for_process_quiet(p->pid);
 	p->unwinder_ns = now_ns();
@@ -210,32 +215,62 @@ static bool is_thread_start(const char *function)
 	return false;
 }
 
-/* What a native frame is, beyond its id. */
-struct native_kind {
-	bool interpreter;	/* _PyEval_EvalFrameDefault: runs Python frames */
-	bool thread_start;	/* _start, clone: the outermost frame */
-	bool gil_wait;		/* CPython's take_gil: waiting for the GIL */
-};
+/* What a native frame is, beyond its id (frame_kinds bits). */
+#define NATIVE_INTERPRETER 1u	/* _PyEval_EvalFrameDefault: runs Python frames */
+#define NATIVE_THREAD_START 2u	/* _start, clone: the outermost frame */
+#define NATIVE_GIL_WAIT 4u	/* CPython's take_gil: waiting for the GIL */
 
-static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uint64_t pc,
-			     bool return_address, struct native_kind *kind)
+static unsigned kind_of_function(const char *function)
 {
-	struct us_frame_name n;
+	unsigned kind = 0;
 
-	us_unwinder_name(p->unwinder, pc, return_address, &n);
-	kind->thread_start = is_thread_start(n.function);
-	kind->gil_wait = n.function && strcmp(n.function, "take_gil") == 0;
-	kind->interpreter = n.function && strncmp(n.function, "_PyEval_EvalFrameDefault", 24) == 0 &&
-			    (n.function[24] == '\0' || n.function[24] == '.');
-	if (n.function)
-		return frame_id(s, US_FRAME_NATIVE, n.function, n.object ? n.object : "", 0, 0);
-	return frame_id(s, US_FRAME_NATIVE, "", n.object ? n.object : "",
-			0, n.object ? n.object_address : pc);
+	if (!function)
+		return 0;
+	if (is_thread_start(function))
+		kind |= NATIVE_THREAD_START;
+	if (strcmp(function, "take_gil") == 0)
+		kind |= NATIVE_GIL_WAIT;
+	if (strncmp(function, "_PyEval_EvalFrameDefault", 24) == 0 &&
+	    (function[24] == '\0' || function[24] == '.'))
+		kind |= NATIVE_INTERPRETER;
+	return kind;
 }
 
-/* A code object's names and lines, read once per code object: an address
- * whose identity (name, file and first line) changed holds a new one (the
- * old was freed). */
+static void set_frame_kind(struct us_profile_stacks *s, uint32_t id, unsigned kind)
+{
+	size_t old = s->frame_kinds_cap;
+
+	if (id >= old) {
+		us_grow(&s->frame_kinds, &s->frame_kinds_cap, id + 1, sizeof(*s->frame_kinds));
+		memset(s->frame_kinds + old, 0, s->frame_kinds_cap - old);
+	}
+	s->frame_kinds[id] = (uint8_t)kind;
+}
+
+/* The frame of a pc: its function in its object (every address in it is one
+ * frame), or, with no symbol, its address. libdw's symbol lookup is slow,
+ * so each pc is named once per process. */
+static uint32_t native_frame(struct us_profile_stacks *s, struct process *p, uint64_t pc,
+			     bool return_address, unsigned *kind)
+{
+	uint64_t key = pc << 1 | return_address;
+	uint32_t id = us_map_get(&p->pc_frames, key);
+	struct us_frame_name n;
+
+	if (id == US_MAP_NONE) {
+		us_unwinder_name(p->unwinder, pc, return_address, &n);
+		if (n.function)
+			id = frame_id(s, US_FRAME_NATIVE, n.function, n.object ? n.object : "", 0, 0);
+		else
+			id = frame_id(s, US_FRAME_NATIVE, "", n.object ? n.object : "", 0,
+				      n.object ? n.object_address : pc);
+		set_frame_kind(s, id, kind_of_function(n.function));
+		us_map_put(&p->pc_frames, key, id);
+	}
+	*kind = s->frame_kinds[id];
+	return id;
+}
+
 static struct python_code_entry *code_of(struct process *p, uint64_t address)
 {
 	uint32_t i = us_map_get(&p->codes, address);
@@ -344,7 +379,7 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 {
 	struct us_user_regs regs = { raw->ip, raw->sp, raw->bp };
 	uint32_t ids[NATIVE_FRAMES_MAX], next_python = 0;
-	struct native_kind kinds[NATIVE_FRAMES_MAX];
+	unsigned kinds[NATIVE_FRAMES_MAX];
 	uint64_t pcs[NATIVE_FRAMES_MAX];
 	bool complete, gil_wait = false;
 	size_t n = us_unwind(p->unwinder, (pid_t)raw->hdr.tid, &regs, raw->stack, raw->stack_len,
@@ -354,7 +389,7 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 		pcs[n++] = raw->ip;
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = native_frame(s, p, pcs[i], i > 0, &kinds[i]);
-		gil_wait |= kinds[i].gil_wait;
+		gil_wait |= kinds[i] & NATIVE_GIL_WAIT;
 	}
 	if (raw->kind == US_SAMPLE_OFF_CPU)
 		push_frame(b, frame_id(s, US_FRAME_MARK, gil_wait ? "[waiting for the GIL]" :
@@ -362,12 +397,12 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 										 : US_THREAD_OTHER],
 				       "", 0, 0));
 	for (size_t i = 0; i < n; i++) {
-		if (kinds[i].interpreter && next_python < raw->py_count)
+		if ((kinds[i] & NATIVE_INTERPRETER) && next_python < raw->py_count)
 			push_python_group(s, p, raw, &next_python, b);
 		else
 			push_frame(b, ids[i]);
 	}
-	if (!complete && !kinds[n - 1].thread_start)
+	if (!complete && !(kinds[n - 1] & NATIVE_THREAD_START))
 		b->flags |= US_STACK_INCOMPLETE;
 	if (next_python < raw->py_count) {	/* no interpreter frame found for them */
 		s->losses[US_LOSS_PYTHON_UNPLACED]++;
@@ -412,6 +447,7 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 	if (raw->flags & US_RAW_PY_TRUNCATED)
 		s->losses[US_LOSS_PYTHON_TRUNCATED]++;
 	build_stack(s, p, raw, &b);
+	s->samples++;
 	if (b.flags & US_STACK_INCOMPLETE)
 		s->losses[US_LOSS_UNWIND_STOPPED]++;
 	if (b.flags & US_STACK_CUT)
@@ -454,6 +490,14 @@ void us_profile_stacks_losses(const struct us_profile_stacks *s,
 		totals->losses[i] += s->losses[i];
 }
 
+void us_profile_stacks_counts(const struct us_profile_stacks *s,
+			      struct us_profile_stacks_counts *out)
+{
+	*out = (struct us_profile_stacks_counts){ .samples = s->samples, .frames = s->n_frames,
+						  .stacks = s->n_stacks,
+						  .processes = s->n_processes };
+}
+
 size_t us_profile_stacks_python_count(const struct us_profile_stacks *s)
 {
 	return s->python_processes;
@@ -465,6 +509,7 @@ void us_profile_stacks_free(struct us_profile_stacks *s)
 		return;
 	for (size_t i = 0; i < s->n_processes; i++) {
 		forget_python(s->processes[i]);
+		us_map_free(&s->processes[i]->pc_frames);
 		us_unwinder_free(s->processes[i]->unwinder);
 		free(s->processes[i]);
 	}
@@ -472,5 +517,6 @@ void us_profile_stacks_free(struct us_profile_stacks *s)
 	us_map_free(&s->process_index);
 	us_map_free(&s->frame_ids);
 	us_map_free(&s->stack_ids);
+	free(s->frame_kinds);
 	free(s);
 }

@@ -12,6 +12,7 @@
 #ifndef USCOPE_PROFILE_STACKS_H
 #define USCOPE_PROFILE_STACKS_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include "bpf_profile.h"
 #include "events.h"
@@ -30,6 +31,14 @@ bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_he
 /* The losses seen so far, by cause, into `totals` (added to its counts). */
 void us_profile_stacks_losses(const struct us_profile_stacks *s,
 			      struct us_profile_totals_event *totals);
+/* Samples unwound, distinct frames and stacks sent so far. */
+struct us_profile_stacks_counts {
+	uint64_t samples;
+	uint32_t frames, stacks;
+	size_t processes;
+};
+void us_profile_stacks_counts(const struct us_profile_stacks *s,
+			      struct us_profile_stacks_counts *out);
 /* The Python processes found ("3.11 /usr/bin/python3.11"), for messages. */
 size_t us_profile_stacks_python_count(const struct us_profile_stacks *s);
 void us_profile_stacks_free(struct us_profile_stacks *s);
