@@ -326,7 +326,7 @@ enum us_thread_state {
 
 #define US_RAW_STACK_UNREADABLE 1u	/* no byte of the user stack could be copied */
 #define US_RAW_PY_TRUNCATED 2u		/* more Python frames than US_SAMPLE_PY_FRAMES */
-#define US_RAW_KERNEL_THREAD 4u		/* a kernel thread: no user stack */
+#define US_RAW_EXITING 4u		/* the thread exits: its memory is gone */
 #define US_RAW_STACK_HOLE 8u		/* a page of the copy could not be read: zeros */
 
 /* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid. */

@@ -276,8 +276,8 @@ static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state
 	e->stack_len = 0;
 	bpf_get_current_comm(e->thread_comm, sizeof(e->thread_comm));
 	BPF_CORE_READ_STR_INTO(&e->process_comm, task, group_leader, comm);
-	if (!task->mm) {
-		e->flags |= US_RAW_KERNEL_THREAD;
+	if (!task->mm) {	/* a thread past the release of its memory: exiting */
+		e->flags |= US_RAW_EXITING;
 		e->ip = e->sp = e->bp = 0;
 	} else {
 		regs = (struct pt_regs *)bpf_task_pt_regs(task);	/* the user registers */
@@ -300,11 +300,15 @@ static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state
 		count_loss();
 }
 
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h */
+
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
-	if (!is_profiled(bpf_get_current_pid_tgid() >> 32))
-		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (!is_profiled(bpf_get_current_pid_tgid() >> 32) || (task->flags & PF_KTHREAD))
+		return 0;	/* kernel threads have no user stack */
 	__sync_fetch_and_add(&samples_taken, 1);
 	send_sample(US_SAMPLE_ON_CPU, ctx->sample_period, 0);
 	return 0;

@@ -40,7 +40,8 @@ static bool read_copied_stack(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, v
 {
 	struct stack_copy *c = arg;
 
-	if (addr < c->regs->sp || addr + sizeof(*result) > c->regs->sp + c->len) {
+	if (addr < c->regs->sp || c->len < sizeof(*result) ||
+	    addr - c->regs->sp > c->len - sizeof(*result)) {	/* no overflow near 2^64 */
 		c->read_past_copy = true;
 		return false;
 	}

@@ -428,8 +428,10 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 	struct us_profile_sample_event ev;
 	struct stack_build b = { .depth = 0 };
 
-	if (raw->flags & US_RAW_KERNEL_THREAD)
+	if (raw->flags & US_RAW_EXITING) {
+		s->losses[US_LOSS_PROCESS_GONE]++;
 		return;
+	}
 	if (raw->flags & US_RAW_STACK_UNREADABLE) {
 		s->losses[US_LOSS_STACK_UNREADABLE]++;
 		return;
@@ -474,6 +476,8 @@ bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_he
 		if (raw->stack_len <= ev->size - __builtin_offsetof(struct us_raw_sample_event, stack) &&
 		    raw->py_count <= US_SAMPLE_PY_FRAMES)
 			add_sample(s, raw);
+		else
+			s->losses[US_LOSS_STACK_UNREADABLE]++;	/* malformed: never sent so */
 		return true;
 	}
 	if (ev->type == US_EV_PROCESS_EXEC) {
