@@ -7,7 +7,10 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import fixture, uscope
+from python_helpers import INTERPRETERS, interpreter
 from test_never_harm import state_of
 
 
@@ -15,7 +18,7 @@ def frames_by_thread(text):
     """{thread name: [function, ...]} from dump's output."""
     threads, current = {}, None
     for line in text.splitlines():
-        m = re.match(r"Thread (\d+) \((.*)\):$", line)
+        m = re.match(r"Thread (\d+) \((.*)\)( \[Python\])?:$", line)
         if m:
             current = threads.setdefault(m.group(2), [])
         elif line.startswith("    ") and current is not None:
@@ -54,8 +57,8 @@ def test_dump_of_a_stripped_python_names_what_it_can():
         assert r.returncode == 0, r.stderr
         frames = frames_by_thread(r.stdout)["python3.11"]
         assert "Py_BytesMain" in frames and "_start" == frames[-1]
-        assert any(re.fullmatch(r"python3\.11\+0x[0-9a-f]+", f) for f in frames) or \
-            "_PyEval_EvalFrameDefault" in frames
+        assert any(re.fullmatch(r"python3\.11\+0x[0-9a-f]+", f) for f in frames)
+        assert "<module>" in frames  # its Python frame, though the binary is stripped
     finally:
         python.kill()
 
@@ -64,3 +67,41 @@ def test_dump_of_no_such_process_says_so():
     r = uscope("dump", "-p", "999999")
     assert r.returncode == 1
     assert "no process with PID 999999" in r.stderr
+
+
+BLOCKED = """
+import sys, threading, time
+def wait_in_worker(event):
+    event.wait()
+def sleep_in_main():
+    print("ready", flush=True)
+    time.sleep(60)
+event = threading.Event()
+threading.Thread(target=wait_in_worker, args=(event,), name="waiter").start()
+sleep_in_main()
+"""
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_dump_of_a_python_process_shows_its_python_stacks(name):
+    python = interpreter(name)
+    target = subprocess.Popen([python, "-c", BLOCKED], stdout=subprocess.PIPE, text=True)
+    try:
+        assert target.stdout.readline().startswith("ready")
+        time.sleep(0.2)
+        r = uscope("dump", "-p", str(target.pid), timeout=60)
+        assert r.returncode == 0, r.stderr
+        blocks = r.stdout.split("\n\n")
+        main = next(b for b in blocks if "sleep_in_main" in b)
+        lines = [line.strip() for line in main.splitlines()[1:]]
+        names = [line.split(" (")[0] for line in lines]
+        # the Python frames in place of the interpreter frames, innermost first
+        assert names.index("sleep_in_main") < names.index("<module>"), main
+        assert "sleep_in_main (<string>:7)" in lines, main
+        worker = next(b for b in blocks if "wait_in_worker" in b)
+        wnames = [line.strip().split(" (")[0] for line in worker.splitlines()[1:]]
+        assert wnames.index("wait_in_worker") < wnames.index("Thread.run" if "Thread.run" in
+                                                            wnames else "run"), worker
+        assert state_of(target.pid) in ("S", "R")  # left running
+    finally:
+        target.kill()

@@ -33,6 +33,7 @@ struct process {
 	struct us_map pc_frames;	/* pc << 1 | return address -> frame id: naming is slow */
 	bool gone;			/* its maps could not be read: it exited */
 	struct us_python python;	/* object == NULL: no interpreter (yet) */
+	struct us_py_sampling sampling;	/* where its threads' frames are */
 	int32_t lines_offset;
 	unsigned python_checks;
 	uint64_t python_checked_ns;
@@ -113,10 +114,11 @@ static void find_python(struct us_profile_stacks *s, struct process *p)
 	slot = us_python_eval_frame_slot(&p->python);
 	if (us_python_load_delta(p->pid, &slot, &delta) ||
 	    !us_python_sampling_layout(&p->python, delta, &layout) ||
-	    us_bpf_profile_add_python(s->bpf, p->pid, &layout)) {
+	    (s->bpf && us_bpf_profile_add_python(s->bpf, p->pid, &layout))) {
 		us_python_free(&p->python);
 		return;
 	}
+	p->sampling = layout;
 	p->lines_offset = us_python_code_lines_offset(&p->python);
 	s->python_processes++;
 	us_debug("PID %d runs CPython 3.%d (%s): sampling its Python frames", (int)p->pid,
@@ -328,11 +330,11 @@ static void push_frame(struct stack_build *b, uint32_t id)
 /* The Python frames one interpreter frame runs: from `*next` to the next
  * entry frame, innermost first. */
 static void push_python_group(struct us_profile_stacks *s, struct process *p,
-			      const struct us_raw_sample_event *raw, uint32_t *next,
+			      const struct us_sample_view *v, uint32_t *next,
 			      struct stack_build *b)
 {
-	while (*next < raw->py_count) {
-		const struct us_py_sample_frame *f = &raw->py[*next];
+	while (*next < v->py_count) {
+		const struct us_py_sample_frame *f = &v->py[*next];
 
 		(*next)++;
 		push_frame(b, python_frame(s, p, f));
@@ -375,39 +377,38 @@ static const char *const state_marks[] = {
 /* The native stack, each interpreter frame replaced by its Python frames;
  * an off-CPU sample ends in the state the thread waited in. */
 static void build_stack(struct us_profile_stacks *s, struct process *p,
-			const struct us_raw_sample_event *raw, struct stack_build *b)
+			const struct us_sample_view *v, struct stack_build *b)
 {
-	struct us_user_regs regs = { raw->ip, raw->sp, raw->bp };
 	uint32_t ids[NATIVE_FRAMES_MAX], next_python = 0;
 	unsigned kinds[NATIVE_FRAMES_MAX];
 	uint64_t pcs[NATIVE_FRAMES_MAX];
 	bool complete, gil_wait = false;
-	size_t n = us_unwind(p->unwinder, (pid_t)raw->hdr.tid, &regs, raw->stack, raw->stack_len,
-			     pcs, NATIVE_FRAMES_MAX, &complete);
+	size_t n = us_unwind(p->unwinder, v->tid, &v->regs, v->stack, v->stack_len, pcs,
+			     NATIVE_FRAMES_MAX, &complete);
 
 	if (n == 0)
-		pcs[n++] = raw->ip;
+		pcs[n++] = v->regs.ip;
 	for (size_t i = 0; i < n; i++) {
 		ids[i] = native_frame(s, p, pcs[i], i > 0, &kinds[i]);
 		gil_wait |= kinds[i] & NATIVE_GIL_WAIT;
 	}
-	if (raw->kind == US_SAMPLE_OFF_CPU)
+	if (v->kind == US_SAMPLE_OFF_CPU)
 		push_frame(b, frame_id(s, US_FRAME_MARK, gil_wait ? "[waiting for the GIL]" :
-				       state_marks[raw->state <= US_THREAD_OTHER ? raw->state
-										 : US_THREAD_OTHER],
+				       state_marks[v->state <= US_THREAD_OTHER ? v->state
+										: US_THREAD_OTHER],
 				       "", 0, 0));
 	for (size_t i = 0; i < n; i++) {
-		if ((kinds[i] & NATIVE_INTERPRETER) && next_python < raw->py_count)
-			push_python_group(s, p, raw, &next_python, b);
+		if ((kinds[i] & NATIVE_INTERPRETER) && next_python < v->py_count)
+			push_python_group(s, p, v, &next_python, b);
 		else
 			push_frame(b, ids[i]);
 	}
 	if (!complete && !(kinds[n - 1] & NATIVE_THREAD_START))
 		b->flags |= US_STACK_INCOMPLETE;
-	if (next_python < raw->py_count) {	/* no interpreter frame found for them */
+	if (next_python < v->py_count) {	/* no interpreter frame found for them */
 		s->losses[US_LOSS_PYTHON_UNPLACED]++;
-		while (next_python < raw->py_count)
-			push_python_group(s, p, raw, &next_python, b);
+		while (next_python < v->py_count)
+			push_python_group(s, p, v, &next_python, b);
 	}
 }
 
@@ -422,11 +423,65 @@ static void refresh_if_unknown(struct process *p, uint64_t ip)
 		refresh_unwinder(p);
 }
 
+/* The process of a sample, ready to unwind in; NULL (counted) when gone. */
+static struct process *live_process(struct us_profile_stacks *s, pid_t pid, uint64_t ip)
+{
+	struct process *p = process_of(s, pid);
+
+	if (p->gone && now_ns() - p->unwinder_ns > RECHECK_NS)
+		refresh_unwinder(p);
+	if (p->gone) {
+		s->losses[US_LOSS_PROCESS_GONE]++;
+		return NULL;
+	}
+	refresh_if_unknown(p, ip);
+	if (!p->python.object && p->python_checks < PYTHON_CHECKS_MAX &&
+	    now_ns() - p->python_checked_ns > RECHECK_NS)
+		find_python(s, p);
+	return p;
+}
+
+int64_t us_profile_stacks_resolve(struct us_profile_stacks *s, const struct us_sample_view *v,
+				  uint16_t *flags)
+{
+	struct process *p = live_process(s, v->pid, v->regs.ip);
+	struct stack_build b = { .depth = 0 };
+
+	if (!p)
+		return -1;
+	if (v->py_truncated)
+		s->losses[US_LOSS_PYTHON_TRUNCATED]++;
+	build_stack(s, p, v, &b);
+	s->samples++;
+	if (b.flags & US_STACK_INCOMPLETE)
+		s->losses[US_LOSS_UNWIND_STOPPED]++;
+	if (b.flags & US_STACK_CUT)
+		s->losses[US_LOSS_DEPTH_CUT]++;
+	if (flags)
+		*flags = b.flags;
+	return stack_id(s, &b);
+}
+
+bool us_profile_stacks_python(struct us_profile_stacks *s, pid_t pid, struct us_py_sampling *out)
+{
+	struct process *p = process_of(s, pid);
+
+	if (!p->python.object)
+		return false;
+	*out = p->sampling;
+	return true;
+}
+
 static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_event *raw)
 {
-	struct process *p = process_of(s, (pid_t)raw->pid);
+	const struct us_sample_view v = {
+		.pid = (pid_t)raw->pid, .tid = (pid_t)raw->hdr.tid, .kind = raw->kind,
+		.state = raw->state, .regs = { raw->ip, raw->sp, raw->bp }, .stack = raw->stack,
+		.stack_len = raw->stack_len, .py = raw->py, .py_count = raw->py_count,
+		.py_truncated = raw->flags & US_RAW_PY_TRUNCATED,
+	};
 	struct us_profile_sample_event ev;
-	struct stack_build b = { .depth = 0 };
+	int64_t stack;
 
 	if (raw->flags & US_RAW_EXITING) {
 		s->losses[US_LOSS_PROCESS_GONE]++;
@@ -436,29 +491,14 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 		s->losses[US_LOSS_STACK_UNREADABLE]++;
 		return;
 	}
-	if (p->gone && now_ns() - p->unwinder_ns > RECHECK_NS)
-		refresh_unwinder(p);
-	if (p->gone) {
-		s->losses[US_LOSS_PROCESS_GONE]++;
+	stack = us_profile_stacks_resolve(s, &v, NULL);
+	if (stack < 0)
 		return;
-	}
-	refresh_if_unknown(p, raw->ip);
-	if (!p->python.object && p->python_checks < PYTHON_CHECKS_MAX &&
-	    now_ns() - p->python_checked_ns > RECHECK_NS)
-		find_python(s, p);
-	if (raw->flags & US_RAW_PY_TRUNCATED)
-		s->losses[US_LOSS_PYTHON_TRUNCATED]++;
-	build_stack(s, p, raw, &b);
-	s->samples++;
-	if (b.flags & US_STACK_INCOMPLETE)
-		s->losses[US_LOSS_UNWIND_STOPPED]++;
-	if (b.flags & US_STACK_CUT)
-		s->losses[US_LOSS_DEPTH_CUT]++;
 	memset(&ev, 0, sizeof(ev));
 	ev.hdr = (struct us_event_header){ .type = US_EV_PROFILE_SAMPLE, .size = sizeof(ev),
 					   .tid = raw->hdr.tid, .ts_ns = raw->hdr.ts_ns };
 	ev.pid = raw->pid;
-	ev.stack_id = stack_id(s, &b);
+	ev.stack_id = (uint32_t)stack;
 	ev.weight_ns = raw->weight_ns;
 	ev.count = 1;
 	ev.kind = raw->kind;

@@ -16,18 +16,41 @@
 #include <sys/types.h>
 #include "bpf_profile.h"
 #include "events.h"
+#include "unwind.h"
 
 typedef void (*us_profile_emit_fn)(void *ctx, const struct us_event_header *ev);
 
 struct us_profile_stacks;
 
-/* Records go to `emit`; CPython processes are registered with `bpf`. */
+/* One thread's stack as read: by the sampler, or by ptrace (uscope dump). */
+struct us_sample_view {
+	pid_t pid, tid;
+	uint32_t kind;			/* enum us_sample_kind */
+	uint32_t state;			/* off-CPU: enum us_thread_state */
+	struct us_user_regs regs;
+	const uint8_t *stack;		/* from regs.sp up */
+	size_t stack_len;
+	const struct us_py_sample_frame *py;	/* innermost first */
+	uint32_t py_count;
+	bool py_truncated;
+};
+
+/* Records go to `emit`; CPython processes are registered with `bpf` (NULL:
+ * with no sampler). */
 struct us_profile_stacks *us_profile_stacks_new(struct us_bpf_profile *bpf,
 						us_profile_emit_fn emit, void *ctx);
 /* Looks at process `pid` now (before it runs: is it CPython?). */
 void us_profile_stacks_watch(struct us_profile_stacks *s, pid_t pid);
 /* A US_EV_SAMPLE_RAW or US_EV_PROCESS_EXEC record; true when it was one. */
 bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_header *ev);
+/* Unwinds and names one stack, sending its frames and stack records as
+ * needed. Returns its stack id, or -1 (counted) when the process is gone;
+ * *flags (may be NULL) gets its US_STACK_* flags. */
+int64_t us_profile_stacks_resolve(struct us_profile_stacks *s, const struct us_sample_view *v,
+				  uint16_t *flags);
+/* Where the Python frames of process `pid`'s threads are, if it is a
+ * CPython uscope can read (looked at now if it was not watched). */
+bool us_profile_stacks_python(struct us_profile_stacks *s, pid_t pid, struct us_py_sampling *out);
 /* The losses seen so far, by cause, into `totals` (added to its counts). */
 void us_profile_stacks_losses(const struct us_profile_stacks *s,
 			      struct us_profile_totals_event *totals);

@@ -110,3 +110,74 @@ void us_python_code_free(struct us_python_code *c)
 	free(c->lines);
 	memset(c, 0, sizeof(*c));
 }
+
+#define THREADS_MAX 4096
+
+static uint64_t thread_state(pid_t pid, const struct us_py_sampling *py, uint64_t fs_base)
+{
+	uint64_t interp = read_word(pid, py->runtime_address + (uint64_t)py->runtime_main_interp);
+	uint64_t tstate = interp ? read_word(pid, interp + (uint64_t)py->interp_threads_head) : 0;
+
+	for (int i = 0; i < THREADS_MAX && tstate; i++) {
+		if (read_word(pid, tstate + (uint64_t)py->tstate_thread_id) == fs_base)
+			return tstate;
+		tstate = read_word(pid, tstate + (uint64_t)py->tstate_next);
+	}
+	return 0;
+}
+
+static bool read_frame(pid_t pid, const struct us_py_sampling *py, uint64_t frame,
+		       struct us_py_sample_frame *out)
+{
+	int32_t lasti = -1;
+	uint8_t is_entry = 0;
+	uint64_t ip;
+
+	out->code = read_word(pid, frame + (uint64_t)py->frame_code);
+	if (!out->code)
+		return false;
+	if (py->minor <= 10) {
+		read_memory(pid, frame + (uint64_t)py->frame_lasti, &lasti, sizeof(lasti));
+		out->offset = lasti < 0 ? -1 : lasti * (int32_t)py->lasti_bytes;
+		out->flags = US_PY_FRAME_ENTRY;
+		return true;
+	}
+	ip = read_word(pid, frame + (uint64_t)py->frame_instr_ptr);
+	out->offset = ip > out->code ? (int32_t)(ip - (out->code + (uint64_t)py->code_adaptive)) : -1;
+	if (py->frame_is_entry >= 0)
+		read_memory(pid, frame + (uint64_t)py->frame_is_entry, &is_entry, 1);
+	out->flags = is_entry ? US_PY_FRAME_ENTRY : 0;
+	return true;
+}
+
+size_t us_python_thread_frames(pid_t pid, const struct us_py_sampling *py, uint64_t fs_base,
+			       struct us_py_sample_frame *out, size_t max, bool *truncated)
+{
+	uint64_t tstate = thread_state(pid, py, fs_base), frame;
+	size_t n = 0;
+
+	*truncated = false;
+	if (!tstate)
+		return 0;
+	frame = read_word(pid, tstate + (uint64_t)py->tstate_frame);
+	if (py->cframe_current_frame >= 0 && frame)
+		frame = read_word(pid, frame + (uint64_t)py->cframe_current_frame);
+	for (size_t steps = 0; frame && steps < max + 64; steps++) {
+		uint8_t owner = 0;
+
+		if (py->minor >= 12)
+			read_memory(pid, frame + (uint64_t)py->frame_owner, &owner, 1);
+		if (owner == US_FRAME_OWNED_BY_CSTACK) {
+			if (n > 0)
+				out[n - 1].flags |= US_PY_FRAME_ENTRY;
+		} else if (n == max) {
+			*truncated = true;
+			break;
+		} else if (!read_frame(pid, py, frame, &out[n++])) {
+			n--;
+			break;
+		}
+		frame = read_word(pid, frame + (uint64_t)py->frame_previous);
+	}
+	return n;
+}

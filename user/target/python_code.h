@@ -4,7 +4,10 @@
 #ifndef USCOPE_PYTHON_CODE_H
 #define USCOPE_PYTHON_CODE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include "events.h"
 #include <sys/types.h>
 #include "python_layout.h"
 
@@ -31,5 +34,12 @@ int us_python_code_identity(pid_t pid, uint64_t code, const struct us_py_layout 
 int us_python_read_code(pid_t pid, uint64_t code, const struct us_py_layout *layout,
 			int32_t lines_offset, struct us_python_code *out);
 void us_python_code_free(struct us_python_code *c);
+
+/* The Python frames the thread whose pthread_self() is `fs_base` runs in
+ * process `pid`, innermost first, as bpf/profile.bpf.c reads them while
+ * sampling (the same walk, from user space). Returns how many (at most
+ * `max`; *truncated when there were more). */
+size_t us_python_thread_frames(pid_t pid, const struct us_py_sampling *py, uint64_t fs_base,
+			       struct us_py_sample_frame *out, size_t max, bool *truncated);
 
 #endif

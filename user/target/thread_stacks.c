@@ -65,7 +65,8 @@ static void copy_stack(pid_t pid, struct us_thread_stack *t, size_t max_bytes)
 	}
 }
 
-static void capture_one(pid_t pid, struct us_thread_stack *t, size_t max_bytes)
+static void capture_one(pid_t pid, struct us_thread_stack *t, size_t max_bytes,
+			us_thread_stopped_fn on_stopped, void *ctx)
 {
 	struct user_regs_struct regs;
 	int pass_on;
@@ -82,7 +83,10 @@ static void capture_one(pid_t pid, struct us_thread_stack *t, size_t max_bytes)
 	}
 	if (ptrace(PTRACE_GETREGS, t->tid, NULL, &regs) == 0) {
 		t->regs = (struct us_user_regs){ regs.rip, regs.rsp, regs.rbp };
+		t->fs_base = regs.fs_base;
 		copy_stack(pid, t, max_bytes);
+		if (on_stopped)
+			on_stopped(ctx, t);
 	} else {
 		t->error = errno;
 	}
@@ -96,8 +100,8 @@ static int by_tid(const void *a, const void *b)
 	return (x->tid > y->tid) - (x->tid < y->tid);
 }
 
-int us_capture_thread_stacks(pid_t pid, size_t max_bytes, struct us_thread_stack **out,
-			     size_t *count)
+int us_capture_thread_stacks(pid_t pid, size_t max_bytes, us_thread_stopped_fn on_stopped,
+			     void *ctx, struct us_thread_stack **out, size_t *count)
 {
 	char path[64];
 	struct dirent *d;
@@ -124,7 +128,7 @@ int us_capture_thread_stacks(pid_t pid, size_t max_bytes, struct us_thread_stack
 		t->tid = tid;
 		if (!us_thread_name(pid, tid, t->name, sizeof(t->name)))
 			t->name[0] = '\0';
-		capture_one(pid, t, max_bytes);
+		capture_one(pid, t, max_bytes, on_stopped, ctx);
 	}
 	closedir(dir);
 	us_sort(*out, *count, sizeof(**out), by_tid);

@@ -19,16 +19,21 @@ struct us_thread_stack {
 	pid_t tid;
 	char name[16];
 	struct us_user_regs regs;
+	uint64_t fs_base;	/* the thread pointer: glibc's pthread_self() */
 	uint8_t *bytes;		/* from regs.sp up */
 	size_t len;
 	bool whole;		/* the copy reaches the top of the stack */
 	int error;		/* errno when it could not be copied (0: copied) */
 };
 
+/* Called for each thread while it is stopped, its stack copied: what else
+ * must be read while the thread stands still (its Python frames). */
+typedef void (*us_thread_stopped_fn)(void *ctx, const struct us_thread_stack *t);
+
 /* The threads of `pid`, each with up to `max_bytes` of stack. Returns 0, or
  * -1 after saying why (no such process, no permission). */
-int us_capture_thread_stacks(pid_t pid, size_t max_bytes, struct us_thread_stack **out,
-			     size_t *count);
+int us_capture_thread_stacks(pid_t pid, size_t max_bytes, us_thread_stopped_fn on_stopped,
+			     void *ctx, struct us_thread_stack **out, size_t *count);
 void us_thread_stacks_free(struct us_thread_stack *stacks, size_t count);
 
 #endif
