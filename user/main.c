@@ -18,6 +18,7 @@ static const struct command commands[] = {
 	{ "probes", us_cmd_probes },
 	{ "call", us_cmd_call },
 	{ "profile", us_cmd_profile },
+	{ "top", us_cmd_top },
 	{ "dump", us_cmd_dump },
 };
 

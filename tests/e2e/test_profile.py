@@ -5,17 +5,23 @@ Every split these tests assert is measured by the workload itself (its own
 thread CPU time in each call path: "cpu NAME=NS"), never taken from uscope.
 Sampling is statistical: shares are held to a stated tolerance, with enough
 samples (-F 499 for 2 s) that it is several standard deviations wide."""
+import email
+import email.policy
+import http.server
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+import urllib.parse
 
 import pytest
 
-from conftest import fixture, uscope
+from conftest import USCOPE, fixture, uscope
 from python_helpers import INTERPRETERS, PY_FIXTURES, interpreter
 
 PROFILE_WORKLOAD = os.path.join(PY_FIXTURES, "profile_workload.py")
@@ -362,3 +368,103 @@ def test_flamegraph_opens_in_chromium_without_errors_and_zooms(recorded_profile,
     assert "samples" in seen["tooltip"] and "%" in seen["tooltip"]
     assert seen["matches"] >= 1 and seen["matchedText"].startswith("matched:")
     assert os.path.getsize(shot) > 10000
+
+
+def test_top_prints_the_hottest_functions_each_second():
+    target = spinning()
+    try:
+        r = uscope("top", "-q", "-p", str(target.pid), "--duration", "2.6", timeout=60)
+        assert r.returncode == 0, r.stderr
+        tables = [t for t in r.stdout.split("uscope profile:") if t.strip()]
+        assert len(tables) == 2, r.stdout
+        rows = [line for line in tables[-1].splitlines() if line.strip().endswith(")")]
+        hottest = rows[0].split()[-2]  # the most self time first
+        assert hottest in ("compare_slowly", "burn_in_library"), rows[:3]
+        assert target.poll() is None
+    finally:
+        target.kill()
+
+
+@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is not installed")
+def test_top_on_a_terminal_refreshes_in_place_and_quits_on_q():
+    target = spinning()
+    session = f"uscope-top-{os.getpid()}"
+    try:
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "20",
+                        f"{USCOPE} top -q -p {target.pid}; echo exited $?; sleep 30"],
+                       check=True)
+        time.sleep(3.5)
+        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                capture_output=True, text=True).stdout
+        assert screen.count("uscope profile:") == 1  # redrawn, not scrolled
+        assert "compare_slowly" in screen and "(q quits)" in screen
+        assert len([l for l in screen.splitlines() if l.strip()]) <= 20
+        subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
+        time.sleep(2)
+        screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                capture_output=True, text=True).stdout
+        assert "exited 0" in screen
+        assert target.poll() is None  # the process it watched runs on
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        target.kill()
+
+
+class IngestReceiver(http.server.BaseHTTPRequestHandler):
+    """A Pyroscope-style /ingest endpoint that keeps what it is sent."""
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        form = email.message_from_bytes(
+            b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body,
+            policy=email.policy.HTTP)
+        parts = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True)
+                 for p in form.iter_parts()}
+        IngestReceiver.received.append((urllib.parse.urlparse(self.path), parts))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_push_sends_pprof_to_an_ingest_endpoint_each_interval(tmp_path):
+    IngestReceiver.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), IngestReceiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/ingest"
+        r = uscope("profile", "-q", "-F", "199", "--push", url, "--push-interval", "1",
+                   "--format", "json", "--report", str(tmp_path / "r.json"), "--",
+                   fixture("profsplit"), "2.5", timeout=60)
+        assert r.returncode == 0, r.stderr
+    finally:
+        server.shutdown()
+    pushes = IngestReceiver.received
+    assert len(pushes) >= 2, pushes  # each interval, and the rest at the end
+    total = 0
+    for url, parts in pushes:
+        query = urllib.parse.parse_qs(url.query)
+        assert url.path == "/ingest" and query["format"] == ["pprof"]
+        assert query["name"][0].startswith("uscope.profsplit{host=")
+        assert int(query["until"][0]) >= int(query["from"][0])
+        pprof = tmp_path / "push.pb.gz"
+        pprof.write_bytes(parts["profile"])
+        named, _ = decoded_pprof(str(pprof))
+        assert "compare_slowly" in named or "burn_in_library" in named
+        total += sum(int(v) for v in re.findall(r"^  value: (\d+)\n  value: \d+", named, re.M))
+    # every sample was pushed exactly once
+    report = json.load(open(tmp_path / "r.json"))
+    assert total == sum(s["count"] for s in report["samples"])
+
+
+def test_push_to_nowhere_warns_and_the_profile_goes_on():
+    r = uscope("profile", "-F", "99", "--push", "http://127.0.0.1:9/", "--push-interval", "0.5",
+               "--", fixture("profsplit"), "1.2", timeout=60)
+    assert r.returncode == 0
+    assert "--push: cannot connect" in r.stderr
+    assert "compare_slowly" in r.stderr  # the report is still there
+    r = uscope("profile", "--push", "https://example.com", "--", "true")
+    assert r.returncode != 0 and "http://" in r.stderr

@@ -7,13 +7,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <poll.h>
+#include <termios.h>
+#include <time.h>
 #include "collect.h"
 #include "commands.h"
 #include "log.h"
+#include "model.h"
 #include "print_report.h"
+#include "report_formats.h"
+#include "report_profile.h"
+#include "report_push.h"
 #include "probe_session.h"
 #include "profile_stacks.h"
 #include "record.h"
@@ -22,6 +30,8 @@
 #include "util.h"
 
 #define DEFAULT_FREQUENCY_HZ 99
+#define DEFAULT_PUSH_INTERVAL_NS (10 * 1000000000ULL)
+#define TOP_REFRESH_NS 1000000000ULL
 
 struct profile_session {
 	struct us_target target;	/* pid 0 with -a */
@@ -32,6 +42,18 @@ struct profile_session {
 	struct us_recording rec;
 	char *recording;
 	bool temporary;			/* no -o: removed after the report */
+	/* --push and top: the profile so far, modelled as it comes */
+	bool live;
+	struct us_plan no_plan;
+	struct us_model model;
+	uint64_t last_tick_ns;
+	uint64_t interval_start_s;	/* --push: Unix time the pending samples start */
+	struct us_push push;
+	char *push_name;
+	uint64_t push_interval_ns;
+	unsigned push_failures;
+	bool top;			/* uscope top: the live table, no report */
+	const struct us_options *options;
 };
 
 static void record_derived(void *ctx, const struct us_event_header *ev)
@@ -39,6 +61,139 @@ static void record_derived(void *ctx, const struct us_event_header *ev)
 	struct profile_session *s = ctx;
 
 	us_record_append(&s->writer, ev);
+	if (s->live)
+		us_model_add_event(&s->model, ev);
+}
+
+static uint64_t unix_seconds(void)
+{
+	return (uint64_t)time(NULL);
+}
+
+/* The samples since the last push go out; the frames and stacks stay. */
+static void push_pending(struct profile_session *s)
+{
+	struct us_profile *p = &s->model.profile;
+	uint64_t until = unix_seconds();
+	char err[512];
+
+	if (!p->n_samples)
+		return;
+	p->totals.frequency_hz = s->sampling.frequency_hz;
+	p->totals.kinds = (s->sampling.on_cpu ? 1u << US_SAMPLE_ON_CPU : 0) |
+			  (s->sampling.off_cpu ? 1u << US_SAMPLE_OFF_CPU : 0);
+	p->has_totals = true;
+	if (us_push_pprof(&s->push, s->interval_start_s, until > s->interval_start_s ? until :
+			  s->interval_start_s + 1, &s->rec, p, err, sizeof(err))) {
+		if (s->push_failures++ < 3)
+			us_warn("--push: %s; the profile goes on (this interval's samples are kept "
+				"in the recording only)", err);
+	} else {
+		us_debug("pushed %zu stacks' samples to %s", p->n_samples, s->push.url);
+	}
+	free(p->samples);
+	p->samples = NULL;
+	p->n_samples = p->samples_cap = 0;
+	us_map_free(&p->sample_index);
+	memset(p->count, 0, sizeof(p->count));
+	memset(p->weight_ns, 0, sizeof(p->weight_ns));
+	s->interval_start_s = until;
+}
+
+/* ---- top ---------------------------------------------------------------- */
+
+static struct termios saved_terminal;
+static bool terminal_changed;
+
+static void restore_terminal(void)
+{
+	if (terminal_changed)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+	terminal_changed = false;
+}
+
+/* Keys arrive one at a time, unechoed: q quits. */
+static void keys_unbuffered(void)
+{
+	struct termios t;
+
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_terminal) != 0)
+		return;
+	t = saved_terminal;
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	terminal_changed = tcsetattr(STDIN_FILENO, TCSANOW, &t) == 0;
+	us_signals_on_fatal(restore_terminal);
+	atexit(restore_terminal);
+}
+
+static bool quit_pressed(void)
+{
+	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+	char key;
+
+	if (!terminal_changed || poll(&in, 1, 0) <= 0 || read(STDIN_FILENO, &key, 1) != 1)
+		return false;
+	return key == 'q' || key == 'Q';
+}
+
+static int terminal_rows(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4)
+		return ws.ws_row;
+	return 0;
+}
+
+/* The flat report of the profile so far, cut to the screen. */
+static void show_top(struct profile_session *s)
+{
+	struct us_report_options ro;
+	int rows = isatty(STDOUT_FILENO) ? terminal_rows() : 0, printed = 0;
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	us_report_options_for(s->options, stdout, &ro);
+	s->model.profile.totals.frequency_hz = s->sampling.frequency_hz;
+	s->model.profile.totals.kinds = (s->sampling.on_cpu ? 1u << US_SAMPLE_ON_CPU : 0) |
+					(s->sampling.off_cpu ? 1u << US_SAMPLE_OFF_CPU : 0);
+	s->model.profile.has_totals = true;
+	s->rec.end_ns = us_monotonic_ns();
+	us_report_write_profile(mem, US_FORMAT_FLAT, &s->rec, &s->model, &ro);
+	fclose(mem);
+	if (rows)
+		fputs("\033[H\033[2J", stdout);	/* home, clear */
+	for (line = strtok_r(text, "\n", &save); line && (!rows || printed < rows - 2);
+	     line = strtok_r(NULL, "\n", &save), printed++)
+		printf("%s\n", line);
+	if (rows)
+		printf("(q quits)");
+	else
+		putchar('\n');
+	fflush(stdout);
+	free(text);
+}
+
+static void on_tick(void *ctx)
+{
+	struct profile_session *s = ctx;
+	uint64_t now = us_monotonic_ns();
+
+	if (s->top && quit_pressed())
+		raise(SIGINT);
+	if (s->top && now - s->last_tick_ns >= TOP_REFRESH_NS) {
+		s->last_tick_ns = now;
+		show_top(s);
+	}
+	if (s->push.url && now - s->last_tick_ns >= s->push_interval_ns) {
+		s->last_tick_ns = now;
+		push_pending(s);
+	}
 }
 
 /* Raw samples are unwound, not recorded as they came. */
@@ -55,6 +210,8 @@ static void record_totals(void *ctx)
 	struct profile_session *s = ctx;
 	struct us_profile_totals_event totals;
 
+	if (s->push.url)
+		push_pending(s);	/* the last interval */
 	memset(&totals, 0, sizeof(totals));
 	totals.hdr = (struct us_event_header){ .type = US_EV_PROFILE_TOTALS,
 					       .size = sizeof(totals), .ts_ns = s->rec.end_ns };
@@ -148,7 +305,7 @@ static void say_own_cost(const struct profile_session *s)
 static int finish_sampling(struct profile_session *s, const struct us_options *o)
 {
 	const struct us_collect_hooks hooks = { .consume = unwind_raw, .on_drained = record_totals,
-						.ctx = s };
+						.on_tick = on_tick, .ctx = s };
 	int err = us_collect(&s->target, &s->probes, &s->writer, &s->rec, o->duration_ns, &hooks);
 
 	if (s->stacks && us_log_verbosity() > 0)
@@ -158,6 +315,11 @@ static int finish_sampling(struct profile_session *s, const struct us_options *o
 		err = -1;
 	if (err)
 		return -1;
+	if (s->top) {
+		restore_terminal();
+		putchar('\n');
+		return 0;
+	}
 	if (o->output)
 		us_info("recording written to %s", o->output);
 	return us_print_report(s->recording, o, stderr);
@@ -165,6 +327,11 @@ static int finish_sampling(struct profile_session *s, const struct us_options *o
 
 static void session_close(struct profile_session *s)
 {
+	if (s->live)
+		us_model_free(&s->model);
+	s->live = false;
+	free(s->push_name);
+	s->push_name = NULL;
 	us_probe_session_destroy(&s->probes);
 	us_profile_stacks_free(s->stacks);
 	us_record_writer_abandon(&s->writer);
@@ -246,7 +413,38 @@ static int profile_running(struct profile_session *s, const struct us_options *o
 	return err ? 1 : 0;
 }
 
-int us_cmd_profile(struct us_options *o)
+/* --push and top model the profile as it comes. */
+static int start_live(struct profile_session *s, const struct us_options *o, bool top)
+{
+	char err[512], host[128] = "localhost";
+	const char *program = o->n_rest ? us_base_name(o->rest[0]) : o->pid ? "process" : "host";
+
+	s->options = o;
+	s->top = top;
+	if (o->push_url && us_push_url_check(o->push_url, err, sizeof(err))) {
+		us_error("%s", err);
+		return -1;
+	}
+	s->live = top || o->push_url;
+	if (!s->live)
+		return 0;
+	us_model_init(&s->model, &s->no_plan, NULL, NULL);
+	s->last_tick_ns = us_monotonic_ns();
+	if (o->push_url) {
+		gethostname(host, sizeof(host) - 1);
+		s->push_name = us_asprintf("uscope.%s{host=%s}", program, host);
+		s->push = (struct us_push){ .url = o->push_url, .app_name = s->push_name,
+					    .frequency_hz = s->sampling.frequency_hz };
+		s->push_interval_ns = o->push_interval_ns ? o->push_interval_ns
+							  : DEFAULT_PUSH_INTERVAL_NS;
+		s->interval_start_s = unix_seconds();
+	}
+	if (top)
+		keys_unbuffered();
+	return 0;
+}
+
+static int sample(struct us_options *o, bool top)
 {
 	struct profile_session s = { .target = { .pidfd = -1, .release_fd = -1,
 						 .exec_error_fd = -1 } };
@@ -254,7 +452,19 @@ int us_cmd_profile(struct us_options *o)
 	if (us_bpf_check_privileges())
 		return 1;
 	sampling_options(&s, o);
+	if (start_live(&s, o, top))
+		return 1;
 	if (o->n_rest > 0)
 		return profile_command(&s, o);
 	return profile_running(&s, o);
+}
+
+int us_cmd_profile(struct us_options *o)
+{
+	return sample(o, false);
+}
+
+int us_cmd_top(struct us_options *o)
+{
+	return sample(o, true);
 }

@@ -186,6 +186,8 @@ int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record
 			failed = true;	/* said; stop at once, leave the target alone */
 			break;
 		}
+		if (hooks->on_tick)
+			hooks->on_tick(hooks->ctx);
 	}
 	rec->end_ns = us_monotonic_ns();
 	rec->program_end_ns = rec->end_ns;

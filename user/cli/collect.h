@@ -23,6 +23,7 @@ struct us_collect_hooks {
 	 * makes of it), so it is not recorded as it came */
 	bool (*consume)(void *ctx, const struct us_event_header *ev);
 	us_event_fn on_event;		/* each event, after it is recorded */
+	void (*on_tick)(void *ctx);	/* after each drain of the ring (every ~20 ms) */
 	void (*on_stopped)(void *ctx);	/* tracing stopped, probes still in */
 	void (*on_drained)(void *ctx);	/* detached and drained: the last records */
 	void *ctx;

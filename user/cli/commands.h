@@ -30,5 +30,6 @@ int us_cmd_probes(struct us_options *o);
 int us_cmd_call(struct us_options *o);
 int us_cmd_dump(struct us_options *o);
 int us_cmd_profile(struct us_options *o);
+int us_cmd_top(struct us_options *o);
 
 #endif

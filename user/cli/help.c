@@ -6,9 +6,10 @@
 #define TRACING (US_CMD_RUN | US_CMD_ATTACH)
 #define SHOWING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROFILE)
 #define RECORDING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_PROFILE)
+#define SAMPLING (US_CMD_PROFILE | US_CMD_TOP)
 #define FILTERING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_CALL)
 #define EVERY (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROBES | US_CMD_CALL | \
-	       US_CMD_DUMP | US_CMD_PROFILE)
+	       US_CMD_DUMP | US_CMD_PROFILE | US_CMD_TOP)
 
 struct command_doc {
 	const char *name;
@@ -75,6 +76,14 @@ static const struct command_doc commands[] = {
 	  "  uscope profile -p 4242 --duration 10 --format flat\n"
 	  "  uscope profile -a --duration 5 --format folded --report host.folded\n"
 	  "  uscope profile -o app.usp -- ./server --once; uscope report app.usp --format json" },
+	{ "top", US_CMD_TOP, "uscope top [-F HZ] [-p PID | -a | -- COMMAND [ARG...]]",
+	  "live view of the hottest functions, refreshed each second",
+	  "Sample as `profile` does and show the functions that take the most time, self\n"
+	  "and total, refreshed each second; q (or Ctrl-C) quits. Not on a terminal, each\n"
+	  "second's table is printed in turn.",
+	  "  uscope top -a\n"
+	  "  uscope top -p 4242 -F 199\n"
+	  "  uscope top --off-cpu -p \"$(pgrep -o nginx)\"" },
 	{ "dump", US_CMD_DUMP, "uscope dump -p PID",
 	  "print every thread's stack right now",
 	  "Print every thread's native stack right now, unwound with the objects' DWARF\n"
@@ -89,28 +98,33 @@ static const struct us_option_spec specs[] = {
 	  "functions to trace (repeatable); OBJECT is a path, a name prefix of a loaded\n"
 	  "object (libc, libpython) or a glob; default: every function of the executable" },
 	{ "pid", 'p', required_argument, "PID",
-	  US_CMD_ATTACH | US_CMD_PROBES | US_CMD_DUMP | US_CMD_PROFILE, false,
+	  US_CMD_ATTACH | US_CMD_PROBES | US_CMD_DUMP | SAMPLING, false,
 	  "the process to attach to (probes, dump: to look at; profile: to sample)" },
-	{ "frequency", 'F', required_argument, "HZ", US_CMD_PROFILE, false,
+	{ "frequency", 'F', required_argument, "HZ", SAMPLING, false,
 	  "samples a second on each CPU (default 99: not a multiple of the 10 ms and\n"
 	  "100 Hz timers periodic work runs on, so samples do not beat in step with it)" },
-	{ "off-cpu", OPT_OFF_CPU, no_argument, NULL, US_CMD_PROFILE, false,
+	{ "off-cpu", OPT_OFF_CPU, no_argument, NULL, SAMPLING, false,
 	  "sample the time threads spend blocked (sleeping S, uninterruptible D, waiting\n"
 	  "for a CPU R), charged to the stack they blocked in, instead of running time" },
-	{ "wall", OPT_WALL, no_argument, NULL, US_CMD_PROFILE, false,
+	{ "wall", OPT_WALL, no_argument, NULL, SAMPLING, false,
 	  "running and blocked time in one wall-clock view: where a request handler\n"
 	  "computes and where it waits" },
-	{ "all-processes", 'a', no_argument, NULL, US_CMD_PROFILE, false,
+	{ "all-processes", 'a', no_argument, NULL, SAMPLING, false,
 	  "sample every process on the host (but uscope)" },
-	{ "subprocesses", OPT_SUBPROCESSES, no_argument, NULL, US_CMD_PROFILE, false,
+	{ "subprocesses", OPT_SUBPROCESSES, no_argument, NULL, SAMPLING, false,
 	  "also sample the processes the target starts (default with a COMMAND)" },
-	{ "no-subprocesses", OPT_NO_SUBPROCESSES, no_argument, NULL, US_CMD_PROFILE, false,
+	{ "no-subprocesses", OPT_NO_SUBPROCESSES, no_argument, NULL, SAMPLING, false,
 	  "sample the COMMAND's own process only" },
+	{ "push", OPT_PUSH, required_argument, "URL", US_CMD_PROFILE, false,
+	  "send the profile in pprof form to a Pyroscope-compatible server every\n"
+	  "--push-interval (http://host:4040; the path defaults to /ingest)" },
+	{ "push-interval", OPT_PUSH_INTERVAL, required_argument, "SEC", US_CMD_PROFILE, false,
+	  "how often --push sends (default 10 s)" },
 	{ "output", 'o', required_argument, "FILE", RECORDING, false,
 	  "keep the recording in FILE (read it with `uscope report`)" },
 	{ "binary", OPT_BINARY, required_argument, "PATH", US_CMD_PROBES, false,
 	  "the executable or library to look at" },
-	{ "duration", OPT_DURATION, required_argument, "SEC", RECORDING, false,
+	{ "duration", OPT_DURATION, required_argument, "SEC", RECORDING | US_CMD_TOP, false,
 	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING, false,
 	  "tree (default), flat, json, timeline, timeline-json, chrome, memory; of a\n"
@@ -138,7 +152,8 @@ static const struct us_option_spec specs[] = {
 	  "auto (default: on a terminal, unless NO_COLOR), always, never" },
 	{ "no-pager", OPT_NO_PAGER, no_argument, NULL, US_CMD_REPORT, false,
 	  "no pager, even on a terminal" },
-	{ "buffer-size", OPT_BUFFER_SIZE, required_argument, "MIB", RECORDING | US_CMD_CALL, false,
+	{ "buffer-size", OPT_BUFFER_SIZE, required_argument, "MIB",
+	  RECORDING | US_CMD_CALL | US_CMD_TOP, false,
 	  "ring buffer size in MiB, a power of two (default 32); with a unit it may be\n"
 	  "smaller (256K)" },
 	{ "memory", OPT_MEMORY, optional_argument, "[=objects]",

@@ -20,6 +20,7 @@ enum us_command_bit {
 	US_CMD_CALL = 1u << 4,
 	US_CMD_DUMP = 1u << 5,
 	US_CMD_PROFILE = 1u << 6,
+	US_CMD_TOP = 1u << 7,
 };
 
 /* getopt values of the options without a short letter */
@@ -29,7 +30,7 @@ enum us_option_key {
 	OPT_SCOPE, OPT_FOCUS, OPT_EXCEPTION_ONLY, OPT_NO_IMPORTS, OPT_KWARGS, OPT_PYTHON,
 	OPT_MEMORY, OPT_MEMORY_SAMPLE, OPT_MEMORY_SAMPLE_MIN, OPT_SORT, OPT_ALL, OPT_COLOR,
 	OPT_NO_PAGER, OPT_VERSION, OPT_SUBPROCESSES, OPT_NO_SUBPROCESSES,
-	OPT_OFF_CPU, OPT_WALL,
+	OPT_OFF_CPU, OPT_WALL, OPT_PUSH, OPT_PUSH_INTERVAL,
 };
 
 struct us_option_spec {

@@ -71,6 +71,15 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_WALL:
 		o->wall = true;
 		return 0;
+	case OPT_PUSH:
+		o->push_url = arg;
+		return 0;
+	case OPT_PUSH_INTERVAL:
+		if (!us_parse_duration_ns(arg, &v) || v < 100000000ULL)
+			return usage_error("--push-interval takes a duration of at least 100ms, not '%s'",
+					   arg);
+		o->push_interval_ns = v;
+		return 0;
 	case OPT_SUBPROCESSES:
 		o->subprocesses = US_CHILDREN_FOLLOW;
 		return 0;
@@ -260,7 +269,7 @@ static int belongs_to(const char *command, int key)
 static int check_for_command(const char *command, struct us_options *o)
 {
 	bool tracing = !strcmp(command, "run") || !strcmp(command, "attach");
-	bool profile = !strcmp(command, "profile");
+	bool profile = !strcmp(command, "profile") || !strcmp(command, "top");
 	int targets = (o->pid != 0) + o->all_processes + (o->n_rest > 0);
 
 	if (!strcmp(command, "call") && o->n_rest == 0)
@@ -281,7 +290,7 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
 	if (profile && targets != 1)
 		return usage_error("%s samples one of: -p PID, -a (every process), or -- COMMAND "
-				   "[ARG...]", "profile");
+				   "[ARG...]", command);
 	if (profile && o->off_cpu && o->wall)
 		return usage_error("%s: --wall already holds the off-CPU time; give one of them",
 				   "profile");
@@ -304,7 +313,7 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	/* run: stop at the first non-option, so the command's own options stay its
 	 * own; the others take options before or after their arguments */
 	bool stops_at_command = !strcmp(command, "run") || !strcmp(command, "call") ||
-				!strcmp(command, "profile");
+				!strcmp(command, "profile") || !strcmp(command, "top");
 	const char *short_options = stops_at_command ? "+f:o:p:F:avqh" : "f:o:p:F:avqh";
 	int opt, err;
 

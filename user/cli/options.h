@@ -32,6 +32,8 @@ struct us_options {
 	bool all_processes;	/* profile -a */
 	bool off_cpu;		/* profile --off-cpu */
 	bool wall;		/* profile --wall */
+	const char *push_url;	/* profile --push */
+	uint64_t push_interval_ns;	/* --push-interval */
 	enum { US_CHILDREN_DEFAULT, US_CHILDREN_FOLLOW, US_CHILDREN_IGNORE } subprocesses;
 	enum us_color_when { US_COLOR_AUTO, US_COLOR_ALWAYS, US_COLOR_NEVER } color;
 	bool no_pager;		/* --no-pager */
