@@ -274,6 +274,7 @@ struct us_mem_totals_event {
 
 #define US_SAMPLE_STACK_BYTES 16384	/* user stack copied per sample, at most */
 #define US_SAMPLE_PY_FRAMES 96		/* Python frames read per sample, at most */
+#define US_SAMPLE_KERNEL_FRAMES 48	/* --kernel: kernel frames per sample, at most */
 #define US_PROFILE_MAX_DEPTH 256	/* frames kept per stack; deeper ones are cut */
 #define US_PROFILE_NAME_LEN 160
 #define US_PROFILE_FILE_LEN 256
@@ -309,8 +310,11 @@ struct us_raw_sample_event {
 	__u16 py_count;			/* Python frames, innermost first */
 	__u8 kind;			/* enum us_sample_kind */
 	__u8 flags;			/* US_RAW_* */
+	__u32 kernel_count;		/* --kernel: kernel frames, innermost first */
+	__u32 pad2;
 	char thread_comm[US_COMM_LEN];
 	char process_comm[US_COMM_LEN];
+	__u64 kernel_ips[US_SAMPLE_KERNEL_FRAMES];
 	struct us_py_sample_frame py[US_SAMPLE_PY_FRAMES];
 	__u8 stack[US_SAMPLE_STACK_BYTES];
 	__u8 page_room[2 * 4096];	/* lets the verifier prove a page copy fits */
@@ -327,6 +331,7 @@ enum us_thread_state {
 #define US_RAW_STACK_UNREADABLE 1u	/* no byte of the user stack could be copied */
 #define US_RAW_PY_TRUNCATED 2u		/* more Python frames than US_SAMPLE_PY_FRAMES */
 #define US_RAW_EXITING 4u		/* the thread exits: its memory is gone */
+#define US_RAW_KERNEL_ONLY 16u		/* a kernel thread (--kernel): no user part */
 #define US_RAW_STACK_HOLE 8u		/* a page of the copy could not be read: zeros */
 
 /* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid. */

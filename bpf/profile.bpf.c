@@ -26,6 +26,7 @@ const volatile __u32 uscope_tgid = 0;
 /* --off-cpu, --wall: a blocked thread's time is sampled as it runs again,
  * once per this much of it (the sampling period, 1/F) */
 const volatile __u64 off_cpu_period_ns = 0;
+const volatile bool with_kernel = false;	/* --kernel: kernel stacks too */
 
 #define PROFILED_PROCESSES_MAX 8192
 #define PY_THREADS_MAX 64	/* threads of one interpreter searched for the sampled one */
@@ -63,7 +64,8 @@ struct off_cpu_time {
 	__u64 switched_out_ns;	/* 0: on a CPU */
 	__u64 pending_ns;	/* blocked time since its last off-CPU sample */
 	__u32 state;		/* enum us_thread_state of its last block */
-	__u32 pad;
+	__u32 kernel_bytes;	/* --kernel: of kernel_ips, where it blocked */
+	__u64 kernel_ips[US_SAMPLE_KERNEL_FRAMES];
 };
 
 struct {
@@ -252,9 +254,13 @@ static __always_inline __u32 copy_user_stack(struct us_raw_sample_event *e,
 	return (__u32)(off < len ? off : len);
 }
 
+#define PF_KTHREAD 0x00200000	/* include/linux/sched.h */
+
 /* Sends one sample of the current thread: its user registers and stack,
- * and its Python frames. */
-static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state)
+ * its Python frames, and (--kernel) the kernel stack `ctx` has, or the one
+ * `blocked` kept from where the thread blocked. */
+static __always_inline void send_sample(void *ctx, __u32 kind, __u64 weight_ns, __u32 state,
+					const struct off_cpu_time *blocked)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -274,9 +280,25 @@ static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state
 	e->flags = 0;
 	e->py_count = 0;
 	e->stack_len = 0;
+	e->kernel_count = 0;
 	bpf_get_current_comm(e->thread_comm, sizeof(e->thread_comm));
 	BPF_CORE_READ_STR_INTO(&e->process_comm, task, group_leader, comm);
-	if (!task->mm) {	/* a thread past the release of its memory: exiting */
+	if (with_kernel && blocked) {
+		__u32 bytes = blocked->kernel_bytes;
+
+		if (bytes > sizeof(e->kernel_ips))
+			bytes = sizeof(e->kernel_ips);
+		bpf_probe_read_kernel(e->kernel_ips, bytes, blocked->kernel_ips);
+		e->kernel_count = bytes / 8;
+	} else if (with_kernel) {
+		long bytes = bpf_get_stack(ctx, e->kernel_ips, sizeof(e->kernel_ips), 0);
+
+		e->kernel_count = bytes > 0 ? (__u32)bytes / 8 : 0;
+	}
+	if (task->flags & PF_KTHREAD) {	/* --kernel: a kernel thread's own work */
+		e->flags |= US_RAW_KERNEL_ONLY;
+		e->ip = e->sp = e->bp = 0;
+	} else if (!task->mm) {	/* a thread past the release of its memory: exiting */
 		e->flags |= US_RAW_EXITING;
 		e->ip = e->sp = e->bp = 0;
 	} else {
@@ -300,17 +322,17 @@ static __always_inline void send_sample(__u32 kind, __u64 weight_ns, __u32 state
 		count_loss();
 }
 
-#define PF_KTHREAD 0x00200000	/* include/linux/sched.h */
-
 SEC("perf_event")
 int on_cpu_sample(struct bpf_perf_event_data *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 
-	if (!is_profiled(bpf_get_current_pid_tgid() >> 32) || (task->flags & PF_KTHREAD))
-		return 0;	/* kernel threads have no user stack */
+	if (!is_profiled(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	if ((task->flags & PF_KTHREAD) && !with_kernel)
+		return 0;	/* no user stack: only --kernel shows kernel threads */
 	__sync_fetch_and_add(&samples_taken, 1);
-	send_sample(US_SAMPLE_ON_CPU, ctx->sample_period, 0);
+	send_sample(ctx, US_SAMPLE_ON_CPU, ctx->sample_period, 0, NULL);
 	return 0;
 }
 
@@ -339,6 +361,12 @@ int BPF_PROG(on_switch, bool preempt, struct task_struct *prev, struct task_stru
 		if (t) {
 			t->switched_out_ns = now;
 			t->state = thread_state_of(preempt, prev_state);
+			if (with_kernel) {	/* prev is current: where it blocks */
+				long bytes = bpf_get_stack(ctx, t->kernel_ips,
+							   sizeof(t->kernel_ips), 0);
+
+				t->kernel_bytes = bytes > 0 ? (__u32)bytes : 0;
+			}
 		}
 	}
 	if (is_profiled(next->tgid)) {
@@ -368,7 +396,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 	periods = t->pending_ns / off_cpu_period_ns;
 	t->pending_ns -= periods * off_cpu_period_ns;
 	__sync_fetch_and_add(&off_cpu_samples_taken, 1);
-	send_sample(US_SAMPLE_OFF_CPU, periods * off_cpu_period_ns, t->state);
+	send_sample(ctx, US_SAMPLE_OFF_CPU, periods * off_cpu_period_ns, t->state, t);
 	return 0;
 }
 

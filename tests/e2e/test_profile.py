@@ -468,3 +468,20 @@ def test_push_to_nowhere_warns_and_the_profile_goes_on():
     assert "compare_slowly" in r.stderr  # the report is still there
     r = uscope("profile", "--push", "https://example.com", "--", "true")
     assert r.returncode != 0 and "http://" in r.stderr
+
+
+def test_kernel_stacks_sit_under_the_user_stack():
+    proc, text = profile("--kernel", "-F", "499", "--", "dd", "if=/dev/zero", "of=/dev/null",
+                         "bs=1M", "count=2000")
+    assert proc.returncode == 0, proc.stderr
+    stacks = folded(text)
+    reads = [s for s, _ in stacks if "read_zero ([kernel])" in s]
+    assert reads, text[:2000]
+    for s in reads:  # user frames first (root side), then the system call, in the kernel
+        first_kernel = next(i for i, f in enumerate(s) if f.endswith("([kernel])"))
+        assert any(function_of(f) in ("read", "__libc_read") for f in s[:first_kernel]), s
+        assert all(f.endswith("([kernel])") for f in s[first_kernel:]), s
+    proc, text = profile("--kernel", "--off-cpu", "--", fixture("offcpu"), "1")
+    sleeps = [s for s, _ in folded(text) if "sleep_path (offcpu)" in s]
+    assert sleeps and all(s[-1] == "[sleeping S]" and "schedule ([kernel])" in s and
+                          not any("bpf" in f for f in s) for s in sleeps), sleeps[:2]

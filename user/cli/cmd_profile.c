@@ -351,6 +351,7 @@ static void sampling_options(struct profile_session *s, const struct us_options 
 				   (o->subprocesses == US_CHILDREN_DEFAULT && o->n_rest > 0),
 		.on_cpu = !o->off_cpu,
 		.off_cpu = o->off_cpu || o->wall,
+		.kernel = o->kernel,
 	};
 }
 

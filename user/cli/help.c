@@ -109,6 +109,9 @@ static const struct us_option_spec specs[] = {
 	{ "wall", OPT_WALL, no_argument, NULL, SAMPLING, false,
 	  "running and blocked time in one wall-clock view: where a request handler\n"
 	  "computes and where it waits" },
+	{ "kernel", OPT_KERNEL, no_argument, NULL, SAMPLING, false,
+	  "add the kernel's stack under the program's (where a system call spends its\n"
+	  "time or blocks), and with -a the kernel threads' own work" },
 	{ "all-processes", 'a', no_argument, NULL, SAMPLING, false,
 	  "sample every process on the host (but uscope)" },
 	{ "subprocesses", OPT_SUBPROCESSES, no_argument, NULL, SAMPLING, false,

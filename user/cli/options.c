@@ -71,6 +71,9 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_WALL:
 		o->wall = true;
 		return 0;
+	case OPT_KERNEL:
+		o->kernel = true;
+		return 0;
 	case OPT_PUSH:
 		o->push_url = arg;
 		return 0;

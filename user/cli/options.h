@@ -32,6 +32,7 @@ struct us_options {
 	bool all_processes;	/* profile -a */
 	bool off_cpu;		/* profile --off-cpu */
 	bool wall;		/* profile --wall */
+	bool kernel;		/* profile --kernel */
 	const char *push_url;	/* profile --push */
 	uint64_t push_interval_ns;	/* --push-interval */
 	enum { US_CHILDREN_DEFAULT, US_CHILDREN_FOLLOW, US_CHILDREN_IGNORE } subprocesses;

@@ -27,6 +27,7 @@ int us_bpf_profile_load(struct us_bpf_profile *b, const struct us_bpf_shared_map
 	b->skel->rodata->profile_all = opts->all_processes;
 	b->skel->rodata->follow_children = opts->follow_children;
 	b->skel->rodata->uscope_tgid = (__u32)getpid();
+	b->skel->rodata->with_kernel = opts->kernel;
 	if (opts->off_cpu)
 		b->skel->rodata->off_cpu_period_ns = 1000000000ULL / opts->frequency_hz;
 	bpf_program__set_autoload(b->skel->progs.on_switch, opts->off_cpu);

@@ -19,6 +19,7 @@ struct us_profile_options {
 	bool follow_children;		/* --subprocesses */
 	bool on_cpu;			/* sample running threads (not with --off-cpu) */
 	bool off_cpu;			/* --off-cpu, --wall: sample blocked time */
+	bool kernel;			/* --kernel: kernel stacks too */
 };
 
 struct us_bpf_profile {

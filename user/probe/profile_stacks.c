@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include "hashmap.h"
+#include "kallsyms.h"
 #include "log.h"
 #include "plan_python.h"
 #include "profile_stacks.h"
@@ -55,6 +56,8 @@ struct us_profile_stacks {
 	uint32_t n_stacks;
 	uint8_t *frame_kinds;		/* frame id -> NATIVE_* bits */
 	size_t frame_kinds_cap;
+	struct us_kallsyms *kallsyms;	/* read at the first kernel frame */
+	bool kallsyms_tried;
 	uint64_t losses[US_LOSS_CAUSES];
 	size_t python_processes;
 	uint64_t samples;		/* unwound */
@@ -374,6 +377,61 @@ static const char *const state_marks[] = {
 	[US_THREAD_OTHER] = "[blocked]",
 };
 
+static void load_kallsyms(struct us_profile_stacks *s)
+{
+	if (!s->kallsyms_tried) {
+		s->kallsyms = us_kallsyms_load(NULL);
+		s->kallsyms_tried = true;
+	}
+}
+
+static uint32_t kernel_frame(struct us_profile_stacks *s, uint64_t ip)
+{
+	const char *function, *module;
+
+	if (!us_kallsyms_name(s->kallsyms, ip, &function, &module))
+		return frame_id(s, US_FRAME_KERNEL, "", "[kernel]", 0, ip);
+	return frame_id(s, US_FRAME_KERNEL, function, *module ? module : "[kernel]", 0, 0);
+}
+
+/* The kernel stack taken in sched_switch starts in uscope's own probe:
+ * those frames are not the program's. */
+static uint32_t first_kernel_frame(struct us_profile_stacks *s, const struct us_sample_view *v)
+{
+	static const char *const probe_frames[] = { "bpf_prog_", "bpf_trace_run", "__bpf_",
+						    "__traceiter_", "bpf_overflow_handler" };
+	const char *function, *module;
+	uint32_t i = 0;
+
+	for (; i < v->kernel_count && i < 8; i++) {
+		bool ours = false;
+
+		if (!s->kallsyms || !us_kallsyms_name(s->kallsyms, v->kernel_ips[i], &function,
+						      &module))
+			break;
+		for (size_t k = 0; k < US_ARRAY_SIZE(probe_frames); k++)
+			ours |= strncmp(function, probe_frames[k], strlen(probe_frames[k])) == 0;
+		if (!ours)
+			break;
+	}
+	return i;
+}
+
+/* The innermost frames: an off-CPU sample's state, then the kernel's. */
+static void push_kernel_part(struct us_profile_stacks *s, const struct us_sample_view *v,
+			     bool gil_wait, struct stack_build *b)
+{
+	if (v->kernel_count)
+		load_kallsyms(s);
+	if (v->kind == US_SAMPLE_OFF_CPU)
+		push_frame(b, frame_id(s, US_FRAME_MARK, gil_wait ? "[waiting for the GIL]" :
+				       state_marks[v->state <= US_THREAD_OTHER ? v->state
+										: US_THREAD_OTHER],
+				       "", 0, 0));
+	for (uint32_t i = first_kernel_frame(s, v); i < v->kernel_count; i++)
+		push_frame(b, kernel_frame(s, v->kernel_ips[i]));
+}
+
 /* The native stack, each interpreter frame replaced by its Python frames;
  * an off-CPU sample ends in the state the thread waited in. */
 static void build_stack(struct us_profile_stacks *s, struct process *p,
@@ -392,11 +450,7 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 		ids[i] = native_frame(s, p, pcs[i], i > 0, &kinds[i]);
 		gil_wait |= kinds[i] & NATIVE_GIL_WAIT;
 	}
-	if (v->kind == US_SAMPLE_OFF_CPU)
-		push_frame(b, frame_id(s, US_FRAME_MARK, gil_wait ? "[waiting for the GIL]" :
-				       state_marks[v->state <= US_THREAD_OTHER ? v->state
-										: US_THREAD_OTHER],
-				       "", 0, 0));
+	push_kernel_part(s, v, gil_wait, b);
 	for (size_t i = 0; i < n; i++) {
 		if ((kinds[i] & NATIVE_INTERPRETER) && next_python < v->py_count)
 			push_python_group(s, p, v, &next_python, b);
@@ -444,9 +498,15 @@ static struct process *live_process(struct us_profile_stacks *s, pid_t pid, uint
 int64_t us_profile_stacks_resolve(struct us_profile_stacks *s, const struct us_sample_view *v,
 				  uint16_t *flags)
 {
-	struct process *p = live_process(s, v->pid, v->regs.ip);
 	struct stack_build b = { .depth = 0 };
+	struct process *p;
 
+	if (v->kernel_only) {	/* a kernel thread: its kernel stack is all */
+		push_kernel_part(s, v, false, &b);
+		s->samples++;
+		return stack_id(s, &b);
+	}
+	p = live_process(s, v->pid, v->regs.ip);
 	if (!p)
 		return -1;
 	if (v->py_truncated)
@@ -479,6 +539,9 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 		.state = raw->state, .regs = { raw->ip, raw->sp, raw->bp }, .stack = raw->stack,
 		.stack_len = raw->stack_len, .py = raw->py, .py_count = raw->py_count,
 		.py_truncated = raw->flags & US_RAW_PY_TRUNCATED,
+		.kernel_ips = (const uint64_t *)raw->kernel_ips,
+		.kernel_count = raw->kernel_count <= US_SAMPLE_KERNEL_FRAMES ? raw->kernel_count : 0,
+		.kernel_only = raw->flags & US_RAW_KERNEL_ONLY,
 	};
 	struct us_profile_sample_event ev;
 	int64_t stack;
@@ -487,7 +550,7 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 		s->losses[US_LOSS_PROCESS_GONE]++;
 		return;
 	}
-	if (raw->flags & US_RAW_STACK_UNREADABLE) {
+	if ((raw->flags & US_RAW_STACK_UNREADABLE) && !v.kernel_only) {
 		s->losses[US_LOSS_STACK_UNREADABLE]++;
 		return;
 	}
@@ -561,6 +624,7 @@ void us_profile_stacks_free(struct us_profile_stacks *s)
 	us_map_free(&s->process_index);
 	us_map_free(&s->frame_ids);
 	us_map_free(&s->stack_ids);
+	us_kallsyms_free(s->kallsyms);
 	free(s->frame_kinds);
 	free(s);
 }

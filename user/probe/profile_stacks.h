@@ -33,6 +33,9 @@ struct us_sample_view {
 	const struct us_py_sample_frame *py;	/* innermost first */
 	uint32_t py_count;
 	bool py_truncated;
+	const uint64_t *kernel_ips;	/* --kernel: innermost first */
+	uint32_t kernel_count;
+	bool kernel_only;		/* a kernel thread: no user part */
 };
 
 /* Records go to `emit`; CPython processes are registered with `bpf` (NULL:
