@@ -299,7 +299,7 @@ def test_each_command_has_its_own_help(command, has, lacks):
 def test_an_option_of_another_command_names_its_commands():
     r = uscope("report", "--duration", "2", "x.usc")
     assert r.returncode == 2
-    assert "--duration is for run, attach, not report" in r.stderr
+    assert "--duration is for run, attach, profile, top, not report" in r.stderr
     assert "uscope report --help" in r.stderr
 
 

@@ -110,6 +110,10 @@ def test_sigkill_of_run_with_main_traced_leaves_the_command_running():
     assert_uprobes_usable()
     out = u.stdout.read()  # busy finishes on its own and closes the pipe
     assert truth(out)["work"] > 0
+    for _ in range(50):  # closing its stdout is among the last things it does
+        if state_of(pid) in (None, "Z"):
+            break
+        time.sleep(0.1)
     assert state_of(pid) in (None, "Z")
 
 

@@ -3,6 +3,7 @@
 #ifndef USCOPE_KALLSYMS_H
 #define USCOPE_KALLSYMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct us_kallsyms;
