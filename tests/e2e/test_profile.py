@@ -485,3 +485,39 @@ def test_kernel_stacks_sit_under_the_user_stack():
     sleeps = [s for s, _ in folded(text) if "sleep_path (offcpu)" in s]
     assert sleeps and all(s[-1] == "[sleeping S]" and "schedule ([kernel])" in s and
                           not any("bpf" in f for f in s) for s in sleeps), sleeps[:2]
+
+
+MULTIPROCESSING = """
+import multiprocessing as mp
+def burn_in_worker(n):
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+if __name__ == "__main__":
+    with mp.get_context("fork").Pool(2) as pool:
+        print(sum(pool.map(burn_in_worker, [2000000] * 4)))
+"""
+
+
+def test_multiprocessing_workers_are_followed_and_kept_apart(tmp_path):
+    script = tmp_path / "mp_workload.py"
+    script.write_text(MULTIPROCESSING)
+    proc, text = profile("-F", "499", "--", interpreter("debian-3.11"), str(script))
+    assert proc.returncode == 0, proc.stderr
+    workers = {s[0] for s, _ in folded(text) if "burn_in_worker (mp_workload.py)" in s}
+    assert len(workers) == 2, workers  # each worker under its own process
+    assert all(re.fullmatch(r"python3\.11 \[\d+\]", w) for w in workers)
+
+
+def test_a_process_that_exits_mid_profile_still_gets_its_profile():
+    target = spinning()
+    try:
+        threading.Timer(1.0, target.kill).start()
+        start = time.monotonic()
+        proc, text = profile("-F", "499", "-p", str(target.pid), "--duration", "30")
+        assert time.monotonic() - start < 15  # it stopped when the process went
+        assert proc.returncode == 0, proc.stderr
+        assert any(in_order(s, "main", "sort_path") for s, _ in folded(text))
+    finally:
+        target.kill()
