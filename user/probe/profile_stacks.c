@@ -224,6 +224,21 @@ static bool is_thread_start(const char *function)
 #define NATIVE_INTERPRETER 1u	/* _PyEval_EvalFrameDefault: runs Python frames */
 #define NATIVE_THREAD_START 2u	/* _start, clone: the outermost frame */
 #define NATIVE_GIL_WAIT 4u	/* CPython's take_gil: waiting for the GIL */
+#define NATIVE_COND_WAIT 8u	/* pthread_cond_(timed)wait, where take_gil sleeps */
+#define NATIVE_GIL_TAKER 16u	/* what calls take_gil (a static function, unnamed when stripped) */
+
+/* The functions that take the GIL through take_gil. */
+static bool takes_gil(const char *function)
+{
+	static const char *const takers[] = { "PyEval_RestoreThread", "PyEval_AcquireThread",
+					      "PyEval_AcquireLock", "PyGILState_Ensure",
+					      "_PyEval_EvalFrameDefault" };
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(takers); i++)
+		if (strcmp(function, takers[i]) == 0)
+			return true;
+	return false;
+}
 
 static unsigned kind_of_function(const char *function)
 {
@@ -235,6 +250,12 @@ static unsigned kind_of_function(const char *function)
 		kind |= NATIVE_THREAD_START;
 	if (strcmp(function, "take_gil") == 0)
 		kind |= NATIVE_GIL_WAIT;
+	if (strcmp(function, "pthread_cond_timedwait") == 0 ||
+	    strcmp(function, "pthread_cond_wait") == 0 ||
+	    strcmp(function, "__pthread_cond_wait") == 0)
+		kind |= NATIVE_COND_WAIT;
+	if (takes_gil(function))
+		kind |= NATIVE_GIL_TAKER;
 	if (strncmp(function, "_PyEval_EvalFrameDefault", 24) == 0 &&
 	    (function[24] == '\0' || function[24] == '.'))
 		kind |= NATIVE_INTERPRETER;
@@ -432,6 +453,26 @@ static void push_kernel_part(struct us_profile_stacks *s, const struct us_sample
 		push_frame(b, kernel_frame(s, v->kernel_ips[i]));
 }
 
+/* Whether a blocked CPython thread waits for the GIL: in take_gil, or (its
+ * symbol stripped, as in Debian's python3.11) in a condition wait at most
+ * three frames below a function that takes the GIL. CPython's own locks
+ * wait on semaphores, not condition variables, so the eval loop's condition
+ * wait is the GIL's. */
+static bool waits_for_gil(const unsigned *kinds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (kinds[i] & NATIVE_GIL_WAIT)
+			return true;
+		if (!(kinds[i] & NATIVE_COND_WAIT))
+			continue;
+		for (size_t j = i + 1; j < n && j <= i + 3; j++)
+			if (kinds[j] & NATIVE_GIL_TAKER)
+				return true;
+		return false;
+	}
+	return false;
+}
+
 /* The native stack, each interpreter frame replaced by its Python frames;
  * an off-CPU sample ends in the state the thread waited in. */
 static void build_stack(struct us_profile_stacks *s, struct process *p,
@@ -440,17 +481,15 @@ static void build_stack(struct us_profile_stacks *s, struct process *p,
 	uint32_t ids[NATIVE_FRAMES_MAX], next_python = 0;
 	unsigned kinds[NATIVE_FRAMES_MAX];
 	uint64_t pcs[NATIVE_FRAMES_MAX];
-	bool complete, gil_wait = false;
+	bool complete;
 	size_t n = us_unwind(p->unwinder, v->tid, &v->regs, v->stack, v->stack_len, pcs,
 			     NATIVE_FRAMES_MAX, &complete);
 
 	if (n == 0)
 		pcs[n++] = v->regs.ip;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		ids[i] = native_frame(s, p, pcs[i], i > 0, &kinds[i]);
-		gil_wait |= kinds[i] & NATIVE_GIL_WAIT;
-	}
-	push_kernel_part(s, v, gil_wait, b);
+	push_kernel_part(s, v, p->python.object && waits_for_gil(kinds, n), b);
 	for (size_t i = 0; i < n; i++) {
 		if ((kinds[i] & NATIVE_INTERPRETER) && next_python < v->py_count)
 			push_python_group(s, p, v, &next_python, b);
