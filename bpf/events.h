@@ -42,6 +42,9 @@ enum us_event_type {
 	US_EV_PROFILE_STACK = 22,	/* profile: one distinct stack of frame ids (uscope) */
 	US_EV_PROFILE_SAMPLE = 23,	/* profile: samples of one stack (uscope) */
 	US_EV_PROFILE_TOTALS = 24,	/* profile: the last record: samples and losses by cause */
+	US_EV_SAMPLE_CODE = 25,		/* profile: a code object a sample saw first, named while
+					 * alive (struct us_py_code_event, hdr.tid = the pid);
+					 * never kept in a recording */
 };
 
 struct us_event_header {
@@ -457,9 +460,10 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_PROFILE_FRAME, struct us_profile_frame_event)          \
 	X(US_EV_PROFILE_STACK, struct us_profile_stack_event)          \
 	X(US_EV_PROFILE_SAMPLE, struct us_profile_sample_event)        \
-	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)
+	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)        \
+	X(US_EV_SAMPLE_CODE, struct us_py_code_event)
 
-#define US_EV_TYPE_LIMIT 25	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 26	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -92,6 +92,92 @@ static __always_inline __u64 read_ptr(__u64 address)
 	return v;
 }
 
+/* Code objects named to uscope, per process: what was at the address when
+ * it was (a freed code object's address is reused by a new one). */
+struct code_key {
+	__u32 pid;
+	__u32 pad;
+	__u64 code;
+};
+
+struct code_identity {
+	__u64 name, file;
+	__u32 first_line, pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct code_key);
+	__type(value, struct code_identity);
+} codes_named SEC(".maps");
+
+static __always_inline __u32 read_u32(__u64 address)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_user(&v, sizeof(v), (void *)address);
+	return v;
+}
+
+static __always_inline void read_python_str(const struct us_py_sampling *py, __u64 str,
+					    char *buf, __u32 len)
+{
+	__u8 state = 0;
+	__u64 utf8;
+
+	buf[0] = '\0';
+	bpf_probe_read_user(&state, 1, (void *)(str + US_PY_STR_STATE));
+	if ((state & 0x60) == 0x60) {			/* compact ASCII */
+		bpf_probe_read_user_str(buf, len, (void *)(str + py->unicode_ascii_data));
+	} else if (state & 0x20) {			/* compact, with a UTF-8 copy? */
+		utf8 = read_ptr(str + py->unicode_utf8);
+		if (utf8)
+			bpf_probe_read_user_str(buf, len, (void *)utf8);
+	}
+}
+
+/* Sends the names and line table of a code object the first time this
+ * process's samples see it at this address (the process may be gone by the
+ * time uscope would read them). */
+static __always_inline void name_code_object(const struct us_py_sampling *py, __u32 pid,
+					     __u64 code)
+{
+	struct code_key key = { .pid = pid, .code = code };
+	struct code_identity now, *known = bpf_map_lookup_elem(&codes_named, &key);
+	struct us_py_code_event *e;
+	__u64 lines, size;
+
+	now.name = read_ptr(code + py->code_name);
+	now.file = read_ptr(code + py->code_filename);
+	now.first_line = read_u32(code + py->code_firstlineno);
+	now.pad = 0;
+	if (known && known->name == now.name && known->file == now.file &&
+	    known->first_line == now.first_line)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_loss();
+		return;
+	}
+	fill_header(&e->hdr, US_EV_SAMPLE_CODE, sizeof(*e), pid);
+	e->code = code;
+	e->flags = 0;
+	e->arg_count = 0;
+	e->first_line = now.first_line;
+	e->linetable_len = 0;
+	read_python_str(py, now.name, e->qualname, sizeof(e->qualname));
+	read_python_str(py, now.file, e->file, sizeof(e->file));
+	lines = read_ptr(code + py->code_lines);
+	size = lines ? read_ptr(lines + US_PY_OB_SIZE) : 0;
+	if (size > US_PY_LINETABLE_LEN)
+		size = US_PY_LINETABLE_LEN;
+	if (size && !bpf_probe_read_user(e->linetable, size, (void *)(lines + US_PY_BYTES_DATA)))
+		e->linetable_len = size;
+	bpf_ringbuf_submit(e, submit_flags());
+	bpf_map_update_elem(&codes_named, &key, &now, BPF_ANY);
+}
+
 /* One step of the search for the thread state whose thread id is the
  * sampled thread's fs base (bpf_loop: verified once, not per step). */
 struct thread_search {
@@ -163,6 +249,7 @@ struct frame_walk {
 	__u64 frame;
 	__u32 n;
 	__u32 truncated;
+	__u32 pid;
 };
 
 static long read_one_frame(__u32 i, void *arg)
@@ -184,6 +271,7 @@ static long read_one_frame(__u32 i, void *arg)
 	} else if (n < US_SAMPLE_PY_FRAMES) {
 		if (!read_python_frame(w->py, w->frame, &e->py[n]))
 			return 1;
+		name_code_object(w->py, w->pid, e->py[n].code);
 		w->n = n + 1;
 	} else {
 		w->truncated = 1;
@@ -207,6 +295,7 @@ static __always_inline __u32 read_python_stack(struct us_raw_sample_event *e,
 	if (!tstate)
 		return 0;
 	w.py = py;
+	w.pid = e->pid;
 	w.frame = current_python_frame(py, tstate);
 	bpf_loop(US_SAMPLE_PY_FRAMES + 16, read_one_frame, &w, 0);
 	if (w.truncated)

@@ -103,7 +103,13 @@ struct us_py_sampling {
 	__s32 frame_is_entry;		/* 3.11: bool is_entry; -1 none */
 	__s32 code_adaptive;		/* >= 3.11 */
 	__u32 lasti_bytes;		/* <= 3.10: bytes per f_lasti unit (3.10: 2) */
-	__u32 pad;
+	/* naming a code object the first time a sample sees it */
+	__s32 code_name;		/* co_qualname (3.11+) or co_name */
+	__s32 code_filename;
+	__s32 code_firstlineno;
+	__s32 code_lines;		/* the line table: co_lnotab, co_linetable */
+	__s32 unicode_ascii_data;	/* compact ASCII characters */
+	__s32 unicode_utf8;		/* compact non-ASCII: char *utf8 */
 };
 
 /* _PyInterpreterFrame.owner of the entry frame 3.12+ pushes on the C stack */

@@ -48,6 +48,7 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PROFILE_STACK] = us_model_on_profile_stack,
 	[US_EV_PROFILE_SAMPLE] = us_model_on_profile_sample,
 	[US_EV_PROFILE_TOTALS] = us_model_on_profile_totals,
+	[US_EV_SAMPLE_CODE] = NULL,	/* named into the profile's frames */
 };
 
 /* What the core asks of the parts. */

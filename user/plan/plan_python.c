@@ -396,6 +396,12 @@ bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
 			.frame_is_entry = w->frame_is_entry,
 			.code_adaptive = l->code_adaptive,
 			.lasti_bytes = py->minor == 10 ? 2 : 1,
+			.code_name = l->code_qualname >= 0 ? l->code_qualname : l->code_name,
+			.code_filename = l->code_filename,
+			.code_firstlineno = l->code_firstlineno,
+			.code_lines = us_python_code_lines_offset(py),
+			.unicode_ascii_data = l->unicode_ascii_data,
+			.unicode_utf8 = l->unicode_utf8,
 		};
 		return true;
 	}

@@ -24,6 +24,7 @@ struct python_code_entry {
 	struct us_python_code_identity identity;	/* what was there when it was read */
 	struct us_python_code code;
 	bool readable;
+	bool from_probe;	/* named by the sampler, which names it again if it changes */
 };
 
 /* What uscope knows of one profiled process. */
@@ -303,6 +304,8 @@ static struct python_code_entry *code_of(struct process *p, uint64_t address)
 	struct us_python_code_identity now;
 	struct python_code_entry *e;
 
+	if (i != US_MAP_NONE && p->code_entries[i].from_probe)
+		return &p->code_entries[i];
 	if (us_python_code_identity(p->pid, address, &p->python.layout, &now))
 		memset(&now, 0, sizeof(now));	/* gone: what was read stands */
 	if (i != US_MAP_NONE) {
@@ -609,8 +612,49 @@ static void add_sample(struct us_profile_stacks *s, const struct us_raw_sample_e
 	s->emit(s->ctx, &ev.hdr);
 }
 
+static char *bounded_copy(const char *text, size_t max)
+{
+	size_t n = strnlen(text, max);
+	char *copy = us_calloc(n + 1, 1);
+
+	memcpy(copy, text, n);
+	return copy;
+}
+
+/* The sampler named a code object while its process was alive. */
+static void code_named(struct us_profile_stacks *s, const struct us_py_code_event *ev)
+{
+	struct process *p = process_of(s, (pid_t)ev->hdr.tid);
+	uint32_t i = us_map_get(&p->codes, ev->code);
+	struct python_code_entry *e;
+
+	if (i == US_MAP_NONE) {
+		us_grow(&p->code_entries, &p->codes_cap, p->n_codes + 1, sizeof(*p->code_entries));
+		i = (uint32_t)p->n_codes++;
+		us_map_put(&p->codes, ev->code, i);
+		memset(&p->code_entries[i], 0, sizeof(p->code_entries[i]));
+	}
+	e = &p->code_entries[i];
+	us_python_code_free(&e->code);
+	e->address = ev->code;
+	e->code.qualname = bounded_copy(ev->qualname, sizeof(ev->qualname));
+	e->code.file = bounded_copy(ev->file, sizeof(ev->file));
+	e->code.first_line = ev->first_line;
+	if (ev->linetable_len && ev->linetable_len <= sizeof(ev->linetable)) {
+		e->code.lines = us_calloc(ev->linetable_len, 1);
+		memcpy(e->code.lines, ev->linetable, ev->linetable_len);
+		e->code.lines_len = ev->linetable_len;
+	}
+	e->readable = true;
+	e->from_probe = true;
+}
+
 bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_header *ev)
 {
+	if (ev->type == US_EV_SAMPLE_CODE && ev->size == sizeof(struct us_py_code_event)) {
+		code_named(s, (const struct us_py_code_event *)ev);
+		return true;
+	}
 	if (ev->type == US_EV_SAMPLE_RAW &&
 	    ev->size >= __builtin_offsetof(struct us_raw_sample_event, stack)) {
 		const struct us_raw_sample_event *raw = (const void *)ev;
@@ -626,7 +670,7 @@ bool us_profile_stacks_add(struct us_profile_stacks *s, const struct us_event_he
 		process_execd(s, (pid_t)ev->tid);
 		return true;
 	}
-	return ev->type == US_EV_SAMPLE_RAW;
+	return ev->type == US_EV_SAMPLE_RAW || ev->type == US_EV_SAMPLE_CODE;
 }
 
 void us_profile_stacks_losses(const struct us_profile_stacks *s,
