@@ -326,6 +326,9 @@ def test_pprof_decodes_with_functions_lines_mappings_and_labels(recorded_profile
     for name in ("compare_slowly", "qsort_r", "burn_in_library", "main", "pid", "tid",
                  "thread_name", "process_name", "profsplit", "libprofburn.so"):
         assert name in strings, name
+    # the losses, by cause, ride along as a comment
+    comments = [strings[int(i)] for i in re.findall(r"^comment: (\d+)", named, re.M)]
+    assert len(comments) == 1 and comments[0].startswith("losses: "), comments
     # every sample's locations, every location's function and mapping exist
     functions = set(re.findall(r"^function \{\s*id: (\d+)", named, re.M))
     locations = set(re.findall(r"^location \{\s*id: (\d+)", named, re.M))

@@ -69,6 +69,15 @@ static int check_filters(const struct us_model *m, bool fatal)
 	return unmatched;
 }
 
+static void say_losses(const struct us_model *m)
+{
+	char *losses = us_profile_losses_line(m);
+
+	if (strcmp(losses, "losses: none") != 0)
+		us_warn("%s", losses);
+	free(losses);
+}
+
 static int write_profile_report(FILE *out, const char *recording, const struct us_options *o,
 				const struct us_report_options *ro)
 {
@@ -89,6 +98,8 @@ static int write_profile_report(FILE *out, const char *recording, const struct u
 		us_warn("the recording %s was cut short (uscope was killed?): read up to its last "
 			"whole chunk", recording);
 	us_report_write_profile(out, o->format, &rec, &m, ro);
+	if (o->format == US_FORMAT_FOLDED || o->format == US_FORMAT_SPEEDSCOPE)
+		say_losses(&m);	/* these formats have no place for them */
 	us_model_free(&m);
 	us_recording_free(&rec);
 	return 0;

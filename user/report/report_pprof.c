@@ -18,6 +18,7 @@ enum {
 	PROFILE_SAMPLE_TYPE = 1, PROFILE_SAMPLE = 2, PROFILE_MAPPING = 3, PROFILE_LOCATION = 4,
 	PROFILE_FUNCTION = 5, PROFILE_STRING_TABLE = 6, PROFILE_TIME_NANOS = 9,
 	PROFILE_DURATION_NANOS = 10, PROFILE_PERIOD_TYPE = 11, PROFILE_PERIOD = 12,
+	PROFILE_COMMENT = 13,
 	VALUE_TYPE_TYPE = 1, VALUE_TYPE_UNIT = 2,
 	SAMPLE_LOCATION_ID = 1, SAMPLE_VALUE = 2, SAMPLE_LABEL = 3,
 	LABEL_KEY = 1, LABEL_STR = 2, LABEL_NUM = 3,
@@ -163,6 +164,8 @@ static const char *measure_name(unsigned kinds)
 int us_profile_pprof_bytes(const struct us_recording *rec, const struct us_profile *p,
 			   struct us_bytes *gzipped)
 {
+	struct us_model view = { .profile = *p };	/* for the losses line */
+	char *losses = us_profile_losses_line(&view);
 	unsigned kinds = us_profile_kinds(p);
 	struct pprof pp = { 0 };
 	uint64_t period = p->has_totals && p->totals.frequency_hz
@@ -183,6 +186,8 @@ int us_profile_pprof_bytes(const struct us_recording *rec, const struct us_profi
 		   rec->end_ns > rec->start_ns ? rec->end_ns - rec->start_ns : 0);
 	value_type(&pp, PROFILE_PERIOD_TYPE, measure_name(kinds), "nanoseconds");
 	us_pb_uint(&pp.out, PROFILE_PERIOD, period);
+	us_pb_uint(&pp.out, PROFILE_COMMENT, string_id(&pp, losses));	/* every loss, by cause */
+	free(losses);
 	for (size_t i = 0; i < pp.n_strings; i++) {
 		us_pb_bytes(&pp.out, PROFILE_STRING_TABLE, pp.strings[i], strlen(pp.strings[i]));
 		free(pp.strings[i]);
