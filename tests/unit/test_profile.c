@@ -190,7 +190,7 @@ TEST(folded_stacks_are_root_first_with_counts)
 	text = report_text(&m, us_report_profile_folded);
 	CHECK(strstr(text, "main (app);a (a.py);b (b:c.py) 3\n") != NULL);	/* ';' is a separator */
 	CHECK(strstr(text, "main (app);a (a.py);a (a.py);b (b:c.py) 1\n") != NULL);
-	CHECK(strstr(text, "main (app);[no symbol] (libc.so.6) 2\n") != NULL);
+	CHECK(strstr(text, "main (app);libc.so.6+0x0 2\n") != NULL);
 	free(text);
 	us_model_free(&m);
 }

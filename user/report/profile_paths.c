@@ -22,9 +22,8 @@ static uint32_t label_of_text(struct us_profile_paths *p, char *text, uint32_t k
 	return id;
 }
 
-/* "handler (app.py)", "qsort (libc.so.6)", "[no symbol] (libfoo.so)": the
- * code of an object without symbols is one node (its addresses are in the
- * json and pprof reports). */
+/* "handler (app.py)", "qsort (libc.so.6)", and for an address no symbol
+ * covers, its object and offset in it: "libfoo.so+0x1a2b". */
 static char *frame_text(const struct us_profile_frame *f)
 {
 	if (!f)
@@ -32,7 +31,7 @@ static char *frame_text(const struct us_profile_frame *f)
 	if (!*f->function && !*f->file)
 		return us_asprintf("[unknown] 0x%llx", (unsigned long long)f->address);
 	if (!*f->function)
-		return us_asprintf("[no symbol] (%s)", us_base_name(f->file));
+		return us_asprintf("%s+0x%llx", us_base_name(f->file), (unsigned long long)f->address);
 	if (!*f->file)
 		return us_strdup(f->function);
 	return us_asprintf("%s (%s)", f->function, us_base_name(f->file));

@@ -62,13 +62,23 @@ static void value_type(struct pprof *pp, uint32_t field, const char *type, const
 	us_bytes_free(&m);
 }
 
+/* A function per name and file; an address no symbol covers is its own
+ * ("libfoo.so+0x1a2b"). */
 static uint64_t function_id(struct pprof *pp, const struct us_profile_frame *f)
 {
-	const char *name = *f->function ? f->function : "[no symbol]";
-	uint64_t key = us_hash_str(name) ^ us_hash_u64(us_hash_str(f->file));
-	uint32_t id = us_map_get(&pp->function_index, key);
+	char unnamed[320];
+	const char *name = f->function;
+	uint64_t key;
+	uint32_t id;
 	struct us_bytes m = { 0 };
 
+	if (!*name) {
+		snprintf(unnamed, sizeof(unnamed), "%s+0x%llx", us_base_name(f->file),
+			 (unsigned long long)f->address);
+		name = unnamed;
+	}
+	key = us_hash_str(name) ^ us_hash_u64(us_hash_str(f->file));
+	id = us_map_get(&pp->function_index, key);
 	if (id != US_MAP_NONE)
 		return id;
 	id = (uint32_t)++pp->n_functions;
