@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Bash completion for uscope: the commands, each command's own options (read
 # from `uscope COMMAND --help`, so they never drift), option values, PIDs,
-# files, and after `run ... --` the command being traced.
+# files, and after `run|profile|top ... --` the command.
 # Installed by `cmake --install` as share/bash-completion/completions/uscope;
 # or: source scripts/uscope-completion.bash
 
@@ -20,11 +20,11 @@ _uscope() {
 	local cmd=${COMP_WORDS[1]} i
 
 	if ((COMP_CWORD == 1)); then
-		_uscope_words $'run\nattach\nreport\nprobes\ncall\n--help\n--version' "$cur"
+		_uscope_words $'run\nattach\nreport\nprobes\ncall\nprofile\ntop\ndump\n--help\n--version' "$cur"
 		return
 	fi
 	for ((i = 2; i < COMP_CWORD; i++)); do
-		if [[ ${COMP_WORDS[i]} == -- && $cmd == run ]]; then
+		if [[ ${COMP_WORDS[i]} == -- && $cmd =~ ^(run|profile|top)$ ]]; then
 			if ((i + 1 == COMP_CWORD)); then
 				local IFS=$'\n'
 				COMPREPLY=($(compgen -c -- "$cur"))
@@ -35,7 +35,7 @@ _uscope() {
 		fi
 	done
 	case $prev in
-	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory' "$cur"; return ;;
+	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory\nfolded\nspeedscope\npprof\nflamegraph' "$cur"; return ;;
 	--sort) _uscope_words $'total\nself\ncalls\nname\nfirst' "$cur"; return ;;
 	--color) _uscope_words $'auto\nalways\nnever' "$cur"; return ;;
 	-p | --pid) _uscope_words "$(ps -eo pid= | tr -d ' ')" "$cur"; return ;;
