@@ -112,3 +112,14 @@ def test_library_loaded_later_with_dlopen_named_by_path():
     t = trace("run", "-f", f"{lib}:usfix_add", "--", fixture("dlopener"), lib, "33")
     assert t.returncode == 0
     assert counts_by_function(t.report)["usfix_add"] == truth(t.stdout)["usfix_add"] == 33
+
+
+def test_nothing_uscope_runs_in_the_held_child_is_counted():
+    """Between its release and its exec the child runs no libc code: the
+    getenv, close, prctl and execvp uscope used to call there were counted
+    as the target's (issue 12, item 8). `empty` calls none of them."""
+    traced = trace("run", "-f", "libc:getenv", "-f", "libc:close", "-f", "libc:prctl",
+                   "-f", "libc:execvp", "-f", "libc:execve", "-f", "libc:read", "--",
+                   fixture("empty"))
+    assert traced.returncode == 0, traced.stderr
+    assert counts_by_function(traced.report) == {}

@@ -92,27 +92,57 @@ static void drop_to_sudo_user(void)
 	}
 }
 
-static void __attribute__((noreturn)) child_exec(int release_rd, int error_wr, char *const argv[])
+/* execve(2) as a bare system call: the probes are in by then, and a libc
+ * function called here would be counted as the target's. Returns -errno. */
+static long raw_execve(const char *path, char *const argv[], char *const envp[])
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(59L /* __NR_execve, x86-64 */), "D"(path), "S"(argv), "d"(envp)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static long raw_read(int fd, void *buf, unsigned long len)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "0"(0L /* __NR_read */), "D"((long)fd), "S"(buf), "d"(len)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The held child. Everything it needs is done before it waits; once the
+ * parent lets it go (its probes attached), it runs no libc code before the
+ * program's own: nothing of uscope's is counted as the target's. */
+static void __attribute__((noreturn)) child_exec(int release_rd, int error_wr, const char *path,
+						 char *const argv[])
 {
 	sigset_t none;
 	char go = 0;
-	int err;
+	long err;
+	int code;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* wait until the parent has attached the probes (or closed the pipe) */
-	while (read(release_rd, &go, 1) < 0 && errno == EINTR)
-		;
-	close(release_rd);
-	if (go != 'g')
-		_exit(126);
 	drop_to_sudo_user();
 	/* uscope may stop the program (at an exec, at its first Python call);
 	 * if uscope dies meanwhile, the kernel sends this and it runs on */
 	prctl(PR_SET_PDEATHSIG, SIGCONT);
-	execvp(argv[0], argv);
-	err = errno;
-	if (write(error_wr, &err, sizeof(err)) < 0)
+	/* wait until the parent has attached the probes (or closed the pipe) */
+	while ((err = raw_read(release_rd, &go, 1)) == -EINTR)
+		;
+	if (err != 1 || go != 'g')
+		_exit(126);
+	err = raw_execve(path, argv, environ);	/* the pipes are O_CLOEXEC */
+	if (err == -ENOEXEC)	/* no #! line: as a shell would, with sh (counted, rare) */
+		execvp(argv[0], argv);
+	code = (int)-err;
+	if (write(error_wr, &code, sizeof(code)) < 0)
 		_exit(127);
 	_exit(127);
 }
@@ -144,7 +174,7 @@ int us_target_spawn(struct us_target *t, char *const argv[])
 	if (t->pid == 0) {
 		close(release[1]);
 		close(exec_error[0]);
-		child_exec(release[0], exec_error[1], argv);
+		child_exec(release[0], exec_error[1], t->exe_path, argv);
 	}
 	close(release[0]);
 	close(exec_error[1]);
