@@ -148,7 +148,7 @@ size_t us_unwind(struct us_unwinder *u, pid_t tid, const struct us_user_regs *re
 	int rc;
 
 	*complete = false;
-	if (!max)
+	if (!max || !u)
 		return 0;
 	u->current = (struct stack_copy){ .tid = tid, .regs = regs, .bytes = stack, .len = len };
 	rc = dwfl_getthread_frames(u->dwfl, tid, add_frame, &w);
@@ -160,7 +160,7 @@ void us_unwinder_name(struct us_unwinder *u, uint64_t pc, bool return_address,
 		      struct us_frame_name *out)
 {
 	Dwarf_Addr at = return_address && pc ? pc - 1 : pc, bias = 0;
-	Dwfl_Module *m = dwfl_addrmodule(u->dwfl, at);
+	Dwfl_Module *m = u ? dwfl_addrmodule(u->dwfl, at) : NULL;
 	const char *object;
 
 	memset(out, 0, sizeof(*out));

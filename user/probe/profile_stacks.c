@@ -531,6 +531,10 @@ static struct process *live_process(struct us_profile_stacks *s, pid_t pid, uint
 		return NULL;
 	}
 	refresh_if_unknown(p, ip);
+	if (p->gone) {	/* it exited while its maps were read again */
+		s->losses[US_LOSS_PROCESS_GONE]++;
+		return NULL;
+	}
 	if (!p->python.object && p->python_checks < PYTHON_CHECKS_MAX &&
 	    now_ns() - p->python_checked_ns > RECHECK_NS)
 		find_python(s, p);
