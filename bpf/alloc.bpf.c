@@ -196,6 +196,10 @@ static __always_inline int allocator_entered(struct pt_regs *ctx)
 	st = thread_state();
 	if (!st || called_by_allocator(st, sp))
 		return US_SKIP_RETURN;
+	if (!return_can_be_armed(sp, false)) {
+		__sync_fetch_and_add(&missed_returns, 1);	/* its block is not seen */
+		return US_SKIP_RETURN;
+	}
 	if (st->entry_sp)
 		__sync_fetch_and_add(&missed_returns, 1);	/* its return never came */
 	st->entry_sp = sp;

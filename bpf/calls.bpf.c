@@ -62,14 +62,14 @@ static __always_inline __u32 tail_call_flag(struct pt_regs *ctx)
 	return return_address == trampoline ? US_CALL_TAIL : 0;
 }
 
-static __always_inline void emit_call(struct pt_regs *ctx, __u16 type, __u32 tid)
+static __always_inline void emit_call(struct pt_regs *ctx, __u16 type, __u32 tid, __u32 flags)
 {
 	struct us_call_event *e = reserve_event(type, sizeof(*e), tid);
 
 	if (!e)
 		return;
 	e->site_id = (__u32)bpf_get_attach_cookie(ctx);
-	e->flags = type == US_EV_CALL_ENTRY ? tail_call_flag(ctx) : 0;
+	e->flags = flags;
 	e->sp = PT_REGS_SP(ctx);
 	bpf_ringbuf_submit(e, submit_flags());
 }
@@ -79,16 +79,20 @@ SEC("uprobe")
 int BPF_KPROBE(call_probe)
 {
 	__u32 tid = target_thread();
+	__u32 flags;
 
 	if (bpf_session_is_return()) {
 		if (tid)
-			emit_call(ctx, US_EV_CALL_EXIT, tid);
+			emit_call(ctx, US_EV_CALL_EXIT, tid, 0);
 		return 0;
 	}
 	if (!tid)
 		return US_SKIP_RETURN;
-	emit_call(ctx, US_EV_CALL_ENTRY, tid);
-	return US_KEEP_RETURN;
+	flags = tail_call_flag(ctx);
+	if (!return_can_be_armed(PT_REGS_SP(ctx), flags & US_CALL_TAIL))
+		flags |= US_CALL_NO_RETURN;
+	emit_call(ctx, US_EV_CALL_ENTRY, tid, flags);
+	return flags & US_CALL_NO_RETURN ? US_SKIP_RETURN : US_KEEP_RETURN;
 }
 
 SEC("tp_btf/sched_process_exit")

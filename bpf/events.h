@@ -66,6 +66,9 @@ struct us_call_event {
  * so this function was tail-called (jumped to) by a traced function whose
  * frame it reuses; the kernel reports both returns at once. */
 #define US_CALL_TAIL 1u
+/* Entry flag: no return was armed for this call (the thread has 63 armed
+ * returns live, bpf/shared.bpf.h); its end is inferred from later events. */
+#define US_CALL_NO_RETURN 2u
 
 /* US_EV_THREAD_EXIT */
 struct us_thread_event {
@@ -125,7 +128,7 @@ struct us_py_entry_event {
 	__u64 code;		/* PyCodeObject address (see US_EV_PY_CODE) */
 	__u64 sp;		/* C stack pointer at _PyEval_EvalFrameDefault's entry */
 	__u32 kind;		/* enum us_py_entry_kind */
-	__u32 pad;
+	__u32 flags;		/* US_CALL_NO_RETURN */
 };
 
 /* What a summarised Python object is (us_py_value.kind). */

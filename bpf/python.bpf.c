@@ -179,7 +179,7 @@ static __always_inline __u64 frame_argument(struct pt_regs *ctx)
 	return layout.frame_in_rdi ? rdi : rsi;
 }
 
-static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid)
+static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 flags)
 {
 	__u64 frame, code, delta;
 	struct us_py_entry_event *e;
@@ -198,7 +198,7 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid)
 		e->code = code;
 		e->sp = PT_REGS_SP(ctx);
 		e->kind = kind;
-		e->pad = 0;
+		e->flags = flags;
 		bpf_ringbuf_submit(e, submit_flags());
 	}
 	if (capture_args && kind == US_PY_CALL && info.arg_count)
@@ -229,7 +229,7 @@ int BPF_KPROBE(python_inline_init, __u64 type)
 	e->code = code;
 	e->sp = PT_REGS_SP(ctx);
 	e->kind = US_PY_INLINE_INIT;
-	e->pad = 0;
+	e->flags = US_CALL_NO_RETURN;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
@@ -261,6 +261,7 @@ SEC("uprobe")
 int BPF_KPROBE(python_frame)
 {
 	__u32 tid = target_thread();
+	__u32 flags;
 
 	if (bpf_session_is_return()) {
 		if (tid)
@@ -269,8 +270,9 @@ int BPF_KPROBE(python_frame)
 	}
 	if (!tid)
 		return US_SKIP_RETURN;
-	frame_entered(ctx, tid);
-	return US_KEEP_RETURN;
+	flags = return_can_be_armed(PT_REGS_SP(ctx), false) ? 0 : US_CALL_NO_RETURN;
+	frame_entered(ctx, tid, flags);
+	return flags ? US_SKIP_RETURN : US_KEEP_RETURN;
 }
 
 /* ---- USDT: garbage collections and imports (Debian's python3.11) ------- */
@@ -364,7 +366,7 @@ int BPF_KPROBE(gc_collect)
 		collection_done(-1);
 		return 0;
 	}
-	if (!target_thread())
+	if (!target_thread() || !return_can_be_armed(PT_REGS_SP(ctx), false))
 		return US_SKIP_RETURN;
 	collection_started((int)PT_REGS_PARM2(ctx));
 	return US_KEEP_RETURN;

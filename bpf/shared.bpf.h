@@ -98,6 +98,35 @@ static __always_inline void report_thread_losses(__u32 tid)
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
+/*
+ * The kernel arms at most 64 returns per thread (MAX_URETPROBE_DEPTH) and
+ * drops the returns a longjmp or an exception skipped only when it arms the
+ * next one, after checking that limit: a thread that jumped out of 64 armed
+ * frames would get no return again until an older frame returned. uscope
+ * arms no return while 63 armed frames are live, so the kernel's count stays
+ * below its limit and each arm drops the stale returns first.
+ */
+#define US_KERNEL_RETURN_LIMIT 64
+
+/* Whether a return may be armed for a call whose entry has stack pointer sp
+ * (tail_call: the frame of an armed caller is reused, so a return armed at
+ * the same sp stays live: the kernel's chained check). */
+static __always_inline bool return_can_be_armed(__u64 sp, bool tail_call)
+{
+	struct uprobe_task *utask = bpf_get_current_task_btf()->utask;
+	struct return_instance *newest;
+	__u64 newest_sp;
+
+	if (!utask || utask->depth < US_KERNEL_RETURN_LIMIT - 1)
+		return true;
+	newest = utask->return_instances;
+	if (!newest)
+		return true;
+	newest_sp = newest->stack;
+	/* the newest armed frame is gone: arming drops it (and all stale ones) */
+	return newest_sp < sp || (newest_sp == sp && !tail_call);
+}
+
 /* Reserves a record and fills its header; a full buffer counts a lost event. */
 static __always_inline void *reserve_event(__u16 type, __u16 size, __u32 tid)
 {

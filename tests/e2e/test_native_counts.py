@@ -89,6 +89,22 @@ def test_longjmp_and_signal_handler():
     assert node(t.report, "main", "work", "on_signal", "in_handler")["count"] == want["in_handler"]
 
 
+def test_returns_are_seen_again_after_a_longjmp_out_of_more_frames_than_the_kernel_arms():
+    # 100 frames skipped by longjmp: the kernel arms at most 64 returns per
+    # thread and drops stale ones only when it arms the next; the calls made
+    # afterwards, still inside escape_from(), must have their returns seen
+    t = trace("run", "--", fixture("deepjump"), "100")
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("escape_from", "descend", "quick", "sleep_20ms"):
+        assert got[name] == want[name], name
+    assert node(t.report, "main", "escape_from", "quick")["inferred_exits"] == 0
+    sleeps = node(t.report, "main", "escape_from", "sleep_20ms")
+    assert sleeps["inferred_exits"] == 0
+    assert 19.9 <= sleeps["min_ms"] and sleeps["max_ms"] <= 40.0
+    assert t.report["inferred_exits"] == want["descend"]
+
+
 def test_tail_call_and_single_stepped_sites():
     t = trace("run", "--", fixture("tailcalls"), "40")
     want = truth(t.stdout)

@@ -222,8 +222,6 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 		inferred = true;
 		m->inferred_exits++;
 	}
-	if (f.exit_expected)
-		t->pending_returns--;
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
 	m->funcs[f.fn_id].seen += f.counted && !f.resume;
@@ -306,8 +304,6 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 {
 	end_propagation(m, t, true);
 	reconcile_for_entry(m, t, f.sp, tail_call, f.start_ns);
-	f.exit_expected = t->pending_returns < US_MAX_PENDING_RETURNS;
-	t->pending_returns += f.exit_expected;
 	f.serial = ++m->next_serial;
 	f.loss_epoch = t->loss_epoch;
 	place_frame(m, t, &f);
@@ -331,7 +327,7 @@ void us_model_on_call(struct us_model *m, const struct us_event_header *hdr)
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	struct us_frame f = {
 		.fn_id = ev->site_id, .native_site = ev->site_id, .counted = true, .sp = ev->sp,
-		.start_ns = ev->hdr.ts_ns,
+		.start_ns = ev->hdr.ts_ns, .exit_expected = !(ev->flags & US_CALL_NO_RETURN),
 	};
 
 	if (ev->site_id >= m->n_sites)

@@ -145,6 +145,7 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 		/* a 3.11+ generator function's first C call only builds the generator */
 		.counted = ev->kind != US_PY_GENERATOR_NEW,
 		.sp = ev->sp, .start_ns = ev->hdr.ts_ns,
+		.exit_expected = !(ev->flags & US_CALL_NO_RETURN),
 	};
 
 	if (f.counted && !f.resume && us_model_is_main_code(m, t, f.fn_id)) {

@@ -18,8 +18,6 @@
 #include "hashmap.h"
 #include "plan.h"
 
-/* The kernel keeps at most this many pending uretprobes per thread. */
-#define US_MAX_PENDING_RETURNS 64
 #define US_NO_NODE UINT32_MAX
 #define US_ROOT_FN UINT32_MAX
 
@@ -149,7 +147,6 @@ struct us_thread {
 	size_t main_frame_depth;	/* __main__'s frame is stack[main_frame_depth - 1]; 0 none */
 	struct us_frame *stack;
 	size_t depth, cap;
-	uint32_t pending_returns;
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t first_ns, last_ns;
 	bool exited;
