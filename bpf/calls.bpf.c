@@ -130,3 +130,108 @@ int BPF_PROG(stop_after_exec)
 		bpf_send_signal(19 /* SIGSTOP */);
 	return 0;
 }
+
+/*
+ * The target's stack unwinder starts: a C++ throw, pthread_cancel, glibc's
+ * backtrace() (_Unwind_RaiseException, _Unwind_ForcedUnwind, _Unwind_Resume,
+ * _Unwind_Backtrace ...). The unwinder reads each frame's return address;
+ * where the kernel armed a return probe, that slot holds the uretprobe
+ * trampoline, which no unwind table covers, and the unwinder gives up:
+ * std::terminate, "terminate called ...", status 134. So the real return
+ * addresses go back into those slots, from the kernel's own list of armed
+ * returns, before the unwinder reads them. Those calls then return without
+ * the kernel seeing it, as after a longjmp: their ends are inferred, and the
+ * kernel drops the stale returns at its next arm (return_can_be_armed).
+ * Only a slot of a live frame that still holds the trampoline is written,
+ * with the address the kernel itself would put back there. Where the
+ * exception is caught (__cxa_begin_catch), the frames still live get the
+ * trampoline back, so their returns are seen again: only the frames the
+ * exception unwound end inferred.
+ *
+ * Where the kernel lets BPF write user memory, restore_return_addresses does
+ * it at once. In lockdown (Secure Boot kernels, and these machines) it does
+ * not: stop_for_unwinder sends the slots to uscope and stops the target,
+ * which uscope continues once it has written them (user/cli/cmd_trace.c).
+ */
+
+/* The next armed return's slot when it is live (above sp) and holds what
+ * is to be replaced: the trampoline, to put the real return address back;
+ * or, to re-arm (US_UNWIND_REARM), the real return address the unwinder
+ * left there, to put the trampoline back. The walk goes from the newest
+ * armed return to the oldest. */
+static __always_inline bool slot_to_write(struct return_instance *armed, __u64 sp,
+					  unsigned long trampoline, bool rearm,
+					  struct us_return_slot *out)
+{
+	__u64 held = 0;
+
+	out->address = armed->stack;
+	out->real = armed->orig_ret_vaddr;
+	return out->address > sp && out->real != trampoline &&
+	       !bpf_probe_read_user(&held, sizeof(held), (void *)out->address) &&
+	       held == (rearm ? out->real : trampoline);
+}
+
+static __always_inline struct return_instance *newest_armed_return(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct uprobe_task *utask = task->utask;
+
+	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != target_tgid || !utask)
+		return NULL;
+	return utask->return_instances;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(restore_return_addresses)
+{
+	struct return_instance *armed = newest_armed_return();
+	unsigned long trampoline = uretprobe_trampoline();
+	struct us_return_slot slot;
+
+	bool rearm = bpf_get_attach_cookie(ctx) == US_UNWIND_REARM;
+	__u64 trampoline_value = trampoline;
+
+	for (int i = 0; i < US_UNWIND_MAX_SLOTS && armed && trampoline; i++) {
+		if (slot_to_write(armed, PT_REGS_SP(ctx), trampoline, rearm, &slot))
+			bpf_probe_write_user((void *)slot.address,
+					     rearm ? &trampoline_value : &slot.real, 8);
+		armed = armed->next;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(stop_for_unwinder)
+{
+	struct return_instance *armed = newest_armed_return();
+	unsigned long trampoline = uretprobe_trampoline();
+	struct us_unwind_stop_event *e;
+	__u32 tid = target_thread();
+	__u32 n = 0, found = 0;
+
+	/* once tracing stops, nobody would continue the target */
+	if (!armed || !trampoline || !tid)
+		return 0;
+	e = reserve_event(US_EV_UNWIND_STOP, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	e->rearm = bpf_get_attach_cookie(ctx) == US_UNWIND_REARM;
+	/* slot i is armed return i; address 0 where nothing is to be written */
+	for (; n < US_UNWIND_MAX_SLOTS && armed; n++) {
+		if (slot_to_write(armed, PT_REGS_SP(ctx), trampoline, e->rearm, &e->slots[n]))
+			found = 1;
+		else
+			e->slots[n].address = 0;
+		armed = armed->next;
+	}
+	if (!found) {
+		bpf_ringbuf_discard(e, 0);
+		return 0;
+	}
+	e->trampoline = trampoline;
+	e->count = n;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_send_signal(19 /* SIGSTOP */);
+	return 0;
+}

@@ -45,6 +45,9 @@ enum us_event_type {
 	US_EV_SAMPLE_CODE = 25,		/* profile: a code object a sample saw first, named while
 					 * alive (struct us_py_code_event, hdr.tid = the pid);
 					 * never kept in a recording */
+	US_EV_UNWIND_STOP = 26,		/* the target's stack unwinder is about to read return
+					 * addresses the kernel replaced: the target stopped
+					 * itself until uscope puts them back */
 };
 
 struct us_event_header {
@@ -195,6 +198,31 @@ struct us_py_stopped_event {
 	struct us_event_header hdr;
 	__u64 load_delta;		/* runtime address minus ELF address of the interpreter */
 };
+
+/* US_EV_UNWIND_STOP: sent with SIGSTOP where the target's stack unwinder
+ * starts (a C++ throw, pthread_cancel, backtrace()) on a kernel that lets no
+ * BPF program write user memory (lockdown): each slot of a live frame that
+ * holds the uretprobe trampoline (address 0: a slot that does not), and the
+ * return address the kernel keeps for it; uscope writes those back and
+ * continues the target. */
+#define US_UNWIND_MAX_SLOTS 64	/* the kernel arms at most 64 returns a thread */
+struct us_return_slot {
+	__u64 address;			/* where the return address is on the stack */
+	__u64 real;			/* the return address the kernel replaced */
+};
+
+struct us_unwind_stop_event {
+	struct us_event_header hdr;
+	__u64 trampoline;		/* what a slot holds while the kernel's */
+	__u32 count;			/* slots used */
+	__u32 rearm;			/* 1: write the trampoline back where `real` is */
+	struct us_return_slot slots[US_UNWIND_MAX_SLOTS];
+};
+
+/* Attach cookies of the unwinder probes: at the unwinder's start the real
+ * return addresses go back; where an exception is caught, the trampoline. */
+#define US_UNWIND_RESTORE 0
+#define US_UNWIND_REARM 1
 
 /* US_EV_PY_GC: one collection. */
 struct us_py_gc_event {
@@ -464,9 +492,10 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_PROFILE_STACK, struct us_profile_stack_event)          \
 	X(US_EV_PROFILE_SAMPLE, struct us_profile_sample_event)        \
 	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)        \
-	X(US_EV_SAMPLE_CODE, struct us_py_code_event)
+	X(US_EV_SAMPLE_CODE, struct us_py_code_event)                  \
+	X(US_EV_UNWIND_STOP, struct us_unwind_stop_event)
 
-#define US_EV_TYPE_LIMIT 26	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 27	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -139,3 +139,25 @@ def test_nothing_uscope_runs_in_the_held_child_is_counted():
                    fixture("empty"))
     assert traced.returncode == 0, traced.stderr
     assert counts_by_function(traced.report) == {}
+
+
+def test_a_cpp_exception_through_five_traced_frames_behaves_as_untraced():
+    # level5() throws; level4() runs a destructor on the way, level2()
+    # catches and rethrows, catcher() catches: the unwinder must walk frames
+    # whose return addresses the kernel replaced with its trampoline
+    plain = untraced(fixture("throws"), "200")
+    t = trace("run", "--", fixture("throws"), "200")
+    assert "terminate called" not in t.stderr
+    assert t.returncode == plain.returncode == 0
+    assert t.stdout == plain.stdout
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name, mangled in (("catcher", "_Z7catcheri"), ("level1", "_Z6level1i"),
+                          ("level2", "_Z6level2i"), ("level3", "_Z6level3i"),
+                          ("level4", "_Z6level4i")):
+        assert got[mangled] == want[name], name
+    # only the frames the exception unwound end unseen: where it is caught,
+    # the frames still live get their return probes back
+    assert node(t.report, "main", "_Z7catcheri")["inferred_exits"] == 0
+    assert node(t.report, "main")["inferred_exits"] == 0
+    assert node(t.report, "main", "_Z7catcheri", "_Z6level1i")["inferred_exits"] == want["level1"]

@@ -22,6 +22,7 @@
 #include "signals.h"
 #include "plan_python.h"
 #include "target.h"
+#include "target_guard.h"
 #include "target_python.h"
 #include "util.h"
 
@@ -242,6 +243,23 @@ static int plan_memory(struct trace_session *s, const struct us_options *o)
 }
 
 /* plan, load and attach, open the recording: everything before events flow. */
+/* Before any return probe is armed: the target's stack unwinders get the
+ * real return addresses back (C++ exceptions, pthread_cancel, backtrace()). */
+static int guard_unwinders(struct trace_session *s)
+{
+	struct us_unwinder_entries entries = { 0 };
+	int err;
+
+	us_plan_unwinder_entries(&s->target.objects, &entries);
+	err = us_bpf_calls_guard_unwinders(&s->probes.calls, &entries, s->target.pid);
+	/* a `run` target is continued by the kernel if uscope dies (target.h) */
+	if (!err && entries.count && !s->target.spawned &&
+	    s->probes.calls.unwinder_guard == US_UNWINDER_STOPPED)
+		us_guard_continue(s->target.pid);
+	us_unwinder_entries_free(&entries);
+	return err;
+}
+
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
 	s->rec.setup_start_ns = us_monotonic_ns();
@@ -268,7 +286,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	memset(&s->plan, 0, sizeof(s->plan));	/* the recording owns it now */
 	s->rec.start_ns = us_monotonic_ns();
 	s->rec.start_realtime_ns = us_realtime_ns();
-	if (us_bpf_calls_attach(&s->probes.calls, &s->rec.plan, s->target.pid))
+	if (guard_unwinders(s) || us_bpf_calls_attach(&s->probes.calls, &s->rec.plan, s->target.pid))
 		return -1;
 	if (s->python.object &&
 	    us_bpf_python_attach(&s->probes.python, &s->python, s->target.pid))
@@ -285,15 +303,46 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	return 0;
 }
 
-/* The target stopped itself at its first Python call: deinline, go on. */
+/* The target stopped itself where its stack unwinder starts, or where it
+ * caught an exception (a kernel in lockdown: bpf/calls.bpf.c): the real
+ * return addresses go back, or the trampoline does; it goes on. */
+static void swap_return_slots(struct trace_session *s, const struct us_unwind_stop_event *ev)
+{
+	uint64_t addresses[US_UNWIND_MAX_SLOTS], trampoline[US_UNWIND_MAX_SLOTS],
+		reals[US_UNWIND_MAX_SLOTS];
+	size_t n = ev->count < US_UNWIND_MAX_SLOTS ? ev->count : US_UNWIND_MAX_SLOTS;
+	int err;
+
+	for (size_t i = 0; i < n; i++) {
+		addresses[i] = ev->slots[i].address;
+		reals[i] = ev->slots[i].real;
+		trampoline[i] = ev->trampoline;
+	}
+	if (ev->rearm)
+		err = us_swap_return_slots(s->target.pid, addresses, reals, trampoline, n);
+	else
+		err = us_swap_return_slots(s->target.pid, addresses, trampoline, reals, n);
+	if (err < 0)
+		us_warn("cannot write the target's memory to let its stack unwinder pass "
+			"traced frames: %s", strerror(errno));
+	kill(s->target.pid, SIGCONT);
+}
+
+/* The target stopped itself for uscope: at its first Python call
+ * (deinline), or where its stack unwinder starts. */
 static void on_event(void *ctx, const struct us_event_header *ev)
 {
 	struct trace_session *s = ctx;
 	const struct us_py_stopped_event *stopped = (const void *)ev;
-	struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
+	struct us_eval_frame_slot slot;
 
+	if (ev->type == US_EV_UNWIND_STOP) {
+		swap_return_slots(s, (const struct us_unwind_stop_event *)ev);
+		return;
+	}
 	if (ev->type != US_EV_PY_STOPPED)
 		return;
+	slot = us_python_eval_frame_slot(&s->python);
 	us_python_deinline(s->target.pid, &slot, stopped->load_delta);
 	kill(s->target.pid, SIGCONT);
 }

@@ -96,6 +96,37 @@ int us_bpf_check_privileges(void)
 	return 0;
 }
 
+static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+			 enum us_unwinder_guard guard)
+{
+	int err;
+
+	b->skel = calls_bpf__open();
+	if (!b->skel) {
+		us_error("opening the BPF object failed: %s", strerror(errno));
+		return 1;
+	}
+	b->skel->rodata->target_tgid = (__u32)tgid;
+	b->skel->rodata->uscope_tgid = (__u32)getpid();
+	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.restore_return_addresses, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(b->skel->progs.stop_for_unwinder, US_UPROBE_ENTRY);
+	bpf_program__set_autoload(b->skel->progs.restore_return_addresses,
+				  guard == US_UNWINDER_RESTORED_IN_BPF);
+	bpf_program__set_autoload(b->skel->progs.stop_for_unwinder,
+				  guard == US_UNWINDER_STOPPED);
+	err = bpf_map__set_max_entries(b->skel->maps.events, (__u32)ring_bytes);
+	if (!err)
+		err = calls_bpf__load(b->skel);
+	if (err) {
+		calls_bpf__destroy(b->skel);
+		b->skel = NULL;
+	}
+	b->unwinder_guard = guard;
+	return err;
+}
+
 int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 {
 	int err;
@@ -105,22 +136,13 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 	if (us_bpf_check_privileges())
 		return -1;
 	raise_fd_limit();
-	b->skel = calls_bpf__open();
+	err = open_and_load(b, tgid, ring_bytes, US_UNWINDER_RESTORED_IN_BPF);
+	/* a kernel in lockdown refuses bpf_probe_write_user */
+	if (err < 0)
+		err = open_and_load(b, tgid, ring_bytes, US_UNWINDER_STOPPED);
 	if (!b->skel) {
-		us_error("opening the BPF object failed: %s", strerror(errno));
-		return -1;
-	}
-	b->skel->rodata->target_tgid = (__u32)tgid;
-	b->skel->rodata->uscope_tgid = (__u32)getpid();
-	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
-	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
-	err = bpf_map__set_max_entries(b->skel->maps.events, (__u32)ring_bytes);
-	if (!err)
-		err = calls_bpf__load(b->skel);
-	if (err) {
-		explain_load_error(err);
-		calls_bpf__destroy(b->skel);
-		b->skel = NULL;
+		if (err < 0)
+			explain_load_error(err);
 		return -1;
 	}
 	b->shared_maps = (struct us_bpf_shared_maps){
@@ -205,6 +227,35 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
 		}
 	}
 	us_debug("attached %zu probe sites (%zu links)", plan->count, us_bpf_links_count(&b->links));
+	return 0;
+}
+
+int us_bpf_calls_guard_unwinders(struct us_bpf_calls *b,
+				 const struct us_unwinder_entries *entries, pid_t pid)
+{
+	const struct bpf_program *prog = b->unwinder_guard == US_UNWINDER_STOPPED ?
+		b->skel->progs.stop_for_unwinder : b->skel->progs.restore_return_addresses;
+
+	for (size_t i = 0; i < entries->count; i++) {
+		uint64_t offsets[8], cookies[8];
+		size_t n = 0;
+		int err;
+
+		if (i && strcmp(entries->items[i - 1].open_path, entries->items[i].open_path) == 0)
+			continue;	/* one link per object, made at its first entry */
+		for (size_t j = i; j < entries->count && n < 8; j++)
+			if (strcmp(entries->items[j].open_path, entries->items[i].open_path) == 0) {
+				offsets[n] = entries->items[j].file_offset;
+				cookies[n++] = entries->items[j].cookie;
+			}
+		err = us_bpf_links_add_uprobes(&b->links, prog, US_UPROBE_ENTRY,
+					       entries->items[i].open_path, offsets, cookies, n, pid);
+		if (err) {
+			us_error("cannot attach to the stack unwinder in %s: %s",
+				 entries->items[i].open_path, strerror(-err));
+			return -1;
+		}
+	}
 	return 0;
 }
 

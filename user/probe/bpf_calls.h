@@ -12,8 +12,16 @@
 #include <bpf/libbpf.h>
 #include "bpf_links.h"
 #include "plan.h"
+#include "plan_unwinders.h"
 
 struct calls_bpf;
+
+/* How the return addresses go back before the target's stack unwinder reads
+ * them (bpf/calls.bpf.c). */
+enum us_unwinder_guard {
+	US_UNWINDER_RESTORED_IN_BPF = 1,	/* restore_return_addresses writes them */
+	US_UNWINDER_STOPPED,			/* lockdown: the target stops, uscope writes */
+};
 
 struct us_bpf_calls {
 	struct calls_bpf *skel;
@@ -21,6 +29,7 @@ struct us_bpf_calls {
 	struct us_bpf_links links;
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
+	enum us_unwinder_guard unwinder_guard;
 };
 
 /* Whether this kernel and uscope's privileges allow tracing: 0, or -1 after
@@ -33,6 +42,10 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
 /* Attaches every site of the plan, filtered to `pid`. On failure nothing
  * stays attached. */
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);
+/* Puts the real return addresses back before the target's stack unwinder
+ * reads them (bpf/calls.bpf.c): at each entry point, in process `pid`. */
+int us_bpf_calls_guard_unwinders(struct us_bpf_calls *b,
+				 const struct us_unwinder_entries *entries, pid_t pid);
 /* Stops the target at each exec (following a shim), or no longer. */
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);

@@ -579,3 +579,27 @@ char *us_process_cwd(pid_t pid)
 	dir[n] = '\0';
 	return us_strdup(dir);
 }
+
+int us_swap_return_slots(pid_t pid, const uint64_t *addresses, const uint64_t *from,
+			 const uint64_t *to, size_t n)
+{
+	char path[64];
+	int written = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t held = 0;
+
+		if (addresses[i] &&
+		    pread(fd, &held, sizeof(held), (off_t)addresses[i]) == sizeof(held) &&
+		    held == from[i] &&
+		    pwrite(fd, &to[i], sizeof(to[i]), (off_t)addresses[i]) == sizeof(to[i]))
+			written++;
+	}
+	close(fd);
+	return written;
+}

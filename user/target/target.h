@@ -80,5 +80,12 @@ char **us_process_cmdline(pid_t pid, size_t *argc);
 /* Its working directory, or NULL. */
 char *us_process_cwd(pid_t pid);
 void us_target_close(struct us_target *t);
+/* The target stopped itself where its stack unwinder starts or where it
+ * caught an exception: writes to[i] at addresses[i] where that slot still
+ * holds from[i] (a return address and the uretprobe trampoline, one way or
+ * the other); address 0 is skipped. Returns how many were written, or -1
+ * when the target's memory cannot be opened. */
+int us_swap_return_slots(pid_t pid, const uint64_t *addresses, const uint64_t *from,
+			 const uint64_t *to, size_t n);
 
 #endif

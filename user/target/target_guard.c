@@ -17,7 +17,7 @@ struct guard_message {
 	uint64_t address, written, original;
 };
 
-enum { GUARD_WORD = 1, GUARD_RELEASE = 2 };
+enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3 };
 #define GUARD_MAX_WORDS 8
 
 static int guard_fd = -1;	/* write end, in uscope */
@@ -44,6 +44,7 @@ static void put_back(const struct guard_message *m)
 static void __attribute__((noreturn)) guard_main(int read_fd)
 {
 	struct guard_message words[GUARD_MAX_WORDS], m;
+	pid_t stopped_by_uscope = 0;
 	int n = 0;
 
 	/* only the pipe: no BPF link or ring of uscope's may outlive it here */
@@ -63,9 +64,13 @@ static void __attribute__((noreturn)) guard_main(int read_fd)
 			_exit(0);
 		if (m.kind == GUARD_WORD && n < GUARD_MAX_WORDS)
 			words[n++] = m;
+		if (m.kind == GUARD_CONTINUE)
+			stopped_by_uscope = m.pid;
 	}
 	for (int i = 0; i < n; i++)
 		put_back(&words[i]);
+	if (stopped_by_uscope)
+		kill(stopped_by_uscope, SIGCONT);
 	_exit(0);
 }
 
@@ -90,6 +95,23 @@ static int start_guard(void)
 	return 0;
 }
 
+static int send_to_guard(const struct guard_message *m)
+{
+	if (guard_fd < 0 && start_guard()) {
+		us_warn("cannot start the guard process (%s): if uscope is killed with SIGKILL, "
+			"the target keeps uscope's change until the next uscope", strerror(errno));
+		return -1;
+	}
+	return write(guard_fd, m, sizeof(*m)) == sizeof(*m) ? 0 : -1;
+}
+
+int us_guard_continue(pid_t pid)
+{
+	struct guard_message m = { .kind = GUARD_CONTINUE, .pid = pid };
+
+	return send_to_guard(&m);
+}
+
 int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original)
 {
 	struct guard_message m = {
@@ -97,12 +119,7 @@ int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t origin
 		.original = original,
 	};
 
-	if (guard_fd < 0 && start_guard()) {
-		us_warn("cannot start the guard process (%s): if uscope is killed with SIGKILL, "
-			"the target keeps uscope's change until the next uscope", strerror(errno));
-		return -1;
-	}
-	return write(guard_fd, &m, sizeof(m)) == sizeof(m) ? 0 : -1;
+	return send_to_guard(&m);
 }
 
 void us_guard_release(void)

@@ -18,6 +18,9 @@
  * write `original` back there if uscope dies. Returns 0, or -1 (no guard:
  * said with a warning; uscope's own handlers still restore). */
 int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original);
+/* The target may be stopped by uscope's BPF programs, waiting for uscope:
+ * if uscope dies, the guard continues it (SIGCONT). Returns 0 or -1. */
+int us_guard_continue(pid_t pid);
 /* uscope restored everything itself: the guard goes. Async-signal-safe. */
 void us_guard_release(void);
 
