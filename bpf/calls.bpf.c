@@ -74,6 +74,17 @@ static __always_inline void emit_call(struct pt_regs *ctx, __u16 type, __u32 tid
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
+/* At a loop-head entry with the trampoline at [sp]: the newest armed return
+ * is this very function's, at this very sp, so the loop came back to the
+ * entry (a tail call from another traced function has the caller's). */
+static __always_inline bool loop_came_back(struct pt_regs *ctx)
+{
+	struct uprobe_task *utask = bpf_get_current_task_btf()->utask;
+	struct return_instance *newest = utask ? utask->return_instances : NULL;
+
+	return newest && newest->stack == PT_REGS_SP(ctx) && newest->func == PT_REGS_IP(ctx);
+}
+
 /* Set at load: the program is a session program (user/probe/bpf_links.c). */
 SEC("uprobe")
 int BPF_KPROBE(call_probe)
@@ -89,6 +100,9 @@ int BPF_KPROBE(call_probe)
 	if (!tid)
 		return US_SKIP_RETURN;
 	flags = tail_call_flag(ctx);
+	if ((flags & US_CALL_TAIL) && (bpf_get_attach_cookie(ctx) & US_COOKIE_LOOP_HEAD) &&
+	    loop_came_back(ctx))
+		return US_SKIP_RETURN;
 	if (!return_can_be_armed(PT_REGS_SP(ctx), flags & US_CALL_TAIL))
 		flags |= US_CALL_NO_RETURN;
 	emit_call(ctx, US_EV_CALL_ENTRY, tid, flags);

@@ -69,6 +69,10 @@ struct us_call_event {
  * so this function was tail-called (jumped to) by a traced function whose
  * frame it reuses; the kernel reports both returns at once. */
 #define US_CALL_TAIL 1u
+/* A call probe's attach cookie is its site id, and this bit when a jump in
+ * the function lands on the probed entry (a loop head): a pass that comes
+ * back there is not a call (bpf/calls.bpf.c). */
+#define US_COOKIE_LOOP_HEAD (1ull << 32)
 /* Entry flag: no return was armed for this call (the thread has 63 armed
  * returns live, bpf/shared.bpf.h); its end is inferred from later events. */
 #define US_CALL_NO_RETURN 2u

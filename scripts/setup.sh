@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
 	clang llvm libclang-rt-14-dev cmake make gcc g++ pkg-config
-	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev
+	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcapstone-dev
 	python3 python3-pytest bpftrace gdb sqlite3 help2man tmux
 	chromium protobuf-compiler
 )

@@ -2,7 +2,7 @@
 """Call counts equal the fixtures' own counts, and the tree has their shape."""
 import subprocess
 
-from conftest import counts_by_function, fixture, node, trace, truth
+from conftest import counts_by_function, fixture, node, trace, truth, uscope
 
 
 def untraced(*argv):
@@ -154,10 +154,31 @@ def test_a_cpp_exception_through_five_traced_frames_behaves_as_untraced():
     got = counts_by_function(t.report)
     for name, mangled in (("catcher", "_Z7catcheri"), ("level1", "_Z6level1i"),
                           ("level2", "_Z6level2i"), ("level3", "_Z6level3i"),
-                          ("level4", "_Z6level4i")):
+                          ("level4", "_Z6level4i"), ("level5", "_Z6level5i"),
+                          ("after_catch", "_Z11after_catchi")):
         assert got[mangled] == want[name], name
     # only the frames the exception unwound end unseen: where it is caught,
     # the frames still live get their return probes back
     assert node(t.report, "main", "_Z7catcheri")["inferred_exits"] == 0
     assert node(t.report, "main")["inferred_exits"] == 0
     assert node(t.report, "main", "_Z7catcheri", "_Z6level1i")["inferred_exits"] == want["level1"]
+
+
+def test_functions_whose_start_cannot_be_probed_or_is_a_loop_head_count_exactly():
+    # bump() starts with `lock addq` (the kernel refuses it: the probe moves
+    # on); loop_after_endbr() loops back to entry+4 (the probe stays on the
+    # endbr64); loop_at_entry() loops back to its entry (passes are not calls)
+    t = trace("run", "--", fixture("prologues"), "300")
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("bump", "loop_after_endbr", "loop_at_entry"):
+        assert got[name] == want[name] == 300, name
+    assert t.report["inferred_exits"] == 0
+
+
+def test_probes_shows_where_each_probe_goes_and_why():
+    out = uscope("probes", "--", fixture("prologues")).stdout
+    rows = {line.split()[0]: line for line in out.splitlines() if line and not line[0].isspace()}
+    assert " +9 " in rows["bump"] and "accepts" in rows["bump"]
+    assert " +0 " in rows["loop_after_endbr"] and "endbr64" in rows["loop_after_endbr"]
+    assert "loop comes back to the entry" in rows["loop_at_entry"]

@@ -31,7 +31,8 @@ static void print_sites(const struct us_plan *plan)
 	for (size_t i = 0; i < plan->count; i++)
 		if ((int)strlen(plan->sites[i].function) > width)
 			width = (int)strlen(plan->sites[i].function);
-	printf("%-*s %-18s %-26s %s\n", width, "FUNCTION", "ADDRESS", "PROBE", "OBJECT");
+	printf("%-*s %-18s %-5s %-26s %s\n", width, "FUNCTION", "ADDRESS", "AT", "PROBE",
+	       "OBJECT: WHY THERE");
 	for (size_t i = 0; i < plan->count; i++) {
 		const struct us_site *s = &plan->sites[i];
 		char probe[64];
@@ -39,8 +40,9 @@ static void print_sites(const struct us_plan *plan)
 		snprintf(probe, sizeof(probe), "%s (%s)",
 			 !s->probeable ? "cannot probe" : s->emulated ? "emulated" : "single-step",
 			 s->insn);
-		printf("%-*s 0x%-16llx %-26s %s\n", width, s->function, (unsigned long long)s->vaddr,
-		       probe, s->object);
+		printf("%-*s 0x%-16llx +%-4u %-26s %s%s%s\n", width, s->function,
+		       (unsigned long long)s->vaddr, s->probe_skip, probe, s->object,
+		       s->why ? ": " : "", s->why ? s->why : "");
 	}
 }
 

@@ -61,23 +61,27 @@ void us_plan_add_site(struct us_plan *plan, const struct us_site *site)
 		.probeable = site->probeable,
 		.emulated = site->emulated,
 		.insn = us_strdup(site->insn ? site->insn : "unknown"),
+		.why = site->why, .loop_head = site->loop_head, .probe_skip = site->probe_skip,
 	};
 }
 
 static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 			    const struct us_symbol *sym)
 {
-	uint8_t code[16];
-	size_t n = us_read_code(obj->open_path, sym->file_offset, code, sizeof(code));
+	size_t size = sym->size < 16 ? 16 : sym->size > 65536 ? 65536 : sym->size;
+	uint8_t *code = us_calloc(size, 1);
+	size_t n = us_read_code(obj->open_path, sym->file_offset, code, size);
 	struct us_placement where = us_place_probe(code, n);
 	struct us_site site = {
 		.function = sym->name, .object = obj->path, .open_path = obj->open_path,
 		.vaddr = sym->vaddr, .probe_offset = sym->file_offset + where.skip,
 		.probeable = where.probeable, .emulated = where.emulated,
-		.insn = (char *)where.insn,
+		.insn = (char *)where.insn, .why = where.why, .loop_head = where.loop_head,
+		.probe_skip = where.skip,
 	};
 
 	us_plan_add_site(plan, &site);
+	free(code);
 }
 
 int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,

@@ -30,10 +30,13 @@ struct us_site {
 	char *object;		/* us_object.path */
 	char *open_path;	/* us_object.open_path */
 	uint64_t vaddr;		/* symbol address in the object */
-	uint64_t probe_offset;	/* file offset of the probe (after endbr64) */
+	uint64_t probe_offset;	/* file offset of the probe (plan_site.h) */
 	bool probeable;		/* false: the kernel refuses to probe it; not attached */
 	bool emulated;
 	char *insn;		/* the instruction at the probe ("push", "mov") */
+	uint32_t probe_skip;	/* bytes from the function's start to the probe */
+	const char *why;	/* why the probe is there (a static string), or NULL */
+	bool loop_head;		/* a jump in the function lands on its probed entry */
 };
 
 struct us_plan {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdlib.h>
 #include <string.h>
+#include <capstone/capstone.h>
 #include "plan_site.h"
+#include "util.h"
 
 static const uint8_t endbr64[] = { 0xf3, 0x0f, 0x1e, 0xfa };
 
@@ -108,27 +111,174 @@ static bool kernel_refuses(const uint8_t *c, size_t len, const char **why)
 	return false;
 }
 
+/* The first instructions of a function, as far as a probe may move. */
+#define SCAN_INSNS 8
+
+struct prefix_insn {
+	uint32_t offset, size;
+	bool moves_stack;	/* writes rsp, or branches, calls or returns */
+};
+
+struct function_code {
+	struct prefix_insn prefix[SCAN_INSNS];
+	size_t n_prefix;
+	uint8_t *targets;	/* bit per byte offset: a jump in the function lands there */
+};
+
+static csh disassembler(void)
+{
+	static csh handle;
+	static bool opened;
+
+	if (!opened) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle) != CS_ERR_OK)
+			return 0;
+		cs_option(handle, CS_OPT_DETAIL, CS_OPT_ON);
+		opened = true;
+	}
+	return handle;
+}
+
+static bool is_branch(csh h, const cs_insn *insn)
+{
+	return cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_CALL) ||
+	       cs_insn_group(h, insn, CS_GRP_RET) || cs_insn_group(h, insn, CS_GRP_INT) ||
+	       cs_insn_group(h, insn, CS_GRP_IRET);
+}
+
+static bool writes_stack_pointer(csh h, const cs_insn *insn)
+{
+	cs_regs read, written;
+	uint8_t n_read = 0, n_written = 0;
+
+	if (cs_regs_access(h, insn, read, &n_read, written, &n_written) != CS_ERR_OK)
+		return true;
+	for (uint8_t i = 0; i < n_written; i++)
+		if (written[i] == X86_REG_RSP || written[i] == X86_REG_ESP || written[i] == X86_REG_SP)
+			return true;
+	return false;
+}
+
+/* A jump (not a call) to a fixed offset inside the function. */
+static void note_jump_target(csh h, const cs_insn *insn, size_t len, uint8_t *targets)
+{
+	const cs_x86 *x86 = &insn->detail->x86;
+
+	if (!cs_insn_group(h, insn, CS_GRP_JUMP) || x86->op_count != 1 ||
+	    x86->operands[0].type != X86_OP_IMM)
+		return;
+	if (x86->operands[0].imm >= 0 && (uint64_t)x86->operands[0].imm < len)
+		targets[x86->operands[0].imm / 8] |= (uint8_t)(1u << (x86->operands[0].imm % 8));
+}
+
+/* Decodes the function once, linearly (compilers put no data in .text):
+ * its first instructions, and every offset a jump lands on. */
+static bool decode_function(const uint8_t *code, size_t len, struct function_code *fc)
+{
+	csh h = disassembler();
+	const uint8_t *at = code;
+	size_t left = len;
+	uint64_t address = 0;
+	cs_insn *insn;
+
+	if (!h)
+		return false;
+	fc->targets = us_calloc(len / 8 + 1, 1);
+	insn = cs_malloc(h);
+	while (cs_disasm_iter(h, &at, &left, &address, insn)) {
+		if (fc->n_prefix < SCAN_INSNS)
+			fc->prefix[fc->n_prefix++] = (struct prefix_insn){
+				.offset = (uint32_t)insn->address, .size = insn->size,
+				.moves_stack = is_branch(h, insn) || writes_stack_pointer(h, insn),
+			};
+		note_jump_target(h, insn, len, fc->targets);
+	}
+	cs_free(insn, 1);
+	return fc->n_prefix > 0;
+}
+
+static bool is_jump_target(const struct function_code *fc, uint32_t offset)
+{
+	return fc->targets[offset / 8] & (1u << (offset % 8));
+}
+
+/*
+ * The probe may go on any of the function's first instructions that the
+ * kernel accepts, as long as nothing before it moves the stack pointer or
+ * branches (the return address is still at [rsp] there), and none past the
+ * landing of a jump in the function when an earlier one can be probed (a
+ * loop there would count each pass as a call). Among those, the first the
+ * kernel emulates; else the first after a leading endbr64; else the first
+ * accepted. When a jump lands on the probed instruction or before it
+ * anyway (the entry is a loop head), the site is marked: the BPF program
+ * tells a pass from a call by the return address (bpf/calls.bpf.c).
+ */
+static struct us_placement choose_site(const uint8_t *code, size_t len,
+				       const struct function_code *fc)
+{
+	struct us_placement first = { 0 }, after_endbr = { 0 };
+	bool has_endbr = len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0;
+	const char *refused = NULL, *why;
+
+	for (size_t i = 0; i < fc->n_prefix; i++) {
+		const struct prefix_insn *in = &fc->prefix[i];
+		struct us_placement p = { .skip = in->offset, .probeable = true };
+
+		/* past a jump's landing, each pass of that loop would be counted:
+		 * stop, unless nothing before it can be probed */
+		if (in->offset && is_jump_target(fc, in->offset) && first.probeable) {
+			if (in->offset == sizeof(endbr64) && has_endbr)
+				first.why = "a loop jumps back to just after the endbr64: "
+					    "probed at the endbr64 (single-stepped)";
+			break;
+		}
+		if (kernel_refuses(code + in->offset, len - in->offset, &why)) {
+			refused = refused ? refused : why;
+		} else {
+			p.emulated = classify(code + in->offset, len - in->offset, &p.insn);
+			if (p.emulated) {
+				p.why = in->offset ? "the first instruction the kernel emulates"
+						   : "the function's first instruction";
+				return p;
+			}
+			if (!first.probeable)
+				first = (struct us_placement){ .skip = p.skip, .probeable = true,
+							       .insn = p.insn, .why = first.why };
+			if (has_endbr && in->offset == sizeof(endbr64))
+				after_endbr = p;
+		}
+		if (in->moves_stack)
+			break;
+	}
+	if (after_endbr.probeable) {
+		after_endbr.why = "after the endbr64";
+		return after_endbr;
+	}
+	if (!first.probeable) {
+		first.insn = refused ? refused : "unreadable code";
+		return first;
+	}
+	if (!first.why)
+		first.why = first.skip ? "the first instruction the kernel accepts"
+				       : "the function's first instruction";
+	return first;
+}
+
 struct us_placement us_place_probe(const uint8_t *code, size_t len)
 {
-	struct us_placement p = { .probeable = true };
-	bool has_endbr = len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0;
-	const char *why;
+	struct function_code fc = { 0 };
+	struct us_placement p = { .insn = "unreadable code" };
 
-	if (!code || !len) {
-		p.probeable = false;
-		p.insn = "unreadable code";
+	if (!code || !len || !decode_function(code, len, &fc)) {
+		free(fc.targets);
 		return p;
 	}
-	if (has_endbr)
-		p.skip = sizeof(endbr64);
-	if (kernel_refuses(code + p.skip, len - p.skip, &why)) {
-		if (!has_endbr) {
-			p.probeable = false;
-			p.insn = why;
-			return p;
-		}
-		p.skip = 0;	/* the endbr64 itself can be single-stepped */
-	}
-	p.emulated = classify(code + p.skip, len - p.skip, &p.insn);
+	p = choose_site(code, len, &fc);
+	for (uint32_t at = 0; p.probeable && at <= p.skip; at++)
+		p.loop_head |= is_jump_target(&fc, at);
+	if (p.loop_head)
+		p.why = "a loop comes back to the entry: its passes are told from calls by the "
+			"return address";
+	free(fc.targets);
 	return p;
 }

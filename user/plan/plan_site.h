@@ -3,11 +3,13 @@
  * plan: where in a function the probe goes, and what it will cost.
  * The kernel emulates some instructions under a uprobe (push, nop, relative
  * jumps and calls: ~0.9 us a hit here) and single-steps all others out of line
- * (~13 us). A leading endbr64 is skipped: it is a single-stepped instruction
- * and the stack pointer is the same after it. The kernel refuses to probe
- * some instructions at all (a LOCK or segment prefix, privileged or invalid
- * opcodes); it does so silently, when the object is mapped, so the plan must
- * not put a probe there: it falls back to the endbr64, or gives up.
+ * (~13 us). It refuses to probe some instructions at all (a LOCK or segment
+ * prefix, privileged or invalid opcodes), silently, when the object is
+ * mapped. So the function is decoded (capstone) and the probe goes on one of
+ * its first instructions: before anything moves the stack pointer (the
+ * return address must be at [rsp] for the return probe), on none a jump in
+ * the function lands on (a loop would count each pass as a call), and
+ * preferably one the kernel emulates.
  */
 #ifndef USCOPE_PLAN_SITE_H
 #define USCOPE_PLAN_SITE_H
@@ -21,9 +23,12 @@ struct us_placement {
 	bool probeable;		/* false: the kernel refuses this instruction */
 	bool emulated;		/* the kernel emulates the instruction at the site */
 	const char *insn;	/* short name of that instruction ("push", "mov"...) */
+	const char *why;	/* why there, for `uscope probes` */
+	bool loop_head;		/* a jump in the function lands on the probed entry */
 };
 
-/* `code` holds the first bytes of the function (at least 16 when available). */
+/* `code` holds the function's bytes: all of them (the jumps in it are
+ * checked), or at least its first 16. */
 struct us_placement us_place_probe(const uint8_t *code, size_t len);
 
 #endif

@@ -197,7 +197,7 @@ static int attach_object(struct us_bpf_calls *b, const struct us_plan *plan,
 		if (!plan->sites[i].probeable || strcmp(plan->sites[i].open_path, open_path) != 0)
 			continue;
 		offsets[n] = plan->sites[i].probe_offset;
-		cookies[n++] = i;
+		cookies[n++] = i | (plan->sites[i].loop_head ? US_COOKIE_LOOP_HEAD : 0);
 	}
 	err = us_bpf_links_add_uprobes(&b->links, b->skel->progs.call_probe, US_UPROBE_SESSION,
 				       open_path, offsets, cookies, n, pid);
