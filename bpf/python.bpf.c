@@ -366,10 +366,11 @@ int BPF_KPROBE(gc_collect)
 		collection_done(-1);
 		return 0;
 	}
-	if (!target_thread() || !return_can_be_armed(PT_REGS_SP(ctx), false))
+	if (!target_thread())
 		return US_SKIP_RETURN;
+	/* unarmed, it still counts, its time unknown (collection_started) */
 	collection_started((int)PT_REGS_PARM2(ctx));
-	return US_KEEP_RETURN;
+	return return_can_be_armed(PT_REGS_SP(ctx), false) ? US_KEEP_RETURN : US_SKIP_RETURN;
 }
 
 SEC("usdt")

@@ -62,7 +62,7 @@ TEST(placement_moves_past_a_lock_prefix_to_an_emulated_instruction)
 	/* lock addq $1,0(%rip); test %edi,%edi; jns +0; ret */
 	const uint8_t code[] = { 0xf0, 0x48, 0x83, 0x05, 0, 0, 0, 0, 1, 0x85, 0xff,
 				 0x79, 0x00, 0xc3 };
-	struct us_placement p = us_place_probe(code, sizeof(code));
+	struct us_placement p = us_place_call_probe(code, sizeof(code));
 
 	CHECK(p.probeable);
 	CHECK_EQ(p.skip, 11);
@@ -75,7 +75,7 @@ TEST(placement_stops_before_the_stack_moves)
 	/* lock addq $1,0(%rip); sub $8,%rsp; push %rbx */
 	const uint8_t code[] = { 0xf0, 0x48, 0x83, 0x05, 0, 0, 0, 0, 1, 0x48, 0x83, 0xec,
 				 0x08, 0x53 };
-	struct us_placement p = us_place_probe(code, sizeof(code));
+	struct us_placement p = us_place_call_probe(code, sizeof(code));
 
 	CHECK(p.probeable);
 	CHECK_EQ(p.skip, 9);	/* the sub itself, not the push after it */
@@ -87,7 +87,7 @@ TEST(placement_never_past_a_loop_landing_after_endbr64)
 	/* endbr64; test %rdi,%rdi; je +5; dec %rdi; jmp -12 (to +4); ret */
 	const uint8_t code[] = { 0xf3, 0x0f, 0x1e, 0xfa, 0x48, 0x85, 0xff, 0x74, 0x05, 0x48,
 				 0xff, 0xcf, 0xeb, 0xf6, 0xc3 };
-	struct us_placement p = us_place_probe(code, sizeof(code));
+	struct us_placement p = us_place_call_probe(code, sizeof(code));
 
 	CHECK(p.probeable);
 	CHECK_EQ(p.skip, 0);
@@ -95,12 +95,21 @@ TEST(placement_never_past_a_loop_landing_after_endbr64)
 	CHECK(!p.loop_head);
 }
 
+TEST(placement_for_arguments_stays_at_the_start)
+{
+	/* lock addq $1,0(%rip); test %edi,%edi; jns +0; ret */
+	const uint8_t code[] = { 0xf0, 0x48, 0x83, 0x05, 0, 0, 0, 0, 1, 0x85, 0xff,
+				 0x79, 0x00, 0xc3 };
+
+	CHECK(!us_place_probe(code, sizeof(code)).probeable);
+}
+
 TEST(placement_marks_an_entry_that_is_a_loop_head)
 {
 	/* test %rdi,%rdi; je +5; dec %rdi; jmp -10 (to 0); ret */
 	const uint8_t code[] = { 0x48, 0x85, 0xff, 0x74, 0x05, 0x48, 0xff, 0xcf, 0xeb, 0xf6,
 				 0xc3 };
-	struct us_placement p = us_place_probe(code, sizeof(code));
+	struct us_placement p = us_place_call_probe(code, sizeof(code));
 
 	CHECK(p.probeable);
 	CHECK(p.loop_head);

@@ -71,7 +71,7 @@ static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 	size_t size = sym->size < 16 ? 16 : sym->size > 65536 ? 65536 : sym->size;
 	uint8_t *code = us_calloc(size, 1);
 	size_t n = us_read_code(obj->open_path, sym->file_offset, code, size);
-	struct us_placement where = us_place_probe(code, n);
+	struct us_placement where = us_place_call_probe(code, n);
 	struct us_site site = {
 		.function = sym->name, .object = obj->path, .open_path = obj->open_path,
 		.vaddr = sym->vaddr, .probe_offset = sym->file_offset + where.skip,

@@ -214,7 +214,7 @@ static bool is_jump_target(const struct function_code *fc, uint32_t offset)
  * tells a pass from a call by the return address (bpf/calls.bpf.c).
  */
 static struct us_placement choose_site(const uint8_t *code, size_t len,
-				       const struct function_code *fc)
+				       const struct function_code *fc, bool may_move)
 {
 	struct us_placement first = { 0 }, after_endbr = { 0 };
 	bool has_endbr = len >= sizeof(endbr64) && memcmp(code, endbr64, sizeof(endbr64)) == 0;
@@ -224,6 +224,9 @@ static struct us_placement choose_site(const uint8_t *code, size_t len,
 		const struct prefix_insn *in = &fc->prefix[i];
 		struct us_placement p = { .skip = in->offset, .probeable = true };
 
+		/* the arguments are read at the probe: only past an endbr64 */
+		if (!may_move && in->offset > (has_endbr ? sizeof(endbr64) : 0))
+			break;
 		/* past a jump's landing, each pass of that loop would be counted:
 		 * stop, unless nothing before it can be probed */
 		if (in->offset && is_jump_target(fc, in->offset) && first.probeable) {
@@ -264,7 +267,7 @@ static struct us_placement choose_site(const uint8_t *code, size_t len,
 	return first;
 }
 
-struct us_placement us_place_probe(const uint8_t *code, size_t len)
+static struct us_placement place(const uint8_t *code, size_t len, bool may_move)
 {
 	struct function_code fc = { 0 };
 	struct us_placement p = { .insn = "unreadable code" };
@@ -273,7 +276,7 @@ struct us_placement us_place_probe(const uint8_t *code, size_t len)
 		free(fc.targets);
 		return p;
 	}
-	p = choose_site(code, len, &fc);
+	p = choose_site(code, len, &fc, may_move);
 	for (uint32_t at = 0; p.probeable && at <= p.skip; at++)
 		p.loop_head |= is_jump_target(&fc, at);
 	if (p.loop_head)
@@ -281,4 +284,14 @@ struct us_placement us_place_probe(const uint8_t *code, size_t len)
 			"return address";
 	free(fc.targets);
 	return p;
+}
+
+struct us_placement us_place_probe(const uint8_t *code, size_t len)
+{
+	return place(code, len, false);
+}
+
+struct us_placement us_place_call_probe(const uint8_t *code, size_t len)
+{
+	return place(code, len, true);
 }

@@ -27,8 +27,14 @@ struct us_placement {
 	bool loop_head;		/* a jump in the function lands on the probed entry */
 };
 
-/* `code` holds the function's bytes: all of them (the jumps in it are
- * checked), or at least its first 16. */
+/* Where a probe that reads the function's arguments goes: its first
+ * instruction, or the one after a leading endbr64. `code` holds the
+ * function's bytes: all of them (the jumps in it are checked), or at least
+ * its first 16. */
 struct us_placement us_place_probe(const uint8_t *code, size_t len);
+/* Where a call probe (which reads no argument) goes: as above, or past
+ * instructions that do not move the stack, to one the kernel accepts or
+ * emulates. */
+struct us_placement us_place_call_probe(const uint8_t *code, size_t len);
 
 #endif
