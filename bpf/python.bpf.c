@@ -412,6 +412,16 @@ int BPF_USDT(import_done, const char *module, int found)
 	return 0;
 }
 
+/* code_dealloc(code): its address may hold another code object next; the
+ * names sent for it no longer hold (user/plan/plan_python.c). */
+SEC("uprobe")
+int BPF_KPROBE(python_code_freed, __u64 code)
+{
+	if (target_thread())
+		bpf_map_delete_elem(&code_sent, &code);
+	return 0;
+}
+
 /* Py_FinalizeEx: the program is done; what is still live now is its leaks
  * (the interpreter's own teardown frees much of it after). */
 SEC("uprobe")

@@ -303,3 +303,12 @@ def test_call_of_an_unknown_function_says_so():
     proc, _ = call("json.no_such_function", python=interpreter("debian-3.11"))
     assert proc.returncode != 0
     assert "no_such_function" in proc.stderr
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_a_code_object_made_where_a_freed_one_was_is_told_apart(name):
+    python = interpreter(name)
+    traced = trace("run", "--", python, os.path.join(PY_FIXTURES, "code_reuse.py"))
+    assert traced.returncode == 0, traced.stderr
+    made = {f: n for f, n in counts_by_function(traced.report).items() if f.startswith("made_")}
+    assert made == {f"made_{i}": 1 for i in range(200)}

@@ -477,3 +477,22 @@ bool us_elf_has_section(const char *path, const char *name)
 	close(fd);
 	return found;
 }
+
+bool us_elf_code_offset(const char *path, uint64_t vaddr, uint64_t *file_offset)
+{
+	struct load_segment *segs = NULL;
+	bool found = false;
+	size_t n;
+	Elf *elf;
+	int fd;
+
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return false;
+	n = load_exec_segments(elf, &segs);
+	found = vaddr_to_offset(segs, n, vaddr, file_offset);
+	free(segs);
+	elf_end(elf);
+	close(fd);
+	return found;
+}

@@ -43,6 +43,9 @@ char *us_elf_interpreter(const char *path);
 int us_elf_lookup(const char *path, const char *const *names, size_t n, uint64_t *vaddrs);
 /* Reads `len` bytes the file holds at ELF virtual address `vaddr`. */
 size_t us_elf_read_at(const char *path, uint64_t vaddr, void *buf, size_t len);
+/* The file offset of code at virtual address `vaddr` (an executable
+ * PT_LOAD segment holds it); false when none does. */
+bool us_elf_code_offset(const char *path, uint64_t vaddr, uint64_t *file_offset);
 /* The page-aligned virtual address of the first PT_LOAD segment. */
 uint64_t us_elf_first_load_vaddr(const char *path);
 /* True when the object has a section of that name (".note.stapsdt"). */

@@ -230,6 +230,42 @@ static void place_gc_probe(struct us_python *py, const struct us_symtab *tab)
 	}
 }
 
+/* Where a code object is freed: code_dealloc, a .symtab symbol, or for a
+ * stripped interpreter the tp_dealloc of PyCode_Type (an exported object
+ * whose initialised pointer the file holds when the object is not
+ * position-independent, as Debian's python3.11). The code object's address
+ * may then hold another one: uscope forgets the names it sent for it. */
+#define TYPE_DEALLOC_OFFSET 48	/* PyTypeObject.tp_dealloc, every version */
+
+static uint64_t code_dealloc_vaddr(const struct us_python *py, const struct us_symtab *tab)
+{
+	const char *const names[] = { "PyCode_Type" };
+	uint64_t type = 0, dealloc = 0;
+
+	for (size_t i = 0; i < tab->count; i++)
+		if (strcmp(tab->syms[i].name, "code_dealloc") == 0)
+			return tab->syms[i].vaddr;
+	if (us_elf_lookup(py->open_path, names, 1, &type) || !type)
+		return 0;
+	if (us_elf_read_at(py->open_path, type + TYPE_DEALLOC_OFFSET, &dealloc, sizeof(dealloc)) !=
+	    sizeof(dealloc))
+		return 0;
+	return dealloc;
+}
+
+static void place_code_freed_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	uint64_t vaddr = code_dealloc_vaddr(py, tab), offset;
+	struct us_placement place;
+	uint8_t code[16];
+
+	if (!vaddr || !us_elf_code_offset(py->open_path, vaddr, &offset))
+		return;
+	place = us_place_probe(code, us_read_code(py->open_path, offset, code, sizeof(code)));
+	if (place.probeable)
+		py->code_freed_probe_offset = offset + place.skip;
+}
+
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
@@ -259,6 +295,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	place_inline_init_probe(py, &tab);
 	place_gc_probe(py, &tab);
 	place_finalize_probe(py, &tab);
+	place_code_freed_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;

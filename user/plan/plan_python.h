@@ -29,6 +29,7 @@ struct us_python {
 	bool eval_emulated;
 	uint64_t inline_init_probe_offset; /* 3.13: _PyType_NewManagedObject, 0 if not found */
 	uint64_t finalize_probe_offset;	/* Py_FinalizeEx, 0 if not found */
+	uint64_t code_freed_probe_offset; /* code_dealloc, 0 if not found */
 	uint64_t gc_probe_offset;	/* the collector's main function (no USDT), 0 if not found */
 	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */
 	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */

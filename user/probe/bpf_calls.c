@@ -248,7 +248,7 @@ int us_bpf_calls_guard_unwinders(struct us_bpf_calls *b,
 				offsets[n] = entries->items[j].file_offset;
 				cookies[n++] = entries->items[j].cookie;
 			}
-		err = us_bpf_links_add_uprobes(&b->links, prog, US_UPROBE_ENTRY,
+		err = us_bpf_links_add_uprobes(&b->unwinder_links, prog, US_UPROBE_ENTRY,
 					       entries->items[i].open_path, offsets, cookies, n, pid);
 		if (err) {
 			us_error("cannot attach to the stack unwinder in %s: %s",
@@ -311,7 +311,8 @@ void us_bpf_calls_stop(struct us_bpf_calls *b)
 
 size_t us_bpf_calls_link_count(const struct us_bpf_calls *b)
 {
-	return us_bpf_links_count(&b->links) + (b->exec_link ? 1 : 0);
+	return us_bpf_links_count(&b->links) + us_bpf_links_count(&b->unwinder_links) +
+	       (b->exec_link ? 1 : 0);
 }
 
 void us_bpf_calls_detach(struct us_bpf_calls *b)
@@ -320,6 +321,7 @@ void us_bpf_calls_detach(struct us_bpf_calls *b)
 	bpf_link__destroy(b->exec_link);
 	b->exec_link = NULL;
 	us_bpf_links_destroy(&b->links);
+	us_bpf_links_destroy(&b->unwinder_links);
 }
 
 void us_bpf_calls_destroy(struct us_bpf_calls *b)

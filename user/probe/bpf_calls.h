@@ -27,6 +27,7 @@ struct us_bpf_calls {
 	struct calls_bpf *skel;
 	struct us_bpf_shared_maps shared_maps;
 	struct us_bpf_links links;
+	struct us_bpf_links unwinder_links;	/* where the target's stack unwinders start */
 	struct ring_buffer *ring;
 	struct bpf_link *exec_link;	/* stop_after_exec, while following a shim */
 	enum us_unwinder_guard unwinder_guard;

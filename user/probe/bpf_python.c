@@ -29,6 +29,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_code_freed, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
 	err = us_bpf_load_sharing(p->skel->skeleton, shared, "the Python BPF programs");
 	if (err) {
@@ -85,6 +86,21 @@ static void attach_finalize(struct us_bpf_python *p, const struct us_python *py,
 		us_debug("no probe on Py_FinalizeEx in %s: %s", py->object, strerror(-err));
 }
 
+/* Without it, a code object made where a freed one was may go by the freed
+ * one's names (its name and file strings may be at the same addresses too). */
+static void attach_code_freed(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	int err = -ENOENT;
+
+	if (py->code_freed_probe_offset)
+		err = attach_probe(p, py, pid, p->skel->progs.python_code_freed, US_UPROBE_ENTRY,
+				   py->code_freed_probe_offset);
+	if (err)
+		us_warn("%s: no probe where code objects are freed (%s): a function made where "
+			"a freed one was (exec, doctest) may be counted under the freed one's name",
+			py->object, strerror(-err));
+}
+
 /* Collections, where there is no USDT: a probe on the collector itself. */
 static void attach_gc_probes(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
@@ -124,6 +140,7 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
 	attach_finalize(p, py, pid);
+	attach_code_freed(p, py, pid);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
 	else
