@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Call counts equal the fixtures' own counts, and the tree has their shape."""
+import os
 import subprocess
+
+import pytest
 
 from conftest import counts_by_function, fixture, node, trace, truth, uscope
 
@@ -182,3 +185,27 @@ def test_probes_shows_where_each_probe_goes_and_why():
     assert " +9 " in rows["bump"] and "accepts" in rows["bump"]
     assert " +0 " in rows["loop_after_endbr"] and "endbr64" in rows["loop_after_endbr"]
     assert "loop comes back to the entry" in rows["loop_at_entry"]
+
+
+def test_ifuncs_and_aliased_library_functions_count_the_code_that_runs():
+    # strlen and memcpy are IFUNCs: the probe goes on the implementation the
+    # loader chooses on this machine, not on the resolver; libm's sqrt shares
+    # its code with __sqrt and sqrtf64. The fixture makes no other call of them.
+    t = trace("run", "-f", "libc:strlen", "-f", "libc:memcpy", "-f", "libm:sqrt", "--",
+              fixture("ifuncs"), "500")
+    assert t.returncode == 0, t.stderr
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    for name in ("strlen", "memcpy", "sqrt"):
+        assert got[name] == want[name] == 500, name
+
+
+def test_static_functions_of_a_stripped_library_come_from_its_debug_file():
+    # libc6-dbg installs libc's .symtab under /usr/lib/debug/.build-id: the
+    # strlen implementations (__strlen_avx2, __strlen_evex ...) are static
+    if not os.path.isdir("/usr/lib/debug/.build-id"):
+        pytest.skip("no debug files installed (scripts/setup.sh installs libc6-dbg)")
+    t = trace("run", "-f", "libc:__strlen_*", "--", fixture("ifuncs"), "300")
+    assert t.returncode == 0, t.stderr
+    got = counts_by_function(t.report)
+    assert sum(n for f, n in got.items() if f.startswith("__strlen_")) == 300

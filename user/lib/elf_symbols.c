@@ -55,7 +55,8 @@ static void add_symbols(struct us_symtab *tab, Elf *elf, Elf_Scn *scn, const GEl
 		const char *name;
 		uint64_t offset;
 
-		if (!gelf_getsym(data, (int)i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC)
+		if (!gelf_getsym(data, (int)i, &sym) || (GELF_ST_TYPE(sym.st_info) != STT_FUNC &&
+							  GELF_ST_TYPE(sym.st_info) != STT_GNU_IFUNC))
 			continue;
 		if (sym.st_shndx == SHN_UNDEF || sym.st_value == 0)
 			continue;
@@ -66,6 +67,7 @@ static void add_symbols(struct us_symtab *tab, Elf *elf, Elf_Scn *scn, const GEl
 		tab->syms[tab->count++] = (struct us_symbol){
 			.name = us_strdup(name), .vaddr = sym.st_value,
 			.file_offset = offset, .size = sym.st_size,
+			.is_ifunc = GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC,
 		};
 	}
 }
@@ -76,21 +78,58 @@ static int by_vaddr_then_name(const void *a, const void *b)
 
 	if (x->vaddr != y->vaddr)
 		return (x->vaddr > y->vaddr) - (x->vaddr < y->vaddr);
-	/* prefer the public name: fewer leading underscores, then shorter */
+	/* prefer the public name: fewer leading underscores, then shorter
+	 * (sqrt, not __sqrt or sqrtf32x) */
 	size_t ux = strspn(x->name, "_"), uy = strspn(y->name, "_");
+	size_t lx = strlen(x->name), ly = strlen(y->name);
 	if (ux != uy)
 		return (ux > uy) - (ux < uy);
+	if (lx != ly)
+		return (lx > ly) - (lx < ly);
 	return strcmp(x->name, y->name);
 }
 
 /* Keeps one symbol per address (.symtab and .dynsym repeat each other). */
+/* Another name of the same code ("\0"-separated, ending "\0\0"), unless
+ * it is already there (.dynsym and .symtab both name it). */
+static void add_alias(struct us_symbol *sym, const char *name)
+{
+	size_t used = 0, len = strlen(name);
+
+	if (strcmp(sym->name, name) == 0 || us_symbol_has_alias(sym, name))
+		return;
+	for (const char *a = sym->aliases; a && *a; a += strlen(a) + 1)
+		used += strlen(a) + 1;
+	sym->aliases = realloc(sym->aliases, used + len + 2);
+	if (!sym->aliases)
+		abort();
+	memcpy(sym->aliases + used, name, len + 1);
+	sym->aliases[used + len + 1] = '\0';
+}
+
+bool us_symbol_has_alias(const struct us_symbol *sym, const char *name)
+{
+	for (const char *a = sym->aliases; a && *a; a += strlen(a) + 1)
+		if (strcmp(a, name) == 0)
+			return true;
+	return false;
+}
+
+bool us_symbol_is(const struct us_symbol *sym, const char *name)
+{
+	return strcmp(sym->name, name) == 0 || us_symbol_has_alias(sym, name);
+}
+
 static void dedupe_by_address(struct us_symtab *tab)
 {
 	size_t kept = 0;
 
 	us_sort(tab->syms, tab->count, sizeof(*tab->syms), by_vaddr_then_name);
 	for (size_t i = 0; i < tab->count; i++) {
-		if (kept && tab->syms[kept - 1].vaddr == tab->syms[i].vaddr) {
+		struct us_symbol *first = kept ? &tab->syms[kept - 1] : NULL;
+
+		if (first && first->vaddr == tab->syms[i].vaddr) {
+			add_alias(first, tab->syms[i].name);
 			free(tab->syms[i].name);
 			continue;
 		}
@@ -290,8 +329,10 @@ int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t er
 
 void us_symtab_free(struct us_symtab *tab)
 {
-	for (size_t i = 0; i < tab->count; i++)
+	for (size_t i = 0; i < tab->count; i++) {
 		free(tab->syms[i].name);
+		free(tab->syms[i].aliases);
+	}
 	free(tab->syms);
 	free(tab->path);
 	free(tab->debug_path);

@@ -12,11 +12,18 @@ struct us_symbol {
 	uint64_t vaddr;		/* st_value: link-time virtual address */
 	uint64_t file_offset;	/* where the code is in the file (uprobe offset) */
 	uint64_t size;
+	bool is_ifunc;		/* STT_GNU_IFUNC: the code here is the resolver (ifunc.h) */
+	char *aliases;		/* other names of this address, "\0"-separated, or NULL */
 };
+
+bool us_symbol_has_alias(const struct us_symbol *sym, const char *name);
+/* Whether `name` is the symbol's name or one of its aliases. */
+bool us_symbol_is(const struct us_symbol *sym, const char *name);
 
 struct us_symtab {
 	char *path;
-	struct us_symbol *syms;	/* sorted by vaddr, one name per address */
+	struct us_symbol *syms;	/* sorted by vaddr, one entry per address (its other
+				 * names are aliases) */
 	size_t count;
 	size_t cap;
 	bool has_symtab;	/* false: stripped, only .dynsym exports */

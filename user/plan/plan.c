@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plan.h"
+#include "ifunc.h"
 #include "plan_site.h"
 #include "util.h"
 
@@ -65,23 +66,67 @@ void us_plan_add_site(struct us_plan *plan, const struct us_site *site)
 	};
 }
 
-static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
-			    const struct us_symbol *sym)
+/* The code a call of `sym` runs: its own, or for an IFUNC the implementation
+ * the loader chooses on this machine (with its size from the symbol there). */
+static bool code_of(const struct us_object *obj, const struct us_symtab *tab,
+		    const struct us_symbol *sym, uint64_t *vaddr, uint64_t *offset, uint64_t *size)
 {
-	size_t size = sym->size < 16 ? 16 : sym->size > 65536 ? 65536 : sym->size;
-	uint8_t *code = us_calloc(size, 1);
-	size_t n = us_read_code(obj->open_path, sym->file_offset, code, size);
-	struct us_placement where = us_place_call_probe(code, n);
+	*vaddr = sym->vaddr;
+	*offset = sym->file_offset;
+	*size = sym->size;
+	if (!sym->is_ifunc)
+		return true;
+	*vaddr = us_ifunc_implementation(obj->open_path, sym->name);
+	if (!*vaddr || !us_elf_code_offset(obj->open_path, *vaddr, offset))
+		return false;
+	*size = 0;
+	for (size_t i = 0; i < tab->count; i++)
+		if (tab->syms[i].vaddr == *vaddr)
+			*size = tab->syms[i].size;
+	return true;
+}
+
+static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
+			    const struct us_symtab *tab, const struct us_symbol *sym)
+{
+	uint64_t vaddr, offset, size;
+	uint8_t *code;
+	size_t n;
+	struct us_placement where = { .insn = "IFUNC whose choice uscope cannot see" };
 	struct us_site site = {
 		.function = sym->name, .object = obj->path, .open_path = obj->open_path,
-		.vaddr = sym->vaddr, .probe_offset = sym->file_offset + where.skip,
-		.probeable = where.probeable, .emulated = where.emulated,
-		.insn = (char *)where.insn, .why = where.why, .loop_head = where.loop_head,
-		.probe_skip = where.skip,
+		.vaddr = sym->vaddr, .probe_offset = sym->file_offset,
 	};
 
+	if (code_of(obj, tab, sym, &vaddr, &offset, &size)) {
+		size = size < 16 ? 16 : size > 65536 ? 65536 : size;
+		code = us_calloc(size, 1);
+		n = us_read_code(obj->open_path, offset, code, size);
+		where = us_place_call_probe(code, n);
+		free(code);
+		site.vaddr = vaddr;
+		site.probe_offset = offset + where.skip;
+		if (sym->is_ifunc && where.probeable && !where.loop_head)
+			where.why = "an IFUNC: its implementation on this machine";
+	}
+	site.probeable = where.probeable;
+	site.emulated = where.emulated;
+	site.insn = (char *)where.insn;
+	site.why = where.why;
+	site.loop_head = where.loop_head;
+	site.probe_skip = where.skip;
 	us_plan_add_site(plan, &site);
-	free(code);
+}
+
+/* The symbol's name, or the first of its other names, that the glob matches. */
+static char *matching_name(const struct us_symbol *sym, const char *glob)
+{
+	if (us_glob_match(glob, sym->name))
+		return sym->name;
+	for (char *a = sym->aliases; a && *a; a += strlen(a) + 1)
+		if (us_glob_match(glob, a))
+			return a;
+	return NULL;
 }
 
 int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,
@@ -100,13 +145,15 @@ int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,
 	if (us_symtab_load(obj->open_path, &tab, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < tab.count; i++) {
-		const struct us_symbol *sym = &tab.syms[i];
+		struct us_symbol sym = tab.syms[i];
 
-		if (!us_glob_match(pat->glob, sym->name) || excluded(sym->name, excludes, n_excludes))
+		/* `-f libm:sqrt` names the code that __sqrt and sqrtf64 name too */
+		sym.name = matching_name(&tab.syms[i], pat->glob);
+		if (!sym.name || excluded(sym.name, excludes, n_excludes))
 			continue;
-		if (plan_has(plan, obj->open_path, sym->vaddr))
+		if (plan_has(plan, obj->open_path, sym.vaddr))
 			continue;
-		add_symbol_site(plan, obj, sym);
+		add_symbol_site(plan, obj, &tab, &sym);
 		added++;
 	}
 	us_symtab_free(&tab);

@@ -196,7 +196,7 @@ static void place_inline_init_probe(struct us_python *py, const struct us_symtab
 		struct us_placement place;
 		size_t n;
 
-		if (strcmp(tab->syms[i].name, "_PyType_NewManagedObject") != 0)
+		if (!us_symbol_is(&tab->syms[i], "_PyType_NewManagedObject"))
 			continue;
 		n = us_read_code(py->open_path, tab->syms[i].file_offset, code, sizeof(code));
 		place = us_place_probe(code, n);
@@ -220,7 +220,7 @@ static void place_gc_probe(struct us_python *py, const struct us_symtab *tab)
 		uint8_t code[16];
 		struct us_placement place;
 
-		if (strcmp(tab->syms[i].name, name) != 0)
+		if (!us_symbol_is(&tab->syms[i], name))
 			continue;
 		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
 							  code, sizeof(code)));
@@ -243,7 +243,7 @@ static uint64_t code_dealloc_vaddr(const struct us_python *py, const struct us_s
 	uint64_t type = 0, dealloc = 0;
 
 	for (size_t i = 0; i < tab->count; i++)
-		if (strcmp(tab->syms[i].name, "code_dealloc") == 0)
+		if (us_symbol_is(&tab->syms[i], "code_dealloc"))
 			return tab->syms[i].vaddr;
 	if (us_elf_lookup(py->open_path, names, 1, &type) || !type)
 		return 0;
@@ -273,7 +273,7 @@ static void place_finalize_probe(struct us_python *py, const struct us_symtab *t
 		uint8_t code[16];
 		struct us_placement place;
 
-		if (strcmp(tab->syms[i].name, "Py_FinalizeEx") != 0)
+		if (!us_symbol_is(&tab->syms[i], "Py_FinalizeEx"))
 			continue;
 		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
 							  code, sizeof(code)));

@@ -33,7 +33,7 @@ static void add_entries_of(const char *open_path, struct us_unwinder_entries *ou
 		return;
 	for (size_t i = 0; i < tab.count; i++) {
 		for (size_t j = 0; j < sizeof(unwinder_functions) / sizeof(*unwinder_functions); j++) {
-			if (strcmp(tab.syms[i].name, unwinder_functions[j].name) != 0)
+			if (!us_symbol_is(&tab.syms[i], unwinder_functions[j].name))
 				continue;
 			us_grow(&out->items, &out->cap, out->count + 1, sizeof(*out->items));
 			out->items[out->count++] = (struct us_unwinder_entry){
