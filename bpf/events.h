@@ -48,6 +48,8 @@ enum us_event_type {
 	US_EV_UNWIND_STOP = 26,		/* the target's stack unwinder is about to read return
 					 * addresses the kernel replaced: the target stopped
 					 * itself until uscope puts them back */
+	US_EV_PY_RECURSION_STOP = 27,	/* CPython 3.12+ ran out of C recursion budget: the
+					 * target stopped itself for uscope to widen it */
 };
 
 struct us_event_header {
@@ -227,6 +229,16 @@ struct us_unwind_stop_event {
  * return addresses go back; where an exception is caught, the trampoline. */
 #define US_UNWIND_RESTORE 0
 #define US_UNWIND_REARM 1
+
+/* US_EV_PY_RECURSION_STOP: sent with SIGSTOP from _Py_CheckRecursiveCall,
+ * which 3.12+ calls once a thread's C recursion budget is spent. Traced,
+ * every Python call is a C call that spends it (untraced, most run inline
+ * and do not): uscope gives the thread back what tracing spent, so its
+ * recursion limits stay what they are untraced (docs/cpython.md). */
+struct us_py_recursion_event {
+	struct us_event_header hdr;
+	__u64 tstate;			/* the thread's PyThreadState */
+};
 
 /* US_EV_PY_GC: one collection. */
 struct us_py_gc_event {
@@ -497,9 +509,10 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_PROFILE_SAMPLE, struct us_profile_sample_event)        \
 	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)        \
 	X(US_EV_SAMPLE_CODE, struct us_py_code_event)                  \
-	X(US_EV_UNWIND_STOP, struct us_unwind_stop_event)
+	X(US_EV_UNWIND_STOP, struct us_unwind_stop_event)              \
+	X(US_EV_PY_RECURSION_STOP, struct us_py_recursion_event)
 
-#define US_EV_TYPE_LIMIT 27	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 28	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -412,6 +412,26 @@ int BPF_USDT(import_done, const char *module, int found)
 	return 0;
 }
 
+/* _Py_CheckRecursiveCall(tstate, where): the C recursion budget is spent.
+ * The thread stops here, before the function reads the budget, until
+ * uscope has given back what tracing spent (user/target/target_python.c). */
+SEC("uprobe")
+int BPF_KPROBE(python_recursion_exhausted, __u64 tstate)
+{
+	__u32 tid = target_thread();
+	struct us_py_recursion_event *e;
+
+	if (!tid)
+		return 0;
+	e = reserve_event(US_EV_PY_RECURSION_STOP, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	e->tstate = tstate;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	bpf_send_signal(19 /* SIGSTOP */);
+	return 0;
+}
+
 /* code_dealloc(code): its address may hold another code object next; the
  * names sent for it no longer hold (user/plan/plan_python.c). */
 SEC("uprobe")

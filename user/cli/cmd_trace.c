@@ -199,6 +199,12 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
 			"no probe sees them; only calls from C (and generator resumes) are traced",
 			s->python.minor);
+	/* CPython gh-104405, fixed in 3.11.4 */
+	if (s->python.minor == 11 && s->python.micro >= 0 && s->python.micro < 4)
+		us_warn("CPython 3.11.%d runs a Python __getitem__ called by obj[i] inline once it "
+			"has specialised the subscript, whatever uscope sets (fixed in 3.11.4, CPython "
+			"gh-104405): those calls of __getitem__ are not counted",
+			s->python.micro);
 	return us_probe_session_load_python(&s->probes, &s->python, s->target.pid, o->ring_bytes, &popts);
 }
 
@@ -328,6 +334,30 @@ static void swap_return_slots(struct trace_session *s, const struct us_unwind_st
 	kill(s->target.pid, SIGCONT);
 }
 
+/* 3.12+: a thread of the target spent its C recursion budget and stopped
+ * itself: it gets back what tracing spent (target_python.h), and goes on. */
+static void widen_recursion_budget(struct trace_session *s, const struct us_py_recursion_event *ev)
+{
+	struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
+	struct us_py_sampling walk;
+	uint64_t delta = 0;
+	size_t calls;
+	int added = -1;
+
+	if (!us_python_load_delta(s->target.pid, &slot, &delta) &&
+	    us_python_sampling_layout(&s->python, delta, &walk)) {
+		calls = us_python_eval_calls(s->target.pid, &walk, ev->tstate);
+		added = us_python_widen_c_budget(s->target.pid, &walk, s->python.c_recursion_offset,
+						 ev->tstate, calls);
+		us_debug("thread %u: C recursion budget spent in %zu eval calls: %d units added",
+			 ev->hdr.tid, calls, added);
+	}
+	if (added < 0)
+		us_warn("cannot widen the C recursion budget of thread %u: it may raise "
+			"RecursionError sooner than untraced", ev->hdr.tid);
+	kill(s->target.pid, SIGCONT);
+}
+
 /* The target stopped itself for uscope: at its first Python call
  * (deinline), or where its stack unwinder starts. */
 static void on_event(void *ctx, const struct us_event_header *ev)
@@ -338,6 +368,10 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 
 	if (ev->type == US_EV_UNWIND_STOP) {
 		swap_return_slots(s, (const struct us_unwind_stop_event *)ev);
+		return;
+	}
+	if (ev->type == US_EV_PY_RECURSION_STOP) {
+		widen_recursion_budget(s, (const struct us_py_recursion_event *)ev);
 		return;
 	}
 	if (ev->type != US_EV_PY_STOPPED)

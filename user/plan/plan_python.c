@@ -144,6 +144,17 @@ static int detect_minor(const char *path, const char *open_path, uint64_t versio
 	return -1;
 }
 
+/* The micro version from Py_Version (3.11+), or -1. */
+static int detect_micro(const char *open_path, uint64_t version_vaddr)
+{
+	uint64_t hex = 0;
+
+	if (version_vaddr && us_elf_read_at(open_path, version_vaddr, &hex, 8) == 8 &&
+	    (hex >> 24 & 0xff) == 3)
+		return (int)(hex >> 8 & 0xff);
+	return -1;
+}
+
 /* 3.9+: the getter's first instruction is `mov disp32(%rdi),%rax`
  * (48 8b 87 disp32): the offset of eval_frame, straight from the build. */
 static void check_eval_frame_offset(struct us_python *py, uint64_t getter_vaddr)
@@ -266,6 +277,27 @@ static void place_code_freed_probe(struct us_python *py, const struct us_symtab 
 		py->code_freed_probe_offset = offset + place.skip;
 }
 
+/* 3.12+: each C call of the eval loop spends two units of the thread's C
+ * recursion budget (PY_EVAL_C_STACK_UNITS); traced, every Python call is
+ * one. When the budget is spent, _Py_CheckRecursiveCall runs: a probe
+ * there lets uscope give the thread back what tracing spent. */
+static void place_recursion_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	py->c_recursion_offset = py->minor == 12 ? 36 : py->minor == 13 ? 52 : -1;
+	for (size_t i = 0; py->c_recursion_offset >= 0 && i < tab->count; i++) {
+		uint8_t code[16];
+		struct us_placement place;
+
+		if (!us_symbol_is(&tab->syms[i], "_Py_CheckRecursiveCall"))
+			continue;
+		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
+							  code, sizeof(code)));
+		if (place.probeable)
+			py->recursion_probe_offset = tab->syms[i].file_offset + place.skip;
+		return;
+	}
+}
+
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
@@ -296,6 +328,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	place_gc_probe(py, &tab);
 	place_finalize_probe(py, &tab);
 	place_code_freed_probe(py, &tab);
+	place_recursion_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;
@@ -323,6 +356,7 @@ static int fill_python(const struct us_object *obj, const uint64_t *sym, struct 
 	py->object = us_strdup(obj->path);
 	py->open_path = us_strdup(obj->open_path ? obj->open_path : obj->path);
 	py->minor = detect_minor(obj->path, py->open_path, sym[SYM_VERSION]);
+	py->micro = detect_micro(py->open_path, sym[SYM_VERSION]);
 	if (py->minor < 0) {
 		snprintf(err, errlen, "%s holds a CPython interpreter of unknown version: uscope "
 			 "traces CPython 3.%d to 3.%d", obj->path, US_PYTHON_MIN_MINOR,

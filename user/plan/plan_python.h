@@ -21,6 +21,7 @@
 
 struct us_python {
 	int minor;			/* 3.minor */
+	int micro;			/* 3.minor.micro (from Py_Version, 3.11+), or -1 */
 	char *object;			/* the ELF object holding the interpreter, as the target sees it */
 	char *open_path;		/* the same, as uscope opens it */
 	uint64_t eval_vaddr;		/* _PyEval_EvalFrameDefault */
@@ -30,6 +31,8 @@ struct us_python {
 	uint64_t inline_init_probe_offset; /* 3.13: _PyType_NewManagedObject, 0 if not found */
 	uint64_t finalize_probe_offset;	/* Py_FinalizeEx, 0 if not found */
 	uint64_t code_freed_probe_offset; /* code_dealloc, 0 if not found */
+	uint64_t recursion_probe_offset; /* 3.12+: _Py_CheckRecursiveCall, 0 if none */
+	int32_t c_recursion_offset;	/* 3.12+: PyThreadState.c_recursion_remaining, or -1 */
 	uint64_t gc_probe_offset;	/* the collector's main function (no USDT), 0 if not found */
 	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */
 	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */

@@ -30,6 +30,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_code_freed, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_recursion_exhausted, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
 	err = us_bpf_load_sharing(p->skel->skeleton, shared, "the Python BPF programs");
 	if (err) {
@@ -101,6 +102,22 @@ static void attach_code_freed(struct us_bpf_python *p, const struct us_python *p
 			py->object, strerror(-err));
 }
 
+/* 3.12+: where the C recursion budget runs out (plan_python.c). */
+static void attach_recursion(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	int err = -ENOENT;
+
+	if (py->c_recursion_offset < 0)
+		return;
+	if (py->recursion_probe_offset)
+		err = attach_probe(p, py, pid, p->skel->progs.python_recursion_exhausted,
+				   US_UPROBE_ENTRY, py->recursion_probe_offset);
+	if (err)
+		us_warn("%s: no probe on _Py_CheckRecursiveCall (%s): traced, a Python program "
+			"recurses less deep than untraced (each call spends C recursion budget)",
+			py->object, strerror(-err));
+}
+
 /* Collections, where there is no USDT: a probe on the collector itself. */
 static void attach_gc_probes(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
@@ -141,6 +158,7 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
 	attach_finalize(p, py, pid);
 	attach_code_freed(p, py, pid);
+	attach_recursion(p, py, pid);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
 	else

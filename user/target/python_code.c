@@ -181,3 +181,33 @@ size_t us_python_thread_frames(pid_t pid, const struct us_py_sampling *py, uint6
 	}
 	return n;
 }
+
+bool us_python_thread_state_listed(pid_t pid, const struct us_py_sampling *py, uint64_t tstate)
+{
+	uint64_t interp = read_word(pid, py->runtime_address + (uint64_t)py->runtime_main_interp);
+	uint64_t t = interp ? read_word(pid, interp + (uint64_t)py->interp_threads_head) : 0;
+
+	for (int i = 0; i < THREADS_MAX && t; i++) {
+		if (t == tstate)
+			return true;
+		t = read_word(pid, t + (uint64_t)py->tstate_next);
+	}
+	return false;
+}
+
+size_t us_python_eval_calls(pid_t pid, const struct us_py_sampling *py, uint64_t tstate)
+{
+	uint64_t frame = read_word(pid, tstate + (uint64_t)py->tstate_frame);
+	size_t calls = 0;
+
+	if (py->cframe_current_frame >= 0 && frame)
+		frame = read_word(pid, frame + (uint64_t)py->cframe_current_frame);
+	for (size_t steps = 0; frame && steps < (1u << 20); steps++) {
+		uint8_t owner = 0;
+
+		read_memory(pid, frame + (uint64_t)py->frame_owner, &owner, 1);
+		calls += owner == US_FRAME_OWNED_BY_CSTACK;
+		frame = read_word(pid, frame + (uint64_t)py->frame_previous);
+	}
+	return calls;
+}

@@ -42,4 +42,11 @@ void us_python_code_free(struct us_python_code *c);
 size_t us_python_thread_frames(pid_t pid, const struct us_py_sampling *py, uint64_t fs_base,
 			       struct us_py_sample_frame *out, size_t max, bool *truncated);
 
+/* Whether `tstate` is one of the main interpreter's thread states (not
+ * freed). Async-signal-safe. */
+bool us_python_thread_state_listed(pid_t pid, const struct us_py_sampling *py, uint64_t tstate);
+/* 3.12+: how many C calls of the eval loop the thread of `tstate` is in (its
+ * frames owned by the C stack). */
+size_t us_python_eval_calls(pid_t pid, const struct us_py_sampling *py, uint64_t tstate);
+
 #endif

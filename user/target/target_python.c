@@ -12,12 +12,100 @@
 #include "target_guard.h"
 #include "target_python.h"
 
+/* Once per uscope: uscope's end, however it comes, must not leave the
+ * target changed. */
+static void install_restore_handlers(void)
+{
+	us_signals_install();
+	us_signals_on_fatal(us_python_restore);
+}
+
 /* What to put back, kept where a signal handler can reach it. */
 static struct {
 	int mem_fd;		/* /proc/PID/mem of the target, -1 when nothing to restore */
 	uint64_t address;	/* of eval_frame */
 	uint64_t written;	/* the value uscope wrote */
 } restore = { .mem_fd = -1 };
+
+/* C recursion budget given to threads (3.12+), taken back at the end. */
+#define WIDENED_THREADS_MAX 256
+#define PY_EVAL_C_STACK_UNITS 2
+#define C_BUDGET_KEPT 50	/* never taken below this: the thread may be deep now */
+static struct {
+	pid_t pid;
+	int32_t c_offset;
+	struct us_py_sampling walk;
+	size_t count;
+	struct widened { uint64_t tstate; int32_t added; } threads[WIDENED_THREADS_MAX];
+} widened;
+
+static struct widened *widened_thread(uint64_t tstate)
+{
+	for (size_t i = 0; i < widened.count; i++)
+		if (widened.threads[i].tstate == tstate)
+			return &widened.threads[i];
+	if (widened.count == WIDENED_THREADS_MAX)
+		return NULL;
+	widened.threads[widened.count] = (struct widened){ .tstate = tstate };
+	return &widened.threads[widened.count++];
+}
+
+int us_python_widen_c_budget(pid_t pid, const struct us_py_sampling *walk, int32_t c_offset,
+			     uint64_t tstate, size_t eval_calls)
+{
+	struct widened *w = widened_thread(tstate);
+	int64_t spent = (int64_t)eval_calls * PY_EVAL_C_STACK_UNITS;
+	int32_t remaining = 0, add;
+	char path[64];
+	int fd;
+
+	if (!w)
+		return -1;
+	add = spent > w->added ? (int32_t)(spent - w->added) : 0;
+	if (!add)
+		return 0;	/* spent by the program itself: its RecursionError */
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &remaining, 4, (off_t)(tstate + (uint64_t)c_offset)) != 4) {
+		close(fd);
+		return -1;
+	}
+	remaining += add;
+	if (pwrite(fd, &remaining, 4, (off_t)(tstate + (uint64_t)c_offset)) != 4) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	w->added += add;
+	widened.pid = pid;
+	widened.c_offset = c_offset;
+	widened.walk = *walk;
+	install_restore_handlers();
+	return add;
+}
+
+/* Takes back what us_python_widen_c_budget gave each thread still alive,
+ * keeping it above C_BUDGET_KEPT (its calls made while traced give their
+ * units back as they return). Async-signal-safe. */
+static void narrow_c_budgets(int fd)
+{
+	for (size_t i = 0; i < widened.count; i++) {
+		struct widened *w = &widened.threads[i];
+		off_t at = (off_t)(w->tstate + (uint64_t)widened.c_offset);
+		int32_t remaining = 0, take;
+
+		if (!w->added || !us_python_thread_state_listed(widened.pid, &widened.walk, w->tstate) ||
+		    pread(fd, &remaining, 4, at) != 4)
+			continue;
+		take = remaining - w->added >= C_BUDGET_KEPT ? w->added
+		       : remaining > C_BUDGET_KEPT ? remaining - C_BUDGET_KEPT : 0;
+		remaining -= take;
+		if (pwrite(fd, &remaining, 4, at) == 4)
+			w->added -= take;
+	}
+}
 
 int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t *delta)
 {
@@ -52,6 +140,25 @@ void us_python_restore(void)
 	int fd = restore.mem_fd;
 	ssize_t ignored;
 
+	if (widened.count) {
+		char path[32] = "/proc/", *p = path + 6;
+		int mem, n = 0;
+		pid_t pid = widened.pid;
+		char digits[12];
+
+		do
+			digits[n++] = (char)('0' + pid % 10);
+		while ((pid /= 10) && n < 11);
+		while (n)
+			*p++ = digits[--n];
+		memcpy(p, "/mem", 5);
+		mem = open(path, O_RDWR | O_CLOEXEC);
+		if (mem >= 0) {
+			narrow_c_budgets(mem);
+			close(mem);
+		}
+		widened.count = 0;
+	}
 	if (fd < 0)
 		return;
 	restore.mem_fd = -1;
@@ -65,13 +172,6 @@ void us_python_restore(void)
 	us_guard_release();
 }
 
-/* Once per uscope: uscope's end, however it comes, must not leave the
- * target changed. */
-static void install_restore_handlers(void)
-{
-	us_signals_install();
-	us_signals_on_fatal(us_python_restore);
-}
 
 static int read_u64(int fd, uint64_t address, uint64_t *value)
 {

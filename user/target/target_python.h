@@ -12,6 +12,7 @@
 #define USCOPE_TARGET_PYTHON_H
 
 #include <stdint.h>
+#include "python_code.h"
 #include <sys/types.h>
 
 /* Where eval_frame is in an interpreter, as the plan found it (ELF
@@ -23,6 +24,16 @@ struct us_eval_frame_slot {
 	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */
 	uint64_t default_eval_vaddr;	/* _PyEval_EvalFrameDefault */
 };
+
+/* 3.12+: the thread of `tstate` spent its C recursion budget with
+ * `eval_calls` C calls of the eval loop on its stack, each spending
+ * PY_EVAL_C_STACK_UNITS (2); traced, all of them are C calls, where untraced
+ * most would run inline. Adds what they spent, less what was added before,
+ * to its c_recursion_remaining (at `c_offset`), so its recursion limits
+ * are the untraced ones; us_python_restore takes it back from each thread
+ * still alive (`walk` finds them). Returns the units added, or -1. */
+int us_python_widen_c_budget(pid_t pid, const struct us_py_sampling *walk, int32_t c_offset,
+			     uint64_t tstate, size_t eval_calls);
 
 /* Runtime address minus ELF address of the interpreter's object in a running
  * process, from /proc/PID/maps. Returns 0, or -1 when it is not mapped. */
