@@ -26,6 +26,17 @@ _Static_assert(__builtin_offsetof(union bpf_attr, link_create.uprobe_multi.path)
 	       __builtin_offsetof(union bpf_attr, link_create.uprobe_multi.pid) == 56,
 	       "user/probe/bpf_links.c: struct uprobe_multi_attr");
 
+/* --aggregate: counters per probe site, no per-call records. */
+const volatile bool aggregate = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct us_call_stats);
+} site_stats SEC(".maps");
+
 /* uscope's own process: when it exits (even by SIGKILL), tracing stops. */
 const volatile __u32 uscope_tgid = 0;
 
@@ -85,6 +96,37 @@ static __always_inline bool loop_came_back(struct pt_regs *ctx)
 	return newest && newest->stack == PT_REGS_SP(ctx) && newest->func == PT_REGS_IP(ctx);
 }
 
+static __always_inline struct us_call_stats *stats_of_site(struct pt_regs *ctx)
+{
+	__u32 site = (__u32)bpf_get_attach_cookie(ctx);
+	struct us_call_stats *st = bpf_map_lookup_elem(&site_stats, &site);
+	struct us_call_stats zero = {};
+
+	if (st)
+		return st;
+	bpf_map_update_elem(&site_stats, &site, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&site_stats, &site);
+}
+
+static __always_inline void call_entered_aggregated(struct pt_regs *ctx, __u32 flags)
+{
+	struct us_call_stats *st = stats_of_site(ctx);
+
+	if (st)
+		st->calls++;
+	if (!(flags & US_CALL_NO_RETURN))
+		aggregate_entered(0);
+}
+
+static __always_inline void call_returned_aggregated(struct pt_regs *ctx)
+{
+	struct us_call_stats *st = stats_of_site(ctx);
+	struct aggregate_return r;
+
+	if (st && aggregate_return_of(&r))
+		aggregate_returned(st, &r);
+}
+
 /* Set at load: the program is a session program (user/probe/bpf_links.c). */
 SEC("uprobe")
 int BPF_KPROBE(call_probe)
@@ -93,7 +135,9 @@ int BPF_KPROBE(call_probe)
 	__u32 flags;
 
 	if (bpf_session_is_return()) {
-		if (tid)
+		if (tid && aggregate)
+			call_returned_aggregated(ctx);
+		else if (tid)
 			emit_call(ctx, US_EV_CALL_EXIT, tid, 0);
 		return 0;
 	}
@@ -105,7 +149,10 @@ int BPF_KPROBE(call_probe)
 		return US_SKIP_RETURN;
 	if (!return_can_be_armed(PT_REGS_SP(ctx), flags & US_CALL_TAIL))
 		flags |= US_CALL_NO_RETURN;
-	emit_call(ctx, US_EV_CALL_ENTRY, tid, flags);
+	if (aggregate)
+		call_entered_aggregated(ctx, flags);
+	else
+		emit_call(ctx, US_EV_CALL_ENTRY, tid, flags);
 	return flags & US_CALL_NO_RETURN ? US_SKIP_RETURN : US_KEEP_RETURN;
 }
 

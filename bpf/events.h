@@ -50,6 +50,8 @@ enum us_event_type {
 					 * itself until uscope puts them back */
 	US_EV_PY_RECURSION_STOP = 27,	/* CPython 3.12+ ran out of C recursion budget: the
 					 * target stopped itself for uscope to widen it */
+	US_EV_FUNC_STATS = 28,		/* --aggregate: one function's counters, kept in BPF
+					 * maps (no per-call records), written by uscope */
 };
 
 struct us_event_header {
@@ -238,6 +240,29 @@ struct us_unwind_stop_event {
 struct us_py_recursion_event {
 	struct us_event_header hdr;
 	__u64 tstate;			/* the thread's PyThreadState */
+};
+
+/* --aggregate: a function's calls and times, added up in BPF at each call
+ * and return (bcc's funccount and funclatency are the models). Bucket i of
+ * the latency histogram counts durations of [2^i, 2^(i+1)) ns; the last
+ * one, everything longer. */
+#define US_LATENCY_BUCKETS 36
+struct us_call_stats {
+	__u64 calls;			/* entries */
+	__u64 timed;			/* returns seen: what the times cover */
+	__u64 total_ns, self_ns;	/* self: less the calls it made of traced functions */
+	__u64 min_ns, max_ns;
+	__u64 latency[US_LATENCY_BUCKETS];
+};
+
+/* US_EV_FUNC_STATS: written by uscope when tracing ends, one per function
+ * with calls: a native probe site, or a Python code object. */
+struct us_func_stats_event {
+	struct us_event_header hdr;
+	__u64 code;			/* python: the code object (named by US_EV_PY_CODE) */
+	__u32 site_id;			/* native: the probe site */
+	__u32 python;
+	struct us_call_stats stats;
 };
 
 /* US_EV_PY_GC: one collection. */
@@ -510,9 +535,10 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_PROFILE_TOTALS, struct us_profile_totals_event)        \
 	X(US_EV_SAMPLE_CODE, struct us_py_code_event)                  \
 	X(US_EV_UNWIND_STOP, struct us_unwind_stop_event)              \
-	X(US_EV_PY_RECURSION_STOP, struct us_py_recursion_event)
+	X(US_EV_PY_RECURSION_STOP, struct us_py_recursion_event)      \
+	X(US_EV_FUNC_STATS, struct us_func_stats_event)
 
-#define US_EV_TYPE_LIMIT 28	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 29	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

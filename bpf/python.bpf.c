@@ -25,6 +25,16 @@ const volatile bool capture_args = false;
  * (3.11+ `run`: every Python-to-Python call is a C call from then on). */
 const volatile bool stop_at_first_call = false;
 
+/* --aggregate: counters per code object, no per-call records. */
+const volatile bool aggregate = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct us_call_stats);
+} code_stats SEC(".maps");
+
 /* Runtime address minus ELF address of the interpreter's object, learned at
  * each entry from the probe's own address (one target, one mapping). */
 __u64 load_delta = 0;
@@ -80,6 +90,26 @@ static __always_inline void read_code_info(__u64 code, struct code_info *info)
 
 #include "python_objects.bpf.h"
 
+/* --aggregate: how many code objects at each address were freed. Counters
+ * are kept under the address and that number (code_key), so a code object
+ * made where a freed one was has its own (records tell them apart by
+ * their order instead). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u32);
+} codes_freed SEC(".maps");
+
+#define CODE_GENERATION_SHIFT 48	/* user addresses are below 2^47 */
+
+static __always_inline __u64 code_key(__u64 code)
+{
+	__u32 *freed = aggregate ? bpf_map_lookup_elem(&codes_freed, &code) : NULL;
+
+	return freed ? code | (__u64)*freed << CODE_GENERATION_SHIFT : code;
+}
+
 static __always_inline void send_code(__u64 code, __u32 tid, const struct code_info *info)
 {
 	struct us_py_code_event *e = reserve_event(US_EV_PY_CODE, sizeof(*e), tid);
@@ -87,7 +117,7 @@ static __always_inline void send_code(__u64 code, __u32 tid, const struct code_i
 
 	if (!e)
 		return;
-	e->code = code;
+	e->code = code_key(code);
 	e->flags = info->flags;
 	e->arg_count = info->arg_count;
 	e->first_line = info->first_line;
@@ -179,16 +209,21 @@ static __always_inline __u64 frame_argument(struct pt_regs *ctx)
 	return layout.frame_in_rdi ? rdi : rsi;
 }
 
+static __always_inline void learn_load_delta(struct pt_regs *ctx)
+{
+	__u64 delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
+
+	if (delta != load_delta)	/* once: a shared line, kept clean for every CPU */
+		load_delta = delta;
+}
+
 static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 flags)
 {
-	__u64 frame, code, delta;
+	__u64 frame, code;
 	struct us_py_entry_event *e;
 	struct code_info info;
 	__u32 kind;
 
-	delta = PT_REGS_IP(ctx) - layout.eval_probe_vaddr;
-	if (delta != load_delta)	/* once: a shared line, kept clean for every CPU */
-		load_delta = delta;
 	frame = frame_argument(ctx);
 	code = read_u64(frame + layout.frame_code);
 	info = code_info_of(code, tid);
@@ -256,6 +291,46 @@ static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
+static __always_inline struct us_call_stats *stats_of_code(__u64 code)
+{
+	struct us_call_stats *st = bpf_map_lookup_elem(&code_stats, &code);
+	struct us_call_stats zero = {};
+
+	if (st)
+		return st;
+	bpf_map_update_elem(&code_stats, &code, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&code_stats, &code);
+}
+
+/* --aggregate: the call counted under its code object (names sent once, as
+ * for a record); a resume or a generator's creation is timed, not counted. */
+static __always_inline void frame_entered_aggregated(struct pt_regs *ctx, __u32 tid, __u32 flags)
+{
+	__u64 frame = frame_argument(ctx), code = read_u64(frame + layout.frame_code);
+	struct code_info info = code_info_of(code, tid);
+	__u64 key = code_key(code);
+	struct us_call_stats *st = stats_of_code(key);
+
+	if (st && entry_kind(frame, code, &info) == US_PY_CALL)
+		st->calls++;
+	if (!flags)
+		aggregate_entered(key);
+	if (stop_at_first_call && !stop_sent)
+		stop_for_userspace(tid);
+}
+
+static __always_inline void frame_returned_aggregated(void)
+{
+	struct aggregate_return r;
+	struct us_call_stats *st;
+
+	if (!aggregate_return_of(&r) || !r.key)
+		return;
+	st = stats_of_code(r.key);
+	if (st)
+		aggregate_returned(st, &r);
+}
+
 /* One session program on _PyEval_EvalFrameDefault: its entry and return. */
 SEC("uprobe")
 int BPF_KPROBE(python_frame)
@@ -264,14 +339,20 @@ int BPF_KPROBE(python_frame)
 	__u32 flags;
 
 	if (bpf_session_is_return()) {
-		if (tid)
+		if (tid && aggregate)
+			frame_returned_aggregated();
+		else if (tid)
 			frame_returned(ctx, tid);
 		return 0;
 	}
 	if (!tid)
 		return US_SKIP_RETURN;
+	learn_load_delta(ctx);
 	flags = return_can_be_armed(PT_REGS_SP(ctx), false) ? 0 : US_CALL_NO_RETURN;
-	frame_entered(ctx, tid, flags);
+	if (aggregate)
+		frame_entered_aggregated(ctx, tid, flags);
+	else
+		frame_entered(ctx, tid, flags);
 	return flags ? US_SKIP_RETURN : US_KEEP_RETURN;
 }
 
@@ -437,8 +518,18 @@ int BPF_KPROBE(python_recursion_exhausted, __u64 tstate)
 SEC("uprobe")
 int BPF_KPROBE(python_code_freed, __u64 code)
 {
-	if (target_thread())
-		bpf_map_delete_elem(&code_sent, &code);
+	__u32 one = 1, *freed;
+
+	if (!target_thread())
+		return 0;
+	bpf_map_delete_elem(&code_sent, &code);
+	if (!aggregate)
+		return 0;
+	freed = bpf_map_lookup_elem(&codes_freed, &code);
+	if (freed)
+		__sync_fetch_and_add(freed, 1);
+	else
+		bpf_map_update_elem(&codes_freed, &code, &one, BPF_NOEXIST);
 	return 0;
 }
 

@@ -127,6 +127,107 @@ static __always_inline bool return_can_be_armed(__u64 sp, bool tail_call)
 	return newest_sp < sp || (newest_sp == sp && !tail_call);
 }
 
+/* ---- --aggregate: counters in BPF maps, no per-call records ----------- */
+
+extern __u64 *bpf_session_cookie(void) __ksym;
+
+/* Per thread: the time spent in traced calls made by each open call, for
+ * self times (at most US_KERNEL_RETURN_LIMIT - 1 returns are armed). */
+struct aggregate_thread {
+	__u32 depth;
+	__u32 pad;
+	__u64 child_ns[US_KERNEL_RETURN_LIMIT];
+	__u64 key[US_KERNEL_RETURN_LIMIT];	/* what each open call counts under */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct aggregate_thread);
+} aggregate_threads SEC(".maps");
+
+#define AGGREGATE_DEPTH_SHIFT 56
+#define AGGREGATE_TIME_MASK ((1ull << AGGREGATE_DEPTH_SHIFT) - 1)
+
+/* At an entry whose return is armed: the session cookie keeps the start
+ * time and the thread's nesting depth (resynchronised at the return, so a
+ * longjmp or an exception that skipped returns does not shift it). */
+static __always_inline void aggregate_entered(__u64 key)
+{
+	struct aggregate_thread *t = bpf_task_storage_get(&aggregate_threads,
+							  bpf_get_current_task_btf(), 0,
+							  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	__u64 *cookie = bpf_session_cookie();
+	__u32 depth;
+
+	if (!t || !cookie)
+		return;
+	depth = t->depth < US_KERNEL_RETURN_LIMIT ? t->depth : US_KERNEL_RETURN_LIMIT - 1;
+	t->child_ns[depth] = 0;
+	t->key[depth] = key;
+	t->depth = depth + 1;
+	*cookie = (bpf_ktime_get_ns() & AGGREGATE_TIME_MASK) | (__u64)depth << AGGREGATE_DEPTH_SHIFT;
+}
+
+static __always_inline __u32 latency_bucket(__u64 ns)
+{
+	__u32 bucket = 0;
+
+	for (int shift = 32; shift > 0; shift >>= 1) {
+		if (ns >= 1ull << shift) {
+			ns >>= shift;
+			bucket += shift;
+		}
+	}
+	return bucket < US_LATENCY_BUCKETS ? bucket : US_LATENCY_BUCKETS - 1;
+}
+
+/* At the return: the call's time, and the key its entry kept (0: none). */
+struct aggregate_return {
+	__u64 dur, self, key;
+};
+
+static __always_inline bool aggregate_return_of(struct aggregate_return *r)
+{
+	struct aggregate_thread *t = bpf_task_storage_get(&aggregate_threads,
+							  bpf_get_current_task_btf(), 0, 0);
+	__u64 *cookie = bpf_session_cookie();
+	__u64 child = 0;
+	__u32 depth;
+
+	if (!cookie || !*cookie)
+		return false;
+	r->dur = (bpf_ktime_get_ns() - *cookie) & AGGREGATE_TIME_MASK;
+	depth = (__u32)(*cookie >> AGGREGATE_DEPTH_SHIFT) & (US_KERNEL_RETURN_LIMIT - 1);
+	r->key = 0;
+	if (t) {
+		child = t->child_ns[depth];
+		r->key = t->key[depth];
+		t->depth = depth;
+		if (depth > 0)
+			t->child_ns[depth - 1] += r->dur;
+	}
+	r->self = r->dur > child ? r->dur - child : 0;
+	return true;
+}
+
+/* The call's time into its counters. */
+static __always_inline void aggregate_returned(struct us_call_stats *st,
+					       const struct aggregate_return *r)
+{
+	__u64 dur = r->dur;
+
+	st->timed++;
+	st->total_ns += dur;
+	st->self_ns += r->self;
+	if (!st->min_ns || dur < st->min_ns)
+		st->min_ns = dur;
+	if (dur > st->max_ns)
+		st->max_ns = dur;
+	st->latency[latency_bucket(dur)]++;
+}
+
 /* Reserves a record and fills its header; a full buffer counts a lost event. */
 static __always_inline void *reserve_event(__u16 type, __u16 size, __u32 tid)
 {

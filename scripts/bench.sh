@@ -40,19 +40,25 @@ traced=$(median_loop_ns build/uscope run -q -f bench_target -o "$work/rec.usc" -
 	--report "$work/report" -- "$bench" "$calls")
 lost=$(sed -n 's/.* \([0-9]*\) lost events.*/\1/p' "$work/report" | head -1)
 recorded=$(awk '$NF == "bench_target" { print $1 }' "$work/report")
+aggregated=$(median_loop_ns build/uscope run -q --aggregate -f bench_target --format flat \
+	--report "$work/agg_report" -- "$bench" "$calls")
 bpftrace_prog="uprobe:$bench:bench_target { @entries = count(); } uretprobe:$bench:bench_target { @returns = count(); }"
 counted=$(median_loop_ns bpftrace -q -e "$bpftrace_prog" -c "$bench $calls")
 
 awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$lost" \
-    -v rec="$recorded" -v size="$(stat -c %s "$work/rec.usc")" 'BEGIN {
+    -v agg="$aggregated" -v rec="$recorded" -v size="$(stat -c %s "$work/rec.usc")" 'BEGIN {
 	us_per_call = (us - base) / n / 1000
 	bt_per_call = (bt - base) / n / 1000
+	agg_per_call = (agg - base) / n / 1000
 	printf "workload: %d calls of bench_target (probe site: push, emulated)\n", n
 	printf "untraced:            %8.3f s   %6.3f us/call\n", base / 1e9, base / n / 1000
 	printf "uscope (recording):  %8.3f s   %6.3f us/call overhead   %d calls recorded, %s lost events, %.1f events/s, %.1f bytes/event on disk\n", \
 		us / 1e9, us_per_call, rec, lost, 2 * n / (us / 1e9), size / (2 * n)
+	printf "uscope --aggregate:  %8.3f s   %6.3f us/call overhead (counters and a histogram in BPF)\n", \
+		agg / 1e9, agg_per_call
 	printf "bpftrace (counting): %8.3f s   %6.3f us/call overhead\n", bt / 1e9, bt_per_call
-	printf "ratio uscope / bpftrace: %.2f\n", us_per_call / bt_per_call
+	printf "ratio uscope / bpftrace: %.2f   --aggregate / bpftrace: %.2f\n", \
+		us_per_call / bt_per_call, agg_per_call / bt_per_call
 }'
 
 # ---- Python -----------------------------------------------------------------
@@ -68,6 +74,8 @@ py_base=$(median_loop_ns env USCOPE_BENCH_DEINLINE=1 "$python" "$pybench" "$py_c
 py_plain=$(median_loop_ns "$python" "$pybench" "$py_calls")
 py_traced=$(median_loop_ns build/uscope run -q -o "$work/py.usc" --format flat \
 	--report "$work/py_report" -- "$python" "$pybench" "$py_calls")
+py_aggregated=$(median_loop_ns build/uscope run -q --aggregate --format flat \
+	--report "$work/py_agg_report" -- "$python" "$pybench" "$py_calls")
 py_lost=$(sed -n 's/.* \([0-9]*\) lost events.*/\1/p' "$work/py_report" | head -1)
 py_recorded=$(awk 'NF > 1 && $(NF - 1) == "target" { print $1 }' "$work/py_report")
 py_prog="uprobe:$interp_object:$eval_sym /pid == cpid/ { @entries = count(); }
@@ -77,18 +85,21 @@ py_cprofile=$(median_loop_ns "$python" -m cProfile -o /dev/null "$pybench" "$py_
 
 awk -v n="$py_calls" -v base="$py_base" -v plain="$py_plain" -v us="$py_traced" \
     -v bt="$py_counted" -v cp="$py_cprofile" -v lost="$py_lost" -v rec="$py_recorded" \
-    -v py="$python" 'BEGIN {
+    -v agg="$py_aggregated" -v py="$python" 'BEGIN {
 	us_per_call = (us - base) / n / 1000
 	bt_per_call = (bt - base) / n / 1000
+	agg_per_call = (agg - base) / n / 1000
 	printf "\nworkload: %d calls of a Python function, %s\n", n, py
 	printf "untraced:                 %8.3f s   %6.3f us/call (inlined calls: %.3f s)\n", \
 		base / 1e9, base / n / 1000, plain / 1e9
 	printf "uscope (recording):       %8.3f s   %6.3f us/call overhead   %d calls recorded, %s lost events\n", \
 		us / 1e9, us_per_call, rec, lost
+	printf "uscope --aggregate:       %8.3f s   %6.3f us/call overhead\n", agg / 1e9, agg_per_call
 	printf "bpftrace (counting):      %8.3f s   %6.3f us/call overhead\n", bt / 1e9, bt_per_call
 	printf "cProfile (in-process):    %8.3f s   %6.3f us/call overhead (reference)\n", \
 		cp / 1e9, (cp - plain) / n / 1000
-	printf "ratio uscope / bpftrace: %.2f\n", us_per_call / bt_per_call
+	printf "ratio uscope / bpftrace: %.2f   --aggregate / bpftrace: %.2f\n", \
+		us_per_call / bt_per_call, agg_per_call / bt_per_call
 }'
 
 # ---- memory -----------------------------------------------------------------

@@ -191,6 +191,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 	struct us_python_options popts = {
 		.capture_args = o->python_args || (s->req && s->req->python_args),
 		.stop_at_first_call = deinline_at_first_call(s, o),
+		.aggregate = o->aggregate,
 	};
 
 	if (!s->python.object)
@@ -277,8 +278,9 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (s->python.object)
 		s->rec.python = us_asprintf("3.%d %s", s->python.minor, s->python.object);
+	s->rec.aggregate = o->aggregate;
 	if (!us_probe_session_loaded(&s->probes) &&
-	    us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes))
+	    us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, o->aggregate))
 		return -1;
 	if (load_python_probes(s, o))
 		return -1;
@@ -393,12 +395,44 @@ static void on_stopped(void *ctx)
 		s->live_rss_bytes = us_process_rss_bytes(s->target.pid);
 }
 
-/* Everything drained: the memory books' last record. */
+static void append_stats(struct trace_session *s, uint64_t code, uint32_t site, bool python,
+			 const struct us_call_stats *stats)
+{
+	struct us_func_stats_event e = {
+		.hdr = { .type = US_EV_FUNC_STATS, .size = sizeof(e), .tid = (uint32_t)s->target.pid,
+			 .ts_ns = s->rec.end_ns },
+		.code = code, .site_id = site, .python = python, .stats = *stats,
+	};
+
+	if (stats->calls || stats->timed)
+		us_record_append(&s->writer, &e.hdr);
+}
+
+static void append_code_stats(void *ctx, uint64_t code, const struct us_call_stats *stats)
+{
+	append_stats(ctx, code, 0, true, stats);
+}
+
+/* --aggregate: the counters BPF kept, one record per function. */
+static void append_aggregates(struct trace_session *s)
+{
+	struct us_call_stats stats;
+
+	for (uint32_t site = 0; site < s->rec.plan.count; site++)
+		if (!us_bpf_calls_read_stats(&s->probes.calls, site, &stats))
+			append_stats(s, 0, site, false, &stats);
+	if (s->probes.python.skel)
+		us_bpf_python_each_code_stats(&s->probes.python, append_code_stats, s);
+}
+
+/* Everything drained: the counters of --aggregate, the memory books' last record. */
 static void on_drained(void *ctx)
 {
 	struct trace_session *s = ctx;
 	struct us_mem_totals_event totals;
 
+	if (s->rec.aggregate)
+		append_aggregates(s);
 	if (!s->probes.memory.skel)
 		return;
 	us_bpf_memory_totals(&s->probes.memory, (uint32_t)s->target.pid, s->rec.end_ns,
@@ -429,7 +463,7 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
  * to that exec, where it stops before its first instruction. */
 static int follow_to_program(struct trace_session *s, const struct us_options *o)
 {
-	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes) ||
+	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, o->aggregate) ||
 	    us_bpf_calls_stop_at_exec(&s->probes.calls, true))
 		return -1;
 	if (us_target_follow_exec(&s->target))

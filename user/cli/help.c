@@ -175,6 +175,9 @@ static const struct us_option_spec specs[] = {
 	  "the code in scope it calls back under it" },
 	{ "no-imports", OPT_NO_IMPORTS, no_argument, NULL, FILTERING, true,
 	  "hide the import machinery (importlib)" },
+	{ "aggregate", OPT_AGGREGATE, no_argument, NULL, TRACING, true,
+	  "count calls and add up their times in the kernel, per function (a log2 latency\n"
+	  "histogram each): no record per call, for production; the report is flat" },
 	{ "no-deinline", OPT_NO_DEINLINE, no_argument, NULL, TRACING | US_CMD_CALL, true,
 	  "3.11+: leave the interpreter's eval_frame alone; calls it inlines (most\n"
 	  "Python-to-Python calls) are then not seen" },

@@ -135,6 +135,9 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_NO_DEINLINE:
 		o->no_deinline = true;
 		return 0;
+	case OPT_AGGREGATE:
+		o->aggregate = true;
+		return 0;
 	case OPT_INCLUDE:
 		us_filters_add_include(&o->filters, arg);
 		return 0;
@@ -301,6 +304,10 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s samples stacks: --memory is for run, attach and call", "profile");
 	if (!tracing && !profile && (o->output || o->duration_ns || o->n_patterns))
 		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
+	if (o->aggregate && (o->format == US_FORMAT_TIMELINE || o->format == US_FORMAT_TIMELINE_JSON ||
+			     o->format == US_FORMAT_CHROME || o->python_args))
+		return usage_error("--aggregate keeps counters, not calls: no %s",
+				   o->python_args ? "--args" : "timeline or chrome report");
 	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&
 	    strcmp(command, "call") != 0)
 		return usage_error("--memory is for run, attach, call and probes, not %s", command);

@@ -23,6 +23,7 @@ struct us_options {
 	const char *binary;	/* probes --binary */
 	bool python_args;	/* --args: summarise the first arguments of Python calls */
 	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
+	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
 	struct us_memory_options memory;	/* --memory, --memory-sample */

@@ -49,6 +49,9 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PROFILE_SAMPLE] = us_model_on_profile_sample,
 	[US_EV_PROFILE_TOTALS] = us_model_on_profile_totals,
 	[US_EV_SAMPLE_CODE] = NULL,	/* named into the profile's frames */
+	[US_EV_UNWIND_STOP] = NULL,	/* uscope let the target's unwinder pass */
+	[US_EV_PY_RECURSION_STOP] = NULL,	/* uscope widened a C recursion budget */
+	[US_EV_FUNC_STATS] = us_model_on_func_stats,
 };
 
 /* What the core asks of the parts. */

@@ -467,6 +467,8 @@ void us_model_core_free(struct us_model *m)
 	free(m->functions);
 	free(m->threads);
 	free(m->nodes);
+	for (size_t i = 0; m->funcs && i < m->n_functions; i++)
+		free(m->funcs[i].latency);
 	free(m->funcs);
 	us_map_free(&m->code_index);
 	us_map_free(&m->function_index);

@@ -494,3 +494,36 @@ void us_model_free_python(struct us_model *m)
 	us_map_free(&m->chain_index);
 	us_map_free(&m->chain_messages);
 }
+
+/* --aggregate: one function's counters, as BPF added them up. Its total
+ * counts a recursive function's nested calls again (funclatency's way). */
+void us_model_on_func_stats(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_func_stats_event *ev = (const struct us_func_stats_event *)hdr;
+	const struct us_call_stats *st = &ev->stats;
+	struct us_func_stats *f;
+	uint32_t fn_id;
+
+	if (!ev->python && ev->site_id >= m->n_sites)
+		return;
+	fn_id = ev->python ? function_of_code(m, ev->code) : ev->site_id;
+	f = &m->funcs[fn_id];
+	if (st->timed && (!f->timed || st->min_ns < f->min_ns))
+		f->min_ns = st->min_ns;
+	if (st->max_ns > f->max_ns)
+		f->max_ns = st->max_ns;
+	f->seen += st->calls;
+	f->count += st->calls;
+	f->timed += st->timed;
+	f->sum_ns += st->total_ns;
+	f->total_ns += st->total_ns;
+	f->self_ns += st->self_ns;
+	f->unfinished += st->calls > st->timed ? st->calls - st->timed : 0;
+	if (!f->latency)
+		f->latency = us_calloc(US_LATENCY_BUCKETS, sizeof(*f->latency));
+	for (size_t i = 0; i < US_LATENCY_BUCKETS; i++)
+		f->latency[i] += st->latency[i];
+	m->total_calls += st->calls;
+	m->python_calls += ev->python ? st->calls : 0;
+	m->aggregated = true;
+}

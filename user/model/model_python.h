@@ -18,6 +18,7 @@ void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
 void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught);
 /* Python events (bpf/python.bpf.c), routed by model.c's table. */
 void us_model_on_py_code(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_func_stats(struct us_model *m, const struct us_event_header *ev);
 void us_model_on_py_entry(struct us_model *m, const struct us_event_header *ev);
 void us_model_on_py_exit(struct us_model *m, const struct us_event_header *ev);
 void us_model_on_py_args(struct us_model *m, const struct us_event_header *ev);

@@ -98,6 +98,7 @@ struct us_func_stats {
 	uint64_t timed;		/* activations min/max cover: both ends seen */
 	uint64_t inferred_exits;
 	uint64_t unfinished;		/* still running when tracing stopped */
+	uint64_t *latency;		/* --aggregate: US_LATENCY_BUCKETS log2 buckets, or NULL */
 	struct us_memory_stats mem;	/* incl_*: outermost activations only */
 };
 
@@ -303,6 +304,7 @@ struct us_model {
 	const struct us_model_sink *sink;	/* NULL: aggregates only */
 	struct us_program_info program;
 	uint32_t main_code_fn;		/* __main__'s function once seen, US_ROOT_FN before */
+	bool aggregated;		/* --aggregate: counters per function, no call tree */
 
 	struct us_function *functions;
 	size_t n_functions, functions_cap;

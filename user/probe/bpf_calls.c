@@ -7,7 +7,9 @@
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include "bpf_calls.h"
+#include "call_stats.h"
 #include "events.h"
 #include "calls.skel.h"
 #include "log.h"
@@ -96,7 +98,7 @@ int us_bpf_check_privileges(void)
 	return 0;
 }
 
-static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate,
 			 enum us_unwinder_guard guard)
 {
 	int err;
@@ -109,6 +111,7 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 	b->skel->rodata->target_tgid = (__u32)tgid;
 	b->skel->rodata->uscope_tgid = (__u32)getpid();
 	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
+	b->skel->rodata->aggregate = aggregate;
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.restore_return_addresses, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.stop_for_unwinder, US_UPROBE_ENTRY);
@@ -127,7 +130,7 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 	return err;
 }
 
-int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate)
 {
 	int err;
 
@@ -136,10 +139,10 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 	if (us_bpf_check_privileges())
 		return -1;
 	raise_fd_limit();
-	err = open_and_load(b, tgid, ring_bytes, US_UNWINDER_RESTORED_IN_BPF);
+	err = open_and_load(b, tgid, ring_bytes, aggregate, US_UNWINDER_RESTORED_IN_BPF);
 	/* a kernel in lockdown refuses bpf_probe_write_user */
 	if (err < 0)
-		err = open_and_load(b, tgid, ring_bytes, US_UNWINDER_STOPPED);
+		err = open_and_load(b, tgid, ring_bytes, aggregate, US_UNWINDER_STOPPED);
 	if (!b->skel) {
 		if (err < 0)
 			explain_load_error(err);
@@ -149,6 +152,7 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes)
 		.events_fd = bpf_map__fd(b->skel->maps.events),
 		.state_fd = bpf_map__fd(b->skel->maps.data_shared),
 		.thread_losses_fd = bpf_map__fd(b->skel->maps.thread_losses),
+		.aggregate_threads_fd = bpf_map__fd(b->skel->maps.aggregate_threads),
 	};
 	/* from now on, uscope's own death stops every probe before they go */
 	err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.thread_exit));
@@ -330,4 +334,21 @@ void us_bpf_calls_destroy(struct us_bpf_calls *b)
 	ring_buffer__free(b->ring);
 	calls_bpf__destroy(b->skel);
 	memset(b, 0, sizeof(*b));
+}
+
+int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
+			    struct us_call_stats *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct us_call_stats *per_cpu;
+	int err;
+
+	if (ncpus <= 0)
+		return -1;
+	per_cpu = us_calloc((size_t)ncpus, sizeof(*per_cpu));
+	err = bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.site_stats), &site, per_cpu);
+	if (!err)
+		us_call_stats_merge(per_cpu, (size_t)ncpus, out);
+	free(per_cpu);
+	return err ? -1 : 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /* probe: load calls.bpf.c, attach one session probe per site (the cookie is
- * the site id, one multi-uprobe link per object), and hand out the ring
+ * the site id, one multi-uprobe link per object) or, with --aggregate, add
+ * up each site's calls and times in a map, and hand out the ring
  * buffer and the state every probe family shares (bpf/shared.bpf.h); the
  * other families join it in a probe session (probe_session.h). */
 #ifndef USCOPE_BPF_CALLS_H
@@ -11,6 +12,7 @@
 #include <sys/types.h>
 #include <bpf/libbpf.h>
 #include "bpf_links.h"
+#include "events.h"
 #include "plan.h"
 #include "plan_unwinders.h"
 
@@ -39,7 +41,11 @@ int us_bpf_check_privileges(void);
 /* Checks BTF and privileges, opens and loads the programs for `tgid`, and
  * starts watching uscope's own exit (which stops every probe at once).
  * Returns 0, or -1 after saying what failed and what to do. */
-int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes);
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate);
+/* --aggregate: the counters of one probe site, all CPUs together. Returns 0,
+ * or -1 when the site had no call. */
+int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
+			    struct us_call_stats *out);
 /* Attaches every site of the plan, filtered to `pid`. On failure nothing
  * stays attached. */
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid);

@@ -26,6 +26,7 @@ struct us_bpf_shared_maps {
 	int events_fd;		/* the ring buffer */
 	int state_fd;		/* .data.shared */
 	int thread_losses_fd;
+	int aggregate_threads_fd;	/* --aggregate: open calls, for self times */
 };
 
 /* Before `obj` is loaded: make its shared maps the first object's. */

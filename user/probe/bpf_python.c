@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "bpf_python.h"
+#include "call_stats.h"
 #include "log.h"
 #include "events.h"
 #include "python.skel.h"
@@ -25,6 +27,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->wakeup_bytes = ring_bytes / 4;
 	p->skel->rodata->layout = py->layout;
 	p->skel->rodata->capture_args = opts->capture_args;
+	p->skel->rodata->aggregate = opts->aggregate;
 	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
@@ -176,4 +179,25 @@ void us_bpf_python_destroy(struct us_bpf_python *p)
 	us_bpf_python_detach(p);
 	python_bpf__destroy(p->skel);
 	memset(p, 0, sizeof(*p));
+}
+
+void us_bpf_python_each_code_stats(const struct us_bpf_python *p, us_code_stats_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(p->skel->maps.code_stats), ncpus = libbpf_num_possible_cpus();
+	struct us_call_stats *per_cpu, merged;
+	uint64_t key, next;
+	bool first = true;
+
+	if (ncpus <= 0)
+		return;
+	per_cpu = us_calloc((size_t)ncpus, sizeof(*per_cpu));
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (bpf_map_lookup_elem(fd, &key, per_cpu))
+			continue;
+		us_call_stats_merge(per_cpu, (size_t)ncpus, &merged);
+		fn(ctx, key, &merged);
+	}
+	free(per_cpu);
 }

@@ -5,6 +5,7 @@
 #define USCOPE_BPF_PYTHON_H
 
 #include <stdbool.h>
+#include "events.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -17,7 +18,11 @@ struct bpf_link;
 struct us_python_options {
 	bool capture_args;		/* --args */
 	bool stop_at_first_call;	/* run, 3.11+: deinline at the first call */
+	bool aggregate;			/* --aggregate: counters per code object, no records */
 };
+
+/* --aggregate: each code object's counters, all CPUs together. */
+typedef void (*us_code_stats_fn)(void *ctx, uint64_t code, const struct us_call_stats *stats);
 
 struct us_bpf_python {
 	struct python_bpf *skel;
@@ -33,5 +38,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid);
 void us_bpf_python_detach(struct us_bpf_python *p);
 void us_bpf_python_destroy(struct us_bpf_python *p);
+
+void us_bpf_python_each_code_stats(const struct us_bpf_python *p, us_code_stats_fn fn, void *ctx);
 
 #endif

@@ -54,9 +54,10 @@ static void join(struct us_probe_session *s, struct us_probe_family family)
 		s->families[s->n_families++] = family;
 }
 
-int us_probe_session_load(struct us_probe_session *s, pid_t tgid, size_t ring_bytes)
+int us_probe_session_load(struct us_probe_session *s, pid_t tgid, size_t ring_bytes,
+			  bool aggregate)
 {
-	return us_bpf_calls_load(&s->calls, tgid, ring_bytes);
+	return us_bpf_calls_load(&s->calls, tgid, ring_bytes, aggregate);
 }
 
 bool us_probe_session_loaded(const struct us_probe_session *s)

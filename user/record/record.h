@@ -51,6 +51,7 @@ struct us_recording {
 	uint64_t start_realtime_ns;	/* wall clock at the same instant */
 	char *kernel;			/* uname -r */
 	char *python;			/* "3.12 /path/libpython3.12.so.1.0" when Python was traced */
+	bool aggregate;			/* --aggregate: counters per function, no calls */
 	char *memory;			/* --memory: "libc" or "objects"; NULL without */
 	uint32_t memory_sample_one_in;	/* 1: every allocation recorded */
 	uint64_t memory_sample_min_bytes;	/* blocks this big always recorded */

@@ -49,6 +49,7 @@ static const struct meta_key keys[] = {
 	START("filter.exception_only", META_BOOL, filters.exception_only),
 	START("filter.no_imports", META_BOOL, filters.no_imports),
 	START("python", META_STRING, python),
+	START("aggregate", META_BOOL, aggregate),
 	MEMORY("memory", META_STRING, memory),
 	MEMORY("memory.sample_one_in", META_U32, memory_sample_one_in),
 	MEMORY("memory.sample_min_bytes", META_U64, memory_sample_min_bytes),

@@ -105,6 +105,24 @@ static int compare_names(const void *a, const void *b, void *ctx)
 	return strcmp(m->functions[x->fn_id].label, m->functions[y->fn_id].label);
 }
 
+/* --aggregate: no tree; BPF added up each function's calls itself. */
+static void add_aggregates(struct flat *f, const struct us_model *m)
+{
+	for (uint32_t i = 0; i < m->n_functions; i++) {
+		const struct us_func_stats *s = &m->funcs[i];
+		struct flat_row *r = &f->rows[i];
+
+		r->count = s->count;
+		r->self_ns = s->self_ns;
+		r->sum_ns = s->sum_ns;
+		r->total_ns = s->total_ns;
+		r->min_ns = s->min_ns;
+		r->max_ns = s->max_ns;
+		r->timed = s->timed;
+		r->unfinished = s->unfinished;
+	}
+}
+
 /* The rows that ran, sorted; returns how many. */
 static size_t build_rows(struct flat *f, const struct us_model *m,
 			 const struct us_report_options *ro)
@@ -113,7 +131,9 @@ static size_t build_rows(struct flat *f, const struct us_model *m,
 
 	f->rows = us_calloc(m->n_functions + 1, sizeof(*f->rows));
 	f->on_path = us_calloc(m->n_functions + 1, sizeof(*f->on_path));
-	for (size_t i = 0; i < m->n_threads; i++)
+	if (m->aggregated)
+		add_aggregates(f, m);
+	for (size_t i = 0; !m->aggregated && i < m->n_threads; i++)
 		for (int phase = 0; phase < US_PHASES; phase++)
 			if (m->threads[i].roots[phase] != US_NO_NODE &&
 			    (phase == US_PHASE_PROGRAM || (ro && ro->all)))
@@ -193,6 +213,55 @@ static void print_row(FILE *out, const struct us_model *m, const struct us_repor
 	fprintf(out, "%s\n", us_color(ro, US_COLOR_RESET));
 }
 
+#define LATENCY_HISTOGRAMS 5	/* --aggregate: histograms of the first rows */
+#define LATENCY_BAR 40
+
+/* "1.02 ms" etc. for a bucket bound of 2^i ns. */
+static void format_bound(char *buf, size_t len, uint64_t ns)
+{
+	static const struct { uint64_t ns; const char *unit; } units[] = {
+		{ 1000000000ull, "s" }, { 1000000, "ms" }, { 1000, "us" }, { 1, "ns" },
+	};
+
+	for (size_t i = 0; i < US_ARRAY_SIZE(units); i++)
+		if (ns >= units[i].ns || units[i].ns == 1) {
+			snprintf(buf, len, "%.3g %s", (double)ns / (double)units[i].ns, units[i].unit);
+			return;
+		}
+}
+
+/* A function's latencies as log2 buckets, bcc funclatency's way. */
+static void print_latency(FILE *out, const struct us_model *m, const struct flat_row *r)
+{
+	const uint64_t *b = m->funcs[r->fn_id].latency;
+	size_t first = US_LATENCY_BUCKETS, last = 0;
+	uint64_t most = 0;
+
+	for (size_t i = 0; b && i < US_LATENCY_BUCKETS; i++) {
+		if (!b[i])
+			continue;
+		first = first < i ? first : i;
+		last = i;
+		most = b[i] > most ? b[i] : most;
+	}
+	if (!most)
+		return;
+	fprintf(out, "\n%s: %llu calls, %llu timed\n", us_function_label(m, r->fn_id),
+		(unsigned long long)r->count, (unsigned long long)r->timed);
+	fprintf(out, "  %21s : %-10s %s\n", "duration", "calls", "distribution");
+	for (size_t i = first; i <= last; i++) {
+		char lo[16], hi[16], range[40];
+		int bar = (int)(b[i] * LATENCY_BAR / most);
+
+		format_bound(lo, sizeof(lo), 1ull << i);
+		format_bound(hi, sizeof(hi), 1ull << (i + 1));
+		snprintf(range, sizeof(range), "%s%s - %s", i == US_LATENCY_BUCKETS - 1 ? ">= " : "",
+			 lo, i == US_LATENCY_BUCKETS - 1 ? "" : hi);
+		fprintf(out, "  %21s : %-10llu |%-*.*s|\n", range, (unsigned long long)b[i],
+			LATENCY_BAR, bar, "****************************************");
+	}
+}
+
 void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		    const struct us_report_options *ro)
 {
@@ -216,6 +285,11 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 			  us_bytes_unit_for(largest_bytes));
 	if (n == 0)
 		fputs("no traced function was called\n", out);
+	if (m->aggregated && n)
+		fputs("(--aggregate: counted in the kernel, start-up included; a recursive "
+		      "function's Total adds its nested calls again)\n", out);
+	for (size_t i = 0; m->aggregated && i < n && i < LATENCY_HISTOGRAMS; i++)
+		print_latency(out, m, &f.rows[i]);
 	free(f.rows);
 	free(f.on_path);
 	free(f.path_fn);

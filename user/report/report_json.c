@@ -173,6 +173,8 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 		us_json_kv_bool(j, "truncated", true); /* uscope was killed: read to the last chunk */
 	}
 	us_json_kv_uint(j, "total_calls", m->total_calls);
+	if (rec->aggregate)
+		us_json_kv_bool(j, "aggregate", true);
 	if (rec->python) {
 		us_json_kv_string(j, "python", rec->python);
 		us_json_kv_uint(j, "python_calls", m->python_calls);
@@ -180,6 +182,24 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 	us_json_kv_uint(j, "inferred_exits", m->inferred_exits);
 	us_json_kv_uint(j, "unfinished_calls", m->unfinished_calls);
 	us_json_kv_uint(j, "unmatched_exits", m->unmatched_exits);
+}
+
+/* --aggregate: "latency": [{"from_ns": 2^i, "calls": N}], the buckets used;
+ * the last one holds everything from its bound up. */
+static void write_latency(struct us_json *j, const struct us_func_stats *f)
+{
+	us_json_kv_uint(j, "timed", f->timed);
+	us_json_key(j, "latency");
+	us_json_array_begin(j);
+	for (size_t b = 0; b < US_LATENCY_BUCKETS; b++) {
+		if (!f->latency[b])
+			continue;
+		us_json_object_begin(j);
+		us_json_kv_uint(j, "from_ns", 1ull << b);
+		us_json_kv_uint(j, "calls", f->latency[b]);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
 }
 
 static void write_functions(struct us_json *j, const struct us_model *m)
@@ -195,6 +215,8 @@ static void write_functions(struct us_json *j, const struct us_model *m)
 			continue;
 		us_json_object_begin(j);
 		write_function(j, m, i, &s);
+		if (f->latency)
+			write_latency(j, f);
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);

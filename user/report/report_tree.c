@@ -259,6 +259,11 @@ void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_m
 	uint64_t largest_bytes;
 	bool printed_any = false;
 
+	if (m->aggregated) {	/* --aggregate kept no call paths: its table */
+		us_report_flat(out, rec, m, ro);
+		return;
+	}
+
 	p.unit = us_time_unit_for(largest_total(m, &largest_bytes));
 	p.bytes_unit = us_bytes_unit_for(largest_bytes);
 	us_report_summary(out, rec, m, ro);
