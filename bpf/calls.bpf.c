@@ -28,6 +28,8 @@ _Static_assert(__builtin_offsetof(union bpf_attr, link_create.uprobe_multi.path)
 
 /* --aggregate: counters per probe site, no per-call records. */
 const volatile bool aggregate = false;
+/* --follow: processes the target makes are traced too (task_made). */
+const volatile bool follow = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -171,10 +173,12 @@ int BPF_PROG(thread_exit, struct task_struct *task)
 	tid = target_thread();
 	if (!tid)
 		return 0;
+	if (follow && (__u32)(pid_tgid >> 32) == tid && tid != target_tgid)
+		bpf_map_delete_elem(&followed, &tid);	/* a followed process ended */
 	e = reserve_event(US_EV_THREAD_EXIT, sizeof(*e), tid);
 	if (!e)
 		return 0;
-	e->pid = target_tgid;
+	e->pid = (__u32)(pid_tgid >> 32);
 	e->exit_code = BPF_CORE_READ(task, exit_code);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	/* a thread exit is rare and may end the trace: always wake */
@@ -182,13 +186,52 @@ int BPF_PROG(thread_exit, struct task_struct *task)
 	return 0;
 }
 
-/* `run` through a shim: the target stops right after each exec, before its
- * first instruction, so userspace can see what it became and place probes. */
+/* `run` through a shim, and --follow: a traced process stops right after
+ * each exec, before its first instruction, so userspace can see what it
+ * became and place probes. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(stop_after_exec)
 {
-	if (target_thread())
-		bpf_send_signal(19 /* SIGSTOP */);
+	__u32 tid = target_thread();
+	struct us_process_exec_event *e;
+
+	if (!tid)
+		return 0;
+	if (follow) {
+		e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tid);
+		if (e) {
+			bpf_get_current_comm(e->comm, sizeof(e->comm));
+			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+		}
+	}
+	bpf_send_signal(19 /* SIGSTOP */);
+	return 0;
+}
+
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type,
+				__u64 value) __ksym;
+
+/* --follow: a traced process made a thread or a process. A new process is
+ * stopped before its first instruction (the signal waits for it) until
+ * uscope has put its probes in: its own links, for its pid. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(task_made, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 parent_pid = parent->tgid, pid = child->tgid, tid = child->pid, one = 1;
+	struct us_task_event *e;
+
+	if (shared.tracing_stopped || !traced_process(parent_pid))
+		return 0;
+	if (pid == tid)
+		bpf_map_update_elem(&followed, &pid, &one, BPF_ANY);
+	e = reserve_event(US_EV_TASK_NEW, sizeof(*e), tid);
+	if (!e)
+		return 0;	/* counted lost; a new process still stops */
+	e->pid = pid;
+	e->parent_pid = parent_pid;
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	if (pid == tid)
+		bpf_send_signal_task(child, 19 /* SIGSTOP */, PIDTYPE_TGID, 0);
 	return 0;
 }
 

@@ -52,6 +52,9 @@ enum us_event_type {
 					 * target stopped itself for uscope to widen it */
 	US_EV_FUNC_STATS = 28,		/* --aggregate: one function's counters, kept in BPF
 					 * maps (no per-call records), written by uscope */
+	US_EV_TASK_NEW = 29,		/* --follow: a traced process made a thread or a
+					 * process (stopped until its probes are in) */
+	US_EV_PROCESS_INFO = 30,	/* --follow: a process's command line, written by uscope */
 };
 
 struct us_event_header {
@@ -265,6 +268,25 @@ struct us_func_stats_event {
 	struct us_call_stats stats;
 };
 
+/* US_EV_TASK_NEW: hdr.tid is the new thread; pid its process. A new
+ * process (pid == hdr.tid) is stopped before its first instruction until
+ * uscope has put its probes in; an exec stops it the same way and comes as
+ * US_EV_PROCESS_EXEC. */
+struct us_task_event {
+	struct us_event_header hdr;
+	__u32 pid;			/* its thread group */
+	__u32 parent_pid;		/* the process that made it */
+};
+
+/* US_EV_PROCESS_INFO: what a traced process runs, read by uscope from
+ * /proc when it starts or execs (hdr.tid is the pid). */
+#define US_CMDLINE_LEN 256
+struct us_process_info_event {
+	struct us_event_header hdr;
+	__u32 pid, parent_pid;
+	char cmdline[US_CMDLINE_LEN];	/* arguments joined by spaces, cut */
+};
+
 /* US_EV_PY_GC: one collection. */
 struct us_py_gc_event {
 	struct us_event_header hdr;
@@ -409,7 +431,9 @@ enum us_thread_state {
 #define US_RAW_KERNEL_ONLY 16u		/* a kernel thread (--kernel): no user part */
 #define US_RAW_STACK_HOLE 8u		/* a page of the copy could not be read: zeros */
 
-/* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid. */
+/* US_EV_PROCESS_EXEC: pid's old program is gone; hdr.tid is the pid.
+ * Traced with --follow, the process is stopped before the new program's
+ * first instruction until uscope has put its probes in. */
 struct us_process_exec_event {
 	struct us_event_header hdr;
 	char comm[US_COMM_LEN];
@@ -536,9 +560,11 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_SAMPLE_CODE, struct us_py_code_event)                  \
 	X(US_EV_UNWIND_STOP, struct us_unwind_stop_event)              \
 	X(US_EV_PY_RECURSION_STOP, struct us_py_recursion_event)      \
-	X(US_EV_FUNC_STATS, struct us_func_stats_event)
+	X(US_EV_FUNC_STATS, struct us_func_stats_event)                \
+	X(US_EV_TASK_NEW, struct us_task_event)                        \
+	X(US_EV_PROCESS_INFO, struct us_process_info_event)
 
-#define US_EV_TYPE_LIMIT 29	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 31	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -48,6 +48,20 @@ static __always_inline __u64 submit_flags(void)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* --follow: the processes the target made, traced too (tgid -> 1). Their
+ * probes are links for their own pid, so only they reach this lookup. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u32);
+} followed SEC(".maps");
+
+static __always_inline bool traced_process(__u32 tgid)
+{
+	return tgid == target_tgid || bpf_map_lookup_elem(&followed, &tgid);
+}
+
 /* The kernel thread id when the current task belongs to the target, else 0. */
 static __always_inline __u32 target_thread(void)
 {
@@ -55,7 +69,7 @@ static __always_inline __u32 target_thread(void)
 
 	if (shared.tracing_stopped)
 		return 0;
-	return (__u32)(pid_tgid >> 32) == target_tgid ? (__u32)pid_tgid : 0;
+	return traced_process((__u32)(pid_tgid >> 32)) ? (__u32)pid_tgid : 0;
 }
 
 static __always_inline void fill_header(struct us_event_header *hdr, __u16 type, __u16 size,

@@ -266,7 +266,7 @@ static int open_recording(struct profile_session *s, const struct us_options *o)
 static int start_sampling(struct profile_session *s, const struct us_options *o)
 {
 	s->rec.setup_start_ns = us_monotonic_ns();
-	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, false) ||
+	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, &(struct us_calls_options){ 0 }) ||
 	    us_probe_session_load_profile(&s->probes, o->ring_bytes, &s->sampling))
 		return -1;
 	if (s->target.pid > 0 && us_bpf_profile_add_process(&s->probes.profile, s->target.pid))

@@ -24,6 +24,7 @@
 #include "target.h"
 #include "target_guard.h"
 #include "target_python.h"
+#include "trace_session.h"
 #include "util.h"
 
 static int describe_plan(const struct us_plan *plan, const struct us_python *py)
@@ -57,20 +58,6 @@ static int describe_plan(const struct us_plan *plan, const struct us_python *py)
 			"instead of ~1 us); `uscope probes` lists them", slow);
 	return 0;
 }
-
-/* One run or attach, from the plan to the report. */
-struct trace_session {
-	struct us_target target;
-	struct us_plan plan;
-	struct us_python python;	/* object == NULL: not a Python target */
-	struct us_memory_plan memory;	/* --memory: the allocator probes */
-	struct us_probe_session probes;
-	uint64_t live_rss_bytes;	/* the target's resident size when tracing stopped */
-	struct us_record_writer writer;
-	struct us_recording rec;
-	char *recording;
-	const struct us_run_request *req;	/* run; NULL for attach */
-};
 
 static void fill_metadata(struct us_recording *rec, const char *mode, pid_t pid,
 			  char **argv, int argc, const struct us_filters *filters)
@@ -269,6 +256,10 @@ static int guard_unwinders(struct trace_session *s)
 
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
+	const struct us_calls_options calls_options = {
+		.aggregate = o->aggregate, .follow = s->following,
+	};
+
 	s->rec.setup_start_ns = us_monotonic_ns();
 	note_program(&s->rec, &s->target);
 	if (us_target_list_objects(&s->target) || find_python(s) ||
@@ -280,7 +271,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		s->rec.python = us_asprintf("3.%d %s", s->python.minor, s->python.object);
 	s->rec.aggregate = o->aggregate;
 	if (!us_probe_session_loaded(&s->probes) &&
-	    us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, o->aggregate))
+	    us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, &calls_options))
 		return -1;
 	if (load_python_probes(s, o))
 		return -1;
@@ -305,6 +296,11 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
 		return -1;
+	if (s->following) {
+		if (us_bpf_calls_follow(&s->probes.calls))
+			return -1;
+		us_follow_note_process(s, s->target.pid, getppid());
+	}
 	if (kept_recording(s, o))
 		give_to_sudo_user(s->recording);
 	s->rec.program_start_ns = us_monotonic_ns();	/* run: let go right after */
@@ -374,6 +370,14 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 	}
 	if (ev->type == US_EV_PY_RECURSION_STOP) {
 		widen_recursion_budget(s, (const struct us_py_recursion_event *)ev);
+		return;
+	}
+	if (ev->type == US_EV_TASK_NEW) {
+		us_follow_new_process(s, (const struct us_task_event *)ev);
+		return;
+	}
+	if (ev->type == US_EV_PROCESS_EXEC) {
+		us_follow_exec(s, (const struct us_process_exec_event *)ev);
 		return;
 	}
 	if (ev->type != US_EV_PY_STOPPED)
@@ -463,7 +467,11 @@ static int session_finish(struct trace_session *s, const struct us_options *o)
  * to that exec, where it stops before its first instruction. */
 static int follow_to_program(struct trace_session *s, const struct us_options *o)
 {
-	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, o->aggregate) ||
+	const struct us_calls_options calls_options = {
+		.aggregate = o->aggregate, .follow = s->following,
+	};
+
+	if (us_probe_session_load(&s->probes, s->target.pid, o->ring_bytes, &calls_options) ||
 	    us_bpf_calls_stop_at_exec(&s->probes.calls, true))
 		return -1;
 	if (us_target_follow_exec(&s->target))
@@ -533,7 +541,9 @@ static int check_recording_path(const char *path)
 
 int us_run_traced(const struct us_options *o, const struct us_run_request *req)
 {
-	struct trace_session s = { .req = req };
+	struct trace_session s = {
+		.req = req, .options = o, .following = o->subprocesses != US_CHILDREN_IGNORE,
+	};
 	bool traced;
 	int status;
 
@@ -574,7 +584,9 @@ int us_run_traced(const struct us_options *o, const struct us_run_request *req)
 
 int us_cmd_attach(struct us_options *o)
 {
-	struct trace_session s = { 0 };
+	struct trace_session s = {
+		.options = o, .following = o->subprocesses == US_CHILDREN_FOLLOW,
+	};
 	int err;
 
 	if (us_bpf_check_privileges() || check_recording_path(o->output) ||

@@ -175,6 +175,11 @@ static const struct us_option_spec specs[] = {
 	  "the code in scope it calls back under it" },
 	{ "no-imports", OPT_NO_IMPORTS, no_argument, NULL, FILTERING, true,
 	  "hide the import machinery (importlib)" },
+	{ "follow", OPT_FOLLOW, no_argument, NULL, TRACING, true,
+	  "trace the processes the target makes and the programs they exec too, each its\n"
+	  "own section of the report (default for run; attach: only with --follow)" },
+	{ "no-follow", OPT_NO_FOLLOW, no_argument, NULL, TRACING, true,
+	  "trace the target's own process only" },
 	{ "aggregate", OPT_AGGREGATE, no_argument, NULL, TRACING, true,
 	  "count calls and add up their times in the kernel, per function (a log2 latency\n"
 	  "histogram each): no record per call, for production; the report is flat" },

@@ -84,9 +84,11 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		o->push_interval_ns = v;
 		return 0;
 	case OPT_SUBPROCESSES:
+	case OPT_FOLLOW:
 		o->subprocesses = US_CHILDREN_FOLLOW;
 		return 0;
 	case OPT_NO_SUBPROCESSES:
+	case OPT_NO_FOLLOW:
 		o->subprocesses = US_CHILDREN_IGNORE;
 		return 0;
 	case OPT_FORMAT:

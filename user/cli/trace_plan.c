@@ -14,6 +14,43 @@ static const char *const runtime_functions[] = {
 	"__libc_csu_fini", "_dl_relocate_static_pie",
 };
 
+/* Adds what `text` matches; -1 on a bad pattern or unreadable object. */
+static int add_matches(struct us_plan *plan, const char *text,
+		       const struct us_object_list *objects, const struct us_filters *filters,
+		       bool is_default, char *err, size_t errlen)
+{
+	struct us_filters excludes = { 0 };
+	struct us_pattern pat;
+	int added;
+
+	if (!us_pattern_parse(text, &pat)) {
+		snprintf(err, errlen, "bad function pattern '%s': use [OBJECT:]GLOB", text);
+		return -1;
+	}
+	us_filters_merge(&excludes, filters);
+	for (size_t i = 0; is_default && i < US_ARRAY_SIZE(runtime_functions); i++)
+		us_filters_add_exclude(&excludes, runtime_functions[i]);
+	added = us_plan_add_pattern(plan, &pat, objects, excludes.excludes, excludes.n_excludes,
+				    err, errlen);
+	us_filters_free(&excludes);
+	us_pattern_free(&pat);
+	return added;
+}
+
+size_t us_extend_plan(struct us_plan *plan, const struct us_options *o,
+		      const struct us_object_list *objects)
+{
+	size_t before = plan->count;
+	char err[1024];
+
+	if (o->n_patterns == 0 && objects->count &&
+	    us_has_function_symbols(objects->items[objects->main_index].open_path))
+		add_matches(plan, "*", objects, &o->filters, true, err, sizeof(err));
+	for (size_t i = 0; i < o->n_patterns; i++)
+		add_matches(plan, o->patterns[i], objects, &o->filters, false, err, sizeof(err));
+	return plan->count - before;
+}
+
 static int plan_one(struct us_plan *plan, const char *text, const struct us_object_list *objects,
 		    const struct us_filters *filters, bool is_default)
 {

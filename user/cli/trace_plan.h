@@ -14,4 +14,10 @@
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
 		  struct us_object_list *objects, bool python);
 
+/* A program a followed process exec'd: the same patterns (or the default)
+ * on its objects, added to `plan` quietly (a pattern may name nothing
+ * there). Returns the sites added. */
+size_t us_extend_plan(struct us_plan *plan, const struct us_options *o,
+		      const struct us_object_list *objects);
+
 #endif

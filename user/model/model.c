@@ -43,7 +43,7 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_MEM_RSS] = us_model_on_mem_rss,
 	[US_EV_MEM_TOTALS] = us_model_on_mem_totals,
 	[US_EV_SAMPLE_RAW] = NULL,	/* unwound into the profile records below */
-	[US_EV_PROCESS_EXEC] = NULL,
+	[US_EV_PROCESS_EXEC] = us_model_on_exec,
 	[US_EV_PROFILE_FRAME] = us_model_on_profile_frame,
 	[US_EV_PROFILE_STACK] = us_model_on_profile_stack,
 	[US_EV_PROFILE_SAMPLE] = us_model_on_profile_sample,
@@ -52,6 +52,8 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_UNWIND_STOP] = NULL,	/* uscope let the target's unwinder pass */
 	[US_EV_PY_RECURSION_STOP] = NULL,	/* uscope widened a C recursion budget */
 	[US_EV_FUNC_STATS] = us_model_on_func_stats,
+	[US_EV_TASK_NEW] = us_model_on_task_new,
+	[US_EV_PROCESS_INFO] = us_model_on_process_info,
 };
 
 /* What the core asks of the parts. */

@@ -21,27 +21,44 @@ uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn)
 	return id;
 }
 
+/* A function for each site the plan has and the model not yet: at first
+ * site i is function i; sites a later SITES chunk adds come after the
+ * functions made since. */
+static void add_site_functions(struct us_model *m)
+{
+	us_grow(&m->site_fn, &m->site_fn_cap, m->plan->count + 1, sizeof(*m->site_fn));
+	for (size_t i = m->n_sites; i < m->plan->count; i++) {
+		const struct us_site *site = &m->plan->sites[i];
+		struct us_function fn = {
+			.kind = US_FN_NATIVE, .name = us_strdup(site->function),
+			.object = us_strdup(site->object), .file = us_strdup(""),
+		};
+
+		m->site_fn[i] = us_model_add_function(m, &fn);
+	}
+	m->n_sites = m->plan->count;
+}
+
 void us_model_core_init(struct us_model *m, const struct us_plan *plan,
 			const struct us_filters *filters, const struct us_model_sink *sink,
 			const struct us_model_parts *parts)
 {
 	memset(m, 0, sizeof(*m));
 	m->parts = parts;
-	m->sites = plan->sites;
-	m->n_sites = plan->count;
+	m->plan = plan;
 	m->sink = sink;
 	m->main_code_fn = US_ROOT_FN;
 	m->memory.free_slot = US_NO_NODE;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
-	for (size_t i = 0; i < m->n_sites; i++) {
-		struct us_function fn = {
-			.kind = US_FN_NATIVE, .name = us_strdup(m->sites[i].function),
-			.object = us_strdup(m->sites[i].object), .file = us_strdup(""),
-		};
+	add_site_functions(m);
+}
 
-		us_model_add_function(m, &fn);
-	}
+uint32_t us_model_site_function(struct us_model *m, uint32_t site)
+{
+	if (site >= m->n_sites && site < m->plan->count)
+		add_site_functions(m);	/* a followed process exec'd another program */
+	return site < m->n_sites ? m->site_fn[site] : US_ROOT_FN;
 }
 
 static void end_propagation(struct us_model *m, struct us_thread *t, bool caught)
@@ -98,8 +115,10 @@ struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts)
 		us_grow(&m->threads, &m->threads_cap, m->n_threads + 1, sizeof(*m->threads));
 		idx = (uint32_t)m->n_threads++;
 		t = &m->threads[idx];
+		uint32_t pid = us_map_get(&m->task_pid, tid);
+
 		*t = (struct us_thread){
-			.tid = tid, .first_ns = ts,
+			.tid = tid, .first_ns = ts, .pid = pid == US_MAP_NONE ? 0 : pid,
 			.roots = { US_NO_NODE, US_NO_NODE, US_NO_NODE },
 			.phase = from_start ? US_PHASE_STARTUP : US_PHASE_PROGRAM,
 		};
@@ -326,11 +345,12 @@ void us_model_on_call(struct us_model *m, const struct us_event_header *hdr)
 	const struct us_call_event *ev = (const struct us_call_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	struct us_frame f = {
-		.fn_id = ev->site_id, .native_site = ev->site_id, .counted = true, .sp = ev->sp,
-		.start_ns = ev->hdr.ts_ns, .exit_expected = !(ev->flags & US_CALL_NO_RETURN),
+		.fn_id = us_model_site_function(m, ev->site_id), .native_site = ev->site_id,
+		.counted = true, .sp = ev->sp, .start_ns = ev->hdr.ts_ns,
+		.exit_expected = !(ev->flags & US_CALL_NO_RETURN),
 	};
 
-	if (ev->site_id >= m->n_sites)
+	if (f.fn_id == US_ROOT_FN)
 		return;
 	us_model_push(m, t, f, ev->flags & US_CALL_TAIL);
 }
@@ -359,6 +379,49 @@ void us_model_on_return(struct us_model *m, const struct us_event_header *hdr)
 	while (t->depth > match)
 		pop_inferred(m, t, ev->hdr.ts_ns);
 	us_model_pop(m, t, ev->hdr.ts_ns, false, false);
+}
+
+/* ---- processes (--follow) --------------------------------------------- */
+
+static struct us_process *process_of(struct us_model *m, uint32_t pid)
+{
+	for (size_t i = 0; i < m->n_processes; i++)
+		if (m->processes[i].pid == pid)
+			return &m->processes[i];
+	us_grow(&m->processes, &m->processes_cap, m->n_processes + 1, sizeof(*m->processes));
+	m->processes[m->n_processes] = (struct us_process){ .pid = pid };
+	return &m->processes[m->n_processes++];
+}
+
+void us_model_on_task_new(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_task_event *ev = (const struct us_task_event *)hdr;
+
+	us_map_put(&m->task_pid, ev->hdr.tid, ev->pid);
+	if (ev->pid == ev->hdr.tid)
+		process_of(m, ev->pid)->parent_pid = ev->parent_pid;
+}
+
+/* The thread exec'd: the old program's calls end there, unreturned. */
+void us_model_on_exec(struct us_model *m, const struct us_event_header *hdr)
+{
+	struct us_thread *t = us_model_thread(m, hdr->tid, hdr->ts_ns);
+
+	while (t->depth)
+		pop_inferred(m, t, hdr->ts_ns);
+}
+
+void us_model_on_process_info(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_process_info_event *ev = (const struct us_process_info_event *)hdr;
+	struct us_process *p = process_of(m, ev->pid);
+
+	us_map_put(&m->task_pid, ev->pid, ev->pid);
+	if (ev->parent_pid)
+		p->parent_pid = ev->parent_pid;
+	free(p->command);
+	p->command = us_calloc(US_CMDLINE_LEN + 1, 1);
+	memcpy(p->command, ev->cmdline, strnlen(ev->cmdline, US_CMDLINE_LEN));
 }
 
 /* The thread is gone: the kernel may give its id to a new one, which is
@@ -470,6 +533,11 @@ void us_model_core_free(struct us_model *m)
 	for (size_t i = 0; m->funcs && i < m->n_functions; i++)
 		free(m->funcs[i].latency);
 	free(m->funcs);
+	free(m->site_fn);
+	for (size_t i = 0; i < m->n_processes; i++)
+		free(m->processes[i].command);
+	free(m->processes);
+	us_map_free(&m->task_pid);
 	us_map_free(&m->code_index);
 	us_map_free(&m->function_index);
 	us_map_free(&m->node_index);

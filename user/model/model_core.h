@@ -21,6 +21,11 @@ void us_model_core_free(struct us_model *m);
 uint32_t us_model_new_root(struct us_model *m);
 uint32_t us_model_add_function(struct us_model *m, const struct us_function *fn);
 struct us_thread *us_model_thread(struct us_model *m, uint32_t tid, uint64_t ts);
+void us_model_on_task_new(struct us_model *m, const struct us_event_header *hdr);
+void us_model_on_exec(struct us_model *m, const struct us_event_header *hdr);
+void us_model_on_process_info(struct us_model *m, const struct us_event_header *hdr);
+/* The function of probe site `site`; US_ROOT_FN for a site the plan lacks. */
+uint32_t us_model_site_function(struct us_model *m, uint32_t site);
 void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, bool tail_call);
 uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, bool inferred,
 		      bool raised);

@@ -504,9 +504,9 @@ void us_model_on_func_stats(struct us_model *m, const struct us_event_header *hd
 	struct us_func_stats *f;
 	uint32_t fn_id;
 
-	if (!ev->python && ev->site_id >= m->n_sites)
+	fn_id = ev->python ? function_of_code(m, ev->code) : us_model_site_function(m, ev->site_id);
+	if (fn_id == US_ROOT_FN)
 		return;
-	fn_id = ev->python ? function_of_code(m, ev->code) : ev->site_id;
 	f = &m->funcs[fn_id];
 	if (st->timed && (!f->timed || st->min_ns < f->min_ns))
 		f->min_ns = st->min_ns;

@@ -139,8 +139,15 @@ enum us_phase {
 	US_PHASES,
 };
 
+/* --follow: a process the recording holds (US_EV_PROCESS_INFO). */
+struct us_process {
+	uint32_t pid, parent_pid;	/* parent 0: not known (an exec) */
+	char *command;			/* its command line, the last program it exec'd */
+};
+
 struct us_thread {
 	uint32_t tid;
+	uint32_t pid;			/* its process; 0: the target's (not followed) */
 	uint32_t root;			/* the root of the current phase */
 	uint32_t roots[US_PHASES];	/* US_NO_NODE: a phase it never had */
 	enum us_phase phase;
@@ -298,8 +305,13 @@ struct us_profile {
 
 struct us_model {
 	const struct us_model_parts *parts;
-	const struct us_site *sites;	/* native probe sites; function i < n_sites is site i */
-	size_t n_sites;
+	const struct us_plan *plan;	/* native probe sites (a recording's SITES chunks) */
+	struct us_process *processes;	/* --follow: in the order they were made */
+	size_t n_processes, processes_cap;
+	struct us_map task_pid;		/* --follow: thread id -> process id */
+	size_t n_sites;			/* the sites that have a function */
+	uint32_t *site_fn;		/* site -> function (us_model_site_function) */
+	size_t site_fn_cap;
 	struct us_filters filters;
 	const struct us_model_sink *sink;	/* NULL: aggregates only */
 	struct us_program_info program;

@@ -98,8 +98,8 @@ int us_bpf_check_privileges(void)
 	return 0;
 }
 
-static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate,
-			 enum us_unwinder_guard guard)
+static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+			 const struct us_calls_options *opts, enum us_unwinder_guard guard)
 {
 	int err;
 
@@ -111,7 +111,8 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, 
 	b->skel->rodata->target_tgid = (__u32)tgid;
 	b->skel->rodata->uscope_tgid = (__u32)getpid();
 	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
-	b->skel->rodata->aggregate = aggregate;
+	b->skel->rodata->aggregate = opts->aggregate;
+	b->skel->rodata->follow = opts->follow;
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.restore_return_addresses, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.stop_for_unwinder, US_UPROBE_ENTRY);
@@ -130,7 +131,8 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, 
 	return err;
 }
 
-int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate)
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+		      const struct us_calls_options *opts)
 {
 	int err;
 
@@ -139,10 +141,10 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, boo
 	if (us_bpf_check_privileges())
 		return -1;
 	raise_fd_limit();
-	err = open_and_load(b, tgid, ring_bytes, aggregate, US_UNWINDER_RESTORED_IN_BPF);
+	err = open_and_load(b, tgid, ring_bytes, opts, US_UNWINDER_RESTORED_IN_BPF);
 	/* a kernel in lockdown refuses bpf_probe_write_user */
 	if (err < 0)
-		err = open_and_load(b, tgid, ring_bytes, aggregate, US_UNWINDER_STOPPED);
+		err = open_and_load(b, tgid, ring_bytes, opts, US_UNWINDER_STOPPED);
 	if (!b->skel) {
 		if (err < 0)
 			explain_load_error(err);
@@ -153,6 +155,7 @@ int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, boo
 		.state_fd = bpf_map__fd(b->skel->maps.data_shared),
 		.thread_losses_fd = bpf_map__fd(b->skel->maps.thread_losses),
 		.aggregate_threads_fd = bpf_map__fd(b->skel->maps.aggregate_threads),
+		.followed_fd = bpf_map__fd(b->skel->maps.followed),
 	};
 	/* from now on, uscope's own death stops every probe before they go */
 	err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.thread_exit));
@@ -218,6 +221,40 @@ static bool object_seen_before(const struct us_plan *plan, size_t i)
 		if (strcmp(plan->sites[j].open_path, plan->sites[i].open_path) == 0)
 			return true;
 	return false;
+}
+
+static bool object_listed(const struct us_object_list *objects, const char *open_path)
+{
+	for (size_t i = 0; !objects || i < objects->count; i++)
+		if (!objects || strcmp(objects->items[i].open_path, open_path) == 0)
+			return true;
+	return false;
+}
+
+int us_bpf_calls_attach_for(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid,
+			    const struct us_object_list *objects)
+{
+	for (size_t i = 0; i < plan->count; i++) {
+		if (object_seen_before(plan, i) || !object_listed(objects, plan->sites[i].open_path))
+			continue;
+		if (attach_object(b, plan, plan->sites[i].open_path, pid))
+			return -1;
+	}
+	return 0;
+}
+
+int us_bpf_calls_follow(struct us_bpf_calls *b)
+{
+	int err = us_bpf_links_add(&b->links, bpf_program__attach(b->skel->progs.task_made));
+
+	if (!err && !b->exec_link) {
+		b->exec_link = bpf_program__attach(b->skel->progs.stop_after_exec);
+		err = b->exec_link ? 0 : -errno;
+	}
+	if (err)
+		us_error("cannot follow the target's new processes (the sched_process_fork and "
+			 "sched_process_exec tracepoints): %s", strerror(-err));
+	return err ? -1 : 0;
 }
 
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)

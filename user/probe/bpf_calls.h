@@ -41,7 +41,13 @@ int us_bpf_check_privileges(void);
 /* Checks BTF and privileges, opens and loads the programs for `tgid`, and
  * starts watching uscope's own exit (which stops every probe at once).
  * Returns 0, or -1 after saying what failed and what to do. */
-int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes, bool aggregate);
+struct us_calls_options {
+	bool aggregate;		/* counters in BPF maps, no record per call */
+	bool follow;		/* processes the target makes are traced too */
+};
+
+int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
+		      const struct us_calls_options *opts);
 /* --aggregate: the counters of one probe site, all CPUs together. Returns 0,
  * or -1 when the site had no call. */
 int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
@@ -53,6 +59,13 @@ int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_
  * reads them (bpf/calls.bpf.c): at each entry point, in process `pid`. */
 int us_bpf_calls_guard_unwinders(struct us_bpf_calls *b,
 				 const struct us_unwinder_entries *entries, pid_t pid);
+/* Attaches the sites of the plan that are in `objects` (NULL: all), for
+ * process `pid` (a process the target made). */
+int us_bpf_calls_attach_for(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid,
+			    const struct us_object_list *objects);
+/* --follow: from now on each process a traced process makes, and each exec,
+ * stops for uscope and comes as US_EV_TASK_NEW or US_EV_PROCESS_EXEC. */
+int us_bpf_calls_follow(struct us_bpf_calls *b);
 /* Stops the target at each exec (following a shim), or no longer. */
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);

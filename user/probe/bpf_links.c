@@ -80,9 +80,9 @@ int us_bpf_links_add_uprobes(struct us_bpf_links *l, const struct bpf_program *p
 int us_bpf_share_maps(struct bpf_object *obj, const struct us_bpf_shared_maps *shared)
 {
 	static const char *const names[] = { "events", ".data.shared", "thread_losses",
-					     "aggregate_threads" };
+					     "aggregate_threads", "followed" };
 	const int fds[] = { shared->events_fd, shared->state_fd, shared->thread_losses_fd,
-			    shared->aggregate_threads_fd };
+			    shared->aggregate_threads_fd, shared->followed_fd };
 
 	for (size_t i = 0; i < US_ARRAY_SIZE(names); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(obj, names[i]);

@@ -27,6 +27,7 @@ struct us_bpf_shared_maps {
 	int state_fd;		/* .data.shared */
 	int thread_losses_fd;
 	int aggregate_threads_fd;	/* --aggregate: open calls, for self times */
+	int followed_fd;		/* --follow: the processes the target made */
 };
 
 /* Before `obj` is loaded: make its shared maps the first object's. */

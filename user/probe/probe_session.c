@@ -55,9 +55,9 @@ static void join(struct us_probe_session *s, struct us_probe_family family)
 }
 
 int us_probe_session_load(struct us_probe_session *s, pid_t tgid, size_t ring_bytes,
-			  bool aggregate)
+			  const struct us_calls_options *opts)
 {
-	return us_bpf_calls_load(&s->calls, tgid, ring_bytes, aggregate);
+	return us_bpf_calls_load(&s->calls, tgid, ring_bytes, opts);
 }
 
 bool us_probe_session_loaded(const struct us_probe_session *s)

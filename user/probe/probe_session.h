@@ -39,7 +39,7 @@ struct us_probe_session {
 
 /* Loads the calls family: see us_bpf_calls_load. */
 int us_probe_session_load(struct us_probe_session *s, pid_t tgid, size_t ring_bytes,
-			  bool aggregate);
+			  const struct us_calls_options *opts);
 bool us_probe_session_loaded(const struct us_probe_session *s);
 /* Loads the Python programs into the session's ring and list. */
 int us_probe_session_load_python(struct us_probe_session *s, const struct us_python *py,

@@ -97,6 +97,10 @@ int us_record_writer_open(struct us_record_writer *w, const char *path,
 			  const struct us_recording *rec);
 /* Appends one event record (hdr.size bytes); a full chunk is written. */
 void us_record_append(struct us_record_writer *w, const struct us_event_header *ev);
+/* Sites [from, plan->count) were added while tracing (a program a followed
+ * process exec'd): they go in after the events written so far. */
+void us_record_writer_add_sites(struct us_record_writer *w, const struct us_plan *plan,
+				size_t from);
 /* Writes the waiting events when the last chunk is US_RECORD_FLUSH_NS old.
  * Returns us_record_writer_check(). */
 int us_record_flush_due(struct us_record_writer *w);

@@ -90,22 +90,24 @@ static uint32_t write_strings(struct us_record_writer *w, const char *const *str
 	return first;
 }
 
-/* Each site's function, object and instruction names go to the string table. */
-static void write_sites(struct us_record_writer *w, const struct us_plan *plan)
+/* Sites [from, count): each one's function, object and instruction names
+ * go to the string table. A later SITES chunk adds to the earlier ones. */
+static void write_sites(struct us_record_writer *w, const struct us_plan *plan, size_t from)
 {
-	const char **strings = us_calloc(plan->count * 3, sizeof(*strings));
+	size_t n = plan->count - from;
+	const char **strings = us_calloc(n * 3 + 1, sizeof(*strings));
 	struct us_bytes b = { 0 };
 	uint32_t first;
 
-	for (size_t i = 0; i < plan->count; i++) {
-		strings[3 * i] = plan->sites[i].function;
-		strings[3 * i + 1] = plan->sites[i].object;
-		strings[3 * i + 2] = plan->sites[i].insn;
+	for (size_t i = 0; i < n; i++) {
+		strings[3 * i] = plan->sites[from + i].function;
+		strings[3 * i + 1] = plan->sites[from + i].object;
+		strings[3 * i + 2] = plan->sites[from + i].insn;
 	}
-	first = write_strings(w, strings, plan->count * 3);
-	us_bytes_put_u32(&b, (uint32_t)plan->count);
-	for (size_t i = 0; i < plan->count; i++) {
-		const struct us_site *s = &plan->sites[i];
+	first = write_strings(w, strings, n * 3);
+	us_bytes_put_u32(&b, (uint32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		const struct us_site *s = &plan->sites[from + i];
 		uint32_t id = first + 3 * (uint32_t)i;
 
 		us_bytes_put_u32(&b, id);
@@ -141,7 +143,7 @@ int us_record_writer_open(struct us_record_writer *w, const char *path,
 	write_bytes(w, head.data, head.len);
 	us_bytes_free(&head);
 	write_meta(w, rec);
-	write_sites(w, &rec->plan);
+	write_sites(w, &rec->plan, 0);
 	w->last_flush_ns = monotonic_ns();
 	return us_record_writer_check(w);
 }
@@ -242,4 +244,13 @@ void us_record_writer_abandon(struct us_record_writer *w)
 	us_bytes_free(&w->pending);
 	free(w->path);
 	memset(w, 0, sizeof(*w));
+}
+
+void us_record_writer_add_sites(struct us_record_writer *w, const struct us_plan *plan,
+				size_t from)
+{
+	if (from >= plan->count)
+		return;
+	flush_events(w);	/* the events before refer to the earlier sites only */
+	write_sites(w, plan, from);
 }

@@ -262,6 +262,34 @@ static void write_python(struct us_json *j, const struct us_model *m)
 	us_json_kv_uint(j, "imports", m->imports);
 }
 
+/* "processes": each process traced (--follow): pid, parent, command line,
+ * and its threads' ids. */
+static void write_processes(struct us_json *j, const struct us_recording *rec,
+			    const struct us_model *m)
+{
+	us_json_key(j, "processes");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < m->n_processes; i++) {
+		const struct us_process *p = &m->processes[i];
+
+		us_json_object_begin(j);
+		us_json_kv_uint(j, "pid", p->pid);
+		us_json_kv_uint(j, "parent_pid", p->parent_pid);
+		us_json_kv_string(j, "command", p->command ? p->command : "");
+		us_json_key(j, "threads");
+		us_json_array_begin(j);
+		for (size_t k = 0; k < m->n_threads; k++) {
+			uint32_t pid = m->threads[k].pid ? m->threads[k].pid : (uint32_t)rec->pid;
+
+			if (pid == p->pid)
+				us_json_uint(j, m->threads[k].tid);
+		}
+		us_json_array_end(j);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+}
+
 void us_report_json(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		    const struct us_report_options *ro)
 {
@@ -280,6 +308,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_uint(&j, t->tid);
 		us_json_key(&j, "name");
 		us_json_string(&j, us_thread_display_name(rec, t));
+		us_json_kv_uint(&j, "pid", t->pid ? t->pid : (uint64_t)rec->pid);
 		if (t->roots[US_PHASE_PROGRAM] != US_NO_NODE)
 			us_json_call_tree(&j, m, t->roots[US_PHASE_PROGRAM], write_node_fields);
 		else {
@@ -292,6 +321,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_object_end(&j);
 	}
 	us_json_array_end(&j);
+	write_processes(&j, rec, m);
 	write_functions(&j, m);
 	if (rec->python)
 		write_python(&j, m);

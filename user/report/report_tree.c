@@ -208,6 +208,19 @@ static bool has_shown_child(const struct us_model *m, uint32_t root)
 	return false;
 }
 
+/* --follow with more than one process: which one the thread is of. */
+static void print_process(struct tree_printer *p, const struct us_recording *rec,
+			  const struct us_thread *t)
+{
+	uint32_t pid = t->pid ? t->pid : (uint32_t)rec->pid;
+
+	if (p->m->n_processes < 2)
+		return;
+	for (size_t i = 0; i < p->m->n_processes; i++)
+		if (p->m->processes[i].pid == pid && p->m->processes[i].command)
+			fprintf(p->out, " of process %u: %s", pid, p->m->processes[i].command);
+}
+
 /* The thread's phases in order; start-up and shutdown as one line each
  * unless --all. */
 static void print_thread(struct tree_printer *p, const struct us_recording *rec,
@@ -215,7 +228,9 @@ static void print_thread(struct tree_printer *p, const struct us_recording *rec,
 {
 	bool all = p->ro && p->ro->all, header_printed = false;
 
-	fprintf(p->out, "\nThread %u (%s)\n", t->tid, us_thread_display_name(rec, t));
+	fprintf(p->out, "\nThread %u (%s)", t->tid, us_thread_display_name(rec, t));
+	print_process(p, rec, t);
+	fputc('\n', p->out);
 	for (int i = 0; i < US_PHASES; i++) {
 		enum us_phase phase = (enum us_phase)i;
 		uint32_t root = t->roots[phase];

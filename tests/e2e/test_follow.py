@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""--follow (the default of run): the processes the target makes and the
+programs they exec are traced too, each with its own counts."""
+import os
+import subprocess
+
+import pytest
+
+from conftest import fixture, trace, truth, walk
+from python_helpers import INTERPRETERS, PY_FIXTURES, interpreter
+
+
+def counts_by_process(report):
+    """{pid: {function: calls}} over every thread of each process."""
+    out = {}
+    for t in report["threads"]:
+        per = out.setdefault(t["pid"], {})
+        for _, n in walk(t["calls"]):
+            per[n["function"]] = per.get(n["function"], 0) + n["count"]
+    return out
+
+
+def test_a_shell_pipeline_traces_each_program_with_its_own_counts():
+    first = subprocess.run([fixture("recursion"), "12", "0"], capture_output=True, text=True)
+    t = trace("run", "--", "sh", "-c", f"{fixture('recursion')} 12 0 | {fixture('jumps')} 5")
+    assert t.returncode == 0, t.stderr
+    processes = {p["pid"]: p for p in t.report["processes"]}
+    by_command = {p["command"].split()[0]: pid for pid, p in processes.items()}
+    assert fixture("recursion") in by_command and fixture("jumps") in by_command
+    counts = counts_by_process(t.report)
+    recursion = counts[by_command[fixture("recursion")]]
+    jumps = counts[by_command[fixture("jumps")]]
+    assert {k: recursion[k] for k in ("fib", "leaf")} == \
+        {k: v for k, v in truth(first.stdout).items() if k in ("fib", "leaf")}
+    for name, n in truth(t.stdout).items():
+        assert jumps[name] == n, name
+    # each child names the shell that made it
+    assert processes[by_command[fixture("jumps")]]["parent_pid"] in processes
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_a_multiprocessing_pool_counts_every_workers_calls(name):
+    python = interpreter(name)
+    t = trace("run", "--", python, os.path.join(PY_FIXTURES, "pool.py"))
+    assert t.returncode == 0, t.stderr
+    want = truth(t.stdout)["square"]
+    counts = counts_by_process(t.report)
+    per_worker = [c.get("square", 0) for pid, c in counts.items() if pid != t.report["pid"]]
+    assert sum(per_worker) == want == 40
+    assert len(t.report["processes"]) >= 3  # the program and its two workers
+
+
+def test_no_follow_traces_the_first_process_only():
+    python = interpreter("pyenv-3.12")
+    t = trace("run", "--no-follow", "--", python, os.path.join(PY_FIXTURES, "pool.py"))
+    assert t.returncode == 0, t.stderr
+    counts = counts_by_process(t.report)
+    assert set(counts) == {t.report["pid"]}
+    assert counts[t.report["pid"]].get("square", 0) == 0
+    assert t.report["processes"] == []

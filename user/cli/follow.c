@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * --follow: the processes a traced process makes, and the programs they
+ * exec, are traced too. The kernel stops each new process before its first
+ * instruction, and each exec before the new program's first instruction
+ * (bpf/calls.bpf.c); here its probes go in (links for its own pid), its
+ * command line goes into the recording, and it goes on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "collect.h"
+#include "log.h"
+#include "plan_unwinders.h"
+#include "target_python.h"
+#include "trace_plan.h"
+#include "trace_session.h"
+#include "util.h"
+
+void us_follow_note_process(struct trace_session *s, pid_t pid, pid_t parent_pid)
+{
+	struct us_process_info_event e = {
+		.hdr = { .type = US_EV_PROCESS_INFO, .size = sizeof(e), .tid = (uint32_t)pid,
+			 .ts_ns = us_monotonic_ns() },
+		.pid = (uint32_t)pid, .parent_pid = (uint32_t)parent_pid,
+	};
+	char path[64];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, e.cmdline, sizeof(e.cmdline) - 1);
+		close(fd);
+	}
+	for (ssize_t i = 0; i + 1 < n; i++)
+		if (!e.cmdline[i])
+			e.cmdline[i] = ' ';
+	us_record_append(&s->writer, &e.hdr);
+}
+
+static void guard_unwinders_of(struct trace_session *s, const struct us_object_list *objects,
+			       pid_t pid)
+{
+	struct us_unwinder_entries entries = { 0 };
+
+	us_plan_unwinder_entries(objects, &entries);
+	us_bpf_calls_guard_unwinders(&s->probes.calls, &entries, pid);
+	us_unwinder_entries_free(&entries);
+}
+
+/* Probes for `pid`: the plan's sites in `objects` (NULL: all of them). */
+static int attach_process(struct trace_session *s, pid_t pid, const struct us_object_list *objects)
+{
+	const struct us_object_list *guarded = objects ? objects : &s->target.objects;
+
+	guard_unwinders_of(s, guarded, pid);
+	return us_bpf_calls_attach_for(&s->probes.calls, &s->rec.plan, pid, objects);
+}
+
+void us_follow_new_process(struct trace_session *s, const struct us_task_event *ev)
+{
+	pid_t pid = (pid_t)ev->pid;
+
+	if (ev->pid != ev->hdr.tid || !s->following)
+		return;	/* a thread: its process's probes are its own */
+	/* a copy of its parent: the parent's program and probes */
+	if (attach_process(s, pid, NULL) ||
+	    (s->python.object && us_bpf_python_attach(&s->probes.python, &s->python, pid)))
+		us_warn("process %d (made by %d) is not traced: its probes could not be attached",
+			(int)pid, (int)ev->parent_pid);
+	us_follow_note_process(s, pid, (pid_t)ev->parent_pid);
+	kill(pid, SIGCONT);
+}
+
+/* The program `pid` runs now, and the objects it will have. */
+static int objects_after_exec(pid_t pid, struct us_object_list *objects)
+{
+	char link[64], exe[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return -1;
+	exe[n] = '\0';
+	return us_objects_of_executable(exe, objects);
+}
+
+void us_follow_exec(struct trace_session *s, const struct us_process_exec_event *ev)
+{
+	pid_t pid = (pid_t)ev->hdr.tid;
+	struct us_object_list objects = { 0 };
+	size_t before = s->rec.plan.count, added;
+
+	if (!s->following || ev->hdr.ts_ns < s->rec.start_ns)
+		return;	/* an exec `run` followed before tracing (a shim) */
+	if (objects_after_exec(pid, &objects)) {
+		us_warn("process %d exec'd a program uscope cannot read: it runs untraced",
+			(int)pid);
+		kill(pid, SIGCONT);
+		return;
+	}
+	added = us_extend_plan(&s->rec.plan, s->options, &objects);
+	us_record_writer_add_sites(&s->writer, &s->rec.plan, before);
+	if (attach_process(s, pid, &objects))
+		us_warn("process %d (%s) is not traced: its probes could not be attached", (int)pid,
+			objects.items[objects.main_index].path);
+	else
+		us_debug("process %d execs %s: %zu new probe sites", (int)pid,
+			 objects.items[objects.main_index].path, added);
+	us_follow_note_process(s, pid, 0);
+	us_objects_free(&objects);
+	kill(pid, SIGCONT);
+}
