@@ -136,6 +136,7 @@ static void session_close(struct trace_session *s, const struct us_options *o)
 	us_record_writer_abandon(&s->writer);
 	us_recording_free(&s->rec);
 	us_plan_free(&s->plan);
+	us_follow_free(s);
 	if (s->recording && !kept_recording(s, o))
 		unlink(s->recording);
 	free(s->recording);
@@ -299,6 +300,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	if (s->following) {
 		if (us_bpf_calls_follow(&s->probes.calls))
 			return -1;
+		us_follow_note_attached(s, s->target.pid);
 		us_follow_note_process(s, s->target.pid, getppid());
 	}
 	if (kept_recording(s, o))

@@ -55,13 +55,64 @@ static void guard_unwinders_of(struct trace_session *s, const struct us_object_l
 	us_unwinder_entries_free(&entries);
 }
 
-/* Probes for `pid`: the plan's sites in `objects` (NULL: all of them). */
+static bool is_attached(const struct trace_session *s, pid_t pid, const char *open_path)
+{
+	for (size_t i = 0; i < s->n_attached; i++)
+		if (s->attached[i].pid == pid && strcmp(s->attached[i].open_path, open_path) == 0)
+			return true;
+	return false;
+}
+
+static void mark_attached(struct trace_session *s, pid_t pid, const char *open_path)
+{
+	if (is_attached(s, pid, open_path))
+		return;
+	us_grow(&s->attached, &s->attached_cap, s->n_attached + 1, sizeof(*s->attached));
+	s->attached[s->n_attached++] = (struct us_attached){ pid, us_strdup(open_path) };
+}
+
+void us_follow_note_attached(struct trace_session *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->rec.plan.count; i++)
+		mark_attached(s, pid, s->rec.plan.sites[i].open_path);
+}
+
+void us_follow_free(struct trace_session *s)
+{
+	for (size_t i = 0; i < s->n_attached; i++)
+		free(s->attached[i].open_path);
+	free(s->attached);
+	s->attached = NULL;
+	s->n_attached = s->attached_cap = 0;
+}
+
+/* Probes for `pid`: the plan's sites in `objects` (NULL: all of them) that
+ * its links do not cover yet (an exec of the program already traced, as
+ * `run`'s own first exec, adds none). */
 static int attach_process(struct trace_session *s, pid_t pid, const struct us_object_list *objects)
 {
-	const struct us_object_list *guarded = objects ? objects : &s->target.objects;
+	struct us_object_list todo = { 0 };
+	int err;
 
-	guard_unwinders_of(s, guarded, pid);
-	return us_bpf_calls_attach_for(&s->probes.calls, &s->rec.plan, pid, objects);
+	for (size_t i = 0; i < s->rec.plan.count; i++) {
+		const char *path = s->rec.plan.sites[i].open_path;
+		bool wanted = !objects;
+
+		for (size_t k = 0; objects && k < objects->count; k++)
+			wanted |= strcmp(objects->items[k].open_path, path) == 0;
+		if (wanted && !is_attached(s, pid, path))
+			us_objects_add(&todo, path, path);
+	}
+	if (!todo.count) {
+		us_objects_free(&todo);
+		return 0;
+	}
+	guard_unwinders_of(s, objects ? objects : &s->target.objects, pid);
+	err = us_bpf_calls_attach_for(&s->probes.calls, &s->rec.plan, pid, &todo);
+	for (size_t i = 0; !err && i < todo.count; i++)
+		mark_attached(s, pid, todo.items[i].open_path);
+	us_objects_free(&todo);
+	return err;
 }
 
 void us_follow_new_process(struct trace_session *s, const struct us_task_event *ev)
@@ -107,7 +158,13 @@ void us_follow_exec(struct trace_session *s, const struct us_process_exec_event 
 		kill(pid, SIGCONT);
 		return;
 	}
-	added = us_extend_plan(&s->rec.plan, s->options, &objects);
+	/* `run`'s own exec of the command, or a shim's: planned already */
+	if (pid == s->target.pid && s->target.objects.count &&
+	    strcmp(objects.items[objects.main_index].open_path,
+		   s->target.objects.items[s->target.objects.main_index].open_path) == 0)
+		added = 0;
+	else
+		added = us_extend_plan(&s->rec.plan, s->options, &objects);
 	us_record_writer_add_sites(&s->writer, &s->rec.plan, before);
 	if (attach_process(s, pid, &objects))
 		us_warn("process %d (%s) is not traced: its probes could not be attached", (int)pid,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "log.h"
+#include "plan_python.h"
 #include "trace_plan.h"
 #include "util.h"
 
@@ -41,9 +42,14 @@ size_t us_extend_plan(struct us_plan *plan, const struct us_options *o,
 		      const struct us_object_list *objects)
 {
 	size_t before = plan->count;
+	struct us_python py;
 	char err[1024];
+	int python = us_python_detect(objects, &py, err, sizeof(err));
 
-	if (o->n_patterns == 0 && objects->count &&
+	if (python > 0)
+		us_python_free(&py);
+	/* as for the target: a Python program's own code is its Python calls */
+	if (o->n_patterns == 0 && !python && objects->count &&
 	    us_has_function_symbols(objects->items[objects->main_index].open_path))
 		add_matches(plan, "*", objects, &o->filters, true, err, sizeof(err));
 	for (size_t i = 0; i < o->n_patterns; i++)

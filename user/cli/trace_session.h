@@ -27,6 +27,8 @@ struct trace_session {
 	const struct us_run_request *req;	/* run; NULL for attach */
 	const struct us_options *options;
 	bool following;			/* --follow: new processes are traced */
+	struct us_attached { pid_t pid; char *open_path; } *attached;	/* links made, per process */
+	size_t n_attached, attached_cap;
 	bool warned_python_exec;	/* a followed process exec'd another Python */
 };
 
@@ -34,6 +36,9 @@ struct trace_session {
  * in) or exec'd a program: its probes go in, it goes on. */
 void us_follow_new_process(struct trace_session *s, const struct us_task_event *ev);
 void us_follow_exec(struct trace_session *s, const struct us_process_exec_event *ev);
+/* The objects of the plan the target's own links cover (made at the start). */
+void us_follow_note_attached(struct trace_session *s, pid_t pid);
+void us_follow_free(struct trace_session *s);
 /* A process's command line into the recording (US_EV_PROCESS_INFO). */
 void us_follow_note_process(struct trace_session *s, pid_t pid, pid_t parent_pid);
 
