@@ -44,9 +44,14 @@ aggregated=$(median_loop_ns build/uscope run -q --aggregate -f bench_target --fo
 	--report "$work/agg_report" -- "$bench" "$calls")
 bpftrace_prog="uprobe:$bench:bench_target { @entries = count(); } uretprobe:$bench:bench_target { @returns = count(); }"
 counted=$(median_loop_ns bpftrace -q -e "$bpftrace_prog" -c "$bench $calls")
+# uftrace records every call of a -pg build in process (mcount), no kernel trap
+bench_pg=$top/build/tests/fixtures/callbench_pg
+pg_base=$(median_loop_ns "$bench_pg" "$calls")
+uftraced=$(median_loop_ns uftrace record -d "$work/uftrace.data" -F bench_target "$bench_pg" "$calls")
 
 awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$lost" \
-    -v agg="$aggregated" -v rec="$recorded" -v size="$(stat -c %s "$work/rec.usc")" 'BEGIN {
+    -v agg="$aggregated" -v pgbase="$pg_base" -v uft="$uftraced" \
+    -v rec="$recorded" -v size="$(stat -c %s "$work/rec.usc")" 'BEGIN {
 	us_per_call = (us - base) / n / 1000
 	bt_per_call = (bt - base) / n / 1000
 	agg_per_call = (agg - base) / n / 1000
@@ -57,8 +62,10 @@ awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$los
 	printf "uscope --aggregate:  %8.3f s   %6.3f us/call overhead (counters and a histogram in BPF)\n", \
 		agg / 1e9, agg_per_call
 	printf "bpftrace (counting): %8.3f s   %6.3f us/call overhead\n", bt / 1e9, bt_per_call
-	printf "ratio uscope / bpftrace: %.2f   --aggregate / bpftrace: %.2f\n", \
-		us_per_call / bt_per_call, agg_per_call / bt_per_call
+	printf "uftrace (-pg build, in-process): %8.3f s   %6.3f us/call overhead (its -pg baseline %.3f s)\n", \
+		uft / 1e9, (uft - pgbase) / n / 1000, pgbase / 1e9
+	printf "ratio uscope / bpftrace: %.2f   --aggregate / bpftrace: %.2f   uscope / uftrace: %.1f\n", \
+		us_per_call / bt_per_call, agg_per_call / bt_per_call, us_per_call / ((uft - pgbase) / n / 1000)
 }'
 
 # ---- Python -----------------------------------------------------------------

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* model: stack reconstruction, reconciliation, aggregation, filters. */
 #include <stdlib.h>
+#include "call_stats.h"
 #include "model_helpers.h"
 #include "unit.h"
 
@@ -327,6 +328,69 @@ TEST(model_a_recycled_thread_id_is_a_new_thread)
 	CHECK(node_at(&m, 0, (uint32_t[]){ A }, 1) != NULL);
 	CHECK(node_at(&m, 0, (uint32_t[]){ B }, 1) == NULL);
 	CHECK(node_at(&m, 1, (uint32_t[]){ B }, 1)->count == 1);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+/* A later SITES chunk (a program a followed process exec'd): its sites get
+ * functions of their own after the ones made since. */
+TEST(model_sites_added_later_get_their_own_functions)
+{
+	struct us_plan plan;
+	struct us_model m;
+	struct us_site late = { .function = "late", .object = "/bin/other", .probeable = true };
+	uint32_t fn;
+
+	make_plan(&plan, names, 2);
+	us_model_init(&m, &plan, NULL, NULL);
+	enter(&m, 1, 1, A, 0x8000);
+	leave(&m, 1, 2, A, 0x8000);
+	us_plan_add_site(&plan, &late);	/* site 2 */
+	enter(&m, 7, 3, 2, 0x9000);
+	leave(&m, 7, 4, 2, 0x9000);
+	us_model_finish(&m, 5);
+	fn = us_model_site_function(&m, 2);
+	CHECK(fn != US_ROOT_FN && fn >= 2);
+	CHECK_STR(m.functions[fn].name, "late");
+	CHECK_EQ(m.funcs[fn].count, 1);
+	CHECK_EQ(m.funcs[A].count, 1);
+	CHECK_EQ(us_model_site_function(&m, 9), US_ROOT_FN);
+	us_model_free(&m);
+	us_plan_free(&plan);
+}
+
+/* --aggregate: BPF's counters become the function's, as the exact mode
+ * would have them; CPUs merge by sum, smallest minimum, largest maximum. */
+TEST(model_takes_aggregated_counters)
+{
+	struct us_call_stats per_cpu[2] = {
+		{ .calls = 3, .timed = 3, .total_ns = 300, .self_ns = 200, .min_ns = 50, .max_ns = 150,
+		  .latency = { [5] = 1, [6] = 2 } },
+		{ .calls = 2, .timed = 1, .total_ns = 40, .self_ns = 40, .min_ns = 40, .max_ns = 40,
+		  .latency = { [5] = 1 } },
+	};
+	struct us_func_stats_event ev = {
+		.hdr = { .type = US_EV_FUNC_STATS, .size = sizeof(ev), .tid = 1, .ts_ns = 9 },
+		.site_id = B,
+	};
+	struct us_plan plan;
+	struct us_model m;
+
+	us_call_stats_merge(per_cpu, 2, &ev.stats);
+	make_plan(&plan, names, 4);
+	us_model_init(&m, &plan, NULL, NULL);
+	us_model_add_event(&m, &ev.hdr);
+	CHECK(m.aggregated);
+	CHECK_EQ(m.funcs[B].count, 5);
+	CHECK_EQ(m.funcs[B].timed, 4);
+	CHECK_EQ(m.funcs[B].unfinished, 1);
+	CHECK_EQ(m.funcs[B].total_ns, 340);
+	CHECK_EQ(m.funcs[B].self_ns, 240);
+	CHECK_EQ(m.funcs[B].min_ns, 40);
+	CHECK_EQ(m.funcs[B].max_ns, 150);
+	CHECK_EQ(m.funcs[B].latency[5], 2);
+	CHECK_EQ(m.funcs[B].latency[6], 2);
+	CHECK_EQ(m.total_calls, 5);
 	us_model_free(&m);
 	us_plan_free(&plan);
 }
