@@ -198,11 +198,12 @@ int BPF_PROG(stop_after_exec)
 	if (!tid)
 		return 0;
 	if (follow) {
+		/* uscope continues it when it reads this: no record, no stop */
 		e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tid);
-		if (e) {
-			bpf_get_current_comm(e->comm, sizeof(e->comm));
-			bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-		}
+		if (!e)
+			return 0;
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	}
 	bpf_send_signal(19 /* SIGSTOP */);
 	return 0;
@@ -226,7 +227,7 @@ int BPF_PROG(task_made, struct task_struct *parent, struct task_struct *child)
 		bpf_map_update_elem(&followed, &pid, &one, BPF_ANY);
 	e = reserve_event(US_EV_TASK_NEW, sizeof(*e), tid);
 	if (!e)
-		return 0;	/* counted lost; a new process still stops */
+		return 0;	/* counted lost: uscope would not continue it, so no stop */
 	e->pid = pid;
 	e->parent_pid = parent_pid;
 	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);

@@ -58,3 +58,18 @@ def test_no_follow_traces_the_first_process_only():
     assert set(counts) == {t.report["pid"]}
     assert counts[t.report["pid"]].get("square", 0) == 0
     assert t.report["processes"] == []
+
+
+def test_each_exec_of_a_library_function_is_probed_once_per_process():
+    # every program the shell runs maps the same libc: its strlen (an IFUNC)
+    # is one site, one link per process, counted once per call
+    t = trace("run", "-f", "libc:strlen", "--", "sh", "-c",
+              f"{fixture('ifuncs')} 100; {fixture('ifuncs')} 50")
+    assert t.returncode == 0, t.stderr
+    names = [f["function"] for f in t.report["functions"]]
+    assert names.count("strlen") == 1
+    counts = counts_by_process(t.report)
+    by_command = {p["pid"]: p["command"] for p in t.report["processes"]}
+    runs = sorted(c.get("strlen", 0) for pid, c in counts.items()
+                  if by_command.get(pid, "").startswith(fixture("ifuncs")))
+    assert runs == [50, 100]

@@ -397,6 +397,8 @@ static void on_stopped(void *ctx)
 	struct trace_session *s = ctx;
 
 	us_python_restore();
+	if (s->following)
+		us_bpf_calls_continue_followed(&s->probes.calls);
 	if (!s->target.exited)
 		s->live_rss_bytes = us_process_rss_bytes(s->target.pid);
 }

@@ -86,7 +86,9 @@ static bool code_of(const struct us_object *obj, const struct us_symtab *tab,
 	return true;
 }
 
-static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
+/* Adds the site of `sym` unless the plan has its code already (an alias, an
+ * IFUNC whose implementation is planned). Returns whether it was added. */
+static bool add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 			    const struct us_symtab *tab, const struct us_symbol *sym)
 {
 	uint64_t vaddr, offset, size;
@@ -99,6 +101,8 @@ static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 	};
 
 	if (code_of(obj, tab, sym, &vaddr, &offset, &size)) {
+		if (plan_has(plan, obj->open_path, vaddr))
+			return false;
 		size = size < 16 ? 16 : size > 65536 ? 65536 : size;
 		code = us_calloc(size, 1);
 		n = us_read_code(obj->open_path, offset, code, size);
@@ -116,6 +120,7 @@ static void add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 	site.loop_head = where.loop_head;
 	site.probe_skip = where.skip;
 	us_plan_add_site(plan, &site);
+	return true;
 }
 
 /* The symbol's name, or the first of its other names, that the glob matches. */
@@ -153,8 +158,7 @@ int us_plan_add_pattern(struct us_plan *plan, const struct us_pattern *pat,
 			continue;
 		if (plan_has(plan, obj->open_path, sym.vaddr))
 			continue;
-		add_symbol_site(plan, obj, &tab, &sym);
-		added++;
+		added += add_symbol_site(plan, obj, &tab, &sym);
 	}
 	us_symtab_free(&tab);
 	return added;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -388,4 +389,20 @@ int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
 		us_call_stats_merge(per_cpu, (size_t)ncpus, out);
 	free(per_cpu);
 	return err ? -1 : 0;
+}
+
+void us_bpf_calls_continue_followed(const struct us_bpf_calls *b)
+{
+	uint32_t key, next;
+	bool first = true;
+	int fd;
+
+	if (!b->skel)
+		return;
+	fd = bpf_map__fd(b->skel->maps.followed);
+	while (bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		kill((pid_t)key, SIGCONT);
+	}
 }

@@ -66,6 +66,9 @@ int us_bpf_calls_attach_for(struct us_bpf_calls *b, const struct us_plan *plan, 
 /* --follow: from now on each process a traced process makes, and each exec,
  * stops for uscope and comes as US_EV_TASK_NEW or US_EV_PROCESS_EXEC. */
 int us_bpf_calls_follow(struct us_bpf_calls *b);
+/* --follow, at the end: every process followed goes on, in case one was
+ * stopped for uscope and its record was never read. */
+void us_bpf_calls_continue_followed(const struct us_bpf_calls *b);
 /* Stops the target at each exec (following a shim), or no longer. */
 int us_bpf_calls_stop_at_exec(struct us_bpf_calls *b, bool stop);
 int us_bpf_calls_open_ring(struct us_bpf_calls *b, ring_buffer_sample_fn on_event, void *ctx);
