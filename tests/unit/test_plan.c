@@ -4,6 +4,7 @@
 #include "plan.h"
 #include "elf_symbols.h"
 #include "plan_site.h"
+#include "demangle.h"
 #include "unit.h"
 #include "util.h"
 
@@ -252,4 +253,14 @@ TEST(placement_refuses_prefixes_behind_allowed_ones_and_bad_opcodes)
 	p = us_place_probe(rep_movs, sizeof(rep_movs));
 	CHECK(p.probeable);
 	CHECK(!us_place_probe(NULL, 0).probeable);
+}
+
+TEST(cpp_names_are_demangled_and_c_names_left_alone)
+{
+	char *readable = us_demangle("_Z6level1i");
+
+	CHECK_STR(readable, "level1(int)");
+	free(readable);
+	CHECK(us_demangle("main") == NULL);
+	CHECK(us_demangle("_Znot a name") == NULL);
 }

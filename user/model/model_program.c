@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hashmap.h"
+#include "demangle.h"
 #include "model_program.h"
 #include "util.h"
 
@@ -156,9 +157,13 @@ static bool is_main_script(const struct us_model *m, const struct us_function *f
 void us_model_label_function(const struct us_model *m, struct us_function *fn)
 {
 	free(fn->label);
-	if (fn->kind != US_FN_PYTHON)
-		fn->label = us_strdup(fn->name);
-	else if (is_main_script(m, fn))
+	if (fn->kind != US_FN_PYTHON) {
+		fn->label = us_demangle(fn->name);	/* C++: level1(int), not _Z6level1i */
+		if (!fn->label)
+			fn->label = us_strdup(fn->name);
+		return;
+	}
+	if (is_main_script(m, fn))
 		fn->label = python_label(fn, fn->file, NULL);
 	else
 		fn->label = python_label(fn, us_module_relative_path(fn->file, m->program.cwd),
