@@ -385,7 +385,9 @@ def test_top_prints_the_hottest_functions_each_second():
         r = uscope("top", "-q", "-p", str(target.pid), "--duration", "2.6", timeout=60)
         assert r.returncode == 0, r.stderr
         tables = [t for t in r.stdout.split("uscope profile:") if t.strip()]
-        assert len(tables) == 2, r.stdout
+        # one a second over 2.6 s: two, or three when the first second
+        # started while the sampler was still loading (a slow ASan build)
+        assert 2 <= len(tables) <= 3, r.stdout
         rows = [line for line in tables[-1].splitlines() if line.strip().endswith(")")]
         hottest = rows[0].split()[-2]  # the most self time first
         assert hottest in ("compare_slowly", "burn_in_library"), rows[:3]
