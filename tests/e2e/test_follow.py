@@ -73,3 +73,22 @@ def test_each_exec_of_a_library_function_is_probed_once_per_process():
     runs = sorted(c.get("strlen", 0) for pid, c in counts.items()
                   if by_command.get(pid, "").startswith(fixture("ifuncs")))
     assert runs == [50, 100]
+
+
+def test_a_library_the_shell_does_not_load_is_traced_in_the_program_it_runs():
+    t = trace("run", "-f", "libusfix:usfix_add", "-f", "libusfix:usfix_scale", "--",
+              "sh", "-c", f"{fixture('uses_lib')} 40")
+    assert t.returncode == 0, t.stderr
+    want = truth(t.stdout)
+    got = {}
+    for per in counts_by_process(t.report).values():
+        for name, n in per.items():
+            got[name] = got.get(name, 0) + n
+    for name in ("usfix_add", "usfix_scale"):
+        assert got[name] == want[name], name
+
+
+def test_without_follow_an_object_the_target_does_not_load_is_an_error():
+    t = trace("run", "--no-follow", "-f", "libusfix:usfix_add", "--", "sh", "-c", "true")
+    assert t.returncode != 0
+    assert "no object 'libusfix'" in t.stderr

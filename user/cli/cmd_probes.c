@@ -162,7 +162,7 @@ int us_cmd_probes(struct us_options *o)
 	plan_opts.n_patterns = (size_t)plan_opts.n_rest;
 	print_objects(&t.objects);
 	if (print_python(&t.objects, &is_python) ||
-	    us_build_plan(&plan, &plan_opts, &t.objects, is_python)) {
+	    us_build_plan(&plan, &plan_opts, &t.objects, is_python, false)) {
 		rc = 1;
 	} else if (plan.count) {
 		print_sites(&plan);

@@ -264,7 +264,8 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 	s->rec.setup_start_ns = us_monotonic_ns();
 	note_program(&s->rec, &s->target);
 	if (us_target_list_objects(&s->target) || find_python(s) ||
-	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL))
+	    us_build_plan(&s->plan, o, &s->target.objects, s->python.object != NULL,
+			  s->following))
 		return -1;
 	if (describe_plan(&s->plan, &s->python) || plan_memory(s, o))
 		return -1;

@@ -104,8 +104,24 @@ static void add_object_named_by_path(const char *pattern, struct us_object_list 
 	us_pattern_free(&pat);
 }
 
+/* "liblzma:lzma_code" for a shell that runs xz: the object is not the
+ * shell's, it may be a program's the shell runs (--follow). */
+static bool names_an_absent_object(const char *text, const struct us_object_list *objects)
+{
+	struct us_pattern pat;
+	char err[256];
+	bool absent;
+
+	if (!us_pattern_parse(text, &pat))
+		return false;
+	absent = pat.object && !strchr(pat.object, '/') &&
+		 !us_objects_find(objects, pat.object, err, sizeof(err));
+	us_pattern_free(&pat);
+	return absent;
+}
+
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  struct us_object_list *objects, bool python)
+		  struct us_object_list *objects, bool python, bool following)
 {
 	if (o->n_patterns == 0 && python)
 		return 0;	/* Python calls, and no native function unless asked */
@@ -128,9 +144,15 @@ int us_build_plan(struct us_plan *plan, const struct us_options *o,
 	}
 	for (size_t i = 0; i < o->n_patterns; i++)
 		add_object_named_by_path(o->patterns[i], objects);
-	for (size_t i = 0; i < o->n_patterns; i++)
+	for (size_t i = 0; i < o->n_patterns; i++) {
+		if (following && names_an_absent_object(o->patterns[i], objects)) {
+			us_info("'%s': no such object in %s yet; traced in the programs it runs that "
+				"load it", o->patterns[i], objects->items[objects->main_index].path);
+			continue;
+		}
 		if (plan_one(plan, o->patterns[i], objects, &o->filters, false))
 			return -1;
+	}
 	return 0;
 }
 

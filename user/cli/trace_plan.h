@@ -10,9 +10,10 @@
 /* -f patterns, or the default: every function of the main executable, or
  * none when the target is Python (its calls are traced instead). OBJECT parts
  * that are paths to ELF files (a library the target will dlopen) join
- * `objects`. */
+ * `objects`. `following`: a pattern naming an object the target does not
+ * load is for the programs it runs (said, not an error). */
 int us_build_plan(struct us_plan *plan, const struct us_options *o,
-		  struct us_object_list *objects, bool python);
+		  struct us_object_list *objects, bool python, bool following);
 
 /* A program a followed process exec'd: the same patterns (or the default)
  * on its objects, added to `plan` quietly (a pattern may name nothing
