@@ -236,6 +236,26 @@ def test_sigkill_keeps_the_recording_up_to_its_last_second(tmp_path):
     assert main.get("unfinished") == 1 and main["inferred_exits"] == 0
 
 
+def test_sigkill_keeps_aggregated_counters_up_to_their_last_second(tmp_path):
+    rec = tmp_path / "cut.usc"
+    u, pid, marker = start_busy("-q", "--aggregate", "-o", str(rec))
+    try:
+        time.sleep(2.5)
+        u.kill()
+        u.wait(timeout=HANG)
+        r = uscope("report", str(rec), "--format", "json")
+        assert r.returncode == 0, r.stderr
+        report = json.loads(r.stdout)
+        os.kill(pid, signal.SIGTERM)
+        out = u.stdout.read()
+    finally:
+        kill_all_with(marker)
+    work = {f["function"]: f for f in report["functions"]}["work"]
+    assert work["count"] >= 500  # at 1 ms a call, 2.5 s less at most one unflushed second
+    assert work["count"] <= truth(out)["work"]
+    assert work["timed"] <= work["count"]
+
+
 # 5. eval_frame: restored however uscope ends; a left-over one is adopted.
 
 def start_attach_target(python, tmp_path, *extra):

@@ -391,6 +391,15 @@ TEST(model_takes_aggregated_counters)
 	CHECK_EQ(m.funcs[B].latency[5], 2);
 	CHECK_EQ(m.funcs[B].latency[6], 2);
 	CHECK_EQ(m.total_calls, 5);
+	/* the next second's record holds the totals since the start: it replaces */
+	ev.stats.calls = 8;
+	ev.stats.timed = 8;
+	ev.stats.latency[5] = 6;
+	us_model_add_event(&m, &ev.hdr);
+	CHECK_EQ(m.funcs[B].count, 8);
+	CHECK_EQ(m.funcs[B].unfinished, 0);
+	CHECK_EQ(m.funcs[B].latency[5], 6);
+	CHECK_EQ(m.total_calls, 8);
 	us_model_free(&m);
 	us_plan_free(&plan);
 }

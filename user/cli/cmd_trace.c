@@ -237,7 +237,6 @@ static int plan_memory(struct trace_session *s, const struct us_options *o)
 	return 0;
 }
 
-/* plan, load and attach, open the recording: everything before events flow. */
 /* Before any return probe is armed: the target's stack unwinders get the
  * real return addresses back (C++ exceptions, pthread_cancel, backtrace()). */
 static int guard_unwinders(struct trace_session *s)
@@ -255,6 +254,7 @@ static int guard_unwinders(struct trace_session *s)
 	return err;
 }
 
+/* plan, load and attach, open the recording: everything before events flow. */
 static int session_prepare(struct trace_session *s, const struct us_options *o)
 {
 	const struct us_calls_options calls_options = {
@@ -422,7 +422,8 @@ static void append_code_stats(void *ctx, uint64_t code, const struct us_call_sta
 	append_stats(ctx, code, 0, true, stats);
 }
 
-/* --aggregate: the counters BPF kept, one record per function. */
+/* --aggregate: the counters BPF kept so far, one record per function
+ * (each record holds the totals since the start: a later one replaces it). */
 static void append_aggregates(struct trace_session *s)
 {
 	struct us_call_stats stats;
@@ -432,6 +433,21 @@ static void append_aggregates(struct trace_session *s)
 			append_stats(s, 0, site, false, &stats);
 	if (s->probes.python.skel)
 		us_bpf_python_each_code_stats(&s->probes.python, append_code_stats, s);
+}
+
+/* --aggregate: a snapshot of the counters each second, so a recording cut
+ * by a kill keeps them up to its last second. */
+#define AGGREGATE_SNAPSHOT_NS 1000000000ull
+
+static void on_tick(void *ctx)
+{
+	struct trace_session *s = ctx;
+	uint64_t now = us_monotonic_ns();
+
+	if (!s->rec.aggregate || now - s->last_snapshot_ns < AGGREGATE_SNAPSHOT_NS)
+		return;
+	s->last_snapshot_ns = now;
+	append_aggregates(s);
 }
 
 /* Everything drained: the counters of --aggregate, the memory books' last record. */
@@ -452,7 +468,8 @@ static void on_drained(void *ctx)
 static int session_finish(struct trace_session *s, const struct us_options *o)
 {
 	const struct us_collect_hooks hooks = {
-		.on_event = on_event, .on_stopped = on_stopped, .on_drained = on_drained, .ctx = s,
+		.on_event = on_event, .on_tick = on_tick, .on_stopped = on_stopped,
+		.on_drained = on_drained, .ctx = s,
 	};
 	int err = us_collect(&s->target, &s->probes, &s->writer, &s->rec, o->duration_ns, &hooks);
 

@@ -29,7 +29,7 @@ struct trace_session {
 	bool following;			/* --follow: new processes are traced */
 	struct us_attached { pid_t pid; char *open_path; } *attached;	/* links made, per process */
 	size_t n_attached, attached_cap;
-	bool warned_python_exec;	/* a followed process exec'd another Python */
+	uint64_t last_snapshot_ns;	/* --aggregate: the counters' last record */
 };
 
 /* --follow: a traced process made a process (stopped until its probes are

@@ -534,6 +534,8 @@ void us_model_core_free(struct us_model *m)
 		free(m->funcs[i].latency);
 	free(m->funcs);
 	free(m->site_fn);
+	free(m->aggregates);
+	us_map_free(&m->aggregate_index);
 	for (size_t i = 0; i < m->n_processes; i++)
 		free(m->processes[i].command);
 	free(m->processes);

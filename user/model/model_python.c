@@ -495,35 +495,48 @@ void us_model_free_python(struct us_model *m)
 	us_map_free(&m->chain_messages);
 }
 
-/* --aggregate: one function's counters, as BPF added them up. Its total
+/* --aggregate: one function's counters since tracing began, as BPF added
+ * them up; uscope writes them each second, so each record replaces the last
+ * one of its site or code object: what it adds is the difference. Its total
  * counts a recursive function's nested calls again (funclatency's way). */
 void us_model_on_func_stats(struct us_model *m, const struct us_event_header *hdr)
 {
 	const struct us_func_stats_event *ev = (const struct us_func_stats_event *)hdr;
-	const struct us_call_stats *st = &ev->stats;
+	uint64_t key = ev->python ? ev->code | 1ull << 63 : ev->site_id;
+	uint32_t slot = us_map_get(&m->aggregate_index, key);
+	struct us_call_stats now = ev->stats, *before;
 	struct us_func_stats *f;
 	uint32_t fn_id;
 
 	fn_id = ev->python ? function_of_code(m, ev->code) : us_model_site_function(m, ev->site_id);
 	if (fn_id == US_ROOT_FN)
 		return;
+	if (slot == US_MAP_NONE) {
+		slot = (uint32_t)m->n_aggregates;
+		us_grow(&m->aggregates, &m->aggregates_cap, m->n_aggregates + 1,
+			sizeof(*m->aggregates));
+		memset(&m->aggregates[m->n_aggregates++], 0, sizeof(*m->aggregates));
+		us_map_put(&m->aggregate_index, key, slot);
+	}
+	before = &m->aggregates[slot];
 	f = &m->funcs[fn_id];
-	if (st->timed && (!f->timed || st->min_ns < f->min_ns))
-		f->min_ns = st->min_ns;
-	if (st->max_ns > f->max_ns)
-		f->max_ns = st->max_ns;
-	f->seen += st->calls;
-	f->count += st->calls;
-	f->timed += st->timed;
-	f->sum_ns += st->total_ns;
-	f->total_ns += st->total_ns;
-	f->self_ns += st->self_ns;
-	f->unfinished += st->calls > st->timed ? st->calls - st->timed : 0;
+	if (now.timed && (!f->timed || now.min_ns < f->min_ns))
+		f->min_ns = now.min_ns;
+	if (now.max_ns > f->max_ns)
+		f->max_ns = now.max_ns;
+	f->seen += now.calls - before->calls;
+	f->count += now.calls - before->calls;
+	f->timed += now.timed - before->timed;
+	f->sum_ns += now.total_ns - before->total_ns;
+	f->total_ns += now.total_ns - before->total_ns;
+	f->self_ns += now.self_ns - before->self_ns;
+	f->unfinished = f->count > f->timed ? f->count - f->timed : 0;
 	if (!f->latency)
 		f->latency = us_calloc(US_LATENCY_BUCKETS, sizeof(*f->latency));
 	for (size_t i = 0; i < US_LATENCY_BUCKETS; i++)
-		f->latency[i] += st->latency[i];
-	m->total_calls += st->calls;
-	m->python_calls += ev->python ? st->calls : 0;
+		f->latency[i] += now.latency[i] - before->latency[i];
+	m->total_calls += now.calls - before->calls;
+	m->python_calls += ev->python ? now.calls - before->calls : 0;
 	m->aggregated = true;
+	*before = now;
 }

@@ -317,6 +317,9 @@ struct us_model {
 	struct us_program_info program;
 	uint32_t main_code_fn;		/* __main__'s function once seen, US_ROOT_FN before */
 	bool aggregated;		/* --aggregate: counters per function, no call tree */
+	struct us_call_stats *aggregates;	/* --aggregate: the last record of each key */
+	size_t n_aggregates, aggregates_cap;
+	struct us_map aggregate_index;	/* site, or code | 1 << 63 -> aggregates[] */
 
 	struct us_function *functions;
 	size_t n_functions, functions_cap;
