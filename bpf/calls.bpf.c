@@ -282,7 +282,7 @@ static __always_inline struct return_instance *newest_armed_return(void)
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct uprobe_task *utask = task->utask;
 
-	if ((__u32)(bpf_get_current_pid_tgid() >> 32) != target_tgid || !utask)
+	if (!traced_process((__u32)(bpf_get_current_pid_tgid() >> 32)) || !utask)
 		return NULL;
 	return utask->return_instances;
 }

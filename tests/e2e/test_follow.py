@@ -92,3 +92,16 @@ def test_without_follow_an_object_the_target_does_not_load_is_an_error():
     t = trace("run", "--no-follow", "-f", "libusfix:usfix_add", "--", "sh", "-c", "true")
     assert t.returncode != 0
     assert "no object 'libusfix'" in t.stderr
+
+
+def test_a_cpp_exception_in_a_program_the_shell_runs_behaves_as_untraced():
+    # the unwinder's stop and its return slots are the child's, not the shell's
+    plain = subprocess.run([fixture("throws"), "30"], capture_output=True, text=True)
+    t = trace("run", "--", "sh", "-c", f"{fixture('throws')} 30", timeout=60)
+    assert t.returncode == plain.returncode == 0, t.stderr
+    assert t.stdout == plain.stdout
+    got = {}
+    for per in counts_by_process(t.report).values():
+        for name, n in per.items():
+            got[name] = got.get(name, 0) + n
+    assert got["_Z6level5i"] == truth(t.stdout)["level5"] == 30

@@ -325,14 +325,15 @@ static void swap_return_slots(struct trace_session *s, const struct us_unwind_st
 		reals[i] = ev->slots[i].real;
 		trampoline[i] = ev->trampoline;
 	}
+	/* the thread's process (a followed one, maybe): /proc/TID/mem, kill(TID) */
 	if (ev->rearm)
-		err = us_swap_return_slots(s->target.pid, addresses, reals, trampoline, n);
+		err = us_swap_return_slots((pid_t)ev->hdr.tid, addresses, reals, trampoline, n);
 	else
-		err = us_swap_return_slots(s->target.pid, addresses, trampoline, reals, n);
+		err = us_swap_return_slots((pid_t)ev->hdr.tid, addresses, trampoline, reals, n);
 	if (err < 0)
 		us_warn("cannot write the target's memory to let its stack unwinder pass "
 			"traced frames: %s", strerror(errno));
-	kill(s->target.pid, SIGCONT);
+	kill((pid_t)ev->hdr.tid, SIGCONT);
 }
 
 /* 3.12+: a thread of the target spent its C recursion budget and stopped
@@ -342,13 +343,14 @@ static void widen_recursion_budget(struct trace_session *s, const struct us_py_r
 	struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
 	struct us_py_sampling walk;
 	uint64_t delta = 0;
+	pid_t pid = (pid_t)ev->hdr.tid;	/* its thread: /proc/TID and kill(TID) reach the process */
 	size_t calls;
 	int added = -1;
 
-	if (!us_python_load_delta(s->target.pid, &slot, &delta) &&
+	if (!us_python_load_delta(pid, &slot, &delta) &&
 	    us_python_sampling_layout(&s->python, delta, &walk)) {
-		calls = us_python_eval_calls(s->target.pid, &walk, ev->tstate);
-		added = us_python_widen_c_budget(s->target.pid, &walk, s->python.c_recursion_offset,
+		calls = us_python_eval_calls(pid, &walk, ev->tstate);
+		added = us_python_widen_c_budget(pid, &walk, s->python.c_recursion_offset,
 						 ev->tstate, calls);
 		us_debug("thread %u: C recursion budget spent in %zu eval calls: %d units added",
 			 ev->hdr.tid, calls, added);
@@ -356,7 +358,7 @@ static void widen_recursion_budget(struct trace_session *s, const struct us_py_r
 	if (added < 0)
 		us_warn("cannot widen the C recursion budget of thread %u: it may raise "
 			"RecursionError sooner than untraced", ev->hdr.tid);
-	kill(s->target.pid, SIGCONT);
+	kill(pid, SIGCONT);
 }
 
 /* The target stopped itself for uscope: at its first Python call

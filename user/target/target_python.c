@@ -32,28 +32,27 @@ static struct {
 #define PY_EVAL_C_STACK_UNITS 2
 #define C_BUDGET_KEPT 50	/* never taken below this: the thread may be deep now */
 static struct {
-	pid_t pid;
 	int32_t c_offset;
 	struct us_py_sampling walk;
 	size_t count;
-	struct widened { uint64_t tstate; int32_t added; } threads[WIDENED_THREADS_MAX];
+	struct widened { pid_t pid; uint64_t tstate; int32_t added; } threads[WIDENED_THREADS_MAX];
 } widened;
 
-static struct widened *widened_thread(uint64_t tstate)
+static struct widened *widened_thread(pid_t pid, uint64_t tstate)
 {
 	for (size_t i = 0; i < widened.count; i++)
-		if (widened.threads[i].tstate == tstate)
+		if (widened.threads[i].pid == pid && widened.threads[i].tstate == tstate)
 			return &widened.threads[i];
 	if (widened.count == WIDENED_THREADS_MAX)
 		return NULL;
-	widened.threads[widened.count] = (struct widened){ .tstate = tstate };
+	widened.threads[widened.count] = (struct widened){ .pid = pid, .tstate = tstate };
 	return &widened.threads[widened.count++];
 }
 
 int us_python_widen_c_budget(pid_t pid, const struct us_py_sampling *walk, int32_t c_offset,
 			     uint64_t tstate, size_t eval_calls)
 {
-	struct widened *w = widened_thread(tstate);
+	struct widened *w = widened_thread(pid, tstate);
 	int64_t spent = (int64_t)eval_calls * PY_EVAL_C_STACK_UNITS;
 	int32_t remaining = 0, add;
 	char path[64];
@@ -79,31 +78,51 @@ int us_python_widen_c_budget(pid_t pid, const struct us_py_sampling *walk, int32
 	}
 	close(fd);
 	w->added += add;
-	widened.pid = pid;
 	widened.c_offset = c_offset;
 	widened.walk = *walk;
 	install_restore_handlers();
 	return add;
 }
 
+/* /proc/PID/mem, built without printf: async-signal-safe. */
+static int open_memory(pid_t pid)
+{
+	char path[32] = "/proc/", digits[12], *p = path + 6;
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) && n < 11);
+	while (n)
+		*p++ = digits[--n];
+	memcpy(p, "/mem", 5);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
 /* Takes back what us_python_widen_c_budget gave each thread still alive,
  * keeping it above C_BUDGET_KEPT (its calls made while traced give their
  * units back as they return). Async-signal-safe. */
-static void narrow_c_budgets(int fd)
+static void narrow_c_budgets(void)
 {
 	for (size_t i = 0; i < widened.count; i++) {
 		struct widened *w = &widened.threads[i];
 		off_t at = (off_t)(w->tstate + (uint64_t)widened.c_offset);
 		int32_t remaining = 0, take;
+		int fd;
 
-		if (!w->added || !us_python_thread_state_listed(widened.pid, &widened.walk, w->tstate) ||
-		    pread(fd, &remaining, 4, at) != 4)
+		if (!w->added || !us_python_thread_state_listed(w->pid, &widened.walk, w->tstate))
 			continue;
-		take = remaining - w->added >= C_BUDGET_KEPT ? w->added
-		       : remaining > C_BUDGET_KEPT ? remaining - C_BUDGET_KEPT : 0;
-		remaining -= take;
-		if (pwrite(fd, &remaining, 4, at) == 4)
-			w->added -= take;
+		fd = open_memory(w->pid);
+		if (fd < 0)
+			continue;
+		if (pread(fd, &remaining, 4, at) == 4) {
+			take = remaining - w->added >= C_BUDGET_KEPT ? w->added
+			       : remaining > C_BUDGET_KEPT ? remaining - C_BUDGET_KEPT : 0;
+			remaining -= take;
+			if (pwrite(fd, &remaining, 4, at) == 4)
+				w->added -= take;
+		}
+		close(fd);
 	}
 }
 
@@ -141,22 +160,7 @@ void us_python_restore(void)
 	ssize_t ignored;
 
 	if (widened.count) {
-		char path[32] = "/proc/", *p = path + 6;
-		int mem, n = 0;
-		pid_t pid = widened.pid;
-		char digits[12];
-
-		do
-			digits[n++] = (char)('0' + pid % 10);
-		while ((pid /= 10) && n < 11);
-		while (n)
-			*p++ = digits[--n];
-		memcpy(p, "/mem", 5);
-		mem = open(path, O_RDWR | O_CLOEXEC);
-		if (mem >= 0) {
-			narrow_c_budgets(mem);
-			close(mem);
-		}
+		narrow_c_budgets();
 		widened.count = 0;
 	}
 	if (fd < 0)
