@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Which functions run and attach trace: -f patterns, or the default. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,8 +105,39 @@ static void add_object_named_by_path(const char *pattern, struct us_object_list 
 	us_pattern_free(&pat);
 }
 
+/* Whether a shared library that `name` names is installed where the
+ * dynamic loader looks by default. */
+static bool installed_library(const char *name)
+{
+	static const char *const dirs[] = {
+		"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib",
+		"/usr/local/lib",
+	};
+	bool installed = false;
+	char err[256];
+
+	for (size_t i = 0; !installed && i < US_ARRAY_SIZE(dirs); i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *e;
+
+		while (d && !installed && (e = readdir(d))) {
+			struct us_object_list one = { 0 };
+
+			if (!strstr(e->d_name, ".so"))
+				continue;
+			us_objects_add(&one, e->d_name, NULL);	/* matched by its file name */
+			installed = us_objects_find(&one, name, err, sizeof(err)) != NULL;
+			us_objects_free(&one);
+		}
+		if (d)
+			closedir(d);
+	}
+	return installed;
+}
+
 /* "liblzma:lzma_code" for a shell that runs xz: the object is not the
- * shell's, it may be a program's the shell runs (--follow). */
+ * shell's, but an installed library a program the shell runs may load
+ * (--follow). A name no installed library has stays an error. */
 static bool names_an_absent_object(const char *text, const struct us_object_list *objects)
 {
 	struct us_pattern pat;
@@ -115,7 +147,8 @@ static bool names_an_absent_object(const char *text, const struct us_object_list
 	if (!us_pattern_parse(text, &pat))
 		return false;
 	absent = pat.object && !strchr(pat.object, '/') &&
-		 !us_objects_find(objects, pat.object, err, sizeof(err));
+		 !us_objects_find(objects, pat.object, err, sizeof(err)) &&
+		 installed_library(pat.object);
 	us_pattern_free(&pat);
 	return absent;
 }
