@@ -209,3 +209,12 @@ def test_static_functions_of_a_stripped_library_come_from_its_debug_file():
     assert t.returncode == 0, t.stderr
     got = counts_by_function(t.report)
     assert sum(n for f, n in got.items() if f.startswith("__strlen_")) == 300
+
+
+def test_cpp_functions_are_picked_by_the_names_people_write():
+    t = trace("run", "-f", "level*", "--", fixture("throws"), "20")
+    assert t.returncode == 0, t.stderr
+    want = truth(t.stdout)
+    got = counts_by_function(t.report)
+    assert {f: n for f, n in got.items()} == {
+        f"_Z6level{i}i": want[f"level{i}"] for i in range(1, 6)}

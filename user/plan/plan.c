@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "plan.h"
+#include "demangle.h"
 #include "ifunc.h"
 #include "plan_site.h"
 #include "util.h"
@@ -123,10 +124,22 @@ static bool add_symbol_site(struct us_plan *plan, const struct us_object *obj,
 	return true;
 }
 
-/* The symbol's name, or the first of its other names, that the glob matches. */
+/* A C++ symbol matched by the name people write: 'level*' or 'ns::f*'
+ * matches _Z6level1i (level1(int)). */
+static bool demangled_matches(const char *glob, const char *name)
+{
+	char *readable = us_demangle(name);
+	bool match = readable && us_glob_match(glob, readable);
+
+	free(readable);
+	return match;
+}
+
+/* The symbol's name, or the first of its other names, that the glob
+ * matches, as written or demangled. */
 static char *matching_name(const struct us_symbol *sym, const char *glob)
 {
-	if (us_glob_match(glob, sym->name))
+	if (us_glob_match(glob, sym->name) || demangled_matches(glob, sym->name))
 		return sym->name;
 	for (char *a = sym->aliases; a && *a; a += strlen(a) + 1)
 		if (us_glob_match(glob, a))
