@@ -101,13 +101,8 @@ static __always_inline bool loop_came_back(struct pt_regs *ctx)
 static __always_inline struct us_call_stats *stats_of_site(struct pt_regs *ctx)
 {
 	__u32 site = (__u32)bpf_get_attach_cookie(ctx);
-	struct us_call_stats *st = bpf_map_lookup_elem(&site_stats, &site);
-	struct us_call_stats zero = {};
 
-	if (st)
-		return st;
-	bpf_map_update_elem(&site_stats, &site, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&site_stats, &site);
+	return call_stats_of(&site_stats, &site);
 }
 
 static __always_inline void call_entered_aggregated(struct pt_regs *ctx, __u32 flags)

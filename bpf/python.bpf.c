@@ -291,17 +291,6 @@ static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
-static __always_inline struct us_call_stats *stats_of_code(__u64 code)
-{
-	struct us_call_stats *st = bpf_map_lookup_elem(&code_stats, &code);
-	struct us_call_stats zero = {};
-
-	if (st)
-		return st;
-	bpf_map_update_elem(&code_stats, &code, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&code_stats, &code);
-}
-
 /* --aggregate: the call counted under its code object (names sent once, as
  * for a record); a resume or a generator's creation is timed, not counted. */
 static __always_inline void frame_entered_aggregated(struct pt_regs *ctx, __u32 tid, __u32 flags)
@@ -309,7 +298,7 @@ static __always_inline void frame_entered_aggregated(struct pt_regs *ctx, __u32 
 	__u64 frame = frame_argument(ctx), code = read_u64(frame + layout.frame_code);
 	struct code_info info = code_info_of(code, tid);
 	__u64 key = code_key(code);
-	struct us_call_stats *st = stats_of_code(key);
+	struct us_call_stats *st = call_stats_of(&code_stats, &key);
 
 	if (st && entry_kind(frame, code, &info) == US_PY_CALL)
 		st->calls++;
@@ -326,7 +315,7 @@ static __always_inline void frame_returned_aggregated(void)
 
 	if (!aggregate_return_of(&r) || !r.key)
 		return;
-	st = stats_of_code(r.key);
+	st = call_stats_of(&code_stats, &r.key);
 	if (st)
 		aggregate_returned(st, &r);
 }

@@ -226,6 +226,18 @@ static __always_inline bool aggregate_return_of(struct aggregate_return *r)
 	return true;
 }
 
+/* The counters of `key` in per-CPU hash `map`, made at their first call. */
+static __always_inline struct us_call_stats *call_stats_of(void *map, const void *key)
+{
+	struct us_call_stats *st = bpf_map_lookup_elem(map, key);
+	struct us_call_stats zero = {};
+
+	if (st)
+		return st;
+	bpf_map_update_elem(map, key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* The call's time into its counters. */
 static __always_inline void aggregate_returned(struct us_call_stats *st,
 					       const struct aggregate_return *r)

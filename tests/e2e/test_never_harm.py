@@ -214,9 +214,11 @@ def test_a_command_that_ignores_sigint_does_not_keep_uscope():
 
 # 4. A killed uscope leaves a recording readable to its last second.
 
-def test_sigkill_keeps_the_recording_up_to_its_last_second(tmp_path):
+def killed_after_2_5_s(tmp_path, *uscope_args):
+    """uscope run ... -o FILE -- busy, SIGKILLed after 2.5 s: the recording's
+    json report (said cut short), and busy's own counts once it is stopped."""
     rec = tmp_path / "cut.usc"
-    u, pid, marker = start_busy("-q", "-o", str(rec))
+    u, pid, marker = start_busy("-q", *uscope_args, "-o", str(rec))
     try:
         time.sleep(2.5)
         u.kill()
@@ -229,30 +231,23 @@ def test_sigkill_keeps_the_recording_up_to_its_last_second(tmp_path):
         out = u.stdout.read()
     finally:
         kill_all_with(marker)
+    return report, truth(out)
+
+
+def test_sigkill_keeps_the_recording_up_to_its_last_second(tmp_path):
+    report, want = killed_after_2_5_s(tmp_path)
     counts = counts_by_function(report)
     assert counts["work"] >= 500  # at 1 ms a call, 2.5 s less at most one unflushed second
-    assert counts["work"] <= truth(out)["work"]
+    assert counts["work"] <= want["work"]
     main = node(report, "main")  # still running when uscope died: said so, not inferred
     assert main.get("unfinished") == 1 and main["inferred_exits"] == 0
 
 
 def test_sigkill_keeps_aggregated_counters_up_to_their_last_second(tmp_path):
-    rec = tmp_path / "cut.usc"
-    u, pid, marker = start_busy("-q", "--aggregate", "-o", str(rec))
-    try:
-        time.sleep(2.5)
-        u.kill()
-        u.wait(timeout=HANG)
-        r = uscope("report", str(rec), "--format", "json")
-        assert r.returncode == 0, r.stderr
-        report = json.loads(r.stdout)
-        os.kill(pid, signal.SIGTERM)
-        out = u.stdout.read()
-    finally:
-        kill_all_with(marker)
+    report, want = killed_after_2_5_s(tmp_path, "--aggregate")
     work = {f["function"]: f for f in report["functions"]}["work"]
     assert work["count"] >= 500  # at 1 ms a call, 2.5 s less at most one unflushed second
-    assert work["count"] <= truth(out)["work"]
+    assert work["count"] <= want["work"]
     assert work["timed"] <= work["count"]
 
 

@@ -362,37 +362,37 @@ static void widen_recursion_budget(struct trace_session *s, const struct us_py_r
 }
 
 /* The target stopped itself for uscope: at its first Python call
- * (deinline), or where its stack unwinder starts. */
+ * (deinline), where its stack unwinder starts, where its C recursion budget
+ * ran out, or --follow: a new process or an exec. */
 static void on_event(void *ctx, const struct us_event_header *ev)
 {
 	struct trace_session *s = ctx;
-	const struct us_py_stopped_event *stopped = (const void *)ev;
 	struct us_eval_frame_slot slot;
 
-	if (ev->type == US_EV_UNWIND_STOP) {
+	switch (ev->type) {
+	case US_EV_UNWIND_STOP:
 		swap_return_slots(s, (const struct us_unwind_stop_event *)ev);
-		return;
-	}
-	if (ev->type == US_EV_PY_RECURSION_STOP) {
+		break;
+	case US_EV_PY_RECURSION_STOP:
 		widen_recursion_budget(s, (const struct us_py_recursion_event *)ev);
-		return;
-	}
-	if (ev->type == US_EV_TASK_NEW) {
+		break;
+	case US_EV_TASK_NEW:
 		us_follow_new_process(s, (const struct us_task_event *)ev);
-		return;
-	}
-	if (ev->type == US_EV_PROCESS_EXEC) {
+		break;
+	case US_EV_PROCESS_EXEC:
 		us_follow_exec(s, (const struct us_process_exec_event *)ev);
-		return;
+		break;
+	case US_EV_PY_STOPPED:
+		slot = us_python_eval_frame_slot(&s->python);
+		us_python_deinline(s->target.pid, &slot,
+				   ((const struct us_py_stopped_event *)ev)->load_delta);
+		kill(s->target.pid, SIGCONT);
+		break;
+	default:
+		break;
 	}
-	if (ev->type != US_EV_PY_STOPPED)
-		return;
-	slot = us_python_eval_frame_slot(&s->python);
-	us_python_deinline(s->target.pid, &slot, stopped->load_delta);
-	kill(s->target.pid, SIGCONT);
 }
 
-/* collect, then write the trailer and report from the file. */
 /* Tracing stopped: the target gets its own eval_frame back before the
  * probes come off (the slow part). */
 static void on_stopped(void *ctx)
@@ -467,6 +467,7 @@ static void on_drained(void *ctx)
 	us_record_append(&s->writer, &totals.hdr);
 }
 
+/* collect, then write the trailer and report from the file. */
 static int session_finish(struct trace_session *s, const struct us_options *o)
 {
 	const struct us_collect_hooks hooks = {

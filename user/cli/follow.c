@@ -88,8 +88,10 @@ void us_follow_free(struct trace_session *s)
 
 /* Probes for `pid`: the plan's sites in `objects` (NULL: all of them) that
  * its links do not cover yet (an exec of the program already traced, as
- * `run`'s own first exec, adds none). */
-static int attach_process(struct trace_session *s, pid_t pid, const struct us_object_list *objects)
+ * `run`'s own first exec, adds none); its unwinders are those of `mapped`,
+ * the objects it runs. */
+static int attach_process(struct trace_session *s, pid_t pid, const struct us_object_list *objects,
+			  const struct us_object_list *mapped)
 {
 	struct us_object_list todo = { 0 };
 	int err;
@@ -107,7 +109,7 @@ static int attach_process(struct trace_session *s, pid_t pid, const struct us_ob
 		us_objects_free(&todo);
 		return 0;
 	}
-	guard_unwinders_of(s, objects ? objects : &s->target.objects, pid);
+	guard_unwinders_of(s, mapped, pid);
 	err = us_bpf_calls_attach_for(&s->probes.calls, &s->rec.plan, pid, &todo);
 	for (size_t i = 0; !err && i < todo.count; i++)
 		mark_attached(s, pid, todo.items[i].open_path);
@@ -118,14 +120,18 @@ static int attach_process(struct trace_session *s, pid_t pid, const struct us_ob
 void us_follow_new_process(struct trace_session *s, const struct us_task_event *ev)
 {
 	pid_t pid = (pid_t)ev->pid;
+	struct us_object_list mapped = { 0 };
 
 	if (ev->pid != ev->hdr.tid || !s->following)
 		return;	/* a thread: its process's probes are its own */
-	/* a copy of its parent: the parent's program and probes */
-	if (attach_process(s, pid, NULL) ||
+	/* a copy of its parent (the target, or a program a child exec'd): the
+	 * parent's objects, mapped already, and the plan's probes */
+	us_process_objects(pid, &mapped);
+	if (attach_process(s, pid, NULL, &mapped) ||
 	    (s->python.object && us_bpf_python_attach(&s->probes.python, &s->python, pid)))
 		us_warn("process %d (made by %d) is not traced: its probes could not be attached",
 			(int)pid, (int)ev->parent_pid);
+	us_objects_free(&mapped);
 	us_follow_note_process(s, pid, (pid_t)ev->parent_pid);
 	kill(pid, SIGCONT);
 }
@@ -166,7 +172,7 @@ void us_follow_exec(struct trace_session *s, const struct us_process_exec_event 
 	else
 		added = us_extend_plan(&s->rec.plan, s->options, &objects);
 	us_record_writer_add_sites(&s->writer, &s->rec.plan, before);
-	if (attach_process(s, pid, &objects))
+	if (attach_process(s, pid, &objects, &objects))
 		us_warn("process %d (%s) is not traced: its probes could not be attached", (int)pid,
 			objects.items[objects.main_index].path);
 	else

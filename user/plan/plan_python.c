@@ -219,6 +219,24 @@ static void place_inline_init_probe(struct us_python *py, const struct us_symtab
 	}
 }
 
+/* The file offset of a probe on the start of function `name` (which reads
+ * its arguments: placed as us_place_probe says), or 0. */
+static uint64_t probe_offset_at(const struct us_python *py, const struct us_symtab *tab,
+				const char *name)
+{
+	for (size_t i = 0; i < tab->count; i++) {
+		uint8_t code[16];
+		struct us_placement place;
+
+		if (!us_symbol_is(&tab->syms[i], name))
+			continue;
+		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
+							  code, sizeof(code)));
+		return place.probeable ? tab->syms[i].file_offset + place.skip : 0;
+	}
+	return 0;
+}
+
 /* Without USDT, a collection is one call of the collector's main function:
  * gc_collect_main (3.10+) or collect (3.9), a .symtab symbol taking
  * (tstate, generation, ...). 3.8's is split into clones with other
@@ -227,18 +245,8 @@ static void place_gc_probe(struct us_python *py, const struct us_symtab *tab)
 {
 	const char *name = py->minor >= 10 ? "gc_collect_main" : py->minor == 9 ? "collect" : NULL;
 
-	for (size_t i = 0; name && !py->has_usdt && i < tab->count; i++) {
-		uint8_t code[16];
-		struct us_placement place;
-
-		if (!us_symbol_is(&tab->syms[i], name))
-			continue;
-		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
-							  code, sizeof(code)));
-		if (place.probeable)
-			py->gc_probe_offset = tab->syms[i].file_offset + place.skip;
-		return;
-	}
+	if (name && !py->has_usdt)
+		py->gc_probe_offset = probe_offset_at(py, tab, name);
 }
 
 /* Where a code object is freed: code_dealloc, a .symtab symbol, or for a
@@ -284,35 +292,14 @@ static void place_code_freed_probe(struct us_python *py, const struct us_symtab 
 static void place_recursion_probe(struct us_python *py, const struct us_symtab *tab)
 {
 	py->c_recursion_offset = py->minor == 12 ? 36 : py->minor == 13 ? 52 : -1;
-	for (size_t i = 0; py->c_recursion_offset >= 0 && i < tab->count; i++) {
-		uint8_t code[16];
-		struct us_placement place;
-
-		if (!us_symbol_is(&tab->syms[i], "_Py_CheckRecursiveCall"))
-			continue;
-		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
-							  code, sizeof(code)));
-		if (place.probeable)
-			py->recursion_probe_offset = tab->syms[i].file_offset + place.skip;
-		return;
-	}
+	if (py->c_recursion_offset >= 0)
+		py->recursion_probe_offset = probe_offset_at(py, tab, "_Py_CheckRecursiveCall");
 }
 
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
-	for (size_t i = 0; i < tab->count; i++) {
-		uint8_t code[16];
-		struct us_placement place;
-
-		if (!us_symbol_is(&tab->syms[i], "Py_FinalizeEx"))
-			continue;
-		place = us_place_probe(code, us_read_code(py->open_path, tab->syms[i].file_offset,
-							  code, sizeof(code)));
-		if (place.probeable)
-			py->finalize_probe_offset = tab->syms[i].file_offset + place.skip;
-		return;
-	}
+	py->finalize_probe_offset = probe_offset_at(py, tab, "Py_FinalizeEx");
 }
 
 static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *err, size_t errlen)

@@ -226,8 +226,10 @@ static bool object_seen_before(const struct us_plan *plan, size_t i)
 
 static bool object_listed(const struct us_object_list *objects, const char *open_path)
 {
-	for (size_t i = 0; !objects || i < objects->count; i++)
-		if (!objects || strcmp(objects->items[i].open_path, open_path) == 0)
+	if (!objects)
+		return true;
+	for (size_t i = 0; i < objects->count; i++)
+		if (strcmp(objects->items[i].open_path, open_path) == 0)
 			return true;
 	return false;
 }
@@ -260,13 +262,9 @@ int us_bpf_calls_follow(struct us_bpf_calls *b)
 
 int us_bpf_calls_attach(struct us_bpf_calls *b, const struct us_plan *plan, pid_t pid)
 {
-	for (size_t i = 0; i < plan->count; i++) {
-		if (object_seen_before(plan, i))
-			continue;
-		if (attach_object(b, plan, plan->sites[i].open_path, pid)) {
-			us_bpf_calls_detach(b);
-			return -1;
-		}
+	if (us_bpf_calls_attach_for(b, plan, pid, NULL)) {
+		us_bpf_calls_detach(b);
+		return -1;
 	}
 	us_debug("attached %zu probe sites (%zu links)", plan->count, us_bpf_links_count(&b->links));
 	return 0;
