@@ -192,15 +192,16 @@ int BPF_PROG(stop_after_exec)
 
 	if (!tid)
 		return 0;
-	if (follow) {
-		/* uscope continues it when it reads this: no record, no stop */
-		e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tid);
-		if (!e)
-			return 0;
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
-		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	if (!follow) {
+		bpf_send_signal(19 /* SIGSTOP */);	/* uscope waits for the stop */
+		return 0;
 	}
-	bpf_send_signal(19 /* SIGSTOP */);
+	/* uscope continues it when it reads this: no record, no stop */
+	e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tid);
+	if (!e)
+		return 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	submit_and_stop(e);
 	return 0;
 }
 
@@ -225,9 +226,10 @@ int BPF_PROG(task_made, struct task_struct *parent, struct task_struct *child)
 		return 0;	/* counted lost: uscope would not continue it, so no stop */
 	e->pid = pid;
 	e->parent_pid = parent_pid;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	/* stop first: uscope may continue the child as soon as it reads this */
 	if (pid == tid)
 		bpf_send_signal_task(child, 19 /* SIGSTOP */, PIDTYPE_TGID, 0);
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
 	return 0;
 }
 
@@ -331,7 +333,6 @@ int BPF_KPROBE(stop_for_unwinder)
 	}
 	e->trampoline = trampoline;
 	e->count = n;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	bpf_send_signal(19 /* SIGSTOP */);
+	submit_and_stop(e);
 	return 0;
 }

@@ -193,8 +193,7 @@ static __always_inline void stop_for_userspace(__u32 tid)
 	if (!e)
 		return;
 	e->load_delta = load_delta;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	bpf_send_signal(19 /* SIGSTOP */);
+	submit_and_stop(e);
 }
 
 /* The frame: rsi, or rdi on 3.8. Both registers are read, so the compiler
@@ -497,8 +496,7 @@ int BPF_KPROBE(python_recursion_exhausted, __u64 tstate)
 	if (!e)
 		return 0;
 	e->tstate = tstate;
-	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
-	bpf_send_signal(19 /* SIGSTOP */);
+	submit_and_stop(e);
 	return 0;
 }
 

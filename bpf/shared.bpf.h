@@ -112,6 +112,17 @@ static __always_inline void report_thread_losses(__u32 tid)
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
+/* A record that asks uscope to act on a stopped thread, and the stop. The
+ * SIGSTOP is made pending first: uscope may read the record and send SIGCONT
+ * the moment it is submitted (even before this program ends, if the reader
+ * preempts the target), and a SIGCONT then drops the pending stop instead
+ * of arriving before it and leaving the target stopped for good. */
+static __always_inline void submit_and_stop(void *record)
+{
+	bpf_send_signal(19 /* SIGSTOP */);
+	bpf_ringbuf_submit(record, BPF_RB_FORCE_WAKEUP);
+}
+
 /*
  * The kernel arms at most 64 returns per thread (MAX_URETPROBE_DEPTH) and
  * drops the returns a longjmp or an exception skipped only when it arms the
