@@ -99,6 +99,19 @@ int us_bpf_check_privileges(void)
 	return 0;
 }
 
+/* --aggregate: memory for the per-CPU array of the first sites' counters
+ * (bpf/calls.bpf.c); the sites past it go to a hash. */
+#define US_DENSE_SITES_BUDGET (8u << 20)
+
+static uint32_t dense_sites(void)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	size_t per_site = sizeof(struct us_call_stats) * (size_t)(ncpus > 0 ? ncpus : 1);
+	size_t n = US_DENSE_SITES_BUDGET / per_site;
+
+	return n > 65536 ? 65536 : n ? (uint32_t)n : 1;
+}
+
 static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 			 const struct us_calls_options *opts, enum us_unwinder_guard guard)
 {
@@ -113,6 +126,7 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 	b->skel->rodata->uscope_tgid = (__u32)getpid();
 	b->skel->rodata->wakeup_bytes = ring_bytes / 4;
 	b->skel->rodata->aggregate = opts->aggregate;
+	b->skel->rodata->dense_sites = dense_sites();
 	b->skel->rodata->follow = opts->follow;
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.call_probe, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(b->skel->progs.restore_return_addresses, US_UPROBE_ENTRY);
@@ -122,6 +136,9 @@ static int open_and_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 	bpf_program__set_autoload(b->skel->progs.stop_for_unwinder,
 				  guard == US_UNWINDER_STOPPED);
 	err = bpf_map__set_max_entries(b->skel->maps.events, (__u32)ring_bytes);
+	if (!err)
+		err = bpf_map__set_max_entries(b->skel->maps.dense_site_stats,
+					       b->skel->rodata->dense_sites);
 	if (!err)
 		err = calls_bpf__load(b->skel);
 	if (err) {
@@ -382,7 +399,9 @@ int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
 	if (ncpus <= 0)
 		return -1;
 	per_cpu = us_calloc((size_t)ncpus, sizeof(*per_cpu));
-	err = bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.site_stats), &site, per_cpu);
+	err = bpf_map_lookup_elem(site < b->skel->rodata->dense_sites ?
+				  bpf_map__fd(b->skel->maps.dense_site_stats) :
+				  bpf_map__fd(b->skel->maps.site_stats), &site, per_cpu);
 	if (!err)
 		us_call_stats_merge(per_cpu, (size_t)ncpus, out);
 	free(per_cpu);

@@ -48,8 +48,8 @@ struct us_calls_options {
 
 int us_bpf_calls_load(struct us_bpf_calls *b, pid_t tgid, size_t ring_bytes,
 		      const struct us_calls_options *opts);
-/* --aggregate: the counters of one probe site, all CPUs together. Returns 0,
- * or -1 when the site had no call. */
+/* --aggregate: the counters of one probe site, all CPUs together. Returns 0
+ * (all zero for a site never called), or -1 when there is nothing to read. */
 int us_bpf_calls_read_stats(const struct us_bpf_calls *b, uint32_t site,
 			    struct us_call_stats *out);
 /* Attaches every site of the plan, filtered to `pid`. On failure nothing
