@@ -249,8 +249,10 @@ int BPF_PROG(task_made, struct task_struct *parent, struct task_struct *child)
 
 	if (shared.tracing_stopped || !traced_process(parent_pid))
 		return 0;
-	if (pid == tid)
+	if (pid == tid) {
 		bpf_map_update_elem(&followed, &pid, &one, BPF_ANY);
+		shared.processes_made = 1;
+	}
 	e = reserve_event(US_EV_TASK_NEW, sizeof(*e), tid);
 	if (!e)
 		return 0;	/* counted lost: uscope would not continue it, so no stop */

@@ -96,7 +96,7 @@ struct us_thread_event {
  * userspace reads and writes through the skeleton. Not a record. */
 struct us_shared_state {
 	__u32 tracing_stopped;	/* set by userspace, or when uscope itself exits */
-	__u32 pad;
+	__u32 processes_made;	/* --follow: the target made a process (task_made) */
 	__u64 lost_events;	/* records that did not fit in the ring buffer */
 };
 

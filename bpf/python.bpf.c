@@ -51,6 +51,13 @@ struct code_info {
 	__u32 pad;
 };
 
+/* Set by userspace once python_code_freed is attached: a code object's
+ * entry in code_sent then holds until the object is freed, so a hit needs
+ * no read of its header (~0.1 us a call). Not once the target has made a
+ * process: one address may then be a different code object in each, and
+ * the header tells them apart. */
+__u32 code_frees_watched = 0;
+
 /* Code objects whose strings were sent. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -142,6 +149,8 @@ static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
 	struct code_info *known = bpf_map_lookup_elem(&code_sent, &code);
 	struct code_info info;
 
+	if (known && code_frees_watched && !shared.processes_made)
+		return *known;
 	read_code_info(code, &info);
 	if (known && known->name == info.name && known->file == info.file &&
 	    known->first_line == info.first_line)

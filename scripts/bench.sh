@@ -68,6 +68,14 @@ awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$los
 		us_per_call / bt_per_call, agg_per_call / bt_per_call, us_per_call / ((uft - pgbase) / n / 1000)
 }'
 
+# The tracers' BPF programs alone (kernel.bpf_stats_enabled), without the
+# kernel's trap that every figure above is mostly made of on these VMs
+prog_ns() { scripts/bpf_prog_time.py "$@"; }
+echo "BPF program time per call: uscope $(prog_ns build/uscope run -q -f bench_target \
+	-o "$work/rec_stats.usc" -- "$bench" "$calls") ns, --aggregate $(prog_ns build/uscope run -q \
+	--aggregate -f bench_target -- "$bench" "$calls") ns, bpftrace $(prog_ns bpftrace -q \
+	-e "$bpftrace_prog" -c "$bench $calls") ns"
+
 # ---- Python -----------------------------------------------------------------
 # The same million calls of a tiny function: untraced, under uscope, under
 # bpftrace counting uprobe+uretprobe on _PyEval_EvalFrameDefault, and under
@@ -108,6 +116,11 @@ awk -v n="$py_calls" -v base="$py_base" -v plain="$py_plain" -v us="$py_traced" 
 	printf "ratio uscope / bpftrace: %.2f   --aggregate / bpftrace: %.2f\n", \
 		us_per_call / bt_per_call, agg_per_call / bt_per_call
 }'
+
+echo "BPF program time per call: uscope $(prog_ns build/uscope run -q -o "$work/py_stats.usc" \
+	-- "$python" "$pybench" "$py_calls") ns, --aggregate $(prog_ns build/uscope run -q \
+	--aggregate -- "$python" "$pybench" "$py_calls") ns, bpftrace $(prog_ns bpftrace -q \
+	-e "$py_prog" -c "/usr/bin/env USCOPE_BENCH_DEINLINE=1 $python $pybench $py_calls") ns"
 
 # ---- memory -----------------------------------------------------------------
 # N malloc/free pairs of 16-271 byte blocks. uscope --memory probes malloc

@@ -99,7 +99,9 @@ static void attach_code_freed(struct us_bpf_python *p, const struct us_python *p
 	if (py->code_freed_probe_offset)
 		err = attach_probe(p, py, pid, p->skel->progs.python_code_freed, US_UPROBE_ENTRY,
 				   py->code_freed_probe_offset);
-	if (err)
+	if (!err)
+		p->skel->bss->code_frees_watched = 1;
+	else
 		us_warn("%s: no probe where code objects are freed (%s): a function made where "
 			"a freed one was (exec, doctest) may be counted under the freed one's name",
 			py->object, strerror(-err));
@@ -139,9 +141,12 @@ static void attach_gc_probes(struct us_bpf_python *p, const struct us_python *py
 
 int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
-	int err = attach_probe(p, py, pid, p->skel->progs.python_frame, US_UPROBE_SESSION,
-			       py->eval_probe_offset);
+	int err;
 
+	/* first: no code object named by the frame probe is freed unseen */
+	attach_code_freed(p, py, pid);
+	err = attach_probe(p, py, pid, p->skel->progs.python_frame, US_UPROBE_SESSION,
+			   py->eval_probe_offset);
 	if (err) {
 		us_error("cannot attach the Python call probe to %s: %s", py->object, strerror(-err));
 		return -1;
@@ -160,7 +165,6 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
 	attach_finalize(p, py, pid);
-	attach_code_freed(p, py, pid);
 	attach_recursion(p, py, pid);
 	if (py->has_usdt)
 		attach_usdt(p, py, pid);
