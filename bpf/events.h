@@ -134,7 +134,8 @@ enum us_py_entry_kind {
 	US_PY_CALL = 0,		/* a call: the frame runs from its start */
 	US_PY_RESUME = 1,	/* a generator or coroutine resumed after a yield/await */
 	US_PY_GENERATOR_NEW = 2,/* 3.11+: the frame only creates its generator object */
-	US_PY_INLINE_INIT = 3,	/* 3.13: __init__ run inside its caller's C frame (no exit) */
+	US_PY_INLINE_CALL = 3,	/* run inside its caller's C frame, no exit: 3.13's __init__
+				 * of a class call, 3.11.0-3.11.3's __getitem__ of obj[i] */
 };
 
 struct us_py_entry_event {

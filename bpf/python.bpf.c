@@ -250,30 +250,61 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 		stop_for_userspace(tid);
 }
 
+/* A call of Python function `function` that CPython runs inside the
+ * calling frame's C call, where no return is seen: counted, no exit. */
+static __always_inline void inline_call(struct pt_regs *ctx, __u32 tid, __u64 function)
+{
+	struct us_py_entry_event *e;
+	__u64 code = function ? read_u64(function + layout.function_code) : 0;
+
+	if (!code)
+		return;
+	code_info_of(code, tid);
+	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
+	if (!e)
+		return;
+	e->code = code;
+	e->sp = PT_REGS_SP(ctx);
+	e->kind = US_PY_INLINE_CALL;
+	e->flags = US_CALL_NO_RETURN;
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
 /* 3.13: a specialised class call allocates the object here, then runs its
- * __init__ inside the calling frame's C call, where no return is seen. */
+ * __init__ inside the calling frame's C call. */
 SEC("uprobe")
 int BPF_KPROBE(python_inline_init, __u64 type)
 {
 	__u32 tid = target_thread();
-	struct us_py_entry_event *e;
-	__u64 init, code;
 
-	if (!tid)
-		return 0;
-	init = read_u64(type + layout.heap_type_init);
-	code = init ? read_u64(init + layout.function_code) : 0;
-	if (!code)
-		return 0;
-	code_info_of(code, tid);
-	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
-	if (!e)
-		return 0;
-	e->code = code;
-	e->sp = PT_REGS_SP(ctx);
-	e->kind = US_PY_INLINE_INIT;
-	e->flags = US_CALL_NO_RETURN;
-	bpf_ringbuf_submit(e, submit_flags());
+	if (tid)
+		inline_call(ctx, tid, read_u64(type + layout.heap_type_init));
+	return 0;
+}
+
+/* The value of register `reg` (enum us_register) at the probe. Every
+ * register is loaded at its own constant offset (the verifier refuses a
+ * computed offset into the context), then one is picked. */
+static __always_inline __u64 register_value(struct pt_regs *ctx, __u32 reg)
+{
+	__u64 values[16] = {
+		0, ctx->ax, ctx->bx, ctx->cx, ctx->dx, ctx->si, ctx->di, ctx->bp,
+		ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14, ctx->r15,
+	};
+
+	return values[reg & 15];
+}
+
+/* 3.11.0-3.11.3: BINARY_SUBSCR_GETITEM passed its checks and pushes the
+ * frame of the type's __getitem__ inside this C call (gh-104405; the place
+ * and the register are found in user/plan/plan_python_inline.c). */
+SEC("uprobe")
+int BPF_KPROBE(python_inline_getitem)
+{
+	__u32 tid = target_thread();
+
+	if (tid)
+		inline_call(ctx, tid, register_value(ctx, layout.getitem_function_register));
 	return 0;
 }
 

@@ -25,6 +25,13 @@
 #define US_PY_TYPE_NAME 24		/* PyTypeObject.tp_name */
 #define US_PY_FLOAT_VALUE 16		/* PyFloatObject.ob_fval */
 
+/* A general-purpose x86-64 register, as a probe reads it from pt_regs. */
+enum us_register {
+	US_REG_NONE, US_REG_RAX, US_REG_RBX, US_REG_RCX, US_REG_RDX, US_REG_RSI, US_REG_RDI,
+	US_REG_RBP, US_REG_R8, US_REG_R9, US_REG_R10, US_REG_R11, US_REG_R12, US_REG_R13,
+	US_REG_R14, US_REG_R15,
+};
+
 struct us_py_layout {
 	__u32 minor;			/* 3.minor */
 	__u32 frame_in_rdi;		/* 3.8: the frame is the first argument */
@@ -51,6 +58,9 @@ struct us_py_layout {
 	/* 3.13: the __init__ a specialised class call runs inline */
 	__s32 heap_type_init;		/* PyHeapTypeObject._spec_cache.init */
 	__s32 function_code;		/* PyFunctionObject.func_code */
+	/* 3.11.0-3.11.3: the __getitem__ a specialised subscript runs inline */
+	__s32 heap_type_getitem;	/* PyHeapTypeObject._spec_cache.getitem */
+	__u32 getitem_function_register; /* enum us_register: holds it at the probe */
 
 	/* objects */
 	__s32 unicode_ascii_data;	/* compact ASCII characters */

@@ -101,6 +101,15 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 		printf("  inlines Python-to-Python calls: uscope writes eval_frame (offset %lld) "
 		       "while tracing\n", (long long)py.eval_frame_offset);
 	printf("  USDT probes (garbage collections, imports): %s\n", py.has_usdt ? "yes" : "no");
+	if (py.minor == 11 && py.micro >= 0 && py.micro < 4) {
+		if (py.inline_getitem_probe_offset)
+			printf("  3.11.%d runs obj[i]'s __getitem__ inline (gh-104405): probe where "
+			       "BINARY_SUBSCR_GETITEM pushes its frame, file offset 0x%llx\n", py.micro,
+			       (unsigned long long)py.inline_getitem_probe_offset);
+		else
+			printf("  3.11.%d runs obj[i]'s __getitem__ inline (gh-104405): the place was "
+			       "not found, those calls are not counted\n", py.micro);
+	}
 	if (us_log_verbosity() > 0)
 		print_layout(&py.layout);
 	us_python_free(&py);

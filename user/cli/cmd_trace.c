@@ -188,8 +188,9 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
 			"no probe sees them; only calls from C (and generator resumes) are traced",
 			s->python.minor);
-	/* CPython gh-104405, fixed in 3.11.4 */
-	if (s->python.minor == 11 && s->python.micro >= 0 && s->python.micro < 4)
+	/* CPython gh-104405, fixed in 3.11.4: counted where the place is found */
+	if (s->python.minor == 11 && s->python.micro >= 0 && s->python.micro < 4 &&
+	    !s->python.inline_getitem_probe_offset)
 		us_warn("CPython 3.11.%d runs a Python __getitem__ called by obj[i] inline once it "
 			"has specialised the subscript, whatever uscope sets (fixed in 3.11.4, CPython "
 			"gh-104405): those calls of __getitem__ are not counted",

@@ -494,6 +494,31 @@ uint64_t us_elf_first_load_vaddr(const char *path)
 	return lowest == UINT64_MAX ? 0 : lowest;
 }
 
+size_t us_elf_sections(const char *path, bool code, struct us_elf_range *out, size_t max)
+{
+	Elf_Scn *scn = NULL;
+	size_t n = 0;
+	Elf *elf;
+	int fd;
+
+	elf = open_elf(path, &fd);
+	if (!elf)
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
+		    !(sh.sh_flags & SHF_ALLOC) || !!(sh.sh_flags & SHF_EXECINSTR) != code)
+			continue;
+		if (n < max)
+			out[n] = (struct us_elf_range){ .vaddr = sh.sh_addr, .size = sh.sh_size };
+		n++;
+	}
+	elf_end(elf);
+	close(fd);
+	return n;
+}
+
 bool us_elf_has_section(const char *path, const char *name)
 {
 	Elf_Scn *scn = NULL;

@@ -55,6 +55,15 @@ size_t us_elf_read_at(const char *path, uint64_t vaddr, void *buf, size_t len);
 bool us_elf_code_offset(const char *path, uint64_t vaddr, uint64_t *file_offset);
 /* The page-aligned virtual address of the first PT_LOAD segment. */
 uint64_t us_elf_first_load_vaddr(const char *path);
+/* An allocated section's place: link-time address and size in bytes. */
+struct us_elf_range {
+	uint64_t vaddr, size;
+};
+
+/* The allocated PROGBITS sections (bytes the file holds, loaded in memory)
+ * that are code (`code`) or data (not code), at most `max` of them in `out`.
+ * Returns how many there are. */
+size_t us_elf_sections(const char *path, bool code, struct us_elf_range *out, size_t max);
 /* True when the object has a section of that name (".note.stapsdt"). */
 bool us_elf_has_section(const char *path, const char *name);
 /* True when the file starts with the ELF magic. */

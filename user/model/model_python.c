@@ -156,7 +156,7 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 	us_model_push(m, t, f, false);
 	if (f.starts_phase)
 		t->main_frame_depth = t->depth;
-	if (ev->kind == US_PY_INLINE_INIT)	/* counted where it ran; its time stays the caller's */
+	if (ev->kind == US_PY_INLINE_CALL)	/* counted where it ran; its time stays the caller's */
 		us_model_pop(m, t, ev->hdr.ts_ns, false, false);
 }
 

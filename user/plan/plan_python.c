@@ -5,6 +5,7 @@
 #include <string.h>
 #include "log.h"
 #include "plan_python.h"
+#include "plan_python_inline.h"
 #include "plan_site.h"
 #include "util.h"
 
@@ -28,7 +29,7 @@ struct version_offsets {
 	.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112, \
 	.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE,         \
 	.code_adaptive = NONE, .code_firsttraceable = NONE,                           \
-	.heap_type_init = NONE, .function_code = 48,                                  \
+	.heap_type_init = NONE, .heap_type_getitem = NONE, .function_code = 48,       \
 	.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,               \
 	.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,       \
 	.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,                \
@@ -60,15 +61,17 @@ static const struct version_offsets offset_table[] = {
 		.runtime_tstate_current = 568 }, 1368 },
 	{ 11, { LAYOUT_3_11_TO_3_13, .frame_code = 32, .frame_owner = 69, .code_argcount = 56,
 		.code_firstlineno = 72, .code_adaptive = 184, .code_firsttraceable = 168,
-		.heap_type_init = NONE, .unicode_ascii_data = 48, .unicode_utf8 = 56,
-		.long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
+		.heap_type_init = NONE, .heap_type_getitem = 896, .unicode_ascii_data = 48,
+		.unicode_utf8 = 56, .long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
 		.interp_gil_last_holder = NONE, .tstate_exc_type = 96, .tstate_exc_value = 104,
 		.tstate_exc_traceback = 112 }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
-		.code_firsttraceable = 176, .heap_type_init = NONE, .runtime_main_interp = 48,
+		.code_firsttraceable = 176, .heap_type_init = NONE, .heap_type_getitem = NONE,
+		.runtime_main_interp = 48,
 		.interp_gil_last_holder = 1048, .tstate_exc_value = 96 }, 1744 },
 	{ 13, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 200,
-		.code_firsttraceable = 184, .heap_type_init = 920, .runtime_main_interp = 640,
+		.code_firsttraceable = 184, .heap_type_init = 920, .heap_type_getitem = NONE,
+		.runtime_main_interp = 640,
 		.interp_gil_last_holder = 7760, .tstate_exc_value = 112 }, 8472 },
 };
 
@@ -325,6 +328,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 		py->layout.eval_probe_vaddr = eval_vaddr + place.skip;
 		py->eval_insn = place.insn;
 		py->eval_emulated = place.emulated;
+		us_python_place_getitem_probe(py, tab.syms[i].size);
 		us_symtab_free(&tab);
 		if (!place.probeable)
 			snprintf(err, errlen, "%s: the kernel cannot probe _PyEval_EvalFrameDefault (%s)",

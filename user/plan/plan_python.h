@@ -29,6 +29,8 @@ struct us_python {
 	const char *eval_insn;		/* the instruction there */
 	bool eval_emulated;
 	uint64_t inline_init_probe_offset; /* 3.13: _PyType_NewManagedObject, 0 if not found */
+	uint64_t inline_getitem_probe_offset; /* 3.11.0-3.11.3: BINARY_SUBSCR_GETITEM pushes
+					       * its frame there (plan_python_inline.h), or 0 */
 	uint64_t finalize_probe_offset;	/* Py_FinalizeEx, 0 if not found */
 	uint64_t code_freed_probe_offset; /* code_dealloc, 0 if not found */
 	uint64_t recursion_probe_offset; /* 3.12+: _Py_CheckRecursiveCall, 0 if none */

@@ -32,6 +32,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_getitem, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_code_freed, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_recursion_exhausted, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
@@ -156,6 +157,16 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 				   py->inline_init_probe_offset);
 		if (err) {
 			us_error("cannot attach the Python inline __init__ probe to %s: %s",
+				 py->object, strerror(-err));
+			us_bpf_python_detach(p);
+			return -1;
+		}
+	}
+	if (py->inline_getitem_probe_offset) {
+		err = attach_probe(p, py, pid, p->skel->progs.python_inline_getitem,
+				   US_UPROBE_ENTRY, py->inline_getitem_probe_offset);
+		if (err) {
+			us_error("cannot attach the Python inline __getitem__ probe to %s: %s",
 				 py->object, strerror(-err));
 			us_bpf_python_detach(p);
 			return -1;
