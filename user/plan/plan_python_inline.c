@@ -213,23 +213,22 @@ static bool scan_handler(const char *path, uint64_t handler, int64_t getitem_off
 	return s->checks == 2 && s->function;
 }
 
-void us_python_place_getitem_probe(struct us_python *py, uint64_t eval_size)
+bool us_find_inline_getitem(const char *path, uint64_t eval_vaddr, uint64_t eval_size,
+			    int32_t getitem_offset, struct us_inline_getitem_site *out)
 {
 	uint64_t handler, offset;
 	struct handler_scan scan = { 0 };
 	struct us_placement place;
 	uint8_t code[16];
 
-	if (py->minor != 11 || py->micro < 0 || py->micro > 3 || py->layout.heap_type_getitem < 0)
-		return;
-	handler = opcode_handler(py->open_path, py->eval_vaddr, eval_size,
-				 BINARY_SUBSCR_GETITEM_3_11);
-	if (!handler || !scan_handler(py->open_path, handler, py->layout.heap_type_getitem, &scan) ||
-	    !us_elf_code_offset(py->open_path, scan.site, &offset))
-		return;
-	place = us_place_probe(code, us_read_code(py->open_path, offset, code, sizeof(code)));
+	handler = opcode_handler(path, eval_vaddr, eval_size, BINARY_SUBSCR_GETITEM_3_11);
+	if (!handler || !scan_handler(path, handler, getitem_offset, &scan) ||
+	    !us_elf_code_offset(path, scan.site, &offset))
+		return false;
+	place = us_place_probe(code, us_read_code(path, offset, code, sizeof(code)));
 	if (!place.probeable || place.skip || register_of(scan.function) == US_REG_NONE)
-		return;
-	py->inline_getitem_probe_offset = offset;
-	py->layout.getitem_function_register = register_of(scan.function);
+		return false;
+	out->file_offset = offset;
+	out->function_register = register_of(scan.function);
+	return true;
 }

@@ -7,12 +7,19 @@
 #ifndef USCOPE_PLAN_PYTHON_INLINE_H
 #define USCOPE_PLAN_PYTHON_INLINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
-#include "plan_python.h"
+#include "python_layout.h"
 
-/* Sets py->inline_getitem_probe_offset and the layout's
- * getitem_function_register when the place is found (py->eval_vaddr and
- * the eval function's size `eval_size` bytes); leaves them 0 otherwise. */
-void us_python_place_getitem_probe(struct us_python *py, uint64_t eval_size);
+struct us_inline_getitem_site {
+	uint64_t file_offset;			/* where the probe goes */
+	enum us_register function_register;	/* holds the __getitem__ function there */
+};
+
+/* Finds the place in the CPython 3.11 interpreter `path`, whose eval
+ * function is at `eval_vaddr` (`eval_size` bytes) and whose heap types keep
+ * the cached __getitem__ at `getitem_offset`. False when it is not found. */
+bool us_find_inline_getitem(const char *path, uint64_t eval_vaddr, uint64_t eval_size,
+			    int32_t getitem_offset, struct us_inline_getitem_site *out);
 
 #endif
