@@ -130,7 +130,8 @@ static const struct us_option_spec specs[] = {
 	{ "duration", OPT_DURATION, required_argument, "SEC", RECORDING | US_CMD_TOP, false,
 	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING, false,
-	  "tree (default), flat, json, timeline, timeline-json, chrome, memory; of a\n"
+	  "tree (default), flat, json, timeline, timeline-json, chrome, memory,\n"
+	  "patterns; of a "
 	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph" },
 	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING, false,
 	  "write the report to PATH (run, attach: instead of stderr; report: of stdout)" },

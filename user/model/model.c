@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_patterns.h"
 #include "util.h"
 
 typedef void (*us_event_handler)(struct us_model *m, const struct us_event_header *ev);
@@ -101,5 +102,6 @@ void us_model_free(struct us_model *m)
 	us_model_free_python(m);
 	us_model_free_memory(m);
 	us_model_free_profile(m);
+	us_patterns_free(m);
 	us_model_core_free(m);
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model_core.h"
+#include "model_patterns.h"
 #include "util.h"
 
 /* ---- functions -------------------------------------------------------- */
@@ -224,6 +225,8 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 	parent = visible_parent(t);
 	if (parent)
 		parent->child_ns += dur;
+	us_patterns_call_ended(m, t, f, t->depth, parent ? (size_t)(parent - t->stack) : SIZE_MAX,
+			       end_ns);
 	tell_call_ended(m, t, f, end_ns, inferred, raised, true);
 	return f->node;
 }
@@ -328,6 +331,7 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
+	us_patterns_frame_pushed(m, t, t->depth - 1);
 	if (f.node != US_NO_NODE)
 		count_open(t, f.fn_id, 1);
 	if (m->sink && m->sink->call_started && f.node != US_NO_NODE)
@@ -475,6 +479,7 @@ void us_model_core_finish(struct us_model *m, uint64_t end_ns)
 		end_propagation(m, t, false);
 		t->phase_end_ns[t->phase] = end_ns > t->last_ns ? end_ns : t->last_ns;
 	}
+	us_patterns_finish(m);
 	mark_exception_paths(m);
 }
 

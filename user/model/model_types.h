@@ -145,6 +145,45 @@ struct us_process {
 	char *command;			/* its command line, the last program it exec'd */
 };
 
+/* ---- repeated call patterns (model_patterns.h) ---- */
+
+/* One call among its parent's children. */
+struct us_child_call {
+	uint64_t shape;		/* its function and its subtree's shape */
+	uint64_t start_ns, end_ns;
+	uint64_t serial;	/* its activation number (model_types.h us_frame) */
+	uint32_t fn_id;
+};
+
+/* The children of one open call, kept until it ends. */
+struct us_child_calls {
+	struct us_child_call *calls;
+	size_t n, cap;
+	uint64_t dropped;	/* past US_PATTERN_MAX_CHILDREN: shaped, not searched */
+};
+
+#define US_NO_PATTERN UINT32_MAX
+
+/* A repeated block. A top-level one merges every call of its parent
+ * function where the same block repeated (occurrences); the figures of
+ * position, repeats, outliers and nested patterns are the first one's. */
+struct us_call_pattern {
+	uint32_t parent_fn;		/* the function whose children repeat */
+	uint32_t tid;			/* the thread of the first occurrence */
+	int phase;			/* enum us_phase of that thread then */
+	uint32_t enclosing;		/* nested: the pattern whose block holds it; else US_NO_PATTERN */
+	uint32_t offset;		/* nested: where in the enclosing block it starts */
+	uint32_t period, repeats;
+	uint32_t *block;		/* the `period` functions of one iteration */
+	uint64_t first_call, last_call;	/* activation numbers */
+	uint64_t occurrences;		/* calls of the parent it was found in */
+	uint64_t iterations;		/* all occurrences' */
+	uint64_t iteration_total_ns, iteration_min_ns, iteration_max_ns;
+	uint32_t *outliers;		/* iteration numbers (from 0), the first occurrence's */
+	size_t n_outliers;		/* kept (US_PATTERN_MAX_OUTLIERS at most) */
+	uint64_t outliers_total;	/* all of them */
+};
+
 struct us_thread {
 	uint32_t tid;
 	uint32_t pid;			/* its process; 0: the target's (not followed) */
@@ -166,6 +205,9 @@ struct us_thread {
 	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
 	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
 	char *raised_message;		/* US_EV_PY_EXCEPTION's, for the exit that follows */
+	struct us_child_calls *children;	/* of each frame on the stack, by its index */
+	size_t children_cap;
+	struct us_child_calls top_calls;	/* the calls with no shown parent */
 };
 
 struct us_gc_stats {
@@ -335,6 +377,9 @@ struct us_model {
 	struct us_thread *threads;	/* in order of first event */
 	size_t n_threads, threads_cap;
 	struct us_map thread_index;	/* tid -> its live thread (a tid is reused after an exit) */
+	struct us_call_pattern *patterns;	/* repeated call patterns (model_patterns.h) */
+	size_t n_patterns, patterns_cap;
+	struct us_map pattern_index;	/* parent function and block -> top-level pattern */
 
 	struct us_func_stats *funcs;	/* by function id */
 	size_t funcs_cap;

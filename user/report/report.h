@@ -39,6 +39,8 @@ void us_format_bytes(char *buf, size_t len, uint64_t bytes);
 struct us_json;
 /* "gc": the garbage collections (report_memory.c). */
 void us_json_gc(struct us_json *j, const struct us_model *m);
+/* "patterns": repeated call sequences (report_patterns.c). */
+void us_json_patterns(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */
 void us_json_memory_section(struct us_json *j, const struct us_recording *rec,
 			    const struct us_model *m);

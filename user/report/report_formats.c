@@ -26,6 +26,7 @@ static const struct {
 	[US_FORMAT_SPEEDSCOPE] = { "speedscope", NULL, NULL, us_report_profile_speedscope },
 	[US_FORMAT_PPROF] = { "pprof", NULL, NULL, us_report_profile_pprof },
 	[US_FORMAT_FLAMEGRAPH] = { "flamegraph", NULL, NULL, us_report_profile_flamegraph },
+	[US_FORMAT_PATTERNS] = { "patterns", us_report_patterns, NULL, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -41,7 +42,8 @@ bool us_format_parse(const char *name, enum us_format *out)
 
 const char *us_format_names(void)
 {
-	return "tree, flat, json, timeline, timeline-json, chrome, memory, folded, speedscope, pprof, flamegraph";
+	return "tree, flat, json, timeline, timeline-json, chrome, memory, patterns, folded, speedscope, "
+	       "pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)

@@ -24,6 +24,7 @@ enum us_format {
 	US_FORMAT_SPEEDSCOPE,
 	US_FORMAT_PPROF,
 	US_FORMAT_FLAMEGRAPH,
+	US_FORMAT_PATTERNS,	/* traces only: repeated call sequences */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
@@ -63,5 +64,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		      const struct us_report_options *ro);
 void us_report_memory(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		      const struct us_report_options *ro);
+void us_report_patterns(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			const struct us_report_options *ro);
 
 #endif

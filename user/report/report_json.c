@@ -323,6 +323,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 	us_json_array_end(&j);
 	write_processes(&j, rec, m);
 	write_functions(&j, m);
+	us_json_patterns(&j, m);
 	if (rec->python)
 		write_python(&j, m);
 	if (rec->memory)
