@@ -69,3 +69,11 @@ def test_the_text_report_folds_the_nested_repeat():
         again = uscope("report", recording, "--format", "patterns")
         assert again.returncode == 0, again.stderr
         assert "6× [step_a → step_b → 2× [step_c → step_d]]" in again.stdout
+
+
+def test_the_tree_shows_the_repeated_block_under_its_caller():
+    t = trace("run", "--", fixture("patterns"), fmt="tree")
+    assert t.returncode == 0, t.stderr
+    lines = t.report_text.splitlines()
+    run_row = next(i for i, line in enumerate(lines) if line.endswith("─ run"))
+    assert lines[run_row + 1].endswith("↻ 6× [step_a → step_b → 2× [step_c → step_d]]")

@@ -39,6 +39,11 @@ void us_format_bytes(char *buf, size_t len, uint64_t bytes);
 struct us_json;
 /* "gc": the garbage collections (report_memory.c). */
 void us_json_gc(struct us_json *j, const struct us_model *m);
+/* "6× [a → b → 2× [c → d]]": pattern `id`, nested repeats folded. */
+void us_write_pattern_block(FILE *out, const struct us_model *m, uint32_t id);
+/* For each function (by id), its children's pattern with the most time, or
+ * US_NO_PATTERN: a new array. */
+uint32_t *us_patterns_by_parent(const struct us_model *m);
 /* "patterns": repeated call sequences (report_patterns.c). */
 void us_json_patterns(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */

@@ -40,7 +40,7 @@ static uint32_t *nested_of(const struct us_model *m, uint32_t id, size_t *n)
 }
 
 /* "6× [a → b → 2× [c → d]]": the block with its nested repeats folded. */
-static void write_block(FILE *out, const struct us_model *m, uint32_t id)
+void us_write_pattern_block(FILE *out, const struct us_model *m, uint32_t id)
 {
 	const struct us_call_pattern *p = &m->patterns[id];
 	size_t n_nested;
@@ -54,7 +54,7 @@ static void write_block(FILE *out, const struct us_model *m, uint32_t id)
 		if (next < n_nested && m->patterns[nested[next]].offset == at) {
 			const struct us_call_pattern *q = &m->patterns[nested[next]];
 
-			write_block(out, m, nested[next++]);
+			us_write_pattern_block(out, m, nested[next++]);
 			at += q->period * q->repeats;
 		} else {
 			fputs(us_function_name(m, p->block[at++]), out);
@@ -117,7 +117,7 @@ void us_report_patterns(FILE *out, const struct us_recording *rec, const struct 
 		const struct us_call_pattern *p = &m->patterns[ids[i]];
 
 		fputs("  ", out);
-		write_block(out, m, ids[i]);
+		us_write_pattern_block(out, m, ids[i]);
 		if (p->parent_fn == US_ROOT_FN)
 			fprintf(out, "\n      at the top of thread %u", p->tid);
 		else
@@ -194,6 +194,26 @@ static void write_json_pattern(struct us_json *j, const struct us_model *m, uint
 	us_json_array_end(j);
 	us_json_object_end(j);
 	free(nested);
+}
+
+uint32_t *us_patterns_by_parent(const struct us_model *m)
+{
+	uint32_t *best = us_calloc(m->n_functions + 1, sizeof(*best));
+
+	for (size_t f = 0; f <= m->n_functions; f++)
+		best[f] = US_NO_PATTERN;
+	for (size_t i = 0; i < m->n_patterns; i++) {
+		const struct us_call_pattern *p = &m->patterns[i];
+		uint32_t *b;
+
+		if (p->enclosing != US_NO_PATTERN || p->parent_fn >= m->n_functions)
+			continue;
+		b = &best[p->parent_fn];
+		if (*b == US_NO_PATTERN ||
+		    m->patterns[*b].iteration_total_ns < p->iteration_total_ns)
+			*b = (uint32_t)i;
+	}
+	return best;
 }
 
 void us_json_patterns(struct us_json *j, const struct us_model *m)

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "report.h"
 #include "report_formats.h"
 #include "report_text.h"
 #include "util.h"
@@ -26,6 +27,7 @@ struct tree_printer {
 	char *line;		/* the function column being built */
 	size_t line_cap;
 	size_t label_start;		/* where the label starts in line, after the glyphs */
+	uint32_t *pattern_of_fn;	/* each function's main repeated block of children */
 	size_t place_start, place_len;	/* the label's " (file:line)" in line */
 };
 
@@ -125,6 +127,25 @@ static void print_cut_subtree(struct tree_printer *p, uint32_t node, size_t dept
 		(unsigned long long)calls);
 }
 
+static bool has_shown_child(const struct us_model *m, uint32_t root);
+
+/* Under a call path whose function's children repeat a block: the block,
+ * where its children would be drawn ("↻ 6× [a → b → 2× [c → d]]"). */
+static void print_pattern_line(struct tree_printer *p, uint32_t node, size_t depth)
+{
+	uint32_t fn = p->m->nodes[node].fn_id;
+	uint32_t id = fn < p->m->n_functions ? p->pattern_of_fn[fn] : US_NO_PATTERN;
+
+	if (id == US_NO_PATTERN || depth >= MAX_DRAWN_DEPTH)
+		return;
+	fprintf(p->out, "%*s", numbers_width(p), "");
+	for (size_t i = 2; i <= depth; i++)
+		fputs(p->last_at_level[i] ? "   " : "│  ", p->out);
+	fputs(has_shown_child(p->m, node) ? "│  ↻ " : "   ↻ ", p->out);
+	us_write_pattern_block(p->out, p->m, id);
+	fputc('\n', p->out);
+}
+
 static void print_tree(struct tree_printer *p, uint32_t root)
 {
 	struct us_walk w;
@@ -136,6 +157,7 @@ static void print_tree(struct tree_printer *p, uint32_t root)
 	while (us_walk_next(&w, &node, &depth, &is_last)) {
 		p->last_at_level[depth <= MAX_DRAWN_DEPTH ? depth : MAX_DRAWN_DEPTH] = is_last;
 		print_row(p, node, depth);
+		print_pattern_line(p, node, depth);
 		if (depth == MAX_DRAWN_DEPTH && p->m->nodes[node].first_child != US_NO_NODE) {
 			print_cut_subtree(p, node, depth);
 			us_walk_skip_children(&w);
@@ -279,6 +301,7 @@ void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_m
 		return;
 	}
 
+	p.pattern_of_fn = us_patterns_by_parent(m);
 	p.unit = us_time_unit_for(largest_total(m, &largest_bytes));
 	p.bytes_unit = us_bytes_unit_for(largest_bytes);
 	us_report_summary(out, rec, m, ro);
@@ -296,4 +319,5 @@ void us_report_tree(FILE *out, const struct us_recording *rec, const struct us_m
 	if (!printed_any)
 		fputs("\nno traced function was called\n", out);
 	free(p.line);
+	free(p.pattern_of_fn);
 }
