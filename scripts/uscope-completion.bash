@@ -20,7 +20,7 @@ _uscope() {
 	local cmd=${COMP_WORDS[1]} i
 
 	if ((COMP_CWORD == 1)); then
-		_uscope_words $'run\nattach\nreport\nprobes\ncall\nprofile\ntop\ndump\n--help\n--version' "$cur"
+		_uscope_words $'run\nattach\nreport\ndiff\nprobes\ncall\nprofile\ntop\ndump\n--help\n--version' "$cur"
 		return
 	fi
 	for ((i = 2; i < COMP_CWORD; i++)); do
@@ -35,7 +35,7 @@ _uscope() {
 		fi
 	done
 	case $prev in
-	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory\nfolded\nspeedscope\npprof\nflamegraph' "$cur"; return ;;
+	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory\npatterns\nfolded\nspeedscope\npprof\nflamegraph' "$cur"; return ;;
 	--sort) _uscope_words $'total\nself\ncalls\nname\nfirst' "$cur"; return ;;
 	--color) _uscope_words $'auto\nalways\nnever' "$cur"; return ;;
 	-p | --pid) _uscope_words "$(ps -eo pid= | tr -d ' ')" "$cur"; return ;;
@@ -46,7 +46,7 @@ _uscope() {
 			sed -n 's/^  \(-[a-z], \)\{0,1\}\(--[a-z-]*\).*/\2/p')" "$cur"
 		return
 	fi
-	[[ $cmd == report ]] && _uscope_files "$cur"
+	[[ $cmd == report || $cmd == diff ]] && _uscope_files "$cur"
 }
 
 complete -F _uscope uscope

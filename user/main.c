@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{ "run", us_cmd_run },
 	{ "attach", us_cmd_attach },
 	{ "report", us_cmd_report },
+	{ "diff", us_cmd_diff },
 	{ "probes", us_cmd_probes },
 	{ "call", us_cmd_call },
 	{ "profile", us_cmd_profile },

@@ -26,6 +26,7 @@ struct us_run_request {
 int us_run_traced(const struct us_options *o, const struct us_run_request *req);
 int us_cmd_attach(struct us_options *o);
 int us_cmd_report(struct us_options *o);
+int us_cmd_diff(struct us_options *o);
 int us_cmd_probes(struct us_options *o);
 int us_cmd_call(struct us_options *o);
 int us_cmd_dump(struct us_options *o);

@@ -9,7 +9,7 @@
 #define SAMPLING (US_CMD_PROFILE | US_CMD_TOP)
 #define FILTERING (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_CALL)
 #define EVERY (US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT | US_CMD_PROBES | US_CMD_CALL | \
-	       US_CMD_DUMP | US_CMD_PROFILE | US_CMD_TOP)
+	       US_CMD_DUMP | US_CMD_PROFILE | US_CMD_TOP | US_CMD_DIFF)
 
 struct command_doc {
 	const char *name;
@@ -46,6 +46,14 @@ static const struct command_doc commands[] = {
 	  "  uscope report trace.usc --format json > trace.json\n"
 	  "  uscope report trace.usc --format chrome --min-duration 1ms --report trace.json\n"
 	  "  uscope report trace.usc --focus parse_request --sort self" },
+	{ "diff", US_CMD_DIFF, "uscope diff A B [--format json] [--report PATH]",
+	  "compare two recordings: what got slower, what is new",
+	  "Compare two recordings of a program (made with -o), B against A: per function and\n"
+	  "per call path, calls, total and self time in each, the change and the ratio, the\n"
+	  "largest changes first and told as sentences; call paths new in B or gone from it.\n"
+	  "Functions are matched by name and object, or name, file and first line.",
+	  "  uscope diff small.usc large.usc\n"
+	  "  uscope diff before.usc after.usc --format json --report diff.json" },
 	{ "probes", US_CMD_PROBES, "uscope probes [-p PID | --binary PATH] [PATTERN...]",
 	  "dry run: what a pattern would trace, and at what cost",
 	  "Dry run: which functions a pattern would trace, where each probe goes, and what a\n"
@@ -129,12 +137,12 @@ static const struct us_option_spec specs[] = {
 	  "the executable or library to look at" },
 	{ "duration", OPT_DURATION, required_argument, "SEC", RECORDING | US_CMD_TOP, false,
 	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
-	{ "format", OPT_FORMAT, required_argument, "F", SHOWING, false,
+	{ "format", OPT_FORMAT, required_argument, "F", SHOWING | US_CMD_DIFF, false,
 	  "tree (default), flat, json, timeline, timeline-json, chrome, memory,\n"
 	  "patterns; of a "
 	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph" },
-	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING, false,
-	  "write the report to PATH (run, attach: instead of stderr; report: of stdout)" },
+	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING | US_CMD_DIFF, false,
+	  "write the report to PATH (run, attach: instead of stderr; report, diff: of stdout)" },
 	{ "min-duration", OPT_MIN_DURATION, required_argument, "DUR", FILTERING, false,
 	  "hide calls shorter than DUR, with its unit (500us, 2ms, 1s)" },
 	{ "max-depth", OPT_MAX_DEPTH, required_argument, "N", FILTERING, false,

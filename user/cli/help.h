@@ -21,6 +21,7 @@ enum us_command_bit {
 	US_CMD_DUMP = 1u << 5,
 	US_CMD_PROFILE = 1u << 6,
 	US_CMD_TOP = 1u << 7,
+	US_CMD_DIFF = 1u << 8,
 };
 
 /* getopt values of the options without a short letter */

@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""uscope diff: two runs of one program, a small and a large input: the
+function known to grow fastest comes first, the counts are the program's
+own, and what only the large run calls is new in B."""
+import json
+import os
+import tempfile
+import pytest
+from conftest import fixture, truth, uscope
+from python_helpers import PY_FIXTURES, interpreter
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="end-to-end tests need root (real BPF)")
+
+GROWS = os.path.join(PY_FIXTURES, "grows.py")
+
+
+def record(python, size, path):
+    run = uscope("run", "-q", "-o", path, "--report", os.devnull, "--", python, GROWS, str(size))
+    assert run.returncode == 0, run.stderr
+    return truth(run.stdout)
+
+
+def by_name(rows, key):
+    return {r[key].split(" ")[0]: r for r in rows}
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.12"])
+def test_the_function_that_grows_most_comes_first(name):
+    python = interpreter(name)
+    with tempfile.TemporaryDirectory() as d:
+        small, large = os.path.join(d, "small.usc"), os.path.join(d, "large.usc")
+        small_counts, large_counts = record(python, 300, small), record(python, 1500, large)
+        out = uscope("diff", small, large, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        diff = json.loads(out.stdout)
+        assert diff["program_only"] is True
+        assert diff["functions"][0]["function"].startswith("transform (grows.py:")
+        functions = by_name(diff["functions"], "function")
+        for fn in ("load", "transform", "summarise"):
+            assert functions[fn]["a"]["calls"] == small_counts[fn]
+            assert functions[fn]["b"]["calls"] == large_counts[fn]
+        assert functions["extra"]["a"] is None  # only the large run calls it
+        assert functions["extra"]["b"]["calls"] == large_counts["extra"] == 1
+        assert functions["transform"]["ratio"] > 5  # quadratic: 25x the work
+        new_paths = [p["path"] for p in diff["paths"] if p["a"] is None]
+        assert any(p.endswith("→ extra (grows.py:29)") for p in new_paths), new_paths
+
+        text = uscope("diff", small, large)
+        assert text.returncode == 0, text.stderr
+        changes = text.stdout.split("The largest changes:\n")[1]
+        assert changes.splitlines()[0].startswith("  transform (grows.py:15): ")
+        assert "extra (grows.py:29): new in B" in changes
+
+
+def test_diff_refuses_bad_input():
+    with tempfile.TemporaryDirectory() as d:
+        one = uscope("diff", os.path.join(d, "a.usc"))
+        assert one.returncode == 2 and "needs two recordings" in one.stderr
+        missing = uscope("diff", os.path.join(d, "a.usc"), os.path.join(d, "b.usc"))
+        assert missing.returncode == 1
+        assert len(missing.stderr.strip().splitlines()) == 1, missing.stderr
+        garbage = os.path.join(d, "g.usc")
+        with open(garbage, "wb") as f:
+            f.write(b"not a recording" * 10)
+        bad = uscope("diff", garbage, garbage)
+        assert bad.returncode == 1 and "error" in bad.stderr
+        fmt = uscope("diff", garbage, garbage, "--format", "chrome")
+        assert fmt.returncode == 2 and "--format json" in fmt.stderr
+
+
+def test_a_native_program_against_itself_changes_nothing_in_counts():
+    with tempfile.TemporaryDirectory() as d:
+        a, b = os.path.join(d, "a.usc"), os.path.join(d, "b.usc")
+        for path in (a, b):
+            run = uscope("run", "-q", "-o", path, "--report", os.devnull, "--",
+                         fixture("patterns"))
+            assert run.returncode == 0, run.stderr
+        out = uscope("diff", a, b, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        functions = by_name(json.loads(out.stdout)["functions"], "function")
+        counts = truth(run.stdout)
+        for fn, count in counts.items():
+            assert functions[fn]["a"]["calls"] == functions[fn]["b"]["calls"] == count

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `uscope diff A B`: two recordings of a program compared, per function and
+ * per call path: calls, total and self time in each, the change, and what
+ * is new in B or gone from it. Functions are matched by what they are (name
+ * and object, or name, file and first line), never by the ids a recording
+ * gave them; call paths by the chain of those.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hashmap.h"
+#include "json_writer.h"
+#include "model_walk.h"
+#include "report.h"
+#include "report_diff.h"
+#include "util.h"
+
+#define US_DIFF_SENTENCES 10	/* the top changes told as sentences */
+#define US_DIFF_TEXT_ROWS 25	/* rows of each text table */
+
+struct side_stats {
+	uint64_t calls, total_ns, self_ns;
+};
+
+/* A function, or a call path, and its figures in A (side 0) and B (side 1). */
+struct diff_row {
+	char *label;			/* as reports show it; a path: labels joined by " → " */
+	uint64_t key;
+	bool in[2];
+	struct side_stats side[2];
+};
+
+struct diff_table {
+	struct diff_row *rows;
+	size_t n, cap;
+	struct us_map index;		/* key -> rows[] */
+};
+
+static uint64_t function_key(const struct us_model *m, uint32_t fn_id)
+{
+	const struct us_function *f = &m->functions[fn_id];
+	uint64_t h = us_hash_u64(us_hash_str(f->name) + f->kind);
+
+	if (f->kind == US_FN_PYTHON)
+		return us_hash_u64(h ^ us_hash_str(f->file ? f->file : "") ^ f->line);
+	return us_hash_u64(h ^ us_hash_str(f->object ? f->object : ""));
+}
+
+static struct diff_row *row_for(struct diff_table *t, uint64_t key, const char *label)
+{
+	uint32_t i = us_map_get(&t->index, key);
+
+	if (i != US_MAP_NONE)
+		return &t->rows[i];
+	us_grow(&t->rows, &t->cap, t->n + 1, sizeof(*t->rows));
+	memset(&t->rows[t->n], 0, sizeof(t->rows[t->n]));
+	t->rows[t->n].key = key;
+	t->rows[t->n].label = us_strdup(label);
+	us_map_put(&t->index, key, (uint32_t)t->n);
+	return &t->rows[t->n++];
+}
+
+/* The labels of the path down to each depth of a walk. */
+struct path_labels {
+	char **at;		/* at[d]: the path to depth d ("a → b") */
+	uint64_t *keys;
+	size_t cap;
+};
+
+static void path_labels_set(struct path_labels *p, size_t depth, uint64_t key, const char *label)
+{
+	size_t old = p->cap;
+
+	if (depth >= p->cap) {
+		us_grow(&p->at, &p->cap, depth + 1, sizeof(*p->at));
+		p->keys = realloc(p->keys, p->cap * sizeof(*p->keys));
+		if (!p->keys)
+			abort();
+		memset(&p->at[old], 0, (p->cap - old) * sizeof(*p->at));
+	}
+	free(p->at[depth]);
+	p->at[depth] = depth > 1 ? us_asprintf("%s → %s", p->at[depth - 1], label)
+				 : us_strdup(label);
+	p->keys[depth] = key;
+}
+
+static void path_labels_free(struct path_labels *p)
+{
+	for (size_t i = 0; i < p->cap; i++)
+		free(p->at[i]);
+	free(p->at);
+	free(p->keys);
+}
+
+/* Whether function `key` is open above depth `depth` of the walk: only its
+ * outermost call counts in its total (recursion counted once). */
+static bool open_above(const uint64_t *fn_keys, size_t depth, uint64_t key)
+{
+	for (size_t d = 1; d < depth; d++)
+		if (fn_keys[d] == key)
+			return true;
+	return false;
+}
+
+static void add_stats(struct side_stats *s, const struct us_node *n, bool total)
+{
+	s->calls += n->count;
+	s->self_ns += n->self_ns;
+	if (total)
+		s->total_ns += n->total_ns;
+}
+
+/* Every call path of every thread in the phases compared, merged across
+ * threads; and each function, from the same nodes. */
+static void add_side(struct diff_table *fns, struct diff_table *paths, const struct us_model *m,
+		     int side, bool program_only)
+{
+	struct path_labels path = { 0 };
+	uint64_t *fn_keys = NULL;
+	size_t fn_keys_cap = 0;
+
+	for (size_t i = 0; i < m->n_threads; i++) {
+		for (int phase = 0; phase < US_PHASES; phase++) {
+			uint32_t root = m->threads[i].roots[phase], node;
+			struct us_walk w;
+			size_t depth;
+			bool last;
+
+			if (root == US_NO_NODE || (program_only && phase != US_PHASE_PROGRAM))
+				continue;
+			us_walk_init(&w, m, root, US_SORT_FIRST, false);
+			while (us_walk_next(&w, &node, &depth, &last)) {
+				const struct us_node *n = &m->nodes[node];
+				uint64_t key = function_key(m, n->fn_id);
+				uint64_t up = depth > 1 ? path.keys[depth - 1] : (uint64_t)phase;
+				const char *label = us_function_label(m, n->fn_id);
+				struct diff_row *r;
+
+				us_grow(&fn_keys, &fn_keys_cap, depth + 1, sizeof(*fn_keys));
+				fn_keys[depth] = key;
+				path_labels_set(&path, depth, us_hash_u64(up * 31 + key), label);
+				r = row_for(paths, path.keys[depth], path.at[depth]);
+				r->in[side] = true;
+				add_stats(&r->side[side], n, true);
+				r = row_for(fns, key, label);
+				r->in[side] = true;
+				add_stats(&r->side[side], n, !open_above(fn_keys, depth, key));
+			}
+			us_walk_free(&w);
+		}
+	}
+	free(fn_keys);
+	path_labels_free(&path);
+}
+
+/* A Python program traced from its start: its own phase only. */
+static bool has_program_phase(const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++)
+		if (m->threads[i].roots[US_PHASE_STARTUP] != US_NO_NODE &&
+		    m->threads[i].roots[US_PHASE_PROGRAM] != US_NO_NODE)
+			return true;
+	return false;
+}
+
+static int64_t change_ns(const struct diff_row *r)
+{
+	return (int64_t)r->side[1].total_ns - (int64_t)r->side[0].total_ns;
+}
+
+/* What ranks a change: the time spent in the function itself, so a slower
+ * leaf comes before the callers whose totals hold it. */
+static int64_t self_change_ns(const struct diff_row *r)
+{
+	return (int64_t)r->side[1].self_ns - (int64_t)r->side[0].self_ns;
+}
+
+static int by_change(const void *a, const void *b)
+{
+	int64_t x = llabs(self_change_ns(a)), y = llabs(self_change_ns(b));
+
+	return x > y ? -1 : x < y;
+}
+
+static void table_free(struct diff_table *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->rows[i].label);
+	free(t->rows);
+	us_map_free(&t->index);
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+/* B's total over A's; 0 when A took no time (new, or too short to see). */
+static double ratio(const struct diff_row *r)
+{
+	return r->side[0].total_ns ? (double)r->side[1].total_ns / (double)r->side[0].total_ns : 0;
+}
+
+/* "apply_transform: 45.300 ms vs 5.200 ms, 8.7×, +40.100 ms" (B vs A). */
+static void write_sentence(FILE *out, const struct diff_row *r)
+{
+	if (!r->in[0])
+		fprintf(out, "  %s: new in B, %.3f ms (%llu call%s)\n", r->label,
+			ms(r->side[1].total_ns), (unsigned long long)r->side[1].calls,
+			r->side[1].calls == 1 ? "" : "s");
+	else if (!r->in[1])
+		fprintf(out, "  %s: gone from B, was %.3f ms (%llu call%s)\n", r->label,
+			ms(r->side[0].total_ns), (unsigned long long)r->side[0].calls,
+			r->side[0].calls == 1 ? "" : "s");
+	else
+		fprintf(out, "  %s: %.3f ms vs %.3f ms, %.1f×, %+.3f ms\n", r->label,
+			ms(r->side[1].total_ns), ms(r->side[0].total_ns), ratio(r),
+			(double)change_ns(r) / 1e6);
+}
+
+static void write_table(FILE *out, const char *title, const struct diff_table *t)
+{
+	fprintf(out, "\n%s (B vs A, the largest changes in self time first):\n", title);
+	fprintf(out, "  %9s %9s %12s %12s %12s %12s %7s  %s\n", "Calls A", "Calls B", "Total A(ms)",
+		"Total B(ms)", "Self A(ms)", "Self B(ms)", "Ratio", "Function");
+	for (size_t i = 0; i < t->n && i < US_DIFF_TEXT_ROWS; i++) {
+		const struct diff_row *r = &t->rows[i];
+
+		fprintf(out, "  %9llu %9llu %12.3f %12.3f %12.3f %12.3f ",
+			(unsigned long long)r->side[0].calls, (unsigned long long)r->side[1].calls,
+			ms(r->side[0].total_ns), ms(r->side[1].total_ns), ms(r->side[0].self_ns),
+			ms(r->side[1].self_ns));
+		if (r->in[0] && r->in[1] && r->side[0].total_ns)
+			fprintf(out, "%6.1f×", ratio(r));
+		else
+			fprintf(out, "%7s", r->in[0] ? (r->in[1] ? "-" : "gone") : "new");
+		fprintf(out, "  %s\n", r->label);
+	}
+	if (t->n > US_DIFF_TEXT_ROWS)
+		fprintf(out, "  (%zu more in --format json)\n", t->n - US_DIFF_TEXT_ROWS);
+}
+
+static void write_text(FILE *out, const struct us_diff_input *in, bool program_only,
+		       const struct diff_table *fns, const struct diff_table *paths)
+{
+	size_t new_paths = 0, gone_paths = 0;
+
+	for (size_t i = 0; i < paths->n; i++) {
+		new_paths += !paths->rows[i].in[0];
+		gone_paths += !paths->rows[i].in[1];
+	}
+	fprintf(out, "A: %s, %.3f ms, %llu calls\nB: %s, %.3f ms, %llu calls\n", in->name[0],
+		ms(in->model[0]->last_ns - in->model[0]->first_ns),
+		(unsigned long long)in->model[0]->total_calls, in->name[1],
+		ms(in->model[1]->last_ns - in->model[1]->first_ns),
+		(unsigned long long)in->model[1]->total_calls);
+	if (program_only)
+		fputs("(the programs' own calls: the interpreter's start-up and shutdown are left "
+		      "out)\n", out);
+	fputs("\nThe largest changes:\n", out);
+	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
+		write_sentence(out, &fns->rows[i]);
+	write_table(out, "Functions", fns);
+	write_table(out, "Call paths", paths);
+	fprintf(out, "\n%zu call paths new in B, %zu gone from B.\n", new_paths, gone_paths);
+}
+
+static void write_side(struct us_json *j, const char *key, const struct diff_row *r, int side)
+{
+	us_json_key(j, key);
+	if (!r->in[side]) {
+		us_json_null(j);
+		return;
+	}
+	us_json_object_begin(j);
+	us_json_kv_uint(j, "calls", r->side[side].calls);
+	us_json_kv_double(j, "total_ms", ms(r->side[side].total_ns));
+	us_json_kv_double(j, "self_ms", ms(r->side[side].self_ns));
+	us_json_object_end(j);
+}
+
+static void write_json_rows(struct us_json *j, const char *key, const char *name_key,
+			    const struct diff_table *t)
+{
+	us_json_key(j, key);
+	us_json_array_begin(j);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct diff_row *r = &t->rows[i];
+
+		us_json_object_begin(j);
+		us_json_kv_string(j, name_key, r->label);
+		write_side(j, "a", r, 0);
+		write_side(j, "b", r, 1);
+		us_json_kv_double(j, "change_ms", (double)change_ns(r) / 1e6);
+		us_json_kv_double(j, "self_change_ms", (double)self_change_ns(r) / 1e6);
+		us_json_key(j, "ratio");
+		if (r->in[0] && r->in[1] && r->side[0].total_ns)
+			us_json_double(j, ratio(r));
+		else
+			us_json_null(j);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+}
+
+static void write_json(FILE *out, const struct us_diff_input *in, bool program_only,
+		       const struct diff_table *fns, const struct diff_table *paths)
+{
+	struct us_json j;
+
+	us_json_init(&j, out, 3);
+	us_json_object_begin(&j);
+	for (int side = 0; side < 2; side++) {
+		us_json_key(&j, side ? "b" : "a");
+		us_json_object_begin(&j);
+		us_json_kv_string(&j, "recording", in->name[side]);
+		us_json_kv_double(&j, "duration_ms",
+				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
+		us_json_kv_uint(&j, "total_calls", in->model[side]->total_calls);
+		us_json_object_end(&j);
+	}
+	us_json_kv_bool(&j, "program_only", program_only);
+	write_json_rows(&j, "functions", "function", fns);
+	write_json_rows(&j, "paths", "path", paths);
+	us_json_object_end(&j);
+	us_json_finish(&j);
+}
+
+void us_report_diff(FILE *out, const struct us_diff_input *in, bool json)
+{
+	struct diff_table fns = { 0 }, paths = { 0 };
+
+	bool program_only = has_program_phase(in->model[0]) && has_program_phase(in->model[1]);
+
+	for (int side = 0; side < 2; side++)
+		add_side(&fns, &paths, in->model[side], side, program_only);
+	qsort(fns.rows, fns.n, sizeof(*fns.rows), by_change);
+	qsort(paths.rows, paths.n, sizeof(*paths.rows), by_change);
+	if (json)
+		write_json(out, in, program_only, &fns, &paths);
+	else
+		write_text(out, in, program_only, &fns, &paths);
+	table_free(&fns);
+	table_free(&paths);
+}
