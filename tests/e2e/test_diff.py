@@ -81,3 +81,19 @@ def test_a_native_program_against_itself_changes_nothing_in_counts():
         counts = truth(run.stdout)
         for fn, count in counts.items():
             assert functions[fn]["a"]["calls"] == functions[fn]["b"]["calls"] == count
+
+
+def test_a_recursion_20000_deep_compares_in_bounded_time():
+    # call paths deeper than 64 calls are compared as functions only: a path
+    # label per level would be quadratic in the depth
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "deep.usc")
+        run = uscope("run", "-q", "-o", rec, "--report", os.devnull, "--", fixture("deep"), "20000")
+        assert run.returncode == 0, run.stderr
+        out = uscope("diff", rec, rec, "--format", "json", timeout=60)
+        assert out.returncode == 0, out.stderr
+        diff = json.loads(out.stdout)
+        functions = by_name(diff["functions"], "function")
+        for fn, count in truth(run.stdout).items():
+            assert functions[fn]["a"]["calls"] == functions[fn]["b"]["calls"] == count
+        assert max(p["path"].count("→") for p in diff["paths"]) < 64

@@ -18,6 +18,7 @@
 
 #define US_DIFF_SENTENCES 10	/* the top changes told as sentences */
 #define US_DIFF_TEXT_ROWS 25	/* rows of each text table */
+#define US_DIFF_MAX_PATH_DEPTH 64	/* deeper call paths are not compared as paths */
 
 struct side_stats {
 	uint64_t calls, total_ns, self_ns;
@@ -93,14 +94,39 @@ static void path_labels_free(struct path_labels *p)
 	free(p->keys);
 }
 
-/* Whether function `key` is open above depth `depth` of the walk: only its
- * outermost call counts in its total (recursion counted once). */
-static bool open_above(const uint64_t *fn_keys, size_t depth, uint64_t key)
+/* The functions open on the walk's current path, to count only a
+ * function's outermost call in its total (recursion counted once): a stack
+ * of their keys and how many times each is on it. */
+struct open_functions {
+	uint64_t *keys;
+	size_t depth, cap;
+	struct us_map count;
+};
+
+/* Moves to a node at `depth` (1: top level) of function `key`; true when the
+ * function is already open above it. */
+static bool open_functions_enter(struct open_functions *o, size_t depth, uint64_t key)
 {
-	for (size_t d = 1; d < depth; d++)
-		if (fn_keys[d] == key)
-			return true;
-	return false;
+	uint32_t n;
+
+	while (o->depth >= depth) {
+		uint64_t gone = o->keys[--o->depth];
+
+		us_map_put(&o->count, gone, us_map_get(&o->count, gone) - 1);
+	}
+	n = us_map_get(&o->count, key);
+	if (n == US_MAP_NONE)
+		n = 0;
+	us_grow(&o->keys, &o->cap, o->depth + 1, sizeof(*o->keys));
+	o->keys[o->depth++] = key;
+	us_map_put(&o->count, key, n + 1);
+	return n > 0;
+}
+
+static void open_functions_free(struct open_functions *o)
+{
+	free(o->keys);
+	us_map_free(&o->count);
 }
 
 static void add_stats(struct side_stats *s, const struct us_node *n, bool total)
@@ -117,8 +143,7 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 		     int side, bool program_only)
 {
 	struct path_labels path = { 0 };
-	uint64_t *fn_keys = NULL;
-	size_t fn_keys_cap = 0;
+	struct open_functions open = { 0 };
 
 	for (size_t i = 0; i < m->n_threads; i++) {
 		for (int phase = 0; phase < US_PHASES; phase++) {
@@ -129,28 +154,33 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 
 			if (root == US_NO_NODE || (program_only && phase != US_PHASE_PROGRAM))
 				continue;
+			open.depth = 0;
+			us_map_free(&open.count);
+			memset(&open.count, 0, sizeof(open.count));
 			us_walk_init(&w, m, root, US_SORT_FIRST, false);
 			while (us_walk_next(&w, &node, &depth, &last)) {
 				const struct us_node *n = &m->nodes[node];
 				uint64_t key = function_key(m, n->fn_id);
-				uint64_t up = depth > 1 ? path.keys[depth - 1] : (uint64_t)phase;
 				const char *label = us_function_label(m, n->fn_id);
-				struct diff_row *r;
+				bool nested = open_functions_enter(&open, depth, key);
+				struct diff_row *r = row_for(fns, key, label);
 
-				us_grow(&fn_keys, &fn_keys_cap, depth + 1, sizeof(*fn_keys));
-				fn_keys[depth] = key;
-				path_labels_set(&path, depth, us_hash_u64(up * 31 + key), label);
+				r->in[side] = true;
+				add_stats(&r->side[side], n, !nested);
+				if (depth > US_DIFF_MAX_PATH_DEPTH)
+					continue;	/* deeper paths are compared as functions only */
+				path_labels_set(&path, depth,
+						us_hash_u64((depth > 1 ? path.keys[depth - 1]
+								       : (uint64_t)phase) * 31 + key),
+						label);
 				r = row_for(paths, path.keys[depth], path.at[depth]);
 				r->in[side] = true;
 				add_stats(&r->side[side], n, true);
-				r = row_for(fns, key, label);
-				r->in[side] = true;
-				add_stats(&r->side[side], n, !open_above(fn_keys, depth, key));
 			}
 			us_walk_free(&w);
 		}
 	}
-	free(fn_keys);
+	open_functions_free(&open);
 	path_labels_free(&path);
 }
 
