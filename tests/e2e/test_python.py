@@ -358,3 +358,43 @@ def test_recursion_goes_as_deep_traced_as_untraced(name, limit):
     assert traced.returncode == plain.returncode == 0, traced.stderr
     assert traced.stdout == plain.stdout
     assert int(plain.stdout.split("=")[1]) > (9000 if limit else 900)
+
+
+def test_call_timeout_stops_the_call_and_reports_what_ran(tmp_path):
+    # spins.spin() calls step() until stopped; it writes how many times step
+    # counted itself. The stop can land at step's first instruction, before
+    # it counts itself: that call was made (uscope counts it) but not counted.
+    count_file = tmp_path / "count"
+    env = dict(os.environ, SPINS_COUNT_FILE=str(count_file), PYTHONPATH=PY_FIXTURES)
+    proc = subprocess.run([USCOPE, "call", "-q", "--python", interpreter("debian-3.11"),
+                           "--timeout", "0.5", "spins.spin"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    ex = json.loads(proc.stdout)["execution"]
+    assert ex["timed_out"] is True and ex["partial_execution"] is True
+    assert ex["exception"]["type"] == "CallTimeout"
+    assert 400 <= ex["duration_ms"] < 5000
+    steps = sum(c["count"] for c in ex["calls"] if c["function"] == "step")
+    truth = int(count_file.read_text())
+    assert truth > 0 and steps - truth in (0, 1), (steps, truth)
+
+
+def test_call_timeout_takes_a_duration():
+    proc = subprocess.run([USCOPE, "call", "--timeout", "soon", "json.dumps", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--timeout takes seconds" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.13"])
+def test_chrome_marks_where_each_exception_started(name):
+    # workload.py raises ValueError in level5 (caught four frames up) and
+    # RuntimeError in fail (uncaught): one instant event each, at the raise
+    t = trace("run", "--", interpreter(name), WORKLOAD, fmt="chrome")
+    events = t.report["traceEvents"]
+    raises = [e for e in events if e["ph"] == "i" and e.get("cat") == "exception"]
+    mine = {(e["name"], e["args"]["function"]) for e in raises
+            if e["args"]["function"] in ("level5", "fail")}
+    assert mine == {("raise ValueError", "level5"), ("raise RuntimeError", "fail")}, raises
+    assert sum(e["args"]["function"] in ("level1", "level2", "level3", "level4")
+               for e in raises) == 0  # passing through is not starting
+    assert all(e["s"] == "t" and "tid" in e for e in raises)

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # `uscope call`'s driver, run under `uscope run` in the chosen python3. The
 # build embeds it in uscope (call_driver.h); see cmd_call.c for what it writes.
-import ast, importlib, inspect, sys
-info_path, target, kwargs_text, raw_args = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+import ast, importlib, inspect, signal, sys
+info_path, timeout, target, kwargs_text = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+raw_args = sys.argv[5:]
 sys.stdout = sys.stderr
 def literal(text):
     try:
@@ -51,6 +52,13 @@ with open(info_path, 'w') as info:
     except Exception as e:
         info.write('error %s: %s\n' % (type(e).__name__, str(e).replace('\n', ' ')))
         sys.exit(2)
+class CallTimeout(BaseException):
+    """uscope call --timeout: raised in the call when its time is up."""
+def time_is_up(signum, frame):
+    raise CallTimeout('uscope call --timeout %g s' % timeout)
+if timeout > 0:
+    signal.signal(signal.SIGALRM, time_is_up)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
 try:
     result = func(*args, **kwargs)
     if inspect.isgenerator(result):
@@ -59,5 +67,9 @@ try:
     elif inspect.iscoroutine(result):
         import asyncio
         asyncio.run(result)
+except CallTimeout:
+    with open(info_path, 'a') as info:
+        info.write('timeout\n')
+    sys.exit(1)
 except BaseException:
     sys.exit(1)

@@ -17,11 +17,13 @@
 #include "report_call.h"
 #include "util.h"
 
-/* The driver. argv: INFO_FILE TARGET KWARGS ARG...; it writes to INFO_FILE
+/* The driver. argv: INFO_FILE TIMEOUT_SEC TARGET KWARGS ARG... (timeout 0:
+ * none); it writes to INFO_FILE
  * "code FILE\nline N\n" and one "arg NAME=REPR" line per bound argument;
  * "raised TYPE: MESSAGE" when the arguments do not fit the function (the
  * call's own exception); "yields N" when it returned a generator, which it
- * then runs to the end; or "error TEXT" when it cannot call it at all. Its
+ * then runs to the end; "timeout" when --timeout stopped the call (a
+ * CallTimeout raised in it); or "error TEXT" when it cannot call it at all. Its
  * own output goes to stderr: uscope's stdout is the JSON. */
 /* call_driver.py, embedded by the build as `driver_source`. */
 #include "call_driver.h"
@@ -54,6 +56,8 @@ static void parse_info_line(struct us_call_info *info, char *line)
 		*colon = '\0';
 		info->raised_type = us_strdup(line + 7);
 		info->raised_message = us_strdup(colon + 2);
+	} else if (strcmp(line, "timeout") == 0) {
+		info->timed_out = true;
 	} else if (strncmp(line, "yields ", 7) == 0) {
 		info->yields = strtoll(line + 7, NULL, 10);
 	} else if (strncmp(line, "arg ", 4) == 0 && strchr(line, '=')) {
@@ -84,16 +88,18 @@ static int read_info(const char *path, struct us_call_info *info)
 static int trace_driver(const struct us_options *o, const char *driver, const char *info,
 			const char *recording, int *exit_code)
 {
-	char *argv[256];
+	char *argv[256], timeout[32];
 	struct us_run_request req = {
 		.argv = argv, .recording = recording, .python_args = true, .no_report = true,
 		.unfiltered = true,	/* the report focuses on the function */
 	};
 	int n = 0;
 
+	snprintf(timeout, sizeof(timeout), "%.3f", (double)o->call_timeout_ns / 1e9);
 	argv[n++] = (char *)(o->python ? o->python : "python3");
 	argv[n++] = (char *)driver;
 	argv[n++] = (char *)info;
+	argv[n++] = timeout;
 	argv[n++] = o->rest[0];
 	argv[n++] = (char *)(o->kwargs ? o->kwargs : "");
 	for (int i = 1; i < o->n_rest && n < 255; i++)

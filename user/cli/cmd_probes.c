@@ -86,6 +86,8 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 	char err[1024];
 	int found = us_python_detect(objects, &py, err, sizeof(err));
 
+	if (found > 0)
+		us_python_place_inline_getitem(&py);
 	*is_python = found == 1;
 	if (found < 0) {
 		us_error("%s", err);

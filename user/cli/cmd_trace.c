@@ -149,6 +149,8 @@ static int find_python(struct trace_session *s)
 
 	if (found < 0)
 		us_error("%s", err);
+	if (found > 0)
+		us_python_place_inline_getitem(&s->python);
 	return found < 0 ? -1 : 0;
 }
 

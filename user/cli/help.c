@@ -199,6 +199,9 @@ static const struct us_option_spec specs[] = {
 	  "keyword arguments of the call" },
 	{ "python", OPT_PYTHON, required_argument, "PATH", US_CMD_CALL, true,
 	  "the interpreter to call the function in (default python3)" },
+	{ "timeout", OPT_TIMEOUT, required_argument, "SEC", US_CMD_CALL, true,
+	  "stop the call after SEC seconds (2.5, 500ms) and report what ran\n"
+	  "(\"partial_execution\": true)" },
 	{ "verbose", 'v', no_argument, NULL, EVERY, false,
 	  "more detail: set-up and detach times (-vv: libbpf's log)" },
 	{ "quiet", 'q', no_argument, NULL, EVERY, false, "no progress messages" },

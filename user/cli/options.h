@@ -26,6 +26,7 @@ struct us_options {
 	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
+	uint64_t call_timeout_ns;	/* call --timeout: 0 none */
 	struct us_memory_options memory;	/* --memory, --memory-sample */
 	enum us_sort sort;	/* --sort */
 	bool all;		/* --all */

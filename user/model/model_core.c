@@ -180,6 +180,7 @@ static void tell_call_ended(struct us_model *m, const struct us_thread *t,
 	struct us_call c = {
 		.tid = t->tid, .fn_id = f->fn_id, .depth = f->depth, .inferred = inferred,
 		.resume = f->resume, .raised = raised, .start_ns = f->start_ns, .end_ns = end_ns,
+		.exception = raised ? t->exit_exception : NULL, .raised_here = t->exit_raised_here,
 	};
 
 	if (m->sink && m->sink->call_ended && f->node != US_NO_NODE)

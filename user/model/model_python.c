@@ -399,7 +399,13 @@ void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 	fn_id = top->fn_id;
 	if (raised && is_normal_end(&m->functions[fn_id], type))
 		raised = false;
+	/* for the sinks (chrome): what it raised, and whether it started there */
+	t->exit_exception = raised ? type : NULL;
+	t->exit_raised_here = raised && !(t->open_chain && t->open_chain_depth == t->depth &&
+					  strcmp(t->open_chain->type, type) == 0);
 	node = us_model_pop(m, t, ev->hdr.ts_ns, false, raised);
+	t->exit_exception = NULL;
+	t->exit_raised_here = false;
 	if (!raised) {
 		us_model_close_chain(m, t, true);
 		if (node != US_NO_NODE) {

@@ -86,6 +86,8 @@ struct us_call {
 	uint32_t tid, fn_id, depth;
 	bool inferred, resume, raised;
 	uint64_t start_ns, end_ns;
+	const char *exception;	/* raised, Python: the exception's type (valid during the call) */
+	bool raised_here;	/* the exception started in this call (not a callee's passing) */
 };
 
 /* Per function, all threads. */
@@ -205,6 +207,8 @@ struct us_thread {
 	uint32_t loss_epoch;		/* how many times it lost records (US_EV_LOST) */
 	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
 	char *raised_message;		/* US_EV_PY_EXCEPTION's, for the exit that follows */
+	const char *exit_exception;	/* the frame being popped raised this type; else NULL */
+	bool exit_raised_here;		/* and the exception started there */
 	struct us_child_calls *children;	/* of each frame on the stack, by its index */
 	size_t children_cap;
 	struct us_child_calls top_calls;	/* the calls with no shown parent */

@@ -305,15 +305,13 @@ static void place_finalize_probe(struct us_python *py, const struct us_symtab *t
 	py->finalize_probe_offset = probe_offset_at(py, tab, "Py_FinalizeEx");
 }
 
-/* 3.11.0-3.11.3 (gh-104405): where BINARY_SUBSCR_GETITEM pushes the frame
- * of a __getitem__ inside the running C call (plan_python_inline.h). */
-static void place_inline_getitem_probe(struct us_python *py, uint64_t eval_size)
+void us_python_place_inline_getitem(struct us_python *py)
 {
 	struct us_inline_getitem_site site;
 
 	if (py->minor != 11 || py->micro < 0 || py->micro > 3 || py->layout.heap_type_getitem < 0)
 		return;
-	if (!us_find_inline_getitem(py->open_path, py->eval_vaddr, eval_size,
+	if (!us_find_inline_getitem(py->open_path, py->eval_vaddr, py->eval_size,
 				    py->layout.heap_type_getitem, &site))
 		return;
 	py->inline_getitem_probe_offset = site.file_offset;
@@ -343,7 +341,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 		py->layout.eval_probe_vaddr = eval_vaddr + place.skip;
 		py->eval_insn = place.insn;
 		py->eval_emulated = place.emulated;
-		place_inline_getitem_probe(py, tab.syms[i].size);
+		py->eval_size = tab.syms[i].size;
 		us_symtab_free(&tab);
 		if (!place.probeable)
 			snprintf(err, errlen, "%s: the kernel cannot probe _PyEval_EvalFrameDefault (%s)",

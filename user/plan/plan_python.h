@@ -25,6 +25,7 @@ struct us_python {
 	char *object;			/* the ELF object holding the interpreter, as the target sees it */
 	char *open_path;		/* the same, as uscope opens it */
 	uint64_t eval_vaddr;		/* _PyEval_EvalFrameDefault */
+	uint64_t eval_size;		/* its size in bytes */
 	uint64_t eval_probe_offset;	/* file offset of the probe on _PyEval_EvalFrameDefault */
 	const char *eval_insn;		/* the instruction there */
 	bool eval_emulated;
@@ -47,6 +48,11 @@ struct us_python {
  * cannot trace (an unsupported version, no _PyRuntime symbol). */
 int us_python_detect(const struct us_object_list *objects, struct us_python *py, char *err,
 		     size_t errlen);
+/* 3.11.0-3.11.3 (gh-104405): where BINARY_SUBSCR_GETITEM runs a
+ * __getitem__ inside its caller's C call, for the tracer (a search of the
+ * interpreter's code and data, ~10 ms, not done by us_python_detect): sets
+ * inline_getitem_probe_offset and the layout's register when found. */
+void us_python_place_inline_getitem(struct us_python *py);
 /* Fills the offset part of a layout for 3.minor; false if unsupported. */
 bool us_python_layout_for(int minor, struct us_py_layout *layout, int64_t *eval_frame_offset);
 /* The minor version a file name says ("libpython3.12.so.1.0", "python3.8"), or -1. */

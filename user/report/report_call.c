@@ -204,6 +204,7 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	if (m->memory.recorded)
 		write_memory_profile(j, m, node);
 	us_json_kv_bool(j, "partial_execution", raised);
+	us_json_kv_bool(j, "timed_out", info->timed_out);	/* --timeout stopped it */
 	us_json_object_end(j);
 }
 

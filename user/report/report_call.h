@@ -21,6 +21,7 @@ struct us_call_info {
 	char *raised_type;		/* the arguments did not fit: the call's TypeError */
 	char *raised_message;
 	long long yields;		/* it returned a generator of this many items; -1 not */
+	bool timed_out;			/* --timeout stopped it: what ran is what is shown */
 	struct us_call_arg *args;	/* bound arguments */
 	size_t n_args, args_cap;
 };

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Chrome Trace Event JSON, written while the model is built: an X event per
- * call as it ends, garbage collections and imports, counter tracks (heap in
- * use, resident size), then M events naming the threads. Loads in Perfetto
+ * call as it ends, an i event where a Python exception started, garbage
+ * collections and imports, counter tracks (heap in use, resident size), then
+ * M events naming the threads. Loads in Perfetto
  * (ui.perfetto.dev) and chrome://tracing, which order events themselves.
  */
 #include <stdlib.h>
@@ -46,6 +47,26 @@ static void write_timing(struct chrome *c, const char *ph, uint64_t start_ns, ui
 	c->events++;
 }
 
+/* Where an exception started: an instant event ("i", thread scope) at the
+ * end of the call that raised it. */
+static void write_raise(struct chrome *c, const struct us_model *m, const struct us_call *call)
+{
+	struct us_json *j = &c->j;
+	char name[96];
+
+	snprintf(name, sizeof(name), "raise %s", call->exception);
+	us_json_object_begin(j);
+	us_json_kv_string(j, "name", name);
+	us_json_kv_string(j, "cat", "exception");
+	write_timing(c, "i", call->end_ns, 0, call->tid);
+	us_json_kv_string(j, "s", "t");
+	us_json_key(j, "args");
+	us_json_object_begin(j);
+	us_json_kv_string(j, "function", us_function_name(m, call->fn_id));
+	us_json_object_end(j);
+	us_json_object_end(j);
+}
+
 static void call_ended(void *ctx, const struct us_model *m, size_t thread,
 		       const struct us_call *call, bool shown)
 {
@@ -78,6 +99,8 @@ static void call_ended(void *ctx, const struct us_model *m, size_t thread,
 	}
 	us_json_object_end(j);
 	us_json_object_end(j);
+	if (call->exception && call->raised_here)
+		write_raise(c, m, call);
 }
 
 /* A garbage collection or an import, on the thread that ran it. */
