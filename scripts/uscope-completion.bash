@@ -35,7 +35,7 @@ _uscope() {
 		fi
 	done
 	case $prev in
-	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory\npatterns\nfolded\nspeedscope\npprof\nflamegraph' "$cur"; return ;;
+	--format) _uscope_words $'tree\nflat\njson\ntimeline\ntimeline-json\nchrome\nmemory\npatterns\nbottlenecks\nfolded\nspeedscope\npprof\nflamegraph' "$cur"; return ;;
 	--sort) _uscope_words $'total\nself\ncalls\nname\nfirst' "$cur"; return ;;
 	--color) _uscope_words $'auto\nalways\nnever' "$cur"; return ;;
 	-p | --pid) _uscope_words "$(ps -eo pid= | tr -d ' ')" "$cur"; return ;;

@@ -13,7 +13,7 @@
 static bool is_text(enum us_format f)
 {
 	return f == US_FORMAT_TREE || f == US_FORMAT_FLAT || f == US_FORMAT_TIMELINE ||
-	       f == US_FORMAT_MEMORY || f == US_FORMAT_PATTERNS;
+	       f == US_FORMAT_MEMORY || f == US_FORMAT_PATTERNS || f == US_FORMAT_BOTTLENECKS;
 }
 
 /* $USCOPE_PAGER, $PAGER or less (quitting at once when it all fits,

@@ -44,6 +44,8 @@ void us_write_pattern_block(FILE *out, const struct us_model *m, uint32_t id);
 /* For each function (by id), its children's pattern with the most time, or
  * US_NO_PATTERN: a new array. */
 uint32_t *us_patterns_by_parent(const struct us_model *m);
+/* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */
+void us_json_bottlenecks(struct us_json *j, const struct us_model *m);
 /* "patterns": repeated call sequences (report_patterns.c). */
 void us_json_patterns(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */

@@ -25,6 +25,7 @@ enum us_format {
 	US_FORMAT_PPROF,
 	US_FORMAT_FLAMEGRAPH,
 	US_FORMAT_PATTERNS,	/* traces only: repeated call sequences */
+	US_FORMAT_BOTTLENECKS,	/* traces only: the costly places, with reasons */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
@@ -66,5 +67,7 @@ void us_report_memory(FILE *out, const struct us_recording *rec, const struct us
 		      const struct us_report_options *ro);
 void us_report_patterns(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			const struct us_report_options *ro);
+void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			   const struct us_report_options *ro);
 
 #endif

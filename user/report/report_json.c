@@ -324,6 +324,7 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 	write_processes(&j, rec, m);
 	write_functions(&j, m);
 	us_json_patterns(&j, m);
+	us_json_bottlenecks(&j, m);
 	if (rec->python)
 		write_python(&j, m);
 	if (rec->memory)

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Bottlenecks with reasons: the few places that cost most, each with the
+ * rule that found it, its evidence (numbers from the recording), and a
+ * suggestion. The rules (docs/reports.md, "Bottlenecks"); a rule with no
+ * evidence in the recording does not fire:
+ *
+ *   call_overhead  >= 10,000 calls, under 20 us each on average, >= 5 % of
+ *                  the program's time
+ *   slow_call      one call >= 10 % of the program and >= half of all the
+ *                  function's time, spent in the function itself
+ *   exceptions     one exception path raised and caught >= 100 times
+ *   allocation_churn  >= 1,000 temporary blocks (freed by the call that
+ *                  made them), half or more of the function's allocations
+ *   gc             garbage collections >= 5 % of the program's time
+ *   deep_recursion a function >= 100 levels deep in itself
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "hashmap.h"
+#include "json_writer.h"
+#include "model_walk.h"
+#include "report.h"
+#include "report_formats.h"
+#include "util.h"
+
+#define US_BOTTLENECKS_SHOWN 10
+#define CALL_OVERHEAD_MIN_CALLS 10000
+#define CALL_OVERHEAD_MAX_MEAN_NS 20000
+#define SHARE_OF_PROGRAM 0.05
+#define SLOW_CALL_SHARE 0.10
+#define EXCEPTIONS_MIN 100
+#define CHURN_MIN_TEMPORARY 1000
+#define RECURSION_MIN_DEPTH 100
+
+struct bottleneck {
+	char *operation, *evidence;
+	const char *rule, *reason, *suggestion;
+	uint64_t cost_ns;		/* the time it stands for, for the order */
+};
+
+struct findings {
+	struct bottleneck *items;
+	size_t n, cap;
+};
+
+static void add(struct findings *f, const char *rule, char *operation, const char *reason,
+		char *evidence, const char *suggestion, uint64_t cost_ns)
+{
+	us_grow(&f->items, &f->cap, f->n + 1, sizeof(*f->items));
+	f->items[f->n++] = (struct bottleneck){
+		.operation = operation, .evidence = evidence, .rule = rule, .reason = reason,
+		.suggestion = suggestion, .cost_ns = cost_ns,
+	};
+}
+
+/* The program's own time: a Python program's main phase, else the trace. */
+static uint64_t program_ns(const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++) {
+		const struct us_thread *t = &m->threads[i];
+
+		if (t->roots[US_PHASE_STARTUP] != US_NO_NODE &&
+		    t->roots[US_PHASE_PROGRAM] != US_NO_NODE &&
+		    t->phase_end_ns[US_PHASE_PROGRAM] > t->phase_start_ns[US_PHASE_PROGRAM])
+			return t->phase_end_ns[US_PHASE_PROGRAM] - t->phase_start_ns[US_PHASE_PROGRAM];
+	}
+	return m->last_ns > m->first_ns ? m->last_ns - m->first_ns : 1;
+}
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static double percent(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0;
+}
+
+static void function_rules(struct findings *f, const struct us_model *m, uint64_t program)
+{
+	for (uint32_t id = 0; id < m->n_functions; id++) {
+		const struct us_func_stats *s = &m->funcs[id];
+		const char *label = us_function_label(m, id);
+
+		if (s->count >= CALL_OVERHEAD_MIN_CALLS &&
+		    s->sum_ns / s->count < CALL_OVERHEAD_MAX_MEAN_NS &&
+		    (double)s->total_ns >= SHARE_OF_PROGRAM * (double)program)
+			add(f, "call_overhead", us_strdup(label),
+			    "many calls with a tiny average: the cost of calling dominates",
+			    us_asprintf("%llu calls, %.2f us each on average, %.1f ms in all (%.0f%% of "
+					"the program)", (unsigned long long)s->count,
+					(double)s->sum_ns / (double)s->count / 1e3, ms(s->total_ns),
+					percent(s->total_ns, program)),
+			    "do the work in fewer calls: batch or vectorise it, or inline the function "
+			    "in its caller", s->total_ns);
+		if (s->count && (double)s->max_ns >= SLOW_CALL_SHARE * (double)program &&
+		    2 * s->max_ns >= s->sum_ns && 2 * s->self_ns >= s->sum_ns)
+			add(f, "slow_call", us_strdup(label),
+			    "one call takes most of the time, in the function itself (computing or "
+			    "blocked: a trace does not tell which; uscope profile --off-cpu does)",
+			    us_asprintf("its slowest call took %.1f ms (%.0f%% of the program), of %.1f ms "
+					"over %llu call%s", ms(s->max_ns), percent(s->max_ns, program),
+					ms(s->sum_ns), (unsigned long long)s->count,
+					s->count == 1 ? "" : "s"),
+			    "look at that call's input and at what it waits for (I/O, a lock, a sleep)",
+			    s->max_ns);
+		if (s->mem.temporary >= CHURN_MIN_TEMPORARY && 2 * s->mem.temporary >= s->mem.allocs)
+			add(f, "allocation_churn", us_strdup(label),
+			    "allocation churn: blocks freed right after being made",
+			    us_asprintf("%llu of its %llu allocations were freed by the call that made "
+					"them", (unsigned long long)s->mem.temporary,
+					(unsigned long long)s->mem.allocs),
+			    "reuse a buffer, or allocate once outside the loop", s->self_ns);
+	}
+}
+
+static void exception_rules(struct findings *f, const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_chains; i++) {
+		const struct us_exception_chain *c = &m->chains[i];
+		uint32_t raiser;
+
+		if (!c->caught || c->count < EXCEPTIONS_MIN || !c->n_frames)
+			continue;
+		raiser = c->fn_ids[0];
+		add(f, "exceptions", us_strdup(us_function_label(m, raiser)),
+		    "the same exception raised and caught again and again",
+		    us_asprintf("%s raised %llu times here, caught after leaving %u frame%s",
+				c->type, (unsigned long long)c->count, (unsigned)c->n_frames,
+				c->n_frames == 1 ? "" : "s"),
+		    "check before acting instead of catching, or keep the raise out of the loop",
+		    m->funcs[raiser].total_ns);
+	}
+}
+
+static void gc_rule(struct findings *f, const struct us_model *m, uint64_t program)
+{
+	if (!m->gc.collections || (double)m->gc.total_ns < SHARE_OF_PROGRAM * (double)program)
+		return;
+	add(f, "gc", us_strdup("garbage collection"), "garbage collections take a noticeable part",
+	    us_asprintf("%llu collections, %.1f ms (%.0f%% of the program)",
+			(unsigned long long)m->gc.collections, ms(m->gc.total_ns),
+			percent(m->gc.total_ns, program)),
+	    "make fewer objects that hold reference cycles, or tune gc.set_threshold / call "
+	    "gc.freeze() after start-up", m->gc.total_ns);
+}
+
+/* How deep each function is in itself at most, from the call-path trees. */
+static void recursion_rule(struct findings *f, const struct us_model *m)
+{
+	uint32_t *deepest = us_calloc(m->n_functions + 1, sizeof(*deepest));
+	uint32_t *path = NULL;
+	size_t path_cap = 0;
+	struct us_map open = { 0 };
+
+	for (size_t i = 0; i < m->n_threads; i++) {
+		for (int phase = 0; phase < US_PHASES; phase++) {
+			uint32_t root = m->threads[i].roots[phase], node;
+			size_t depth, on_path = 0;
+			struct us_walk w;
+			bool last;
+
+			if (root == US_NO_NODE)
+				continue;
+			us_map_free(&open);
+			memset(&open, 0, sizeof(open));
+			us_walk_init(&w, m, root, US_SORT_FIRST, false);
+			while (us_walk_next(&w, &node, &depth, &last)) {
+				uint32_t fn = m->nodes[node].fn_id, n;
+
+				for (; on_path >= depth; on_path--)
+					us_map_put(&open, path[on_path - 1],
+						   us_map_get(&open, path[on_path - 1]) - 1);
+				n = us_map_get(&open, fn);
+				n = (n == US_MAP_NONE ? 0 : n) + 1;
+				us_map_put(&open, fn, n);
+				us_grow(&path, &path_cap, on_path + 1, sizeof(*path));
+				path[on_path++] = fn;
+				if (fn < m->n_functions && n > deepest[fn])
+					deepest[fn] = n;
+			}
+			us_walk_free(&w);
+		}
+	}
+	for (uint32_t fn = 0; fn < m->n_functions; fn++)
+		if (deepest[fn] >= RECURSION_MIN_DEPTH)
+			add(f, "deep_recursion", us_strdup(us_function_label(m, fn)), "deep recursion",
+			    us_asprintf("%u levels deep in itself", deepest[fn]),
+			    "turn it into a loop with an explicit stack (the recursion limit only "
+			    "moves the failure)", m->funcs[fn].total_ns);
+	us_map_free(&open);
+	free(path);
+	free(deepest);
+}
+
+static int by_cost(const void *a, const void *b)
+{
+	const struct bottleneck *x = a, *y = b;
+
+	return x->cost_ns > y->cost_ns ? -1 : x->cost_ns < y->cost_ns;
+}
+
+static void find(const struct us_model *m, struct findings *f)
+{
+	uint64_t program = program_ns(m);
+
+	function_rules(f, m, program);
+	exception_rules(f, m);
+	gc_rule(f, m, program);
+	recursion_rule(f, m);
+	qsort(f->items, f->n, sizeof(*f->items), by_cost);
+}
+
+static void findings_free(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->items[i].operation);
+		free(f->items[i].evidence);
+	}
+	free(f->items);
+}
+
+void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			   const struct us_report_options *ro)
+{
+	struct findings f = { 0 };
+
+	(void)rec;
+	(void)ro;
+	find(m, &f);
+	if (!f.n)
+		fputs("No bottleneck rule fired (docs/reports.md lists them).\n", out);
+	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
+		const struct bottleneck *b = &f.items[i];
+
+		fprintf(out, "%zu. %s  [%s]\n   why: %s\n   evidence: %s\n   suggestion: %s\n\n",
+			i + 1, b->operation, b->rule, b->reason, b->evidence, b->suggestion);
+	}
+	findings_free(&f);
+}
+
+void us_json_bottlenecks(struct us_json *j, const struct us_model *m)
+{
+	struct findings f = { 0 };
+
+	find(m, &f);
+	us_json_key(j, "bottlenecks");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
+		us_json_object_begin(j);
+		us_json_kv_string(j, "operation", f.items[i].operation);
+		us_json_kv_string(j, "rule", f.items[i].rule);
+		us_json_kv_string(j, "reason", f.items[i].reason);
+		us_json_kv_string(j, "evidence", f.items[i].evidence);
+		us_json_kv_string(j, "suggestion", f.items[i].suggestion);
+		us_json_kv_double(j, "time_ms", ms(f.items[i].cost_ns));
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+	findings_free(&f);
+}
