@@ -210,7 +210,8 @@ static void find(const struct us_model *m, struct findings *f)
 	exception_rules(f, m);
 	gc_rule(f, m, program);
 	recursion_rule(f, m);
-	qsort(f->items, f->n, sizeof(*f->items), by_cost);
+	if (f->n)	/* qsort's array must not be NULL, even empty */
+		qsort(f->items, f->n, sizeof(*f->items), by_cost);
 }
 
 static void findings_free(struct findings *f)

@@ -365,8 +365,10 @@ void us_report_diff(FILE *out, const struct us_diff_input *in, bool json)
 
 	for (int side = 0; side < 2; side++)
 		add_side(&fns, &paths, in->model[side], side, program_only);
-	qsort(fns.rows, fns.n, sizeof(*fns.rows), by_change);
-	qsort(paths.rows, paths.n, sizeof(*paths.rows), by_change);
+	if (fns.n)	/* qsort's array must not be NULL, even empty */
+		qsort(fns.rows, fns.n, sizeof(*fns.rows), by_change);
+	if (paths.n)
+		qsort(paths.rows, paths.n, sizeof(*paths.rows), by_change);
 	if (json)
 		write_json(out, in, program_only, &fns, &paths);
 	else
