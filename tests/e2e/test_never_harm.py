@@ -101,6 +101,26 @@ def test_signal_to_run_with_main_traced_ends_both(sig):
     assert_uprobes_usable()
 
 
+def test_sigterm_to_run_ends_a_command_that_is_stopped():
+    # the command is stopped (job control, a debugger, or a stop of uscope's
+    # own that went unanswered): the SIGTERM run passes on acts only once the
+    # command runs again, so run continues it rather than wait for ever
+    u, pid, _ = start_busy("-q")
+    time.sleep(0.5)
+    os.kill(pid, signal.SIGSTOP)
+    for _ in range(50):
+        if state_of(pid) == "T":
+            break
+        time.sleep(0.02)
+    assert state_of(pid) == "T"
+    u.send_signal(signal.SIGTERM)
+    out, err = u.communicate(timeout=HANG)
+    assert state_of(pid) is None, f"the command is left in state {state_of(pid)}"
+    assert u.returncode == 0, err  # busy ends its own way on SIGTERM
+    counted = truth(out)
+    assert counted["work"] == counted["leaf"] > 0
+
+
 def test_sigkill_of_run_with_main_traced_leaves_the_command_running():
     u, pid, _ = start_busy("-q", busy_args=("3",))
     time.sleep(0.5)

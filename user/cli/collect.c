@@ -210,8 +210,12 @@ int us_collect(struct us_target *t, struct us_probe_session *b, struct us_record
 		rec->exit_status = t->spawned ? us_exit_code_of(t->wait_status)
 			: (c.saw_thread_exit ? us_exit_code_of(c.last_thread_exit_code) : 0);
 	}
-	if (us_stop_signal() && us_stop_sent_by_process() && t->spawned && !t->exited)
-		kill(t->pid, us_stop_signal());	/* pass a kill(2) on to the command */
+	if (us_stop_signal() && us_stop_sent_by_process() && t->spawned && !t->exited) {
+		/* pass a kill(2) on to the command; a stopped command would only
+		 * act on it when continued, and uscope then waits for its exit */
+		kill(t->pid, us_stop_signal());
+		kill(t->pid, SIGCONT);
+	}
 	if (us_record_writer_check(w))
 		failed = true;
 	return failed ? -1 : 0;

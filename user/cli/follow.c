@@ -156,8 +156,13 @@ void us_follow_exec(struct trace_session *s, const struct us_process_exec_event 
 	struct us_object_list objects = { 0 };
 	size_t before = s->rec.plan.count, added;
 
-	if (!s->following || ev->hdr.ts_ns < s->rec.start_ns)
-		return;	/* an exec `run` followed before tracing (a shim) */
+	/* BPF stopped the process with this record: whatever uscope makes of
+	 * it, the process goes on (an exec `run` followed before tracing, a
+	 * shim's, was continued then: once more is harmless) */
+	if (!s->following || ev->hdr.ts_ns < s->rec.start_ns) {
+		kill(pid, SIGCONT);
+		return;
+	}
 	if (objects_after_exec(pid, &objects)) {
 		us_warn("process %d exec'd a program uscope cannot read: it runs untraced",
 			(int)pid);
