@@ -226,7 +226,8 @@ int BPF_PROG(stop_after_exec)
 		bpf_send_signal(19 /* SIGSTOP */);	/* uscope waits for the stop */
 		return 0;
 	}
-	/* uscope continues it when it reads this: no record, no stop */
+	/* stopped with its record, which uscope answers with SIGCONT; when the
+	 * buffer is full there is no record, so no stop either */
 	e = reserve_event(US_EV_PROCESS_EXEC, sizeof(*e), tid);
 	if (!e)
 		return 0;

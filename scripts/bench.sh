@@ -46,8 +46,10 @@ bpftrace_prog="uprobe:$bench:bench_target { @entries = count(); } uretprobe:$ben
 counted=$(median_loop_ns bpftrace -q -e "$bpftrace_prog" -c "$bench $calls")
 # uftrace records every call of a -pg build in process (mcount), no kernel trap
 bench_pg=$top/build/tests/fixtures/callbench_pg
-pg_base=$(median_loop_ns "$bench_pg" "$calls")
-uftraced=$(median_loop_ns uftrace record -d "$work/uftrace.data" -F bench_target "$bench_pg" "$calls")
+# a -pg program writes gmon.out where it runs: in the scratch directory
+pg_base=$(cd "$work" && median_loop_ns "$bench_pg" "$calls")
+uftraced=$(cd "$work" && median_loop_ns uftrace record -d "$work/uftrace.data" -F bench_target \
+	"$bench_pg" "$calls")
 
 awk -v n="$calls" -v base="$base" -v us="$traced" -v bt="$counted" -v lost="$lost" \
     -v agg="$aggregated" -v pgbase="$pg_base" -v uft="$uftraced" \

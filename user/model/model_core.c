@@ -332,7 +332,7 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
-	us_patterns_frame_pushed(m, t, t->depth - 1);
+	us_patterns_frame_pushed(t, t->depth - 1);
 	if (f.node != US_NO_NODE)
 		count_open(t, f.fn_id, 1);
 	if (m->sink && m->sink->call_started && f.node != US_NO_NODE)

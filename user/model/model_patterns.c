@@ -18,11 +18,10 @@ static struct us_child_calls *children_at(struct us_thread *t, size_t depth)
 	return &t->children[depth];
 }
 
-void us_patterns_frame_pushed(struct us_model *m, struct us_thread *t, size_t depth)
+void us_patterns_frame_pushed(struct us_thread *t, size_t depth)
 {
 	struct us_child_calls *c = children_at(t, depth);
 
-	(void)m;
 	c->n = 0;
 	c->dropped = 0;
 }

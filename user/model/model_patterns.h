@@ -22,7 +22,7 @@
 /* (struct us_child_calls and struct us_call_pattern are in model_types.h) */
 
 /* A frame was pushed at index `depth` of the thread's stack. */
-void us_patterns_frame_pushed(struct us_model *m, struct us_thread *t, size_t depth);
+void us_patterns_frame_pushed(struct us_thread *t, size_t depth);
 /* A shown call ended: `f` was at `depth` on the stack; `parent_depth` is its
  * shown parent's index, or SIZE_MAX for the thread's root. */
 void us_patterns_call_ended(struct us_model *m, struct us_thread *t, const struct us_frame *f,

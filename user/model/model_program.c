@@ -381,3 +381,12 @@ void us_model_describe_function(const struct us_model *m, struct us_function *fn
 	us_model_label_function(m, fn);
 	apply_filters(m, fn);
 }
+
+const struct us_thread *us_model_program_thread(const struct us_model *m)
+{
+	for (size_t i = 0; i < m->n_threads; i++)
+		if (m->threads[i].roots[US_PHASE_STARTUP] != US_NO_NODE &&
+		    m->threads[i].roots[US_PHASE_PROGRAM] != US_NO_NODE)
+			return &m->threads[i];
+	return NULL;
+}

@@ -45,6 +45,9 @@ bool us_model_glob_matched(const struct us_model *m, const char *glob);
 void us_model_closest_functions(const struct us_model *m, const char *glob, char *buf,
 				size_t len);
 
+/* A Python program traced from its start: its main thread, the one with a
+ * start-up and a program phase; NULL for any other trace. */
+const struct us_thread *us_model_program_thread(const struct us_model *m);
 /* Before the frame of function fn_id is pushed on t: the main thread moves
  * from start-up to the program when it is __main__'s code. */
 bool us_model_is_main_code(const struct us_model *m, const struct us_thread *t, uint32_t fn_id);

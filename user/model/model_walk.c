@@ -153,3 +153,34 @@ void us_subtree_size(const struct us_model *m, uint32_t root, size_t *levels, ui
 	if (levels)
 		*levels = deepest;
 }
+
+uint32_t us_open_functions_enter(struct us_open_functions *o, size_t depth, uint64_t key)
+{
+	uint32_t n;
+
+	while (o->depth >= depth) {
+		uint64_t gone = o->keys[--o->depth];
+
+		us_map_put(&o->count, gone, us_map_get(&o->count, gone) - 1);
+	}
+	n = us_map_get(&o->count, key);
+	n = (n == US_MAP_NONE ? 0 : n) + 1;
+	us_grow(&o->keys, &o->cap, o->depth + 1, sizeof(*o->keys));
+	o->keys[o->depth++] = key;
+	us_map_put(&o->count, key, n);
+	return n;
+}
+
+void us_open_functions_reset(struct us_open_functions *o)
+{
+	o->depth = 0;
+	us_map_free(&o->count);
+	memset(&o->count, 0, sizeof(o->count));
+}
+
+void us_open_functions_free(struct us_open_functions *o)
+{
+	free(o->keys);
+	us_map_free(&o->count);
+	memset(o, 0, sizeof(*o));
+}

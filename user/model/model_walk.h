@@ -53,6 +53,23 @@ void us_walk_free(struct us_walk *w);
 uint32_t *us_node_children(const struct us_model *m, uint32_t node, enum us_sort sort, bool all,
 			   size_t *n);
 
+/* The functions open on a depth-first walk's current path (the depths
+ * us_walk_next gives), to count a recursive function once, or to tell how
+ * deep it is in itself. Zeroed to start; any uint64_t names a function. */
+struct us_open_functions {
+	uint64_t *keys;		/* the path: keys[d - 1] at depth d */
+	size_t depth, cap;
+	struct us_map count;	/* key -> times on the path */
+};
+
+/* Moves to a node at `depth` (1: top level) of function `key`: how many
+ * times the function is on the path now, this node included (1: its
+ * outermost call). */
+uint32_t us_open_functions_enter(struct us_open_functions *o, size_t depth, uint64_t key);
+/* Empties the path, for a walk of another tree. */
+void us_open_functions_reset(struct us_open_functions *o);
+void us_open_functions_free(struct us_open_functions *o);
+
 /* How deep the shown tree below `root` goes (levels may be NULL) and how
  * many calls it holds. */
 void us_subtree_size(const struct us_model *m, uint32_t root, size_t *levels, uint64_t *calls);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include "hashmap.h"
 #include "json_writer.h"
+#include "model_program.h"
 #include "model_walk.h"
 #include "report.h"
 #include "report_formats.h"
@@ -57,14 +58,10 @@ static void add(struct findings *f, const char *rule, char *operation, const cha
 /* The program's own time: a Python program's main phase, else the trace. */
 static uint64_t program_ns(const struct us_model *m)
 {
-	for (size_t i = 0; i < m->n_threads; i++) {
-		const struct us_thread *t = &m->threads[i];
+	const struct us_thread *t = us_model_program_thread(m);
 
-		if (t->roots[US_PHASE_STARTUP] != US_NO_NODE &&
-		    t->roots[US_PHASE_PROGRAM] != US_NO_NODE &&
-		    t->phase_end_ns[US_PHASE_PROGRAM] > t->phase_start_ns[US_PHASE_PROGRAM])
-			return t->phase_end_ns[US_PHASE_PROGRAM] - t->phase_start_ns[US_PHASE_PROGRAM];
-	}
+	if (t && t->phase_end_ns[US_PHASE_PROGRAM] > t->phase_start_ns[US_PHASE_PROGRAM])
+		return t->phase_end_ns[US_PHASE_PROGRAM] - t->phase_start_ns[US_PHASE_PROGRAM];
 	return m->last_ns > m->first_ns ? m->last_ns - m->first_ns : 1;
 }
 
@@ -151,33 +148,22 @@ static void gc_rule(struct findings *f, const struct us_model *m, uint64_t progr
 static void recursion_rule(struct findings *f, const struct us_model *m)
 {
 	uint32_t *deepest = us_calloc(m->n_functions + 1, sizeof(*deepest));
-	uint32_t *path = NULL;
-	size_t path_cap = 0;
-	struct us_map open = { 0 };
+	struct us_open_functions open = { 0 };
 
 	for (size_t i = 0; i < m->n_threads; i++) {
 		for (int phase = 0; phase < US_PHASES; phase++) {
 			uint32_t root = m->threads[i].roots[phase], node;
-			size_t depth, on_path = 0;
 			struct us_walk w;
-			bool last;
+			size_t depth;
 
 			if (root == US_NO_NODE)
 				continue;
-			us_map_free(&open);
-			memset(&open, 0, sizeof(open));
+			us_open_functions_reset(&open);
 			us_walk_init(&w, m, root, US_SORT_FIRST, false);
-			while (us_walk_next(&w, &node, &depth, &last)) {
-				uint32_t fn = m->nodes[node].fn_id, n;
+			while (us_walk_next(&w, &node, &depth, NULL)) {
+				uint32_t fn = m->nodes[node].fn_id;
+				uint32_t n = us_open_functions_enter(&open, depth, fn);
 
-				for (; on_path >= depth; on_path--)
-					us_map_put(&open, path[on_path - 1],
-						   us_map_get(&open, path[on_path - 1]) - 1);
-				n = us_map_get(&open, fn);
-				n = (n == US_MAP_NONE ? 0 : n) + 1;
-				us_map_put(&open, fn, n);
-				us_grow(&path, &path_cap, on_path + 1, sizeof(*path));
-				path[on_path++] = fn;
 				if (fn < m->n_functions && n > deepest[fn])
 					deepest[fn] = n;
 			}
@@ -190,8 +176,7 @@ static void recursion_rule(struct findings *f, const struct us_model *m)
 			    us_asprintf("%u levels deep in itself", deepest[fn]),
 			    "turn it into a loop with an explicit stack (the recursion limit only "
 			    "moves the failure)", m->funcs[fn].total_ns);
-	us_map_free(&open);
-	free(path);
+	us_open_functions_free(&open);
 	free(deepest);
 }
 

@@ -6,11 +6,11 @@
  * and object, or name, file and first line), never by the ids a recording
  * gave them; call paths by the chain of those.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hashmap.h"
 #include "json_writer.h"
+#include "model_program.h"
 #include "model_walk.h"
 #include "report.h"
 #include "report_diff.h"
@@ -94,41 +94,6 @@ static void path_labels_free(struct path_labels *p)
 	free(p->keys);
 }
 
-/* The functions open on the walk's current path, to count only a
- * function's outermost call in its total (recursion counted once): a stack
- * of their keys and how many times each is on it. */
-struct open_functions {
-	uint64_t *keys;
-	size_t depth, cap;
-	struct us_map count;
-};
-
-/* Moves to a node at `depth` (1: top level) of function `key`; true when the
- * function is already open above it. */
-static bool open_functions_enter(struct open_functions *o, size_t depth, uint64_t key)
-{
-	uint32_t n;
-
-	while (o->depth >= depth) {
-		uint64_t gone = o->keys[--o->depth];
-
-		us_map_put(&o->count, gone, us_map_get(&o->count, gone) - 1);
-	}
-	n = us_map_get(&o->count, key);
-	if (n == US_MAP_NONE)
-		n = 0;
-	us_grow(&o->keys, &o->cap, o->depth + 1, sizeof(*o->keys));
-	o->keys[o->depth++] = key;
-	us_map_put(&o->count, key, n + 1);
-	return n > 0;
-}
-
-static void open_functions_free(struct open_functions *o)
-{
-	free(o->keys);
-	us_map_free(&o->count);
-}
-
 static void add_stats(struct side_stats *s, const struct us_node *n, bool total)
 {
 	s->calls += n->count;
@@ -143,26 +108,24 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 		     int side, bool program_only)
 {
 	struct path_labels path = { 0 };
-	struct open_functions open = { 0 };
+	struct us_open_functions open = { 0 };
 
 	for (size_t i = 0; i < m->n_threads; i++) {
 		for (int phase = 0; phase < US_PHASES; phase++) {
 			uint32_t root = m->threads[i].roots[phase], node;
 			struct us_walk w;
 			size_t depth;
-			bool last;
 
 			if (root == US_NO_NODE || (program_only && phase != US_PHASE_PROGRAM))
 				continue;
-			open.depth = 0;
-			us_map_free(&open.count);
-			memset(&open.count, 0, sizeof(open.count));
+			us_open_functions_reset(&open);
 			us_walk_init(&w, m, root, US_SORT_FIRST, false);
-			while (us_walk_next(&w, &node, &depth, &last)) {
+			while (us_walk_next(&w, &node, &depth, NULL)) {
 				const struct us_node *n = &m->nodes[node];
 				uint64_t key = function_key(m, n->fn_id);
 				const char *label = us_function_label(m, n->fn_id);
-				bool nested = open_functions_enter(&open, depth, key);
+				/* only its outermost call counts in its total */
+				bool nested = us_open_functions_enter(&open, depth, key) > 1;
 				struct diff_row *r = row_for(fns, key, label);
 
 				r->in[side] = true;
@@ -180,18 +143,8 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 			us_walk_free(&w);
 		}
 	}
-	open_functions_free(&open);
+	us_open_functions_free(&open);
 	path_labels_free(&path);
-}
-
-/* A Python program traced from its start: its own phase only. */
-static bool has_program_phase(const struct us_model *m)
-{
-	for (size_t i = 0; i < m->n_threads; i++)
-		if (m->threads[i].roots[US_PHASE_STARTUP] != US_NO_NODE &&
-		    m->threads[i].roots[US_PHASE_PROGRAM] != US_NO_NODE)
-			return true;
-	return false;
 }
 
 static int64_t change_ns(const struct diff_row *r)
@@ -361,7 +314,9 @@ void us_report_diff(FILE *out, const struct us_diff_input *in, bool json)
 {
 	struct diff_table fns = { 0 }, paths = { 0 };
 
-	bool program_only = has_program_phase(in->model[0]) && has_program_phase(in->model[1]);
+	/* Python programs traced from their start: their own phases only */
+	bool program_only = us_model_program_thread(in->model[0]) &&
+			    us_model_program_thread(in->model[1]);
 
 	for (int side = 0; side < 2; side++)
 		add_side(&fns, &paths, in->model[side], side, program_only);

@@ -147,6 +147,9 @@ void us_report_patterns(FILE *out, const struct us_recording *rec, const struct 
 	free(ids);
 }
 
+static void write_json_patterns(struct us_json *j, const struct us_model *m, const uint32_t *ids,
+				size_t n);
+
 static void write_json_pattern(struct us_json *j, const struct us_model *m, uint32_t id)
 {
 	const struct us_call_pattern *p = &m->patterns[id];
@@ -187,13 +190,20 @@ static void write_json_pattern(struct us_json *j, const struct us_model *m, uint
 	us_json_array_end(j);
 	if (p->outliers_total > p->n_outliers)
 		us_json_kv_uint(j, "outliers_total", p->outliers_total);
-	us_json_key(j, "patterns");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < n_nested; i++)
-		write_json_pattern(j, m, nested[i]);
-	us_json_array_end(j);
+	write_json_patterns(j, m, nested, n_nested);
 	us_json_object_end(j);
 	free(nested);
+}
+
+/* "patterns": [the patterns `ids`, each with its nested ones]. */
+static void write_json_patterns(struct us_json *j, const struct us_model *m, const uint32_t *ids,
+				size_t n)
+{
+	us_json_key(j, "patterns");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		write_json_pattern(j, m, ids[i]);
+	us_json_array_end(j);
 }
 
 uint32_t *us_patterns_by_parent(const struct us_model *m)
@@ -221,10 +231,6 @@ void us_json_patterns(struct us_json *j, const struct us_model *m)
 	size_t n;
 	uint32_t *ids = top_level(m, false, &n);
 
-	us_json_key(j, "patterns");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < n; i++)
-		write_json_pattern(j, m, ids[i]);
-	us_json_array_end(j);
+	write_json_patterns(j, m, ids, n);
 	free(ids);
 }
