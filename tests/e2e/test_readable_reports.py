@@ -63,6 +63,18 @@ def test_names_carry_their_file_and_line(json_tool):
 
 # 9. The program first, start-up and shutdown in one line each.
 
+def test_minus_m_package_runs_its_main_as_the_program():
+    """`python -m venv` imports the package venv, then runs venv.__main__:
+    that is the program (the package's __init__ was taken for it once, so
+    the whole run was shown as start-up)."""
+    r = uscope("run", "--", DEBIAN_PYTHON, "-m", "venv", "--help")
+    assert r.returncode == 0, r.stderr
+    rows = tree_rows(r.stderr)
+    assert rows[0][1].startswith("<module venv.__main__>"), r.stderr[:2000]
+    assert any(n.startswith("main (venv/__init__.py:") or n.startswith("main (__init__.py:")
+               for _, n in rows), r.stderr[:3000]
+
+
 @pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.11"])
 def test_the_program_is_shown_apart_from_start_up(name):
     python = interpreter(name)

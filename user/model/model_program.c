@@ -327,6 +327,10 @@ static bool is_main_module_code(const struct us_model *m, const struct us_functi
 	case US_MAIN_CODE:
 		return strcmp(fn->file, "<string>") == 0;
 	case US_MAIN_MODULE:
+		/* -m PACKAGE imports the package, then runs PACKAGE.__main__ */
+		n = strlen(fn->file);
+		if (n >= 12 && strcmp(fn->file + n - 12, "/__init__.py") == 0)
+			return false;
 		us_module_name(fn->file, p->cwd, module, sizeof(module));
 		n = strlen(p->main_module);
 		return strcmp(module, p->main_module) == 0 ||
