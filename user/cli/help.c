@@ -139,7 +139,7 @@ static const struct us_option_spec specs[] = {
 	  "stop tracing (profile: sampling) after SEC seconds (2.5, 500ms)" },
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING | US_CMD_DIFF, false,
 	  "tree (default), flat, json, timeline, timeline-json, chrome, memory,\n"
-	  "patterns, bottlenecks; of a "
+	  "patterns, bottlenecks, html (one interactive page: use --report); of a "
 	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph" },
 	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING | US_CMD_DIFF, false,
 	  "write the report to PATH (run, attach: instead of stderr; report, diff: of stdout)" },

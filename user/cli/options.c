@@ -316,9 +316,10 @@ static int check_for_command(const char *command, struct us_options *o)
 	if (!tracing && !profile && (o->output || o->duration_ns || o->n_patterns))
 		return usage_error("-f, -o and --duration are for run and attach, not %s", command);
 	if (o->aggregate && (o->format == US_FORMAT_TIMELINE || o->format == US_FORMAT_TIMELINE_JSON ||
-			     o->format == US_FORMAT_CHROME || o->python_args))
+			     o->format == US_FORMAT_CHROME || o->format == US_FORMAT_HTML ||
+			     o->python_args))
 		return usage_error("--aggregate keeps counters, not calls: no %s",
-				   o->python_args ? "--args" : "timeline or chrome report");
+				   o->python_args ? "--args" : "timeline, chrome or html report");
 	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&
 	    strcmp(command, "call") != 0)
 		return usage_error("--memory is for run, attach, call and probes, not %s", command);

@@ -128,9 +128,9 @@ static int write_report(FILE *out, const char *recording, const struct us_option
 		us_error("%s", err);
 		return -1;
 	}
-	/* json, chrome and timeline-json carry it as a key: say it too */
+	/* json, chrome, timeline-json and html carry it as a key: say it too */
 	if (rec.truncated && (o->format == US_FORMAT_JSON || o->format == US_FORMAT_CHROME ||
-			      o->format == US_FORMAT_TIMELINE_JSON))
+			      o->format == US_FORMAT_TIMELINE_JSON || o->format == US_FORMAT_HTML))
 		us_warn("the recording %s was cut short (uscope was killed?): read up to its last "
 			"whole chunk", recording);
 	if (check_filters(&m, o->filters_are_fatal) && o->filters_are_fatal) {

@@ -115,3 +115,13 @@ const char *us_thread_display_name(const struct us_recording *rec, const struct 
 {
 	return t->name ? t->name : us_recording_thread_name(rec, t->tid);
 }
+
+void us_write_script_safe(FILE *out, const char *json, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (json[i] == '<' && i + 1 < len && json[i + 1] == '/')
+			fputs("<\\", out);
+		else
+			fputc(json[i], out);
+	}
+}

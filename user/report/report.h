@@ -44,6 +44,13 @@ void us_write_pattern_block(FILE *out, const struct us_model *m, uint32_t id);
 /* For each function (by id), its children's pattern with the most time, or
  * US_NO_PATTERN: a new array. */
 uint32_t *us_patterns_by_parent(const struct us_model *m);
+/* "flat": [[function, calls, total_ns, self_ns, min_ns, max_ns]], the flat
+ * report's rows (report_flat.c). */
+void us_json_flat(struct us_json *j, const struct us_model *m, const struct us_report_options *ro);
+/* "exceptions": each distinct chain with its frames and lines (report_json.c). */
+void us_json_exceptions(struct us_json *j, const struct us_model *m);
+/* Writes `len` bytes of JSON inside a <script> element: no "</" ends it early. */
+void us_write_script_safe(FILE *out, const char *json, size_t len);
 /* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */
 void us_json_bottlenecks(struct us_json *j, const struct us_model *m);
 /* "patterns": repeated call sequences (report_patterns.c). */

@@ -48,17 +48,6 @@ static void json_node(struct us_json *j, const struct us_profile_paths *p, uint3
 	us_json_object_end(j);
 }
 
-/* The JSON, safe inside a <script> element: no "</" closes it early. */
-static void write_script_safe(FILE *out, const char *json, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (json[i] == '<' && i + 1 < len && json[i + 1] == '/')
-			fputs("<\\", out);
-		else
-			fputc(json[i], out);
-	}
-}
-
 void us_report_profile_flamegraph(FILE *out, const struct us_recording *rec,
 				  const struct us_model *m, const struct us_report_options *ro)
 {
@@ -88,7 +77,7 @@ void us_report_profile_flamegraph(FILE *out, const struct us_recording *rec,
 	us_json_finish(&j);
 	fclose(mem);
 	fwrite(flamegraph_html, 1, (size_t)(mark - flamegraph_html), out);
-	write_script_safe(out, json, len);
+	us_write_script_safe(out, json, len);
 	fputs(mark + strlen(DATA_MARK), out);
 	free(json);
 	free(title);

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "json_writer.h"
 #include "report_formats.h"
 #include "report_text.h"
 #include "util.h"
@@ -121,6 +122,13 @@ static void add_aggregates(struct flat *f, const struct us_model *m)
 		r->timed = s->timed;
 		r->unfinished = s->unfinished;
 	}
+}
+
+static void free_flat(struct flat *f)
+{
+	free(f->rows);
+	free(f->on_path);
+	free(f->path_fn);
 }
 
 /* The rows that ran, sorted; returns how many. */
@@ -290,7 +298,28 @@ void us_report_flat(FILE *out, const struct us_recording *rec, const struct us_m
 		      "function's Total adds its nested calls again)\n", out);
 	for (size_t i = 0; m->aggregated && i < n && i < LATENCY_HISTOGRAMS; i++)
 		print_latency(out, m, &f.rows[i]);
-	free(f.rows);
-	free(f.on_path);
-	free(f.path_fn);
+	free_flat(&f);
+}
+
+void us_json_flat(struct us_json *j, const struct us_model *m, const struct us_report_options *ro)
+{
+	struct flat f = { 0 };
+	size_t n = build_rows(&f, m, ro);
+
+	us_json_key(j, "flat");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		const struct flat_row *r = &f.rows[i];
+
+		us_json_array_begin(j);
+		us_json_uint(j, r->fn_id);
+		us_json_uint(j, r->count + r->resumes);
+		us_json_uint(j, r->total_ns);
+		us_json_uint(j, r->self_ns);
+		us_json_uint(j, r->timed ? r->min_ns : 0);
+		us_json_uint(j, r->max_ns);
+		us_json_array_end(j);
+	}
+	us_json_array_end(j);
+	free_flat(&f);
 }

@@ -28,6 +28,7 @@ static const struct {
 	[US_FORMAT_FLAMEGRAPH] = { "flamegraph", NULL, NULL, us_report_profile_flamegraph },
 	[US_FORMAT_PATTERNS] = { "patterns", us_report_patterns, NULL, NULL },
 	[US_FORMAT_BOTTLENECKS] = { "bottlenecks", us_report_bottlenecks, NULL, NULL },
+	[US_FORMAT_HTML] = { "html", NULL, &us_html_ops, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -44,7 +45,7 @@ bool us_format_parse(const char *name, enum us_format *out)
 const char *us_format_names(void)
 {
 	return "tree, flat, json, timeline, timeline-json, chrome, memory, patterns, bottlenecks, "
-	       "folded, speedscope, pprof, flamegraph";
+	       "html, folded, speedscope, pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)

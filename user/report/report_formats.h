@@ -26,6 +26,7 @@ enum us_format {
 	US_FORMAT_FLAMEGRAPH,
 	US_FORMAT_PATTERNS,	/* traces only: repeated call sequences */
 	US_FORMAT_BOTTLENECKS,	/* traces only: the costly places, with reasons */
+	US_FORMAT_HTML,		/* traces only: one self-contained interactive page */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);

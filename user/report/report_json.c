@@ -250,14 +250,19 @@ static void write_chain(struct us_json *j, const struct us_model *m,
 	us_json_object_end(j);
 }
 
-/* Exceptions with the frames they passed through, collections, imports. */
-static void write_python(struct us_json *j, const struct us_model *m)
+void us_json_exceptions(struct us_json *j, const struct us_model *m)
 {
 	us_json_key(j, "exceptions");
 	us_json_array_begin(j);
 	for (size_t i = 0; i < m->n_chains; i++)
 		write_chain(j, m, &m->chains[i]);
 	us_json_array_end(j);
+}
+
+/* Exceptions with the frames they passed through, collections, imports. */
+static void write_python(struct us_json *j, const struct us_model *m)
+{
+	us_json_exceptions(j, m);
 	us_json_gc(j, m);
 	us_json_kv_uint(j, "imports", m->imports);
 }

@@ -150,6 +150,21 @@ void us_report_patterns(FILE *out, const struct us_recording *rec, const struct 
 static void write_json_patterns(struct us_json *j, const struct us_model *m, const uint32_t *ids,
 				size_t n);
 
+/* "summary": "6× [a → b → 2× [c → d]]", as the tree prints it. */
+static void write_json_summary(struct us_json *j, const struct us_model *m, uint32_t id)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	us_write_pattern_block(mem, m, id);
+	fclose(mem);
+	us_json_kv_string(j, "summary", text);
+	free(text);
+}
+
 static void write_json_pattern(struct us_json *j, const struct us_model *m, uint32_t id)
 {
 	const struct us_call_pattern *p = &m->patterns[id];
@@ -161,6 +176,7 @@ static void write_json_pattern(struct us_json *j, const struct us_model *m, uint
 	us_json_kv_uint(j, "tid", p->tid);
 	if (p->enclosing == US_NO_PATTERN)
 		us_json_kv_string(j, "phase", phase_names[p->phase]);
+	write_json_summary(j, m, id);
 	us_json_kv_uint(j, "period", p->period);
 	us_json_kv_uint(j, "repeats", p->repeats);
 	if (p->enclosing != US_NO_PATTERN)

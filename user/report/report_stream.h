@@ -19,5 +19,6 @@ struct us_stream_ops {
 extern const struct us_stream_ops us_timeline_text_ops;
 extern const struct us_stream_ops us_timeline_json_ops;
 extern const struct us_stream_ops us_chrome_ops;
+extern const struct us_stream_ops us_html_ops;
 
 #endif
