@@ -19,6 +19,8 @@ if(DEFINED INLINE_MARK)
 endif()
 string(REPLACE "\\" "\\\\" text "${text}")
 string(REPLACE "\"" "\\\"" text "${text}")
+# "\?" for every "?": no "??=" in JavaScript becomes a C trigraph
+string(REPLACE "?" "\\?" text "${text}")
 string(REPLACE "\n" "\\n\"\n\t\"" text "${text}")
 file(WRITE ${OUT} "/* Generated from ${IN} by scripts/embed_text.cmake. */\n"
 	"static const char ${NAME}[] =\n\t\"${text}\";\n")

@@ -4,6 +4,7 @@ function known to grow fastest comes first, the counts are the program's
 own, and what only the large run calls is new in B."""
 import json
 import os
+import subprocess
 import tempfile
 import pytest
 from conftest import fixture, truth, uscope
@@ -12,6 +13,7 @@ from python_helpers import PY_FIXTURES, interpreter
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="end-to-end tests need root (real BPF)")
 
 GROWS = os.path.join(PY_FIXTURES, "grows.py")
+WEB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 
 
 def record(python, size, path):
@@ -50,6 +52,33 @@ def test_the_function_that_grows_most_comes_first(name):
         changes = text.stdout.split("The largest changes:\n")[1]
         assert changes.splitlines()[0].startswith("  transform (grows.py:15): ")
         assert "extra (grows.py:29): new in B" in changes
+        check_html_page(small, large, diff, d)
+
+
+def check_html_page(small, large, diff, tmp):
+    """The same comparison as a page: in Chromium, no script error, the
+    sentences and rows of the json, every path in the flame graph, and the
+    grown paths drawn red."""
+    page, shot = os.path.join(tmp, "diff.html"), os.path.join(tmp, "diff.png")
+    r = uscope("diff", small, large, "--format", "html", "--report", page)
+    assert r.returncode == 0, r.stderr
+    with open(page) as f:
+        assert "<script src" not in f.read()
+    check = subprocess.run(["node", os.path.join(WEB, "check_diff.js"), page, shot],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    seen = json.loads(check.stdout)
+    assert seen["errors"] == [] and seen["requests"] == [] and seen["ready"], seen["errors"]
+    assert seen["sentences"][0].startswith("transform (grows.py:15): ")
+    assert [row[0] for row in seen["rows"]] == [f["function"] for f in diff["functions"]]
+    assert seen["paths"] == len(diff["paths"])
+    assert seen["colours"]["red"] > 1000  # transform and its callers grew
+    r = uscope("diff", large, small, "--format", "html", "--report", page)
+    assert r.returncode == 0, r.stderr
+    check = subprocess.run(["node", os.path.join(WEB, "check_diff.js"), page, shot],
+                           capture_output=True, text=True, timeout=120)
+    swapped = json.loads(check.stdout)
+    assert swapped["errors"] == [] and swapped["colours"]["blue"] > 1000  # the other way: shrank
 
 
 def test_diff_refuses_bad_input():

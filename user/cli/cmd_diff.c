@@ -44,7 +44,8 @@ int us_cmd_diff(struct us_options *o)
 		us_error("cannot write the report to %s: %s", o->report_path, strerror(errno));
 		rc = 1;
 	} else {
-		us_report_diff(out, &in, o->format == US_FORMAT_JSON);
+		us_report_diff(out, &in, o->format == US_FORMAT_JSON ? US_DIFF_JSON
+				       : o->format == US_FORMAT_HTML ? US_DIFF_HTML : US_DIFF_TEXT);
 		if (fflush(out) != 0 || ferror(out) || (out != stdout && fclose(out) != 0)) {
 			us_error("writing the report failed: %s", strerror(errno));
 			rc = 1;

@@ -46,14 +46,17 @@ static const struct command_doc commands[] = {
 	  "  uscope report trace.usc --format json > trace.json\n"
 	  "  uscope report trace.usc --format chrome --min-duration 1ms --report trace.json\n"
 	  "  uscope report trace.usc --focus parse_request --sort self" },
-	{ "diff", US_CMD_DIFF, "uscope diff A B [--format json] [--report PATH]",
+	{ "diff", US_CMD_DIFF, "uscope diff A B [--format json|html] [--report PATH]",
 	  "compare two recordings: what got slower, what is new",
 	  "Compare two recordings of a program (made with -o), B against A: per function and\n"
 	  "per call path, calls, total and self time in each, the change and the ratio, the\n"
 	  "largest changes first and told as sentences; call paths new in B or gone from it.\n"
-	  "Functions are matched by name and object, or name, file and first line.",
+	  "Functions are matched by name and object, or name, file and first line.\n"
+	  "--format html writes one page with a differential flame graph (red: grew in B,\n"
+	  "blue: shrank) and the tables.",
 	  "  uscope diff small.usc large.usc\n"
-	  "  uscope diff before.usc after.usc --format json --report diff.json" },
+	  "  uscope diff before.usc after.usc --format json --report diff.json\n"
+	  "  uscope diff before.usc after.usc --format html --report diff.html" },
 	{ "probes", US_CMD_PROBES, "uscope probes [-p PID | --binary PATH] [PATTERN...]",
 	  "dry run: what a pattern would trace, and at what cost",
 	  "Dry run: which functions a pattern would trace, where each probe goes, and what a\n"

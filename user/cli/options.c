@@ -301,8 +301,10 @@ static int check_for_command(const char *command, struct us_options *o)
 		return usage_error("%s needs exactly one recording FILE", "report");
 	if (!strcmp(command, "diff") && o->n_rest != 2)
 		return usage_error("%s needs two recordings: uscope diff A B", "diff");
-	if (!strcmp(command, "diff") && o->format != US_FORMAT_TREE && o->format != US_FORMAT_JSON)
-		return usage_error("%s writes text (the default) or --format json", "diff");
+	if (!strcmp(command, "diff") && o->format != US_FORMAT_TREE && o->format != US_FORMAT_JSON &&
+	    o->format != US_FORMAT_HTML)
+		return usage_error("%s writes text (the default), --format json or --format html",
+				   "diff");
 	if (!strcmp(command, "probes") && o->pid && o->binary)
 		return usage_error("%s takes -p PID or --binary PATH, not both", "probes");
 	if (profile && targets != 1)

@@ -2,13 +2,15 @@
 /*
  * `uscope diff A B`: two recordings of a program compared, per function and
  * per call path: calls, total and self time in each, the change, and what
- * is new in B or gone from it. Functions are matched by what they are (name
+ * is new in B or gone from it; as text, json, or a page with a differential
+ * flame graph (user/report/diff.html). Functions are matched by what they are (name
  * and object, or name, file and first line), never by the ids a recording
  * gave them; call paths by the chain of those.
  */
 #include <stdlib.h>
 #include <string.h>
 #include "hashmap.h"
+#include "diff_html_page.h"
 #include "json_writer.h"
 #include "model_program.h"
 #include "model_walk.h"
@@ -19,6 +21,7 @@
 #define US_DIFF_SENTENCES 10	/* the top changes told as sentences */
 #define US_DIFF_TEXT_ROWS 25	/* rows of each text table */
 #define US_DIFF_MAX_PATH_DEPTH 64	/* deeper call paths are not compared as paths */
+#define DIFF_DATA_MARK "/*USCOPE_DATA*/"
 
 struct side_stats {
 	uint64_t calls, total_ns, self_ns;
@@ -27,7 +30,9 @@ struct side_stats {
 /* A function, or a call path, and its figures in A (side 0) and B (side 1). */
 struct diff_row {
 	char *label;			/* as reports show it; a path: labels joined by " → " */
+	char *name;			/* a path: its last function's label */
 	uint64_t key;
+	uint64_t parent_key;		/* a path: the path it extends; 0: a top-level call */
 	bool in[2];
 	struct side_stats side[2];
 };
@@ -137,6 +142,10 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 								       : (uint64_t)phase) * 31 + key),
 						label);
 				r = row_for(paths, path.keys[depth], path.at[depth]);
+				if (!r->name) {
+					r->name = us_strdup(label);
+					r->parent_key = depth > 1 ? path.keys[depth - 1] : 0;
+				}
 				r->in[side] = true;
 				add_stats(&r->side[side], n, true);
 			}
@@ -168,8 +177,10 @@ static int by_change(const void *a, const void *b)
 
 static void table_free(struct diff_table *t)
 {
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
 		free(t->rows[i].label);
+		free(t->rows[i].name);
+	}
 	free(t->rows);
 	us_map_free(&t->index);
 }
@@ -310,7 +321,115 @@ static void write_json(FILE *out, const struct us_diff_input *in, bool program_o
 	us_json_finish(&j);
 }
 
-void us_report_diff(FILE *out, const struct us_diff_input *in, bool json)
+/* "apply_transform: ..." as the text report tells it, without its indent. */
+static void json_sentence(struct us_json *j, const struct diff_row *r)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem)
+		return;
+	write_sentence(mem, r);
+	fclose(mem);
+	while (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	us_json_string(j, text + strspn(text, " "));
+	free(text);
+}
+
+static void json_side(struct us_json *j, const struct diff_row *r, int side)
+{
+	us_json_uint(j, r->side[side].calls);
+	us_json_uint(j, r->side[side].total_ns);
+	us_json_uint(j, r->side[side].self_ns);
+}
+
+/* The page's data: "sentences", "functions" and "paths" as
+ * [name, present (1 A, 2 B, 3 both), calls/total_ns/self_ns in A, in B],
+ * paths with their parent's index first (-1: top level). */
+static void write_html_data(FILE *out, const struct us_diff_input *in, bool program_only,
+			    const struct diff_table *fns, const struct diff_table *paths)
+{
+	struct us_map index = { 0 };
+	struct us_json j;
+
+	for (size_t i = 0; i < paths->n; i++)
+		us_map_put(&index, paths->rows[i].key, (uint32_t)i);
+	us_json_init(&j, out, 0);
+	us_json_object_begin(&j);
+	for (int side = 0; side < 2; side++) {
+		us_json_key(&j, side ? "b" : "a");
+		us_json_object_begin(&j);
+		us_json_kv_string(&j, "recording", in->name[side]);
+		us_json_kv_double(&j, "duration_ms",
+				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
+		us_json_kv_uint(&j, "total_calls", in->model[side]->total_calls);
+		us_json_object_end(&j);
+	}
+	us_json_kv_bool(&j, "program_only", program_only);
+	us_json_key(&j, "sentences");
+	us_json_array_begin(&j);
+	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
+		json_sentence(&j, &fns->rows[i]);
+	us_json_array_end(&j);
+	us_json_key(&j, "functions");
+	us_json_array_begin(&j);
+	for (size_t i = 0; i < fns->n; i++) {
+		const struct diff_row *r = &fns->rows[i];
+
+		us_json_array_begin(&j);
+		us_json_string(&j, r->label);
+		us_json_uint(&j, (r->in[0] ? 1u : 0u) | (r->in[1] ? 2u : 0u));
+		json_side(&j, r, 0);
+		json_side(&j, r, 1);
+		us_json_array_end(&j);
+	}
+	us_json_array_end(&j);
+	us_json_key(&j, "paths");
+	us_json_array_begin(&j);
+	for (size_t i = 0; i < paths->n; i++) {
+		const struct diff_row *r = &paths->rows[i];
+		uint32_t parent = r->parent_key ? us_map_get(&index, r->parent_key) : US_MAP_NONE;
+
+		us_json_array_begin(&j);
+		us_json_int(&j, parent == US_MAP_NONE ? -1 : (int64_t)parent);
+		us_json_string(&j, r->name);
+		us_json_uint(&j, (r->in[0] ? 1u : 0u) | (r->in[1] ? 2u : 0u));
+		json_side(&j, r, 0);
+		json_side(&j, r, 1);
+		us_json_array_end(&j);
+	}
+	us_json_array_end(&j);
+	us_json_object_end(&j);
+	us_json_finish(&j);
+	us_map_free(&index);
+}
+
+/* One page: the page (diff.html, flame-chart-js inlined) with the data. */
+static void write_html(FILE *out, const struct us_diff_input *in, bool program_only,
+		       const struct diff_table *fns, const struct diff_table *paths)
+{
+	const char *mark = strstr(diff_html, DIFF_DATA_MARK);
+	char *json = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&json, &len);
+
+	if (!mark || !mem) {
+		if (mem)
+			fclose(mem);
+		free(json);
+		return;
+	}
+	write_html_data(mem, in, program_only, fns, paths);
+	fclose(mem);
+	fwrite(diff_html, 1, (size_t)(mark - diff_html), out);
+	us_write_script_safe(out, json, len);
+	fputs(mark + strlen(DIFF_DATA_MARK), out);
+	free(json);
+}
+
+void us_report_diff(FILE *out, const struct us_diff_input *in, enum us_diff_form form)
 {
 	struct diff_table fns = { 0 }, paths = { 0 };
 
@@ -324,8 +443,10 @@ void us_report_diff(FILE *out, const struct us_diff_input *in, bool json)
 		qsort(fns.rows, fns.n, sizeof(*fns.rows), by_change);
 	if (paths.n)
 		qsort(paths.rows, paths.n, sizeof(*paths.rows), by_change);
-	if (json)
+	if (form == US_DIFF_JSON)
 		write_json(out, in, program_only, &fns, &paths);
+	else if (form == US_DIFF_HTML)
+		write_html(out, in, program_only, &fns, &paths);
 	else
 		write_text(out, in, program_only, &fns, &paths);
 	table_free(&fns);

@@ -15,6 +15,8 @@ struct us_diff_input {
 	const struct us_model *model[2];
 };
 
-void us_report_diff(FILE *out, const struct us_diff_input *in, bool json);
+enum us_diff_form { US_DIFF_TEXT, US_DIFF_JSON, US_DIFF_HTML };
+
+void us_report_diff(FILE *out, const struct us_diff_input *in, enum us_diff_form form);
 
 #endif
