@@ -159,6 +159,10 @@ static const struct us_option_spec specs[] = {
 	  "show only what runs inside NAME (a function, FILE:LINE, module.qualname)" },
 	{ "exception-only", OPT_EXCEPTION_ONLY, no_argument, NULL, FILTERING, false,
 	  "show only calls on the path of an exception" },
+	{ "condition", OPT_CONDITION, required_argument, "EXPR", FILTERING, false,
+	  "show only calls EXPR matches, and their callers: duration_ms, self_ms, calls,\n"
+	  "depth, alloc_bytes, function, module, file, exception, return; == != < <= > >=,\n"
+	  "~ (glob), and, or, not: 'duration_ms > 10 and function ~ \"parse_*\"'" },
 	{ "sort", OPT_SORT, required_argument, "KEY", SHOWING, false,
 	  "children and rows by total (default), self, calls, name, or first (as they ran)" },
 	{ "all", OPT_ALL, no_argument, NULL, SHOWING, false,

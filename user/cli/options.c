@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "condition.h"
 #include "help.h"
 #include "log.h"
 #include "options.h"
@@ -14,6 +15,20 @@ static int usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fputs("\nTry 'uscope COMMAND --help'.\n", stderr);
 	return 2;
+}
+
+/* --condition: parsed here so that a mistake is told at once, with its column. */
+static int set_condition(struct us_options *o, const char *text)
+{
+	char err[512];
+	struct us_condition *c = us_condition_parse(text, err, sizeof(err));
+
+	if (!c)
+		return usage_error("%s", err);
+	us_condition_free(c);
+	free(o->filters.condition);
+	o->filters.condition = us_strdup(text);
+	return 0;
 }
 
 static void add_pattern(struct us_options *o, const char *p)
@@ -152,6 +167,8 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_EXCEPTION_ONLY:
 		o->filters.exception_only = true;
 		return 0;
+	case OPT_CONDITION:
+		return set_condition(o, arg);
 	case OPT_NO_IMPORTS:
 		o->filters.no_imports = true;
 		return 0;

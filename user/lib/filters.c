@@ -46,6 +46,7 @@ void us_filters_merge(struct us_filters *into, const struct us_filters *over)
 		us_filters_add_include(into, over->includes[i]);
 	replace_string(&into->scope, over->scope);
 	replace_string(&into->focus, over->focus);
+	replace_string(&into->condition, over->condition);
 	into->exception_only |= over->exception_only;
 	into->no_imports |= over->no_imports;
 }
@@ -63,5 +64,6 @@ void us_filters_free(struct us_filters *f)
 	free_globs(f->includes, f->n_includes);
 	free(f->scope);
 	free(f->focus);
+	free(f->condition);
 	memset(f, 0, sizeof(*f));
 }

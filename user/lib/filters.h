@@ -19,6 +19,7 @@ struct us_filters {
 	char *focus;			/* only what runs inside this function */
 	bool exception_only;		/* only calls on the path of an exception */
 	bool no_imports;		/* Python: hide the import machinery */
+	char *condition;		/* --condition: show only calls it matches (condition.h) */
 };
 
 void us_filters_add_exclude(struct us_filters *f, const char *glob);

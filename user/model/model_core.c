@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdlib.h>
 #include <string.h>
+#include "condition.h"
+#include "log.h"
 #include "model_core.h"
 #include "model_patterns.h"
+#include "model_program.h"
 #include "util.h"
 
 /* ---- functions -------------------------------------------------------- */
@@ -40,6 +43,18 @@ static void add_site_functions(struct us_model *m)
 	m->n_sites = m->plan->count;
 }
 
+/* --condition: checked when given; a recording's may be damaged. */
+static void parse_condition(struct us_model *m)
+{
+	char err[256];
+
+	if (!m->filters.condition)
+		return;
+	m->condition = us_condition_parse(m->filters.condition, err, sizeof(err));
+	if (!m->condition)
+		us_warn("%s: it is ignored", err);
+}
+
 void us_model_core_init(struct us_model *m, const struct us_plan *plan,
 			const struct us_filters *filters, const struct us_model_sink *sink,
 			const struct us_model_parts *parts)
@@ -52,6 +67,7 @@ void us_model_core_init(struct us_model *m, const struct us_plan *plan,
 	m->memory.free_slot = US_NO_NODE;
 	if (filters)
 		us_filters_merge(&m->filters, filters);
+	parse_condition(m);
 	add_site_functions(m);
 }
 
@@ -187,6 +203,43 @@ static void tell_call_ended(struct us_model *m, const struct us_thread *t,
 		m->sink->call_ended(m->sink->ctx, m, (size_t)(t - m->threads), &c, shown);
 }
 
+/* --condition: whether the call matches, or a callee of it was shown (its
+ * callers are shown with it, so that it keeps its place in the tree). */
+static bool meets_condition(struct us_model *m, struct us_thread *t, const struct us_frame *f,
+			    uint64_t dur, bool raised)
+{
+	uint64_t self = dur > f->callee_ns ? dur - f->callee_ns : 0;	/* shown callees or not */
+	const struct us_function *fn = &m->functions[f->fn_id];
+	struct us_condition_values v = { 0 };
+	struct us_frame *parent;
+	char module[256] = "";
+
+	if (!m->condition)
+		return true;
+	v.number[US_COND_DURATION_MS] = (double)dur / 1e6;
+	v.number[US_COND_SELF_MS] = (double)self / 1e6;
+	v.number[US_COND_CALLS] = f->callees;
+	v.number[US_COND_DEPTH] = f->depth;
+	v.number[US_COND_ALLOC_BYTES] = (double)f->alloc_bytes;
+	if (fn->kind == US_FN_PYTHON && fn->file && us_condition_uses(m->condition, US_COND_MODULE))
+		us_module_name(fn->file, m->program.cwd, module, sizeof(module));
+	else if (fn->kind != US_FN_PYTHON && fn->object)
+		snprintf(module, sizeof(module), "%s", strrchr(fn->object, '/')
+			 ? strrchr(fn->object, '/') + 1 : fn->object);
+	v.text[US_COND_FUNCTION - US_COND_FUNCTION] = fn->name;
+	v.text[US_COND_MODULE - US_COND_FUNCTION] = module;
+	v.text[US_COND_FILE - US_COND_FUNCTION] = fn->kind == US_FN_PYTHON ? fn->file : fn->object;
+	v.text[US_COND_EXCEPTION - US_COND_FUNCTION] = raised ? (t->exit_exception
+							    ? t->exit_exception : "exception") : "";
+	v.text[US_COND_RETURN - US_COND_FUNCTION] = raised ? "" : t->exit_return;
+	if (!f->shown_below && !us_condition_matches(m->condition, &v))
+		return false;
+	parent = visible_parent(t);
+	if (parent)
+		parent->shown_below = true;
+	return true;
+}
+
 /* Adds a finished activation (already popped from t's stack) to the
  * aggregates. Returns its node, or US_NO_NODE when it is hidden. */
 static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struct us_frame *f,
@@ -200,7 +253,8 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 
 	if (f->node != US_NO_NODE)
 		count_open(t, f->fn_id, -1);
-	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns) {
+	if (f->node == US_NO_NODE || dur < m->filters.min_duration_ns ||
+	    !meets_condition(m, t, f, dur, raised)) {
 		tell_call_ended(m, t, f, end_ns, inferred, raised, false);
 		return US_NO_NODE;	/* hidden: its time stays in the parent's self time */
 	}
@@ -248,6 +302,10 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
 	m->funcs[f.fn_id].seen += f.counted && !f.resume;
+	if (t->depth) {
+		t->stack[t->depth - 1].alloc_bytes += f.alloc_bytes;
+		t->stack[t->depth - 1].callee_ns += end_ns > f.start_ns ? end_ns - f.start_ns : 0;
+	}
 	node = finish_call(m, t, &f, end_ns, inferred, raised);
 	if (t->main_frame_depth == t->depth + 1) {	/* __main__ ended */
 		t->main_frame_depth = 0;
@@ -329,6 +387,8 @@ void us_model_push(struct us_model *m, struct us_thread *t, struct us_frame f, b
 	reconcile_for_entry(m, t, f.sp, tail_call, f.start_ns);
 	f.serial = ++m->next_serial;
 	f.loss_epoch = t->loss_epoch;
+	if (t->depth && f.counted && !f.resume)
+		t->stack[t->depth - 1].callees++;
 	place_frame(m, t, &f);
 	us_grow(&t->stack, &t->cap, t->depth + 1, sizeof(*t->stack));
 	t->stack[t->depth++] = f;
@@ -551,6 +611,7 @@ void us_model_core_free(struct us_model *m)
 	us_map_free(&m->node_index);
 	us_map_free(&m->thread_index);
 	us_filters_free(&m->filters);
+	us_condition_free(m->condition);
 	us_program_info_free(&m->program);
 	memset(m, 0, sizeof(*m));
 }

@@ -115,6 +115,8 @@ void us_model_on_mem_alloc(struct us_model *m, const struct us_event_header *hdr
 	}
 
 	save_for_peak(m, node);
+	if (t->depth)	/* --condition's alloc_bytes */
+		t->stack[t->depth - 1].alloc_bytes += bytes;
 	nm = node_mem(m, node);
 	nm->allocs += weight;
 	nm->bytes += bytes;

@@ -403,18 +403,21 @@ void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 	t->exit_exception = raised ? type : NULL;
 	t->exit_raised_here = raised && !(t->open_chain && t->open_chain_depth == t->depth &&
 					  strcmp(t->open_chain->type, type) == 0);
+	if (!raised) {
+		if (ev->value.kind == US_PY_VALUE_EXCEPTION)
+			snprintf(summary, sizeof(summary), "None (%s)", type);
+		else
+			us_py_value_format(&ev->value, summary, sizeof(summary));
+		t->exit_return = summary;
+	}
 	node = us_model_pop(m, t, ev->hdr.ts_ns, false, raised);
 	t->exit_exception = NULL;
 	t->exit_raised_here = false;
+	t->exit_return = NULL;
 	if (!raised) {
 		us_model_close_chain(m, t, true);
-		if (node != US_NO_NODE) {
-			if (ev->value.kind == US_PY_VALUE_EXCEPTION)
-				snprintf(summary, sizeof(summary), "None (%s)", type);
-			else
-				us_py_value_format(&ev->value, summary, sizeof(summary));
+		if (node != US_NO_NODE)
 			set_string(&m->nodes[node].last_return, summary);
-		}
 		free(message);
 		return;
 	}

@@ -119,6 +119,10 @@ struct us_frame {
 	uint32_t loss_epoch;	/* the thread's loss_epoch at entry */
 	bool still_running;	/* tracing stopped before it returned */
 	bool starts_phase;	/* __main__'s frame: it hangs from the program's root */
+	bool shown_below;	/* --condition: a callee was shown, so it is shown too */
+	uint32_t callees;	/* the calls it made (--condition's calls) */
+	uint64_t callee_ns;	/* their time, shown or not (--condition's self_ms) */
+	uint64_t alloc_bytes;	/* allocated in it and its callees (--condition) */
 };
 
 /* An exception propagating out of frames, from the raising one outward. */
@@ -208,6 +212,7 @@ struct us_thread {
 	struct us_map open_by_function;	/* fn_id -> its shown activations on the stack */
 	char *raised_message;		/* US_EV_PY_EXCEPTION's, for the exit that follows */
 	const char *exit_exception;	/* the frame being popped raised this type; else NULL */
+	const char *exit_return;	/* and returned this (Python: a value's summary); else NULL */
 	bool exit_raised_here;		/* and the exception started there */
 	struct us_child_calls *children;	/* of each frame on the stack, by its index */
 	size_t children_cap;
@@ -359,6 +364,7 @@ struct us_model {
 	uint32_t *site_fn;		/* site -> function (us_model_site_function) */
 	size_t site_fn_cap;
 	struct us_filters filters;
+	struct us_condition *condition;	/* filters.condition, parsed; NULL: none */
 	const struct us_model_sink *sink;	/* NULL: aggregates only */
 	struct us_program_info program;
 	uint32_t main_code_fn;		/* __main__'s function once seen, US_ROOT_FN before */

@@ -48,6 +48,7 @@ static const struct meta_key keys[] = {
 	START("filter.focus", META_STRING, filters.focus),
 	START("filter.exception_only", META_BOOL, filters.exception_only),
 	START("filter.no_imports", META_BOOL, filters.no_imports),
+	START("filter.condition", META_STRING, filters.condition),
 	START("python", META_STRING, python),
 	START("aggregate", META_BOOL, aggregate),
 	MEMORY("memory", META_STRING, memory),

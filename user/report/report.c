@@ -74,6 +74,9 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 			"%llu calls still running at the end, %llu returns of calls entered before tracing\n",
 			(unsigned long long)m->inferred_exits, (unsigned long long)m->unfinished_calls,
 			(unsigned long long)m->unmatched_exits);
+	if (m->condition)
+		fprintf(out, "uscope: only the calls --condition \"%s\" matches, and their callers\n",
+			m->filters.condition);
 	if (ro && ro->verbosity > 0)
 		print_overheads(out, rec);
 	if (rec->truncated)

@@ -179,6 +179,8 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 		us_json_kv_string(j, "python", rec->python);
 		us_json_kv_uint(j, "python_calls", m->python_calls);
 	}
+	if (m->condition)
+		us_json_kv_string(j, "condition", m->filters.condition);
 	us_json_kv_uint(j, "inferred_exits", m->inferred_exits);
 	us_json_kv_uint(j, "unfinished_calls", m->unfinished_calls);
 	us_json_kv_uint(j, "unmatched_exits", m->unmatched_exits);
