@@ -6,6 +6,7 @@ function computed here); exceptions against the fixture's own count; bad
 expressions get the column."""
 import json
 import os
+import tempfile
 from collections import Counter
 
 import pytest
@@ -161,3 +162,30 @@ def test_a_bad_condition_points_at_its_column(recording, condition, column, what
     r = uscope("report", recording, "--condition", condition)
     assert r.returncode == 2
     assert f"column {column}: " in r.stderr and what in r.stderr, r.stderr
+
+
+def test_alloc_bytes_counts_a_call_and_its_callees():
+    """allocs: large_blocks allocates 12 MiB itself; the worker threads and
+    the small helpers far less. Inclusive bytes per call, from the json of
+    the same recording with no condition (each of these runs once)."""
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "allocs.usc")
+        r = uscope("run", "-q", "--memory", "-o", rec, "--report", os.devnull, "--",
+                   fixture("allocs"))
+        assert r.returncode == 0, r.stderr
+        full = json.loads(uscope("report", rec, "--format", "json").stdout)
+
+        def inclusive(n):
+            return n["alloc_bytes"] + sum(inclusive(c) for c in n["calls"])
+
+        expected, several = set(), set()
+        for t in full["threads"]:
+            for top in t["calls"]:
+                for n in [top] + top["calls"]:
+                    if n["count"] != 1:
+                        several.add(n["function"])  # print_truth: 7 small calls
+                    elif inclusive(n) > 1000000:
+                        expected.add(n["function"])
+        report = report_with(rec, "alloc_bytes > 1000000")
+        got = {p[-1] for p in counts_of(report, phases=())} - several
+        assert "large_blocks" in expected and got == expected
