@@ -44,6 +44,9 @@ def test_the_function_that_grows_most_comes_first(name):
         assert functions["extra"]["a"] is None  # only the large run calls it
         assert functions["extra"]["b"]["calls"] == large_counts["extra"] == 1
         assert functions["transform"]["ratio"] > 5  # quadratic: 25x the work
+        # the growth rule: transform's own time per call, not its callers'
+        assert [(b["rule"], b["operation"].split(" ")[0]) for b in diff["bottlenecks"]] == \
+            [("growth", "transform")]
         new_paths = [p["path"] for p in diff["paths"] if p["a"] is None]
         assert any(p.endswith("→ extra (grows.py:29)") for p in new_paths), new_paths
 
@@ -52,6 +55,7 @@ def test_the_function_that_grows_most_comes_first(name):
         changes = text.stdout.split("The largest changes:\n")[1]
         assert changes.splitlines()[0].startswith("  transform (grows.py:15): ")
         assert "extra (grows.py:29): new in B" in changes
+        assert "Bottlenecks (rule growth):\n  transform (grows.py:15)\n" in text.stdout
         check_html_page(small, large, diff, d)
 
 

@@ -14,6 +14,8 @@
  *                  made them), half or more of the function's allocations
  *   gc             garbage collections >= 5 % of the program's time
  *   deep_recursion a function >= 100 levels deep in itself
+ *   imports        a Python program's own imports (importlib's
+ *                  _find_and_load, outermost calls) >= 5 % of its time
  */
 #include <stdlib.h>
 #include <string.h>
@@ -180,6 +182,56 @@ static void recursion_rule(struct findings *f, const struct us_model *m)
 	free(deepest);
 }
 
+static bool is_find_and_load(const struct us_function *fn)
+{
+	return fn->kind == US_FN_PYTHON && strcmp(fn->name, "_find_and_load") == 0 &&
+	       us_model_is_import_machinery(fn);
+}
+
+/* The time the program's own imports took: importlib's _find_and_load,
+ * outermost calls only (an import inside an import is in its total), and
+ * the slowest module body run by one. */
+static void import_rule(struct findings *f, const struct us_model *m, uint64_t program)
+{
+	const struct us_thread *t = us_model_program_thread(m);
+	uint64_t total = 0, imports = 0, slowest_ns = 0;
+	char slowest_text[300] = "";
+	uint32_t slowest = US_NO_NODE, root, node;
+	size_t depth, outer_depth = 0;
+	struct us_walk w;
+
+	if (!t || (root = t->roots[US_PHASE_PROGRAM]) == US_NO_NODE)
+		return;
+	us_walk_init(&w, m, root, US_SORT_FIRST, false);
+	while (us_walk_next(&w, &node, &depth, NULL)) {
+		const struct us_node *n = &m->nodes[node];
+		const struct us_function *fn = &m->functions[n->fn_id];
+
+		if (outer_depth && depth <= outer_depth)
+			outer_depth = 0;	/* left the outermost import */
+		if (!outer_depth && is_find_and_load(fn)) {
+			outer_depth = depth;
+			total += n->total_ns;
+			imports += n->count;
+		} else if (outer_depth && strcmp(fn->name, "<module>") == 0 &&
+			   n->total_ns > slowest_ns) {
+			slowest_ns = n->total_ns;
+			slowest = node;
+		}
+	}
+	us_walk_free(&w);
+	if (!imports || (double)total < SHARE_OF_PROGRAM * (double)program)
+		return;
+	if (slowest != US_NO_NODE)
+		snprintf(slowest_text, sizeof(slowest_text), "; the slowest module to run: %s, %.1f ms",
+			 us_function_label(m, m->nodes[slowest].fn_id), ms(slowest_ns));
+	add(f, "imports", us_strdup("imports"), "importing modules takes a noticeable part",
+	    us_asprintf("%llu imports took %.1f ms (%.0f%% of the program)%s",
+			(unsigned long long)imports, ms(total), percent(total, program), slowest_text),
+	    "import what is needed only where it is used (inside the function), or trim what "
+	    "the slow module imports; python -X importtime shows the chain", total);
+}
+
 static int by_cost(const void *a, const void *b)
 {
 	const struct bottleneck *x = a, *y = b;
@@ -195,6 +247,7 @@ static void find(const struct us_model *m, struct findings *f)
 	exception_rules(f, m);
 	gc_rule(f, m, program);
 	recursion_rule(f, m);
+	import_rule(f, m, program);
 	if (f->n)	/* qsort's array must not be NULL, even empty */
 		qsort(f->items, f->n, sizeof(*f->items), by_cost);
 }

@@ -196,6 +196,89 @@ static double ratio(const struct diff_row *r)
 	return r->side[0].total_ns ? (double)r->side[1].total_ns / (double)r->side[0].total_ns : 0;
 }
 
+/* The growth rule (docs/reports.md, "Bottlenecks"): a function whose own
+ * time per call (self: not its callers', whose totals hold it) grew
+ * GROWTH_MIN_RATIO times or more, that growth 5 % or more of B's time: work
+ * that grows faster than its calls. */
+#define GROWTH_MIN_RATIO 2.0
+#define GROWTH_MIN_SHARE 0.05
+
+static double self_per_call_ns(const struct side_stats *s)
+{
+	return s->calls ? (double)s->self_ns / (double)s->calls : 0;
+}
+
+static bool grows(const struct diff_row *r, uint64_t b_span_ns)
+{
+	double before = self_per_call_ns(&r->side[0]), after = self_per_call_ns(&r->side[1]);
+
+	return r->in[0] && r->in[1] && before > 0 && after >= GROWTH_MIN_RATIO * before &&
+	       (double)self_change_ns(r) >= GROWTH_MIN_SHARE * (double)b_span_ns;
+}
+
+static char *growth_evidence(const struct diff_row *r)
+{
+	return us_asprintf("its own time per call %.3f ms in A, %.3f ms in B (%.1f×), over %llu "
+			   "and %llu call%s; %+.1f ms in all",
+			   self_per_call_ns(&r->side[0]) / 1e6, self_per_call_ns(&r->side[1]) / 1e6,
+			   self_per_call_ns(&r->side[1]) / self_per_call_ns(&r->side[0]),
+			   (unsigned long long)r->side[0].calls, (unsigned long long)r->side[1].calls,
+			   r->side[1].calls == 1 ? "" : "s", (double)self_change_ns(r) / 1e6);
+}
+
+#define GROWTH_REASON "each call does more work in B: its cost grows faster than its calls " \
+	"(with a larger input: more than linearly)"
+#define GROWTH_SUGGESTION "look for work that grows with the square of the input (a loop " \
+	"over it inside a loop, list searches, repeated concatenation): an index (dict, set) " \
+	"or one pass"
+
+static uint64_t span_ns(const struct us_model *m)
+{
+	return m->last_ns > m->first_ns ? m->last_ns - m->first_ns : 1;
+}
+
+static void write_growth_text(FILE *out, const struct diff_table *fns, uint64_t b_span_ns)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < fns->n; i++) {
+		char *evidence;
+
+		if (!grows(&fns->rows[i], b_span_ns))
+			continue;
+		if (!shown++)
+			fputs("\nBottlenecks (rule growth):\n", out);
+		evidence = growth_evidence(&fns->rows[i]);
+		fprintf(out, "  %s\n    why: %s\n    evidence: %s\n    suggestion: %s\n",
+			fns->rows[i].label, GROWTH_REASON, evidence, GROWTH_SUGGESTION);
+		free(evidence);
+	}
+}
+
+static void write_growth_json(struct us_json *j, const struct diff_table *fns, uint64_t b_span_ns)
+{
+	us_json_key(j, "bottlenecks");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < fns->n; i++) {
+		const struct diff_row *r = &fns->rows[i];
+		char *evidence;
+
+		if (!grows(r, b_span_ns))
+			continue;
+		evidence = growth_evidence(r);
+		us_json_object_begin(j);
+		us_json_kv_string(j, "operation", r->label);
+		us_json_kv_string(j, "rule", "growth");
+		us_json_kv_string(j, "reason", GROWTH_REASON);
+		us_json_kv_string(j, "evidence", evidence);
+		us_json_kv_string(j, "suggestion", GROWTH_SUGGESTION);
+		us_json_kv_double(j, "time_ms", (double)self_change_ns(r) / 1e6);
+		us_json_object_end(j);
+		free(evidence);
+	}
+	us_json_array_end(j);
+}
+
 /* "apply_transform: 45.300 ms vs 5.200 ms, 8.7×, +40.100 ms" (B vs A). */
 static void write_sentence(FILE *out, const struct diff_row *r)
 {
@@ -255,6 +338,7 @@ static void write_text(FILE *out, const struct us_diff_input *in, bool program_o
 	fputs("\nThe largest changes:\n", out);
 	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
 		write_sentence(out, &fns->rows[i]);
+	write_growth_text(out, fns, span_ns(in->model[1]));
 	write_table(out, "Functions", fns);
 	write_table(out, "Call paths", paths);
 	fprintf(out, "\n%zu call paths new in B, %zu gone from B.\n", new_paths, gone_paths);
@@ -315,6 +399,7 @@ static void write_json(FILE *out, const struct us_diff_input *in, bool program_o
 		us_json_object_end(&j);
 	}
 	us_json_kv_bool(&j, "program_only", program_only);
+	write_growth_json(&j, fns, span_ns(in->model[1]));
 	write_json_rows(&j, "functions", "function", fns);
 	write_json_rows(&j, "paths", "path", paths);
 	us_json_object_end(&j);
@@ -368,6 +453,7 @@ static void write_html_data(FILE *out, const struct us_diff_input *in, bool prog
 		us_json_object_end(&j);
 	}
 	us_json_kv_bool(&j, "program_only", program_only);
+	write_growth_json(&j, fns, span_ns(in->model[1]));
 	us_json_key(&j, "sentences");
 	us_json_array_begin(&j);
 	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
