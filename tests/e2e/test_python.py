@@ -398,3 +398,32 @@ def test_chrome_marks_where_each_exception_started(name):
     assert sum(e["args"]["function"] in ("level1", "level2", "level3", "level4")
                for e in raises) == 0  # passing through is not starting
     assert all(e["s"] == "t" and "tid" in e for e in raises)
+
+
+def test_call_profile_gives_time_by_operation_and_bottlenecks():
+    """Seed 000's performance_profile: grouping.process runs validate (20 ms),
+    create_grouping twice (2 x 40 ms) and build_metadata (40 ms): the
+    operations in that order of time, their shares adding up to the call,
+    and a reason for each slow one."""
+    env = dict(os.environ, PYTHONPATH=PY_FIXTURES)
+    proc = subprocess.run([USCOPE, "call", "-q", "--profile", "--python",
+                           interpreter("debian-3.11"), "grouping.process"],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    ex = json.loads(proc.stdout)["execution"]
+    profile = ex["performance_profile"]
+    assert profile["total_time"] == ex["duration_ms"]
+    ops = profile["time_by_operation"]
+    assert [o["operation"] for o in ops] == ["create_grouping", "build_metadata",
+                                             "validate_columns", "process (itself)"]
+    assert 80 <= ops[0]["time_ms"] < 200 and 20 <= ops[2]["time_ms"] < 100
+    assert abs(sum(o["time_ms"] for o in ops) - profile["total_time"]) < 0.01
+    assert abs(sum(o["percent"] for o in ops) - 100) < 0.01
+    slow = {b["operation"].split(" ")[0] for b in profile["bottlenecks"] if b["rule"] == "slow_call"}
+    assert slow == {"create_grouping", "build_metadata", "validate_columns"}
+    for b in profile["bottlenecks"]:
+        assert b["reason"] and b["optimization_suggestion"] and "of the call" in b["evidence"]
+    plain = json.loads(subprocess.run([USCOPE, "call", "-q", "--python", interpreter("debian-3.11"),
+                                       "grouping.process"], capture_output=True, text=True,
+                                      timeout=120, env=env).stdout)
+    assert "performance_profile" not in plain["execution"]  # only when asked

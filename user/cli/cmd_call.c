@@ -138,7 +138,7 @@ int us_cmd_call(struct us_options *o)
 {
 	char dir_template[] = "/tmp/uscope-call-XXXXXX";
 	char *dir = mkdtemp(dir_template), *driver = NULL, *info_path, *recording;
-	struct us_call_info info = { .path = o->rest[0], .yields = -1 };
+	struct us_call_info info = { .path = o->rest[0], .yields = -1, .profile = o->call_profile };
 	int exit_code = 0, rc = 1;
 
 	if (!dir) {

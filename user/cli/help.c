@@ -206,6 +206,9 @@ static const struct us_option_spec specs[] = {
 	  "keyword arguments of the call" },
 	{ "python", OPT_PYTHON, required_argument, "PATH", US_CMD_CALL, true,
 	  "the interpreter to call the function in (default python3)" },
+	{ "profile", OPT_CALL_PROFILE, no_argument, NULL, US_CMD_CALL, true,
+	  "add a performance_profile: the call's time by operation (itself and each\n"
+	  "function it called) and its bottlenecks with reasons" },
 	{ "timeout", OPT_TIMEOUT, required_argument, "SEC", US_CMD_CALL, true,
 	  "stop the call after SEC seconds (2.5, 500ms) and report what ran\n"
 	  "(\"partial_execution\": true)" },

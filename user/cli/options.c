@@ -178,6 +178,9 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_PYTHON:
 		o->python = arg;
 		return 0;
+	case OPT_CALL_PROFILE:
+		o->call_profile = true;
+		return 0;
 	case OPT_TIMEOUT:
 		if (!us_parse_duration_ns(arg, &o->call_timeout_ns) || o->call_timeout_ns == 0)
 			return usage_error("--timeout takes seconds (like 2 or 2.5) or 500ms, not '%s'",

@@ -27,6 +27,7 @@ struct us_options {
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
 	uint64_t call_timeout_ns;	/* call --timeout: 0 none */
+	bool call_profile;	/* call --profile: time by operation, bottlenecks */
 	struct us_memory_options memory;	/* --memory, --memory-sample */
 	enum us_sort sort;	/* --sort */
 	bool all;		/* --all */

@@ -53,6 +53,10 @@ void us_json_exceptions(struct us_json *j, const struct us_model *m);
 void us_write_script_safe(FILE *out, const char *json, size_t len);
 /* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */
 void us_json_bottlenecks(struct us_json *j, const struct us_model *m);
+/* The same for what ran in one call of `within_ns` (uscope call --profile):
+ * shares are of that time; each also gets seed 000's
+ * "optimization_suggestion". */
+void us_json_call_bottlenecks(struct us_json *j, const struct us_model *m, uint64_t within_ns);
 /* "patterns": repeated call sequences (report_patterns.c). */
 void us_json_patterns(struct us_json *j, const struct us_model *m);
 /* The json report's "memory" section (report_memory.c). */

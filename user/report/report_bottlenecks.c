@@ -45,6 +45,7 @@ struct bottleneck {
 struct findings {
 	struct bottleneck *items;
 	size_t n, cap;
+	const char *whole;	/* what shares are of: "the program", "the call" */
 };
 
 static void add(struct findings *f, const char *rule, char *operation, const char *reason,
@@ -89,9 +90,9 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 			add(f, "call_overhead", us_strdup(label),
 			    "many calls with a tiny average: the cost of calling dominates",
 			    us_asprintf("%llu calls, %.2f us each on average, %.1f ms in all (%.0f%% of "
-					"the program)", (unsigned long long)s->count,
+					"%s)", (unsigned long long)s->count,
 					(double)s->sum_ns / (double)s->count / 1e3, ms(s->total_ns),
-					percent(s->total_ns, program)),
+					percent(s->total_ns, program), f->whole),
 			    "do the work in fewer calls: batch or vectorise it, or inline the function "
 			    "in its caller", s->total_ns);
 		if (s->count && (double)s->max_ns >= SLOW_CALL_SHARE * (double)program &&
@@ -99,8 +100,9 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 			add(f, "slow_call", us_strdup(label),
 			    "one call takes most of the time, in the function itself (computing or "
 			    "blocked: a trace does not tell which; uscope profile --off-cpu does)",
-			    us_asprintf("its slowest call took %.1f ms (%.0f%% of the program), of %.1f ms "
+			    us_asprintf("its slowest call took %.1f ms (%.0f%% of %s), of %.1f ms "
 					"over %llu call%s", ms(s->max_ns), percent(s->max_ns, program),
+					f->whole,
 					ms(s->sum_ns), (unsigned long long)s->count,
 					s->count == 1 ? "" : "s"),
 			    "look at that call's input and at what it waits for (I/O, a lock, a sleep)",
@@ -139,9 +141,9 @@ static void gc_rule(struct findings *f, const struct us_model *m, uint64_t progr
 	if (!m->gc.collections || (double)m->gc.total_ns < SHARE_OF_PROGRAM * (double)program)
 		return;
 	add(f, "gc", us_strdup("garbage collection"), "garbage collections take a noticeable part",
-	    us_asprintf("%llu collections, %.1f ms (%.0f%% of the program)",
+	    us_asprintf("%llu collections, %.1f ms (%.0f%% of %s)",
 			(unsigned long long)m->gc.collections, ms(m->gc.total_ns),
-			percent(m->gc.total_ns, program)),
+			percent(m->gc.total_ns, program), f->whole),
 	    "make fewer objects that hold reference cycles, or tune gc.set_threshold / call "
 	    "gc.freeze() after start-up", m->gc.total_ns);
 }
@@ -226,8 +228,9 @@ static void import_rule(struct findings *f, const struct us_model *m, uint64_t p
 		snprintf(slowest_text, sizeof(slowest_text), "; the slowest module to run: %s, %.1f ms",
 			 us_function_label(m, m->nodes[slowest].fn_id), ms(slowest_ns));
 	add(f, "imports", us_strdup("imports"), "importing modules takes a noticeable part",
-	    us_asprintf("%llu imports took %.1f ms (%.0f%% of the program)%s",
-			(unsigned long long)imports, ms(total), percent(total, program), slowest_text),
+	    us_asprintf("%llu imports took %.1f ms (%.0f%% of %s)%s",
+			(unsigned long long)imports, ms(total), percent(total, program), f->whole,
+			slowest_text),
 	    "import what is needed only where it is used (inside the function), or trim what "
 	    "the slow module imports; python -X importtime shows the chain", total);
 }
@@ -239,13 +242,15 @@ static int by_cost(const void *a, const void *b)
 	return x->cost_ns > y->cost_ns ? -1 : x->cost_ns < y->cost_ns;
 }
 
-static void find(const struct us_model *m, struct findings *f)
+/* `program`: the time shares are of; a call (uscope call --profile) has no
+ * garbage collections of its own (the model counts the process's). */
+static void find(const struct us_model *m, struct findings *f, uint64_t program, bool call)
 {
-	uint64_t program = program_ns(m);
-
+	f->whole = call ? "the call" : "the program";
 	function_rules(f, m, program);
 	exception_rules(f, m);
-	gc_rule(f, m, program);
+	if (!call)
+		gc_rule(f, m, program);
 	recursion_rule(f, m);
 	import_rule(f, m, program);
 	if (f->n)	/* qsort's array must not be NULL, even empty */
@@ -268,7 +273,7 @@ void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const stru
 
 	(void)rec;
 	(void)ro;
-	find(m, &f);
+	find(m, &f, program_ns(m), false);
 	if (!f.n)
 		fputs("No bottleneck rule fired (docs/reports.md lists them).\n", out);
 	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
@@ -280,11 +285,12 @@ void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const stru
 	findings_free(&f);
 }
 
-void us_json_bottlenecks(struct us_json *j, const struct us_model *m)
+static void json_findings(struct us_json *j, const struct us_model *m, uint64_t program,
+			  bool call)
 {
 	struct findings f = { 0 };
 
-	find(m, &f);
+	find(m, &f, program, call);
 	us_json_key(j, "bottlenecks");
 	us_json_array_begin(j);
 	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
@@ -294,9 +300,21 @@ void us_json_bottlenecks(struct us_json *j, const struct us_model *m)
 		us_json_kv_string(j, "reason", f.items[i].reason);
 		us_json_kv_string(j, "evidence", f.items[i].evidence);
 		us_json_kv_string(j, "suggestion", f.items[i].suggestion);
+		if (call)
+			us_json_kv_string(j, "optimization_suggestion", f.items[i].suggestion);
 		us_json_kv_double(j, "time_ms", ms(f.items[i].cost_ns));
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);
 	findings_free(&f);
+}
+
+void us_json_bottlenecks(struct us_json *j, const struct us_model *m)
+{
+	json_findings(j, m, program_ns(m), false);
+}
+
+void us_json_call_bottlenecks(struct us_json *j, const struct us_model *m, uint64_t within_ns)
+{
+	json_findings(j, m, within_ns ? within_ns : 1, true);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "json_writer.h"
+#include "util.h"
 #include "report.h"
 #include "report_call.h"
 
@@ -169,6 +170,66 @@ static void write_memory_profile(struct us_json *j, const struct us_model *m, ui
 	us_json_object_end(j);
 }
 
+/* Seed 000's performance_profile (call --profile): the call's time by
+ * operation (its own time, then each function it called, their nodes
+ * added up), most first, and the bottlenecks inside it. */
+struct operation {
+	uint32_t fn_id;
+	uint64_t ns;
+};
+
+static int most_time_first(const void *a, const void *b)
+{
+	const struct operation *x = a, *y = b;
+
+	return x->ns > y->ns ? -1 : x->ns < y->ns;
+}
+
+static void write_performance_profile(struct us_json *j, const struct us_model *m, uint32_t node)
+{
+	const struct us_node *n = &m->nodes[node];
+	struct operation *ops = calloc(m->n_functions + 1, sizeof(*ops));
+	size_t n_ops = 0;
+
+	if (!ops)
+		return;
+	ops[n_ops++] = (struct operation){ n->fn_id, n->self_ns };
+	us_node_for_each_child(m, node, child) {
+		const struct us_node *c = &m->nodes[child];
+		size_t k = 1;
+
+		if (!c->count && !c->resumes)
+			continue;
+		while (k < n_ops && ops[k].fn_id != c->fn_id)
+			k++;
+		if (k == n_ops)
+			ops[n_ops++] = (struct operation){ c->fn_id, 0 };
+		ops[k].ns += c->total_ns;
+	}
+	us_sort(ops, n_ops, sizeof(*ops), most_time_first);
+	us_json_key(j, "performance_profile");
+	us_json_object_begin(j);
+	us_json_kv_double(j, "total_time", us_ns_to_ms(n->total_ns));
+	us_json_key(j, "time_by_operation");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < n_ops; i++) {
+		char name[512];
+
+		snprintf(name, sizeof(name), "%s%s", m->functions[ops[i].fn_id].name,
+			 ops[i].fn_id == n->fn_id && i < n_ops ? " (itself)" : "");
+		us_json_object_begin(j);
+		us_json_kv_string(j, "operation", name);
+		us_json_kv_double(j, "time_ms", us_ns_to_ms(ops[i].ns));
+		us_json_kv_double(j, "percent", n->total_ns ? 100.0 * (double)ops[i].ns /
+				  (double)n->total_ns : 0);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+	us_json_call_bottlenecks(j, m, n->total_ns);
+	us_json_object_end(j);
+	free(ops);
+}
+
 static void write_execution(struct us_json *j, const struct us_model *m, uint32_t node,
 			    const struct us_call_info *info)
 {
@@ -203,6 +264,8 @@ static void write_execution(struct us_json *j, const struct us_model *m, uint32_
 	write_exceptions(j, m, node);
 	if (m->memory.recorded)
 		write_memory_profile(j, m, node);
+	if (info->profile)
+		write_performance_profile(j, m, node);
 	us_json_kv_bool(j, "partial_execution", raised);
 	us_json_kv_bool(j, "timed_out", info->timed_out);	/* --timeout stopped it */
 	us_json_object_end(j);

@@ -22,6 +22,7 @@ struct us_call_info {
 	char *raised_message;
 	long long yields;		/* it returned a generator of this many items; -1 not */
 	bool timed_out;			/* --timeout stopped it: what ran is what is shown */
+	bool profile;			/* --profile: add the performance_profile */
 	struct us_call_arg *args;	/* bound arguments */
 	size_t n_args, args_cap;
 };
