@@ -259,6 +259,8 @@ int BPF_PROG(task_made, struct task_struct *parent, struct task_struct *child)
 		return 0;	/* counted lost: uscope would not continue it, so no stop */
 	e->pid = pid;
 	e->parent_pid = parent_pid;
+	e->parent_tid = parent->pid;
+	e->pad = 0;
 	/* stop first: uscope may continue the child as soon as it reads this */
 	if (pid == tid)
 		bpf_send_signal_task(child, 19 /* SIGSTOP */, PIDTYPE_TGID, 0);

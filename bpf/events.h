@@ -144,7 +144,14 @@ struct us_py_entry_event {
 	__u64 sp;		/* C stack pointer at _PyEval_EvalFrameDefault's entry */
 	__u32 kind;		/* enum us_py_entry_kind */
 	__u32 flags;		/* US_CALL_NO_RETURN */
+	/* Only in the records of a generator's or coroutine's runs (US_PY_CALL
+	 * or US_PY_RESUME of a suspendable code object; others end before it):
+	 * its frame's address, the same from its first run to its last, so it
+	 * names the generator or coroutine across its resumes. */
+	__u64 frame;
 };
+/* A record that ends before `frame`. */
+#define US_PY_ENTRY_SHORT_SIZE 40
 
 /* What a summarised Python object is (us_py_value.kind). */
 enum us_py_value_kind {
@@ -277,7 +284,11 @@ struct us_task_event {
 	struct us_event_header hdr;
 	__u32 pid;			/* its thread group */
 	__u32 parent_pid;		/* the process that made it */
+	__u32 parent_tid;		/* the thread that made it (0 in recordings before 0.2) */
+	__u32 pad;
 };
+/* Recordings before parent_tid end the record after parent_pid. */
+#define US_TASK_OLD_SIZE 24
 
 /* US_EV_PROCESS_INFO: what a traced process runs, read by uscope from
  * /proc when it starts or execs (hdr.tid is the pid). */
@@ -509,10 +520,15 @@ struct us_profile_totals_event {
 #define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
 US_ASSERT_SIZE(struct us_event_header, 16);
 US_ASSERT_SIZE(struct us_call_event, 32);
+US_ASSERT_SIZE(struct us_task_event, 32);
+_Static_assert(__builtin_offsetof(struct us_task_event, parent_tid) == US_TASK_OLD_SIZE,
+	       "an old task record ends where parent_tid starts");
 US_ASSERT_SIZE(struct us_thread_event, 40);
 US_ASSERT_SIZE(struct us_lost_event, 24);
 US_ASSERT_SIZE(struct us_py_code_event, 1448);
-US_ASSERT_SIZE(struct us_py_entry_event, 40);
+US_ASSERT_SIZE(struct us_py_entry_event, 48);
+_Static_assert(__builtin_offsetof(struct us_py_entry_event, frame) == US_PY_ENTRY_SHORT_SIZE,
+	       "the short Python entry record ends where frame starts");
 US_ASSERT_SIZE(struct us_py_exit_event, 136);
 US_ASSERT_SIZE(struct us_py_args_event, 312);
 US_ASSERT_SIZE(struct us_py_exception_event, 560);

@@ -225,6 +225,15 @@ static __always_inline void learn_load_delta(struct pt_regs *ctx)
 		load_delta = delta;
 }
 
+static __always_inline void fill_entry(struct us_py_entry_event *e, struct pt_regs *ctx,
+				      __u64 code, __u32 kind, __u32 flags)
+{
+	e->code = code;
+	e->sp = PT_REGS_SP(ctx);
+	e->kind = kind;
+	e->flags = flags;
+}
+
 static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 flags)
 {
 	__u64 frame, code;
@@ -236,13 +245,20 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	code = read_u64(frame + layout.frame_code);
 	info = code_info_of(code, tid);
 	kind = entry_kind(frame, code, &info);
-	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
-	if (e) {
-		e->code = code;
-		e->sp = PT_REGS_SP(ctx);
-		e->kind = kind;
-		e->flags = flags;
-		bpf_ringbuf_submit(e, submit_flags());
+	/* a generator's or coroutine's run: with its frame, which names it */
+	if ((info.flags & US_CO_SUSPENDABLE) && kind != US_PY_GENERATOR_NEW) {
+		e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
+		if (e) {
+			fill_entry(e, ctx, code, kind, flags);
+			e->frame = frame;
+			bpf_ringbuf_submit(e, submit_flags());
+		}
+	} else {
+		e = reserve_event(US_EV_PY_ENTRY, US_PY_ENTRY_SHORT_SIZE, tid);
+		if (e) {
+			fill_entry(e, ctx, code, kind, flags);
+			bpf_ringbuf_submit(e, submit_flags());
+		}
 	}
 	if (capture_args && kind == US_PY_CALL && info.arg_count)
 		send_args(frame, tid, info.arg_count);
@@ -260,13 +276,10 @@ static __always_inline void inline_call(struct pt_regs *ctx, __u32 tid, __u64 fu
 	if (!code)
 		return;
 	code_info_of(code, tid);
-	e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
+	e = reserve_event(US_EV_PY_ENTRY, US_PY_ENTRY_SHORT_SIZE, tid);
 	if (!e)
 		return;
-	e->code = code;
-	e->sp = PT_REGS_SP(ctx);
-	e->kind = US_PY_INLINE_CALL;
-	e->flags = US_CALL_NO_RETURN;
+	fill_entry(e, ctx, code, US_PY_INLINE_CALL, US_CALL_NO_RETURN);
 	bpf_ringbuf_submit(e, submit_flags());
 }
 

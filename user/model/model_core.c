@@ -197,6 +197,7 @@ static void tell_call_ended(struct us_model *m, const struct us_thread *t,
 		.tid = t->tid, .fn_id = f->fn_id, .depth = f->depth, .inferred = inferred,
 		.resume = f->resume, .raised = raised, .start_ns = f->start_ns, .end_ns = end_ns,
 		.exception = raised ? t->exit_exception : NULL, .raised_here = t->exit_raised_here,
+		.instance = f->instance, .unfinished = f->still_running,
 	};
 
 	if (m->sink && m->sink->call_ended && f->node != US_NO_NODE)
@@ -465,6 +466,8 @@ void us_model_on_task_new(struct us_model *m, const struct us_event_header *hdr)
 	us_map_put(&m->task_pid, ev->hdr.tid, ev->pid);
 	if (ev->pid == ev->hdr.tid)
 		process_of(m, ev->pid)->parent_pid = ev->parent_pid;
+	if (ev->hdr.size >= sizeof(*ev) && ev->parent_tid && m->sink && m->sink->task_made)
+		m->sink->task_made(m->sink->ctx, m, ev->parent_tid, ev->hdr.tid, ev->hdr.ts_ns);
 }
 
 /* The thread exec'd: the old program's calls end there, unreturned. */

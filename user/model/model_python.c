@@ -146,6 +146,8 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 		.counted = ev->kind != US_PY_GENERATOR_NEW,
 		.sp = ev->sp, .start_ns = ev->hdr.ts_ns,
 		.exit_expected = !(ev->flags & US_CALL_NO_RETURN),
+		/* older records and plain calls end before the frame */
+		.instance = ev->hdr.size >= sizeof(*ev) ? ev->frame : 0,
 	};
 
 	if (f.counted && !f.resume && us_model_is_main_code(m, t, f.fn_id)) {

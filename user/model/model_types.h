@@ -88,6 +88,8 @@ struct us_call {
 	uint64_t start_ns, end_ns;
 	const char *exception;	/* raised, Python: the exception's type (valid during the call) */
 	bool raised_here;	/* the exception started in this call (not a callee's passing) */
+	uint64_t instance;	/* us_frame.instance */
+	bool unfinished;	/* still running when tracing stopped (end_ns: then) */
 };
 
 /* Per function, all threads. */
@@ -120,6 +122,8 @@ struct us_frame {
 	bool still_running;	/* tracing stopped before it returned */
 	bool starts_phase;	/* __main__'s frame: it hangs from the program's root */
 	bool shown_below;	/* --condition: a callee was shown, so it is shown too */
+	uint64_t instance;	/* a generator's or coroutine's run: its frame address
+				 * (the same over its resumes); 0 other calls */
 	uint32_t callees;	/* the calls it made (--condition's calls) */
 	uint64_t callee_ns;	/* their time, shown or not (--condition's self_ms) */
 	uint64_t alloc_bytes;	/* allocated in it and its callees (--condition) */
@@ -294,6 +298,9 @@ struct us_model_sink {
 	/* a counter moved (heap: in steps of 64 KiB) */
 	void (*counter)(void *ctx, const struct us_model *m, enum us_counter which,
 			uint64_t ts_ns, uint64_t bytes);
+	/* thread `parent_tid` made thread or process `tid` (--follow) */
+	void (*task_made)(void *ctx, const struct us_model *m, uint32_t parent_tid, uint32_t tid,
+			  uint64_t ts_ns);
 };
 
 /* What the model knows of the program beyond its events (model_program.h). */

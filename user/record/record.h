@@ -17,7 +17,9 @@
 #include "plan.h"
 
 #define US_RECORD_MAGIC "USCOPE\0\1"
-#define US_RECORD_VERSION 3
+#define US_RECORD_VERSION 4
+/* Version 3 differs only in records 4 made longer (docs/format.md): read too. */
+#define US_RECORD_OLDEST_VERSION 3
 #define US_RECORD_CHUNK_BYTES (1u << 20)
 /* Events wait at most this long before they are written as a chunk: a
  * killed uscope loses at most the last second. */

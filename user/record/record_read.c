@@ -156,13 +156,25 @@ static size_t known_event_size(uint16_t type)
 	return type < US_EV_TYPE_LIMIT ? sizes[type] : 0;
 }
 
+/* Records that may end early: a Python entry that names no generator, a
+ * new task of a recording before parent_tid. Readers check the size before
+ * they read the later fields. */
+static size_t short_event_size(uint16_t type)
+{
+	if (type == US_EV_PY_ENTRY)
+		return US_PY_ENTRY_SHORT_SIZE;
+	if (type == US_EV_TASK_NEW)
+		return US_TASK_OLD_SIZE;
+	return 0;
+}
+
 static bool event_is_sane(const struct us_event_header *ev, const struct us_recording *rec)
 {
 	size_t size = known_event_size(ev->type);
 
 	if (!size)
 		return true;	/* a newer record type: skipped by its size */
-	if (ev->size != size)
+	if (ev->size != size && ev->size != short_event_size(ev->type))
 		return false;
 	if (ev->type == US_EV_CALL_ENTRY || ev->type == US_EV_CALL_EXIT)
 		return ((const struct us_call_event *)ev)->site_id < rec->plan.count;
@@ -229,11 +241,11 @@ static int read_header(struct reader *r)
 	    memcmp(bytes, US_RECORD_MAGIC, 8) != 0)
 		return fail(r, "not a uscope recording");
 	version = us_cursor_u32(&c);
-	if (version != US_RECORD_VERSION) {
+	if (version < US_RECORD_OLDEST_VERSION || version > US_RECORD_VERSION) {
 		char text[128];
 
-		snprintf(text, sizeof(text), "recording format version %u; this uscope reads version %u",
-			 version, US_RECORD_VERSION);
+		snprintf(text, sizeof(text), "recording format version %u; this uscope reads versions "
+			 "%u to %u", version, US_RECORD_OLDEST_VERSION, US_RECORD_VERSION);
 		return fail(r, text);
 	}
 	if (us_cursor_u32(&c) != sizeof(bytes))
