@@ -284,6 +284,25 @@ def test_wall_clock_splits_running_and_waiting_as_they_happened():
     assert abs(slept / (slept + spun) - measured) < SHARE_TOLERANCE, (slept, spun, truth)
 
 
+def test_bottlenecks_of_a_profile_name_the_blocked_and_the_busy_place():
+    """offcpu: sleep_path blocks in nanosleep, spin_path spins on
+    clock_gettime (in the vDSO): the wait is charged to sleep_path with the
+    time the fixture measured, the CPU to spin_path, not to the system code."""
+    proc, text = profile("--wall", "-F", "199", "--", fixture("offcpu"), "2", fmt="json")
+    assert proc.returncode == 0, proc.stderr
+    truth = wall_truth(proc.stdout)
+    found = {(b["rule"], b["operation"]): b for b in json.loads(text)["bottlenecks"]}
+    blocked = found[("off_cpu", "sleep_path (offcpu)")]
+    assert abs(blocked["time_ms"] * 1e6 - truth["sleep_path"]) < 0.15 * truth["sleep_path"]
+    assert "on and off the CPU" in blocked["evidence"]
+    assert ("cpu_hotspot", "spin_path (offcpu)") in found
+    assert not any(op.startswith(("__vdso", "[vdso]", "clock_", "nanosleep"))
+                   for _, op in found), found
+    proc, text = profile("--wall", "-F", "199", "--", fixture("offcpu"), "1", fmt="bottlenecks")
+    assert proc.returncode == 0, proc.stderr
+    assert "sleep_path (offcpu)  [off_cpu]" in text and "evidence: blocked " in text
+
+
 WEB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 PPROF_PROTO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pprof_profile.proto")
 

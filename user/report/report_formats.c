@@ -27,7 +27,8 @@ static const struct {
 	[US_FORMAT_PPROF] = { "pprof", NULL, NULL, us_report_profile_pprof },
 	[US_FORMAT_FLAMEGRAPH] = { "flamegraph", NULL, NULL, us_report_profile_flamegraph },
 	[US_FORMAT_PATTERNS] = { "patterns", us_report_patterns, NULL, NULL },
-	[US_FORMAT_BOTTLENECKS] = { "bottlenecks", us_report_bottlenecks, NULL, NULL },
+	[US_FORMAT_BOTTLENECKS] = { "bottlenecks", us_report_bottlenecks, NULL,
+				    us_report_profile_bottlenecks },
 	[US_FORMAT_HTML] = { "html", NULL, &us_html_ops, NULL },
 };
 

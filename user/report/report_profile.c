@@ -378,6 +378,7 @@ void us_report_profile_json(FILE *out, const struct us_recording *rec, const str
 	json_frames(&j, p);
 	json_stacks(&j, p);
 	json_samples(&j, p);
+	us_json_profile_bottlenecks(&j, m);
 	us_json_object_end(&j);
 	us_json_finish(&j);
 }

@@ -27,6 +27,11 @@ void us_report_profile_pprof(FILE *out, const struct us_recording *rec, const st
 			     const struct us_report_options *ro);
 void us_report_profile_flamegraph(FILE *out, const struct us_recording *rec,
 				  const struct us_model *m, const struct us_report_options *ro);
+/* The bottleneck rules of a profile (report_profile_bottlenecks.c). */
+void us_report_profile_bottlenecks(FILE *out, const struct us_recording *rec,
+				   const struct us_model *m, const struct us_report_options *ro);
+struct us_json;
+void us_json_profile_bottlenecks(struct us_json *j, const struct us_model *m);
 struct us_profile_paths;
 /* "1234 on-CPU samples at 99 Hz over 2.0 s (~2.0 s), 1 process, 2 threads" */
 char *us_profile_summary_line(const struct us_recording *rec, const struct us_model *m,
