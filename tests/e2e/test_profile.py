@@ -303,6 +303,26 @@ def test_bottlenecks_of_a_profile_name_the_blocked_and_the_busy_place():
     assert "sleep_path (offcpu)  [off_cpu]" in text and "evidence: blocked " in text
 
 
+def test_the_html_report_of_a_profile(tmp_path):
+    """The trace's page, from samples: the tree, its flame graph, the flat
+    profile and the bottlenecks, no timeline; in Chromium, no script error."""
+    page, shot = str(tmp_path / "profile.html"), str(tmp_path / "profile.png")
+    r = uscope("profile", "-q", "--wall", "-F", "199", "--format", "html", "--report", page, "--",
+               fixture("offcpu"), "1", timeout=180)
+    assert r.returncode == 0, r.stderr
+    check = subprocess.run(["node", os.path.join(WEB, "check_report.js"), page, "spin_path", shot],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stderr
+    seen = json.loads(check.stdout)
+    assert seen["errors"] == [] and seen["requests"] == [] and seen["ready"]
+    assert "samples: " in seen["facts"]
+    assert any("sleep_path (offcpu)" in row for row in seen["treeRows"])
+    assert seen["matches"] and all("spin_path (offcpu)" in m for m in seen["matches"])
+    assert any(b.startswith("sleep_path (offcpu)") and "off_cpu" in b for b in seen["bottlenecks"])
+    assert seen["flame"]["drawn"] > 2000 and seen["timeline"]["drawn"] == 0
+    assert "no timeline" in seen["decimation"]
+
+
 WEB = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web")
 PPROF_PROTO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pprof_profile.proto")
 

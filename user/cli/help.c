@@ -143,7 +143,7 @@ static const struct us_option_spec specs[] = {
 	{ "format", OPT_FORMAT, required_argument, "F", SHOWING | US_CMD_DIFF, false,
 	  "tree (default), flat, json, timeline, timeline-json, chrome, memory,\n"
 	  "patterns, bottlenecks, html (one interactive page: use --report); of a "
-	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph, bottlenecks" },
+	  "profile: tree, flat, folded, json, speedscope, pprof, flamegraph, bottlenecks, html" },
 	{ "report", OPT_REPORT, required_argument, "PATH", SHOWING | US_CMD_DIFF, false,
 	  "write the report to PATH (run, attach: instead of stderr; report, diff: of stdout)" },
 	{ "min-duration", OPT_MIN_DURATION, required_argument, "DUR", FILTERING, false,

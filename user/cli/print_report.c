@@ -87,7 +87,7 @@ static int write_profile_report(FILE *out, const char *recording, const struct u
 
 	if (!us_format_for_profiles(o->format)) {
 		us_error("--format %s is a report of a trace; a profile has tree, flat, folded, "
-			 "json, speedscope, pprof, flamegraph and bottlenecks", us_format_name(o->format));
+			 "json, speedscope, pprof, flamegraph, bottlenecks and html", us_format_name(o->format));
 		return -1;
 	}
 	if (us_model_load(recording, &o->filters, NULL, &rec, &m, err, sizeof(err))) {

@@ -49,6 +49,9 @@ uint32_t *us_patterns_by_parent(const struct us_model *m);
 void us_json_flat(struct us_json *j, const struct us_model *m, const struct us_report_options *ro);
 /* "exceptions": each distinct chain with its frames and lines (report_json.c). */
 void us_json_exceptions(struct us_json *j, const struct us_model *m);
+/* The HTML report's page (report.html) with its data, `len` bytes of JSON
+ * (report_html.c: a trace's; report_profile_html.c: a profile's). */
+void us_write_html_report_page(FILE *out, const char *json, size_t len);
 /* Writes `len` bytes of JSON inside a <script> element: no "</" ends it early. */
 void us_write_script_safe(FILE *out, const char *json, size_t len);
 /* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */

@@ -29,7 +29,7 @@ static const struct {
 	[US_FORMAT_PATTERNS] = { "patterns", us_report_patterns, NULL, NULL },
 	[US_FORMAT_BOTTLENECKS] = { "bottlenecks", us_report_bottlenecks, NULL,
 				    us_report_profile_bottlenecks },
-	[US_FORMAT_HTML] = { "html", NULL, &us_html_ops, NULL },
+	[US_FORMAT_HTML] = { "html", NULL, &us_html_ops, us_report_profile_html },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)

@@ -504,10 +504,23 @@ static void discard(void *state)
 	free_html(state);
 }
 
+void us_write_html_report_page(FILE *out, const char *json, size_t len)
+{
+	const char *mark = strstr(report_html, DATA_MARK);
+
+	if (!mark) {
+		us_warn("cannot write the HTML report: its template has no data mark");
+		return;
+	}
+	fwrite(report_html, 1, (size_t)(mark - report_html), out);
+	us_write_script_safe(out, json, len);
+	fputs(mark + strlen(DATA_MARK), out);
+	fflush(out);
+}
+
 static void finish(void *state, const struct us_recording *rec, const struct us_model *m)
 {
 	struct html *h = state;
-	const char *mark = strstr(report_html, DATA_MARK);
 	char *json = NULL;
 	size_t len = 0;
 	FILE *mem;
@@ -515,21 +528,14 @@ static void finish(void *state, const struct us_recording *rec, const struct us_
 	h->rec = rec;
 	us_timeline_boxes_fit(&h->timeline, TIMELINE_BOXES);
 	mem = open_memstream(&json, &len);
-	if (!mark || !mem) {
-		us_warn("cannot write the HTML report: %s", mem ? "its template has no data mark"
-			: "out of memory");
-		if (mem)
-			fclose(mem);
-		free(json);
+	if (!mem) {
+		us_warn("cannot write the HTML report: out of memory");
 		free_html(h);
 		return;
 	}
 	write_data(mem, h, m);
 	fclose(mem);
-	fwrite(report_html, 1, (size_t)(mark - report_html), h->out);
-	us_write_script_safe(h->out, json, len);
-	fputs(mark + strlen(DATA_MARK), h->out);
-	fflush(h->out);
+	us_write_html_report_page(h->out, json, len);
 	free(json);
 	free_html(h);
 }

@@ -207,6 +207,39 @@ static int by_self_desc(const void *a, const void *b)
 	return x->label < y->label ? -1 : x->label > y->label;
 }
 
+void us_json_profile_flat(struct us_json *j, const struct us_profile_paths *p)
+{
+	struct flat_row *rows = us_calloc(p->n_labels + 1, sizeof(*rows));
+	uint32_t *on_path = us_calloc(p->n_labels + 1, sizeof(*on_path));
+
+	sum_flat(p, US_PATH_ROOT, rows, on_path);
+	for (size_t i = 0; i < p->n_labels; i++) {
+		rows[i].label = (uint32_t)i;
+		rows[i].measure_self = p->weight_is_time ? rows[i].self_ns : rows[i].self_count;
+		rows[i].measure_total = p->weight_is_time ? rows[i].total_ns : rows[i].total_count;
+	}
+	us_sort(rows, p->n_labels, sizeof(*rows), by_self_desc);
+	us_json_key(j, "flat");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < p->n_labels; i++) {
+		const struct flat_row *r = &rows[i];
+
+		if (!r->measure_total || p->labels[r->label].kind == US_LABEL_GROUP)
+			continue;
+		us_json_array_begin(j);
+		us_json_uint(j, r->label);
+		us_json_uint(j, r->total_count);
+		us_json_uint(j, r->total_ns);
+		us_json_uint(j, r->self_ns);
+		us_json_uint(j, 0);
+		us_json_uint(j, 0);
+		us_json_array_end(j);
+	}
+	us_json_array_end(j);
+	free(rows);
+	free(on_path);
+}
+
 void us_report_profile_flat(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			    const struct us_report_options *ro)
 {

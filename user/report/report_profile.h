@@ -32,6 +32,13 @@ void us_report_profile_bottlenecks(FILE *out, const struct us_recording *rec,
 				   const struct us_model *m, const struct us_report_options *ro);
 struct us_json;
 void us_json_profile_bottlenecks(struct us_json *j, const struct us_model *m);
+/* The HTML report's page of a profile (report_profile_html.c). */
+void us_report_profile_html(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			    const struct us_report_options *ro);
+struct us_profile_paths;
+/* "flat": [[label, samples, total_ns, self_ns, 0, 0]], most self first, a
+ * function's total counted once on a path (report_profile.c). */
+void us_json_profile_flat(struct us_json *j, const struct us_profile_paths *p);
 struct us_profile_paths;
 /* "1234 on-CPU samples at 99 Hz over 2.0 s (~2.0 s), 1 process, 2 threads" */
 char *us_profile_summary_line(const struct us_recording *rec, const struct us_model *m,
