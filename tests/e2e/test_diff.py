@@ -130,3 +130,46 @@ def test_a_recursion_20000_deep_compares_in_bounded_time():
         for fn, count in truth(run.stdout).items():
             assert functions[fn]["a"]["calls"] == functions[fn]["b"]["calls"] == count
         assert max(p["path"].count("→") for p in diff["paths"]) < 64
+
+
+def samples_through(profile_json, name):
+    """Samples whose stack passes through a frame named `name`, from the
+    profile's own json report."""
+    frames = {f["id"]: f["function"] for f in profile_json["frames"]}
+    stacks = {s["id"]: {frames[i] for i in s["frames"]} for s in profile_json["stacks"]}
+    return sum(s["count"] for s in profile_json["samples"] if name in stacks[s["stack"]])
+
+
+def test_two_profiles_compare_by_function_and_path():
+    """Two profiles of grows.py, a small and a large input: transform's
+    samples on each side equal those the profile's own json counts, it is
+    the program's function that grew most, and a trace against a profile is
+    refused."""
+    python = interpreter("debian-3.11")
+    with tempfile.TemporaryDirectory() as d:
+        a, b = os.path.join(d, "a.usc"), os.path.join(d, "b.usc")
+        for path, size in ((a, 300), (b, 3000)):
+            r = uscope("profile", "-q", "-o", path, "--report", os.devnull, "--", python, GROWS,
+                       str(size), timeout=180)
+            assert r.returncode == 0, r.stderr
+        out = uscope("diff", a, b, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        diff = json.loads(out.stdout)
+        assert diff["profiles"] is True and diff["bottlenecks"] == []
+        rows = {r["function"]: r for r in diff["functions"]}
+        for side, path in (("a", a), ("b", b)):
+            own = json.loads(uscope("report", path, "--format", "json").stdout)
+            row = rows.get("transform (grows.py)", {}).get(side)
+            assert (row["calls"] if row else 0) == samples_through(own, "transform")
+        mine = [r for r in diff["functions"] if "(grows.py)" in r["function"]]
+        assert max(mine, key=lambda r: r["change_ms"])["function"] == "transform (grows.py)"
+        assert any(p["path"].endswith("main (grows.py) → transform (grows.py)")
+                   for p in diff["paths"]), [p["path"] for p in diff["paths"]][:20]
+        text = uscope("diff", a, b)
+        assert "Samples A Samples B" in text.stdout and "samples" in text.stdout.splitlines()[0]
+        trace = os.path.join(d, "t.usc")
+        assert uscope("run", "-q", "-o", trace, "--report", os.devnull, "--", python, GROWS,
+                      "10").returncode == 0
+        mixed = uscope("diff", a, trace)
+        assert mixed.returncode == 1
+        assert "uscope diff compares two traces or two profiles" in mixed.stderr

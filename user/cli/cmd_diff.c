@@ -14,10 +14,6 @@ static int load(const char *path, struct us_recording *rec, struct us_model *m)
 {
 	char err[512];
 
-	if (us_recording_holds_profile(path)) {
-		us_error("%s is a profile: uscope diff compares traces (uscope run/attach -o)", path);
-		return -1;
-	}
 	if (us_model_load(path, NULL, NULL, rec, m, err, sizeof(err))) {
 		us_error("%s", err);
 		return -1;
@@ -33,6 +29,13 @@ int us_cmd_diff(struct us_options *o)
 	FILE *out = stdout;
 	int rc = 0;
 
+	in.profiles = us_recording_holds_profile(o->rest[0]);
+	if (in.profiles != us_recording_holds_profile(o->rest[1])) {
+		us_error("%s is a %s and %s a %s: uscope diff compares two traces or two profiles",
+			 o->rest[0], in.profiles ? "profile" : "trace", o->rest[1],
+			 in.profiles ? "trace" : "profile");
+		return 1;
+	}
 	if (load(o->rest[0], &rec[0], &m[0]))
 		return 1;
 	if (load(o->rest[1], &rec[1], &m[1])) {

@@ -48,7 +48,8 @@ static const struct command_doc commands[] = {
 	  "  uscope report trace.usc --focus parse_request --sort self" },
 	{ "diff", US_CMD_DIFF, "uscope diff A B [--format json|html] [--report PATH]",
 	  "compare two recordings: what got slower, what is new",
-	  "Compare two recordings of a program (made with -o), B against A: per function and\n"
+	  "Compare two recordings of a program (made with -o: two traces, or two profiles),\n"
+	  "B against A: per function and\n"
 	  "per call path, calls, total and self time in each, the change and the ratio, the\n"
 	  "largest changes first and told as sentences; call paths new in B or gone from it.\n"
 	  "Functions are matched by name and object, or name, file and first line.\n"

@@ -14,6 +14,7 @@
 #include "json_writer.h"
 #include "model_program.h"
 #include "model_walk.h"
+#include "profile_paths.h"
 #include "report.h"
 #include "report_diff.h"
 #include "util.h"
@@ -156,6 +157,64 @@ static void add_side(struct diff_table *fns, struct diff_table *paths, const str
 	path_labels_free(&path);
 }
 
+/* A profile's side: its call paths of samples, process and thread groups
+ * left out (their names hold pids): calls are samples, times their weight. */
+struct profile_walk {
+	struct diff_table *fns, *paths;
+	const struct us_profile_paths *p;
+	struct us_open_functions open;
+	struct path_labels path;
+	int side;
+};
+
+static void add_profile_node(struct profile_walk *w, uint32_t id, size_t depth)
+{
+	const struct us_path_node *n = &w->p->nodes[id];
+	const struct us_path_label *l = &w->p->labels[n->label];
+	size_t below = depth;
+
+	if (id != US_PATH_ROOT && l->kind != US_LABEL_GROUP) {
+		uint64_t key = us_hash_u64(us_hash_str(l->text));
+		bool nested = us_open_functions_enter(&w->open, depth, key) > 1;
+		struct diff_row *r = row_for(w->fns, key, l->text);
+		struct side_stats s = { n->count, n->weight_ns, n->self_weight_ns };
+
+		r->in[w->side] = true;
+		r->side[w->side].calls += s.calls;
+		r->side[w->side].self_ns += s.self_ns;
+		r->side[w->side].total_ns += nested ? 0 : s.total_ns;
+		if (depth <= US_DIFF_MAX_PATH_DEPTH) {
+			path_labels_set(&w->path, depth, us_hash_u64((depth > 1 ? w->path.keys[depth - 1]
+									 : 0) * 31 + key), l->text);
+			r = row_for(w->paths, w->path.keys[depth], w->path.at[depth]);
+			if (!r->name) {
+				r->name = us_strdup(l->text);
+				r->parent_key = depth > 1 ? w->path.keys[depth - 1] : 0;
+			}
+			r->in[w->side] = true;
+			r->side[w->side].calls += s.calls;
+			r->side[w->side].self_ns += s.self_ns;
+			r->side[w->side].total_ns += s.total_ns;
+		}
+		below = depth + 1;
+	}
+	for (uint32_t c = n->first_child; c != US_MAP_NONE; c = w->p->nodes[c].next_sibling)
+		add_profile_node(w, c, below);
+}
+
+static void add_profile_side(struct diff_table *fns, struct diff_table *paths,
+			     const struct us_model *m, int side)
+{
+	struct us_profile_paths p;
+	struct profile_walk w = { .fns = fns, .paths = paths, .p = &p, .side = side };
+
+	us_profile_paths_build(&p, &m->profile, us_profile_kinds(&m->profile));
+	add_profile_node(&w, US_PATH_ROOT, 1);
+	us_open_functions_free(&w.open);
+	path_labels_free(&w.path);
+	us_profile_paths_free(&p);
+}
+
 static int64_t change_ns(const struct diff_row *r)
 {
 	return (int64_t)r->side[1].total_ns - (int64_t)r->side[0].total_ns;
@@ -208,10 +267,12 @@ static double self_per_call_ns(const struct side_stats *s)
 	return s->calls ? (double)s->self_ns / (double)s->calls : 0;
 }
 
-static bool grows(const struct diff_row *r, uint64_t b_span_ns)
+static bool grows(const struct diff_row *r, uint64_t b_span_ns, bool samples)
 {
 	double before = self_per_call_ns(&r->side[0]), after = self_per_call_ns(&r->side[1]);
 
+	if (samples)	/* a sample is not a call: no time per call */
+		return false;
 	return r->in[0] && r->in[1] && before > 0 && after >= GROWTH_MIN_RATIO * before &&
 	       (double)self_change_ns(r) >= GROWTH_MIN_SHARE * (double)b_span_ns;
 }
@@ -237,14 +298,15 @@ static uint64_t span_ns(const struct us_model *m)
 	return m->last_ns > m->first_ns ? m->last_ns - m->first_ns : 1;
 }
 
-static void write_growth_text(FILE *out, const struct diff_table *fns, uint64_t b_span_ns)
+static void write_growth_text(FILE *out, const struct diff_table *fns, uint64_t b_span_ns,
+			      bool samples)
 {
 	size_t shown = 0;
 
 	for (size_t i = 0; i < fns->n; i++) {
 		char *evidence;
 
-		if (!grows(&fns->rows[i], b_span_ns))
+		if (!grows(&fns->rows[i], b_span_ns, samples))
 			continue;
 		if (!shown++)
 			fputs("\nBottlenecks (rule growth):\n", out);
@@ -255,7 +317,8 @@ static void write_growth_text(FILE *out, const struct diff_table *fns, uint64_t 
 	}
 }
 
-static void write_growth_json(struct us_json *j, const struct diff_table *fns, uint64_t b_span_ns)
+static void write_growth_json(struct us_json *j, const struct diff_table *fns, uint64_t b_span_ns,
+			      bool samples)
 {
 	us_json_key(j, "bottlenecks");
 	us_json_array_begin(j);
@@ -263,7 +326,7 @@ static void write_growth_json(struct us_json *j, const struct diff_table *fns, u
 		const struct diff_row *r = &fns->rows[i];
 		char *evidence;
 
-		if (!grows(r, b_span_ns))
+		if (!grows(r, b_span_ns, samples))
 			continue;
 		evidence = growth_evidence(r);
 		us_json_object_begin(j);
@@ -280,15 +343,17 @@ static void write_growth_json(struct us_json *j, const struct diff_table *fns, u
 }
 
 /* "apply_transform: 45.300 ms vs 5.200 ms, 8.7×, +40.100 ms" (B vs A). */
-static void write_sentence(FILE *out, const struct diff_row *r)
+static void write_sentence(FILE *out, const struct diff_row *r, bool samples)
 {
+	const char *unit = samples ? "sample" : "call";
+
 	if (!r->in[0])
-		fprintf(out, "  %s: new in B, %.3f ms (%llu call%s)\n", r->label,
-			ms(r->side[1].total_ns), (unsigned long long)r->side[1].calls,
+		fprintf(out, "  %s: new in B, %.3f ms (%llu %s%s)\n", r->label,
+			ms(r->side[1].total_ns), (unsigned long long)r->side[1].calls, unit,
 			r->side[1].calls == 1 ? "" : "s");
 	else if (!r->in[1])
-		fprintf(out, "  %s: gone from B, was %.3f ms (%llu call%s)\n", r->label,
-			ms(r->side[0].total_ns), (unsigned long long)r->side[0].calls,
+		fprintf(out, "  %s: gone from B, was %.3f ms (%llu %s%s)\n", r->label,
+			ms(r->side[0].total_ns), (unsigned long long)r->side[0].calls, unit,
 			r->side[0].calls == 1 ? "" : "s");
 	else
 		fprintf(out, "  %s: %.3f ms vs %.3f ms, %.1f×, %+.3f ms\n", r->label,
@@ -296,11 +361,12 @@ static void write_sentence(FILE *out, const struct diff_row *r)
 			(double)change_ns(r) / 1e6);
 }
 
-static void write_table(FILE *out, const char *title, const struct diff_table *t)
+static void write_table(FILE *out, const char *title, const struct diff_table *t, bool samples)
 {
 	fprintf(out, "\n%s (B vs A, the largest changes in self time first):\n", title);
-	fprintf(out, "  %9s %9s %12s %12s %12s %12s %7s  %s\n", "Calls A", "Calls B", "Total A(ms)",
-		"Total B(ms)", "Self A(ms)", "Self B(ms)", "Ratio", "Function");
+	fprintf(out, "  %9s %9s %12s %12s %12s %12s %7s  %s\n", samples ? "Samples A" : "Calls A",
+		samples ? "Samples B" : "Calls B", "Total A(ms)", "Total B(ms)", "Self A(ms)",
+		"Self B(ms)", "Ratio", "Function");
 	for (size_t i = 0; i < t->n && i < US_DIFF_TEXT_ROWS; i++) {
 		const struct diff_row *r = &t->rows[i];
 
@@ -318,6 +384,15 @@ static void write_table(FILE *out, const char *title, const struct diff_table *t
 		fprintf(out, "  (%zu more in --format json)\n", t->n - US_DIFF_TEXT_ROWS);
 }
 
+/* A trace's calls, or a profile's samples. */
+static uint64_t calls_or_samples(const struct us_diff_input *in, int side)
+{
+	const struct us_model *m = in->model[side];
+
+	return in->profiles ? m->profile.count[US_SAMPLE_ON_CPU] + m->profile.count[US_SAMPLE_OFF_CPU]
+			    : m->total_calls;
+}
+
 static void write_text(FILE *out, const struct us_diff_input *in, bool program_only,
 		       const struct diff_table *fns, const struct diff_table *paths)
 {
@@ -327,20 +402,20 @@ static void write_text(FILE *out, const struct us_diff_input *in, bool program_o
 		new_paths += !paths->rows[i].in[0];
 		gone_paths += !paths->rows[i].in[1];
 	}
-	fprintf(out, "A: %s, %.3f ms, %llu calls\nB: %s, %.3f ms, %llu calls\n", in->name[0],
-		ms(in->model[0]->last_ns - in->model[0]->first_ns),
-		(unsigned long long)in->model[0]->total_calls, in->name[1],
-		ms(in->model[1]->last_ns - in->model[1]->first_ns),
-		(unsigned long long)in->model[1]->total_calls);
+	for (int side = 0; side < 2; side++)
+		fprintf(out, "%c: %s, %.3f ms, %llu %s\n", side ? 'B' : 'A', in->name[side],
+			ms(in->model[side]->last_ns - in->model[side]->first_ns),
+			(unsigned long long)calls_or_samples(in, side),
+			in->profiles ? "samples" : "calls");
 	if (program_only)
 		fputs("(the programs' own calls: the interpreter's start-up and shutdown are left "
 		      "out)\n", out);
 	fputs("\nThe largest changes:\n", out);
 	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
-		write_sentence(out, &fns->rows[i]);
-	write_growth_text(out, fns, span_ns(in->model[1]));
-	write_table(out, "Functions", fns);
-	write_table(out, "Call paths", paths);
+		write_sentence(out, &fns->rows[i], in->profiles);
+	write_growth_text(out, fns, span_ns(in->model[1]), in->profiles);
+	write_table(out, "Functions", fns, in->profiles);
+	write_table(out, "Call paths", paths, in->profiles);
 	fprintf(out, "\n%zu call paths new in B, %zu gone from B.\n", new_paths, gone_paths);
 }
 
@@ -395,11 +470,13 @@ static void write_json(FILE *out, const struct us_diff_input *in, bool program_o
 		us_json_kv_string(&j, "recording", in->name[side]);
 		us_json_kv_double(&j, "duration_ms",
 				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
-		us_json_kv_uint(&j, "total_calls", in->model[side]->total_calls);
+		us_json_kv_uint(&j, in->profiles ? "samples" : "total_calls",
+				calls_or_samples(in, side));
 		us_json_object_end(&j);
 	}
 	us_json_kv_bool(&j, "program_only", program_only);
-	write_growth_json(&j, fns, span_ns(in->model[1]));
+	us_json_kv_bool(&j, "profiles", in->profiles);	/* calls are samples */
+	write_growth_json(&j, fns, span_ns(in->model[1]), in->profiles);
 	write_json_rows(&j, "functions", "function", fns);
 	write_json_rows(&j, "paths", "path", paths);
 	us_json_object_end(&j);
@@ -407,7 +484,7 @@ static void write_json(FILE *out, const struct us_diff_input *in, bool program_o
 }
 
 /* "apply_transform: ..." as the text report tells it, without its indent. */
-static void json_sentence(struct us_json *j, const struct diff_row *r)
+static void json_sentence(struct us_json *j, const struct diff_row *r, bool samples)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -415,7 +492,7 @@ static void json_sentence(struct us_json *j, const struct diff_row *r)
 
 	if (!mem)
 		return;
-	write_sentence(mem, r);
+	write_sentence(mem, r, samples);
 	fclose(mem);
 	while (len && text[len - 1] == '\n')
 		text[--len] = '\0';
@@ -449,15 +526,17 @@ static void write_html_data(FILE *out, const struct us_diff_input *in, bool prog
 		us_json_kv_string(&j, "recording", in->name[side]);
 		us_json_kv_double(&j, "duration_ms",
 				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
-		us_json_kv_uint(&j, "total_calls", in->model[side]->total_calls);
+		us_json_kv_uint(&j, in->profiles ? "samples" : "total_calls",
+				calls_or_samples(in, side));
 		us_json_object_end(&j);
 	}
 	us_json_kv_bool(&j, "program_only", program_only);
-	write_growth_json(&j, fns, span_ns(in->model[1]));
+	us_json_kv_bool(&j, "profiles", in->profiles);
+	write_growth_json(&j, fns, span_ns(in->model[1]), in->profiles);
 	us_json_key(&j, "sentences");
 	us_json_array_begin(&j);
 	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)
-		json_sentence(&j, &fns->rows[i]);
+		json_sentence(&j, &fns->rows[i], in->profiles);
 	us_json_array_end(&j);
 	us_json_key(&j, "functions");
 	us_json_array_begin(&j);
@@ -523,8 +602,12 @@ void us_report_diff(FILE *out, const struct us_diff_input *in, enum us_diff_form
 	bool program_only = us_model_program_thread(in->model[0]) &&
 			    us_model_program_thread(in->model[1]);
 
-	for (int side = 0; side < 2; side++)
-		add_side(&fns, &paths, in->model[side], side, program_only);
+	for (int side = 0; side < 2; side++) {
+		if (in->profiles)
+			add_profile_side(&fns, &paths, in->model[side], side);
+		else
+			add_side(&fns, &paths, in->model[side], side, program_only);
+	}
 	if (fns.n)	/* qsort's array must not be NULL, even empty */
 		qsort(fns.rows, fns.n, sizeof(*fns.rows), by_change);
 	if (paths.n)

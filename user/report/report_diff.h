@@ -13,6 +13,7 @@
 struct us_diff_input {
 	const char *name[2];			/* A and B, as the user named them */
 	const struct us_model *model[2];
+	bool profiles;		/* both are profiles: samples, not calls */
 };
 
 enum us_diff_form { US_DIFF_TEXT, US_DIFF_JSON, US_DIFF_HTML };
