@@ -5,7 +5,6 @@
 #include "log.h"
 #include "model_core.h"
 #include "model_patterns.h"
-#include "model_program.h"
 #include "util.h"
 
 /* ---- functions -------------------------------------------------------- */
@@ -213,7 +212,6 @@ static bool meets_condition(struct us_model *m, struct us_thread *t, const struc
 	const struct us_function *fn = &m->functions[f->fn_id];
 	struct us_condition_values v = { 0 };
 	struct us_frame *parent;
-	char module[256] = "";
 
 	if (!m->condition)
 		return true;
@@ -222,13 +220,8 @@ static bool meets_condition(struct us_model *m, struct us_thread *t, const struc
 	v.number[US_COND_CALLS] = f->callees;
 	v.number[US_COND_DEPTH] = f->depth;
 	v.number[US_COND_ALLOC_BYTES] = (double)f->alloc_bytes;
-	if (fn->kind == US_FN_PYTHON && fn->file && us_condition_uses(m->condition, US_COND_MODULE))
-		us_module_name(fn->file, m->program.cwd, module, sizeof(module));
-	else if (fn->kind != US_FN_PYTHON && fn->object)
-		snprintf(module, sizeof(module), "%s", strrchr(fn->object, '/')
-			 ? strrchr(fn->object, '/') + 1 : fn->object);
 	v.text[US_COND_FUNCTION - US_COND_FUNCTION] = fn->name;
-	v.text[US_COND_MODULE - US_COND_FUNCTION] = module;
+	v.text[US_COND_MODULE - US_COND_FUNCTION] = fn->module;
 	v.text[US_COND_FILE - US_COND_FUNCTION] = fn->kind == US_FN_PYTHON ? fn->file : fn->object;
 	v.text[US_COND_EXCEPTION - US_COND_FUNCTION] = raised ? (t->exit_exception
 							    ? t->exit_exception : "exception") : "";
@@ -590,6 +583,7 @@ void us_model_core_free(struct us_model *m)
 		free(m->functions[i].label);
 		free(m->functions[i].object);
 		free(m->functions[i].file);
+		free(m->functions[i].module);
 		free(m->functions[i].linetable);
 	}
 	for (size_t i = 0; i < m->n_nodes; i++) {

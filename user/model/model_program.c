@@ -154,9 +154,24 @@ static bool is_main_script(const struct us_model *m, const struct us_function *f
 	       strcmp(fn->name, "<module>") == 0 && strcmp(fn->file, m->program.main_path) == 0;
 }
 
+/* Its module: a Python file's as `import` names it; native: the object's
+ * file name (--condition's module). */
+static char *module_of(const struct us_model *m, const struct us_function *fn)
+{
+	char module[256];
+
+	if (fn->kind != US_FN_PYTHON)
+		return us_strdup(fn->object ? us_base_name(fn->object) : "");
+	us_module_name(fn->file, is_main_script(m, fn) ? NULL : m->program.cwd, module,
+		       sizeof(module));
+	return us_strdup(module);
+}
+
 void us_model_label_function(const struct us_model *m, struct us_function *fn)
 {
 	free(fn->label);
+	free(fn->module);
+	fn->module = module_of(m, fn);
 	if (fn->kind != US_FN_PYTHON) {
 		fn->label = us_demangle(fn->name);	/* C++: level1(int), not _Z6level1i */
 		if (!fn->label)

@@ -31,6 +31,7 @@ struct us_function {
 	char *label;		/* as reports show it: "Shape.area (shapes.py:12)" */
 	char *object;		/* native: the ELF object; Python: the interpreter's */
 	char *file;		/* Python: co_filename */
+	char *module;		/* Python: its module ("json.decoder"); native: the object's name */
 	uint32_t line;		/* Python: first line */
 	uint32_t code_flags;	/* Python: co_flags */
 	uint8_t *linetable;	/* Python 3.11+: co_linetable (maybe truncated) */

@@ -88,6 +88,16 @@ void us_report_summary(FILE *out, const struct us_recording *rec, const struct u
 			(unsigned long long)rec->lost_events);
 }
 
+void us_json_command(struct us_json *j, const struct us_recording *rec)
+{
+	us_json_key(j, "command");
+	us_json_array_begin(j);
+	for (size_t i = 0; i < rec->argc; i++)
+		us_json_string(j, rec->argv[i]);
+	us_json_array_end(j);
+	us_json_kv_int(j, "pid", rec->pid);
+}
+
 void us_json_function_location(struct us_json *j, const struct us_function *fn)
 {
 	us_json_kv_string(j, "function", fn->name);

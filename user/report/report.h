@@ -72,6 +72,8 @@ typedef void (*us_json_node_fn)(struct us_json *j, const struct us_model *m, uin
  * saying how deep and how many calls the rest held. */
 void us_json_call_tree(struct us_json *j, const struct us_model *m, uint32_t root,
 		       us_json_node_fn write_fields);
+/* "command": [ARG...] and "pid": what was traced. */
+void us_json_command(struct us_json *j, const struct us_recording *rec);
 /* "function", then "file" and "line" (Python) or "object" (native). */
 void us_json_function_location(struct us_json *j, const struct us_function *fn);
 

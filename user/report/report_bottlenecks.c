@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "bottleneck_list.h"
 #include "hashmap.h"
 #include "json_writer.h"
 #include "model_program.h"
@@ -27,7 +28,6 @@
 #include "report_formats.h"
 #include "util.h"
 
-#define US_BOTTLENECKS_SHOWN 10
 #define CALL_OVERHEAD_MIN_CALLS 10000
 #define CALL_OVERHEAD_MAX_MEAN_NS 20000
 #define SHARE_OF_PROGRAM 0.05
@@ -35,28 +35,6 @@
 #define EXCEPTIONS_MIN 100
 #define CHURN_MIN_TEMPORARY 1000
 #define RECURSION_MIN_DEPTH 100
-
-struct bottleneck {
-	char *operation, *evidence;
-	const char *rule, *reason, *suggestion;
-	uint64_t cost_ns;		/* the time it stands for, for the order */
-};
-
-struct findings {
-	struct bottleneck *items;
-	size_t n, cap;
-	const char *whole;	/* what shares are of: "the program", "the call" */
-};
-
-static void add(struct findings *f, const char *rule, char *operation, const char *reason,
-		char *evidence, const char *suggestion, uint64_t cost_ns)
-{
-	us_grow(&f->items, &f->cap, f->n + 1, sizeof(*f->items));
-	f->items[f->n++] = (struct bottleneck){
-		.operation = operation, .evidence = evidence, .rule = rule, .reason = reason,
-		.suggestion = suggestion, .cost_ns = cost_ns,
-	};
-}
 
 /* The program's own time: a Python program's main phase, else the trace. */
 static uint64_t program_ns(const struct us_model *m)
@@ -78,7 +56,7 @@ static double percent(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0;
 }
 
-static void function_rules(struct findings *f, const struct us_model *m, uint64_t program)
+static void function_rules(struct us_bottleneck_list *f, const struct us_model *m, uint64_t program)
 {
 	for (uint32_t id = 0; id < m->n_functions; id++) {
 		const struct us_func_stats *s = &m->funcs[id];
@@ -87,7 +65,7 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 		if (s->count >= CALL_OVERHEAD_MIN_CALLS &&
 		    s->sum_ns / s->count < CALL_OVERHEAD_MAX_MEAN_NS &&
 		    (double)s->total_ns >= SHARE_OF_PROGRAM * (double)program)
-			add(f, "call_overhead", us_strdup(label),
+			us_bottleneck_add(f, "call_overhead", us_strdup(label),
 			    "many calls with a tiny average: the cost of calling dominates",
 			    us_asprintf("%llu calls, %.2f us each on average, %.1f ms in all (%.0f%% of "
 					"%s)", (unsigned long long)s->count,
@@ -97,7 +75,7 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 			    "in its caller", s->total_ns);
 		if (s->count && (double)s->max_ns >= SLOW_CALL_SHARE * (double)program &&
 		    2 * s->max_ns >= s->sum_ns && 2 * s->self_ns >= s->sum_ns)
-			add(f, "slow_call", us_strdup(label),
+			us_bottleneck_add(f, "slow_call", us_strdup(label),
 			    "one call takes most of the time, in the function itself (computing or "
 			    "blocked: a trace does not tell which; uscope profile --off-cpu does)",
 			    us_asprintf("its slowest call took %.1f ms (%.0f%% of %s), of %.1f ms "
@@ -108,7 +86,7 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 			    "look at that call's input and at what it waits for (I/O, a lock, a sleep)",
 			    s->max_ns);
 		if (s->mem.temporary >= CHURN_MIN_TEMPORARY && 2 * s->mem.temporary >= s->mem.allocs)
-			add(f, "allocation_churn", us_strdup(label),
+			us_bottleneck_add(f, "allocation_churn", us_strdup(label),
 			    "allocation churn: blocks freed right after being made",
 			    us_asprintf("%llu of its %llu allocations were freed by the call that made "
 					"them", (unsigned long long)s->mem.temporary,
@@ -117,7 +95,7 @@ static void function_rules(struct findings *f, const struct us_model *m, uint64_
 	}
 }
 
-static void exception_rules(struct findings *f, const struct us_model *m)
+static void exception_rules(struct us_bottleneck_list *f, const struct us_model *m)
 {
 	for (size_t i = 0; i < m->n_chains; i++) {
 		const struct us_exception_chain *c = &m->chains[i];
@@ -126,7 +104,7 @@ static void exception_rules(struct findings *f, const struct us_model *m)
 		if (!c->caught || c->count < EXCEPTIONS_MIN || !c->n_frames)
 			continue;
 		raiser = c->fn_ids[0];
-		add(f, "exceptions", us_strdup(us_function_label(m, raiser)),
+		us_bottleneck_add(f, "exceptions", us_strdup(us_function_label(m, raiser)),
 		    "the same exception raised and caught again and again",
 		    us_asprintf("%s raised %llu times here, caught after leaving %u frame%s",
 				c->type, (unsigned long long)c->count, (unsigned)c->n_frames,
@@ -136,11 +114,11 @@ static void exception_rules(struct findings *f, const struct us_model *m)
 	}
 }
 
-static void gc_rule(struct findings *f, const struct us_model *m, uint64_t program)
+static void gc_rule(struct us_bottleneck_list *f, const struct us_model *m, uint64_t program)
 {
 	if (!m->gc.collections || (double)m->gc.total_ns < SHARE_OF_PROGRAM * (double)program)
 		return;
-	add(f, "gc", us_strdup("garbage collection"), "garbage collections take a noticeable part",
+	us_bottleneck_add(f, "gc", us_strdup("garbage collection"), "garbage collections take a noticeable part",
 	    us_asprintf("%llu collections, %.1f ms (%.0f%% of %s)",
 			(unsigned long long)m->gc.collections, ms(m->gc.total_ns),
 			percent(m->gc.total_ns, program), f->whole),
@@ -149,7 +127,7 @@ static void gc_rule(struct findings *f, const struct us_model *m, uint64_t progr
 }
 
 /* How deep each function is in itself at most, from the call-path trees. */
-static void recursion_rule(struct findings *f, const struct us_model *m)
+static void recursion_rule(struct us_bottleneck_list *f, const struct us_model *m)
 {
 	uint32_t *deepest = us_calloc(m->n_functions + 1, sizeof(*deepest));
 	struct us_open_functions open = { 0 };
@@ -176,7 +154,7 @@ static void recursion_rule(struct findings *f, const struct us_model *m)
 	}
 	for (uint32_t fn = 0; fn < m->n_functions; fn++)
 		if (deepest[fn] >= RECURSION_MIN_DEPTH)
-			add(f, "deep_recursion", us_strdup(us_function_label(m, fn)), "deep recursion",
+			us_bottleneck_add(f, "deep_recursion", us_strdup(us_function_label(m, fn)), "deep recursion",
 			    us_asprintf("%u levels deep in itself", deepest[fn]),
 			    "turn it into a loop with an explicit stack (the recursion limit only "
 			    "moves the failure)", m->funcs[fn].total_ns);
@@ -193,7 +171,7 @@ static bool is_find_and_load(const struct us_function *fn)
 /* The time the program's own imports took: importlib's _find_and_load,
  * outermost calls only (an import inside an import is in its total), and
  * the slowest module body run by one. */
-static void import_rule(struct findings *f, const struct us_model *m, uint64_t program)
+static void import_rule(struct us_bottleneck_list *f, const struct us_model *m, uint64_t program)
 {
 	const struct us_thread *t = us_model_program_thread(m);
 	uint64_t total = 0, imports = 0, slowest_ns = 0;
@@ -227,7 +205,7 @@ static void import_rule(struct findings *f, const struct us_model *m, uint64_t p
 	if (slowest != US_NO_NODE)
 		snprintf(slowest_text, sizeof(slowest_text), "; the slowest module to run: %s, %.1f ms",
 			 us_function_label(m, m->nodes[slowest].fn_id), ms(slowest_ns));
-	add(f, "imports", us_strdup("imports"), "importing modules takes a noticeable part",
+	us_bottleneck_add(f, "imports", us_strdup("imports"), "importing modules takes a noticeable part",
 	    us_asprintf("%llu imports took %.1f ms (%.0f%% of %s)%s",
 			(unsigned long long)imports, ms(total), percent(total, program), f->whole,
 			slowest_text),
@@ -235,16 +213,9 @@ static void import_rule(struct findings *f, const struct us_model *m, uint64_t p
 	    "the slow module imports; python -X importtime shows the chain", total);
 }
 
-static int by_cost(const void *a, const void *b)
-{
-	const struct bottleneck *x = a, *y = b;
-
-	return x->cost_ns > y->cost_ns ? -1 : x->cost_ns < y->cost_ns;
-}
-
 /* `program`: the time shares are of; a call (uscope call --profile) has no
  * garbage collections of its own (the model counts the process's). */
-static void find(const struct us_model *m, struct findings *f, uint64_t program, bool call)
+static void find(const struct us_model *m, struct us_bottleneck_list *f, uint64_t program, bool call)
 {
 	f->whole = call ? "the call" : "the program";
 	function_rules(f, m, program);
@@ -253,60 +224,27 @@ static void find(const struct us_model *m, struct findings *f, uint64_t program,
 		gc_rule(f, m, program);
 	recursion_rule(f, m);
 	import_rule(f, m, program);
-	if (f->n)	/* qsort's array must not be NULL, even empty */
-		qsort(f->items, f->n, sizeof(*f->items), by_cost);
-}
-
-static void findings_free(struct findings *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->items[i].operation);
-		free(f->items[i].evidence);
-	}
-	free(f->items);
+	us_bottleneck_sort(f);
 }
 
 void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			   const struct us_report_options *ro)
 {
-	struct findings f = { 0 };
+	struct us_bottleneck_list f = { 0 };
 
-	(void)rec;
-	(void)ro;
 	find(m, &f, program_ns(m), false);
-	if (!f.n)
-		fputs("No bottleneck rule fired (docs/reports.md lists them).\n", out);
-	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
-		const struct bottleneck *b = &f.items[i];
-
-		fprintf(out, "%zu. %s  [%s]\n   why: %s\n   evidence: %s\n   suggestion: %s\n\n",
-			i + 1, b->operation, b->rule, b->reason, b->evidence, b->suggestion);
-	}
-	findings_free(&f);
+	us_bottleneck_print(out, &f);
+	us_bottleneck_list_free(&f);
 }
 
 static void json_findings(struct us_json *j, const struct us_model *m, uint64_t program,
 			  bool call)
 {
-	struct findings f = { 0 };
+	struct us_bottleneck_list f = { 0 };
 
 	find(m, &f, program, call);
-	us_json_key(j, "bottlenecks");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < f.n && i < US_BOTTLENECKS_SHOWN; i++) {
-		us_json_object_begin(j);
-		us_json_kv_string(j, "operation", f.items[i].operation);
-		us_json_kv_string(j, "rule", f.items[i].rule);
-		us_json_kv_string(j, "reason", f.items[i].reason);
-		us_json_kv_string(j, "evidence", f.items[i].evidence);
-		us_json_kv_string(j, "suggestion", f.items[i].suggestion);
-		if (call)
-			us_json_kv_string(j, "optimization_suggestion", f.items[i].suggestion);
-		us_json_kv_double(j, "time_ms", ms(f.items[i].cost_ns));
-		us_json_object_end(j);
-	}
-	us_json_array_end(j);
-	findings_free(&f);
+	us_bottleneck_json(j, &f, call);
+	us_bottleneck_list_free(&f);
 }
 
 void us_json_bottlenecks(struct us_json *j, const struct us_model *m)

@@ -457,6 +457,25 @@ static void write_json_rows(struct us_json *j, const char *key, const char *name
 	us_json_array_end(j);
 }
 
+/* "a" and "b" (each run), what was compared, and the growth findings. */
+static void write_runs(struct us_json *j, const struct us_diff_input *in, bool program_only,
+		       const struct diff_table *fns)
+{
+	for (int side = 0; side < 2; side++) {
+		us_json_key(j, side ? "b" : "a");
+		us_json_object_begin(j);
+		us_json_kv_string(j, "recording", in->name[side]);
+		us_json_kv_double(j, "duration_ms",
+				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
+		us_json_kv_uint(j, in->profiles ? "samples" : "total_calls",
+				calls_or_samples(in, side));
+		us_json_object_end(j);
+	}
+	us_json_kv_bool(j, "program_only", program_only);
+	us_json_kv_bool(j, "profiles", in->profiles);	/* calls are samples */
+	write_growth_json(j, fns, span_ns(in->model[1]), in->profiles);
+}
+
 static void write_json(FILE *out, const struct us_diff_input *in, bool program_only,
 		       const struct diff_table *fns, const struct diff_table *paths)
 {
@@ -464,19 +483,7 @@ static void write_json(FILE *out, const struct us_diff_input *in, bool program_o
 
 	us_json_init(&j, out, 3);
 	us_json_object_begin(&j);
-	for (int side = 0; side < 2; side++) {
-		us_json_key(&j, side ? "b" : "a");
-		us_json_object_begin(&j);
-		us_json_kv_string(&j, "recording", in->name[side]);
-		us_json_kv_double(&j, "duration_ms",
-				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
-		us_json_kv_uint(&j, in->profiles ? "samples" : "total_calls",
-				calls_or_samples(in, side));
-		us_json_object_end(&j);
-	}
-	us_json_kv_bool(&j, "program_only", program_only);
-	us_json_kv_bool(&j, "profiles", in->profiles);	/* calls are samples */
-	write_growth_json(&j, fns, span_ns(in->model[1]), in->profiles);
+	write_runs(&j, in, program_only, fns);
 	write_json_rows(&j, "functions", "function", fns);
 	write_json_rows(&j, "paths", "path", paths);
 	us_json_object_end(&j);
@@ -520,19 +527,7 @@ static void write_html_data(FILE *out, const struct us_diff_input *in, bool prog
 		us_map_put(&index, paths->rows[i].key, (uint32_t)i);
 	us_json_init(&j, out, 0);
 	us_json_object_begin(&j);
-	for (int side = 0; side < 2; side++) {
-		us_json_key(&j, side ? "b" : "a");
-		us_json_object_begin(&j);
-		us_json_kv_string(&j, "recording", in->name[side]);
-		us_json_kv_double(&j, "duration_ms",
-				  ms(in->model[side]->last_ns - in->model[side]->first_ns));
-		us_json_kv_uint(&j, in->profiles ? "samples" : "total_calls",
-				calls_or_samples(in, side));
-		us_json_object_end(&j);
-	}
-	us_json_kv_bool(&j, "program_only", program_only);
-	us_json_kv_bool(&j, "profiles", in->profiles);
-	write_growth_json(&j, fns, span_ns(in->model[1]), in->profiles);
+	write_runs(&j, in, program_only, fns);
 	us_json_key(&j, "sentences");
 	us_json_array_begin(&j);
 	for (size_t i = 0; i < fns->n && i < US_DIFF_SENTENCES; i++)

@@ -155,12 +155,7 @@ static void write_metadata(struct us_json *j, const struct us_recording *rec,
 {
 	us_json_kv_string(j, "uscope", rec->uscope_version);
 	us_json_kv_string(j, "mode", rec->mode);
-	us_json_key(j, "command");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < rec->argc; i++)
-		us_json_string(j, rec->argv[i]);
-	us_json_array_end(j);
-	us_json_kv_int(j, "pid", rec->pid);
+	us_json_command(j, rec);
 	us_json_key(j, "exit_status");
 	if (rec->exited)
 		us_json_int(j, rec->exit_status);

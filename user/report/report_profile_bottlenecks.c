@@ -15,6 +15,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "bottleneck_list.h"
 #include "json_writer.h"
 #include "profile_paths.h"
 #include "report_profile.h"
@@ -23,26 +24,6 @@
 #define HOTSPOT_SHARE 0.10
 #define HOTSPOT_MIN_SAMPLES 20	/* fewer tell nothing */
 #define OFF_CPU_SHARE 0.05
-#define SHOWN 10
-
-struct finding {
-	char *operation, *evidence;
-	const char *rule, *reason, *suggestion;
-	uint64_t cost_ns;
-};
-
-struct findings {
-	struct finding *items;
-	size_t n, cap;
-};
-
-static void add(struct findings *f, const char *rule, const char *operation, const char *reason,
-		char *evidence, const char *suggestion, uint64_t cost_ns)
-{
-	us_grow(&f->items, &f->cap, f->n + 1, sizeof(*f->items));
-	f->items[f->n++] = (struct finding){ us_strdup(operation), evidence, rule, reason,
-					     suggestion, cost_ns };
-}
 
 static double percent(uint64_t part, uint64_t whole)
 {
@@ -84,7 +65,7 @@ static uint32_t program_place(const struct us_profile_paths *p, uint32_t node)
 }
 
 /* On-CPU samples by place, for the hotspot rule. */
-static void hotspot_rule(struct findings *f, const struct us_model *m)
+static void hotspot_rule(struct us_bottleneck_list *f, const struct us_model *m)
 {
 	struct us_profile_paths p;
 	uint64_t *self_count, *self_ns, whole;
@@ -105,7 +86,7 @@ static void hotspot_rule(struct findings *f, const struct us_model *m)
 		if (!names_code(&p.labels[l]) || self_count[l] < HOTSPOT_MIN_SAMPLES ||
 		    (double)self_count[l] < HOTSPOT_SHARE * (double)whole)
 			continue;
-		add(f, "cpu_hotspot", p.labels[l].text, "it keeps the CPU busy",
+		us_bottleneck_add(f, "cpu_hotspot", us_strdup(p.labels[l].text), "it keeps the CPU busy",
 		    us_asprintf("%llu of %llu on-CPU samples (%.0f%%) are in it, or in the system "
 				"code it calls",
 				(unsigned long long)self_count[l], (unsigned long long)whole,
@@ -118,7 +99,7 @@ static void hotspot_rule(struct findings *f, const struct us_model *m)
 	us_profile_paths_free(&p);
 }
 
-static void off_cpu_rule(struct findings *f, const struct us_model *m, uint64_t all_ns,
+static void off_cpu_rule(struct us_bottleneck_list *f, const struct us_model *m, uint64_t all_ns,
 			 bool on_cpu_too)
 {
 	struct us_profile_paths p;
@@ -138,7 +119,7 @@ static void off_cpu_rule(struct findings *f, const struct us_model *m, uint64_t 
 	for (size_t l = 0; l < p.n_labels; l++) {
 		if (!blocked[l] || (double)blocked[l] < OFF_CPU_SHARE * (double)all_ns)
 			continue;
-		add(f, "off_cpu", p.labels[l].text,
+		us_bottleneck_add(f, "off_cpu", us_strdup(p.labels[l].text),
 		    "its threads wait here, off the CPU (sleeping, I/O, a lock)",
 		    us_asprintf("blocked %.1f ms here (%.0f%% of %s)", (double)blocked[l] / 1e6,
 				percent(blocked[l], all_ns), on_cpu_too
@@ -151,14 +132,7 @@ static void off_cpu_rule(struct findings *f, const struct us_model *m, uint64_t 
 	us_profile_paths_free(&p);
 }
 
-static int by_cost(const void *a, const void *b)
-{
-	const struct finding *x = a, *y = b;
-
-	return x->cost_ns > y->cost_ns ? -1 : x->cost_ns < y->cost_ns;
-}
-
-static void find(const struct us_model *m, struct findings *f)
+static void find(const struct us_model *m, struct us_bottleneck_list *f)
 {
 	unsigned kinds = us_profile_kinds(&m->profile);
 	struct us_profile_paths all;
@@ -171,50 +145,24 @@ static void find(const struct us_model *m, struct findings *f)
 			     (kinds & (1u << US_SAMPLE_ON_CPU)) != 0);
 		us_profile_paths_free(&all);
 	}
-	us_sort(f->items, f->n, sizeof(*f->items), by_cost);
-}
-
-static void findings_free(struct findings *f)
-{
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->items[i].operation);
-		free(f->items[i].evidence);
-	}
-	free(f->items);
+	us_bottleneck_sort(f);
 }
 
 void us_report_profile_bottlenecks(FILE *out, const struct us_recording *rec,
 				   const struct us_model *m, const struct us_report_options *ro)
 {
-	struct findings f = { 0 };
+	struct us_bottleneck_list f = { 0 };
 
 	find(m, &f);
-	if (!f.n)
-		fputs("No bottleneck rule fired (docs/reports.md lists them).\n", out);
-	for (size_t i = 0; i < f.n && i < SHOWN; i++)
-		fprintf(out, "%zu. %s  [%s]\n   why: %s\n   evidence: %s\n   suggestion: %s\n\n",
-			i + 1, f.items[i].operation, f.items[i].rule, f.items[i].reason,
-			f.items[i].evidence, f.items[i].suggestion);
-	findings_free(&f);
+	us_bottleneck_print(out, &f);
+	us_bottleneck_list_free(&f);
 }
 
 void us_json_profile_bottlenecks(struct us_json *j, const struct us_model *m)
 {
-	struct findings f = { 0 };
+	struct us_bottleneck_list f = { 0 };
 
 	find(m, &f);
-	us_json_key(j, "bottlenecks");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < f.n && i < SHOWN; i++) {
-		us_json_object_begin(j);
-		us_json_kv_string(j, "operation", f.items[i].operation);
-		us_json_kv_string(j, "rule", f.items[i].rule);
-		us_json_kv_string(j, "reason", f.items[i].reason);
-		us_json_kv_string(j, "evidence", f.items[i].evidence);
-		us_json_kv_string(j, "suggestion", f.items[i].suggestion);
-		us_json_kv_double(j, "time_ms", (double)f.items[i].cost_ns / 1e6);
-		us_json_object_end(j);
-	}
-	us_json_array_end(j);
-	findings_free(&f);
+	us_bottleneck_json(j, &f, false);
+	us_bottleneck_list_free(&f);
 }

@@ -70,12 +70,7 @@ static void write_summary(struct us_json *j, const struct us_recording *rec,
 
 	us_json_key(j, "summary");
 	us_json_object_begin(j);
-	us_json_key(j, "command");
-	us_json_array_begin(j);
-	for (size_t i = 0; i < rec->argc; i++)
-		us_json_string(j, rec->argv[i]);
-	us_json_array_end(j);
-	us_json_kv_int(j, "pid", rec->pid);
+	us_json_command(j, rec);
 	us_json_kv_string(j, "mode", "profile");
 	us_json_kv_double(j, "duration_ms", (double)(rec->end_ns > rec->start_ns
 						    ? rec->end_ns - rec->start_ns : 0) / 1e6);
