@@ -61,15 +61,19 @@ static void function_rules(struct us_bottleneck_list *f, const struct us_model *
 	for (uint32_t id = 0; id < m->n_functions; id++) {
 		const struct us_func_stats *s = &m->funcs[id];
 		const char *label = us_function_label(m, id);
+		uint64_t runs = s->count + s->resumes;	/* a generator's resumes cost as calls */
+		char resumes[64] = "";
 
-		if (s->count >= CALL_OVERHEAD_MIN_CALLS &&
-		    s->sum_ns / s->count < CALL_OVERHEAD_MAX_MEAN_NS &&
+		if (s->resumes)
+			snprintf(resumes, sizeof(resumes), " and %llu resumes",
+				 (unsigned long long)s->resumes);
+		if (runs >= CALL_OVERHEAD_MIN_CALLS && s->sum_ns / runs < CALL_OVERHEAD_MAX_MEAN_NS &&
 		    (double)s->total_ns >= SHARE_OF_PROGRAM * (double)program)
 			us_bottleneck_add(f, "call_overhead", us_strdup(label),
 			    "many calls with a tiny average: the cost of calling dominates",
-			    us_asprintf("%llu calls, %.2f us each on average, %.1f ms in all (%.0f%% of "
-					"%s)", (unsigned long long)s->count,
-					(double)s->sum_ns / (double)s->count / 1e3, ms(s->total_ns),
+			    us_asprintf("%llu calls%s, %.2f us each on average, %.1f ms in all (%.0f%% "
+					"of %s)", (unsigned long long)s->count, resumes,
+					(double)s->sum_ns / (double)runs / 1e3, ms(s->total_ns),
 					percent(s->total_ns, program), f->whole),
 			    "do the work in fewer calls: batch or vectorise it, or inline the function "
 			    "in its caller", s->total_ns);
