@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "condition.h"
 #include "help.h"
+#include "toml.h"
 #include "log.h"
 #include "options.h"
 #include "util.h"
 
+/* Where the option being parsed came from, when not the command line:
+ * "uscope.toml:3" (errors name it). */
+static const char *option_origin;
+
 static int usage_error(const char *fmt, const char *arg)
 {
 	fputs("uscope: error: ", stderr);
+	if (option_origin)
+		fprintf(stderr, "%s: ", option_origin);
 	fprintf(stderr, fmt, arg);
 	fputs("\nTry 'uscope COMMAND --help'.\n", stderr);
 	return 2;
@@ -107,9 +115,13 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		o->subprocesses = US_CHILDREN_IGNORE;
 		return 0;
 	case OPT_FORMAT:
-		if (!us_format_parse(arg, &o->format))
-			return usage_error("unknown format '%s' (tree, flat, json, timeline, "
-					   "timeline-json, chrome, memory)", arg);
+		if (!us_format_parse(arg, &o->format)) {
+			char *text = us_asprintf("unknown format '%%s' (%s)", us_format_names());
+			int err = usage_error(text, arg);
+
+			free(text);
+			return err;
+		}
 		return 0;
 	case OPT_REPORT:
 		o->report_path = arg;
@@ -352,6 +364,107 @@ static int check_for_command(const char *command, struct us_options *o)
 	return 0;
 }
 
+/* ---- settings files ------------------------------------------------------ */
+
+/* One setting: a long option's default, as if given before the command line. */
+static int apply_value(const struct option *lo, const struct us_toml_value *v,
+		       struct us_options *o)
+{
+	bool is_bool = v->kind == US_TOML_BOOL, yes = is_bool && strcmp(v->text, "true") == 0;
+
+	if (lo->has_arg == no_argument && !is_bool)
+		return usage_error("%s is a switch: true or false", lo->name);
+	if (lo->has_arg == required_argument && is_bool)
+		return usage_error("%s takes a value, not true or false", lo->name);
+	if (is_bool)
+		return yes ? parse_one(lo->val, NULL, o) : 0;	/* false: the default */
+	return parse_one(lo->val, v->text, o);
+}
+
+/* "unknown setting 'formt' (did you mean format?)". */
+static int unknown_setting(const char *key)
+{
+	const char *best = NULL;
+	size_t best_distance = 3;
+	char *text;
+	int err;
+
+	for (const struct option *lo = us_long_options(); lo->name; lo++) {
+		size_t d = us_edit_distance(key, lo->name);
+
+		if (d < best_distance) {
+			best_distance = d;
+			best = lo->name;
+		}
+	}
+	text = best ? us_asprintf("unknown setting '%%s' (did you mean %s?)", best)
+		    : us_strdup("unknown setting '%s' (no uscope option has that name)");
+	err = usage_error(text, key);
+	free(text);
+	return err;
+}
+
+static int apply_setting(const char *command, const char *file,
+			 const struct us_toml_setting *s, struct us_options *o)
+{
+	const struct option *lo = long_option_named(s->key, strlen(s->key));
+	const struct us_option_spec *spec = lo ? us_option_spec_of(lo->val) : NULL;
+	char origin[300];
+	int err = 0;
+
+	snprintf(origin, sizeof(origin), "%s:%d", file, s->line);
+	option_origin = origin;
+	if (!lo || !spec || !strcmp(s->key, "help"))
+		err = unknown_setting(s->key);
+	else if (spec->commands & us_command_bit(command))	/* another command's: not here */
+		for (size_t i = 0; !err && i < s->n_values; i++)
+			err = apply_value(lo, &s->values[i], o);
+	option_origin = NULL;
+	return err;
+}
+
+/* uscope.toml in the working directory, else pyproject.toml's
+ * [tool.uscope]: defaults for any long option; the command line wins. */
+static int apply_settings_file(const char *command, struct us_options *o)
+{
+	static const struct { const char *file, *table; } places[] = {
+		{ "uscope.toml", "" }, { "pyproject.toml", "tool.uscope" },
+	};
+	struct us_toml_table t;
+	char err[256];
+	int rc = 0;
+
+	for (size_t p = 0; p < US_ARRAY_SIZE(places); p++) {
+		size_t len;
+		char *text = us_read_file(places[p].file, &len);
+
+		if (!text && errno == ENOENT)
+			continue;
+		if (!text) {
+			fprintf(stderr, "uscope: error: cannot read %s: %s\n", places[p].file,
+				strerror(errno));
+			return 2;
+		}
+		if (us_toml_read_table(text, places[p].table, &t, err, sizeof(err))) {
+			fprintf(stderr, "uscope: error: %s: %s\n", places[p].file, err);
+			free(text);
+			us_toml_table_free(&t);
+			return 2;
+		}
+		free(text);
+		if (!t.found) {
+			us_toml_table_free(&t);
+			continue;
+		}
+		o->settings_file = places[p].file;
+		for (size_t i = 0; !rc && i < t.n; i++)
+			rc = apply_setting(command, places[p].file, &t.settings[i], o);
+		us_toml_table_free(&t);
+		return rc;
+	}
+	return 0;
+}
+
 int us_options_parse(const char *command, int argc, char **argv, struct us_options *o)
 {
 	/* run: stop at the first non-option, so the command's own options stay its
@@ -365,6 +478,9 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	o->format = US_FORMAT_TREE;
 	o->ring_bytes = US_DEFAULT_RING_BYTES;
 	o->memory.sample_one_in = 1;
+	err = apply_settings_file(command, o);
+	if (err)
+		return err;
 	optind = 1;
 	opterr = 1;
 	while ((opt = getopt_long(argc, argv, short_options, us_long_options(), NULL)) != -1) {
@@ -376,6 +492,8 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 	}
 	if (o->help)
 		return 0;
+	if (o->settings_file && us_log_verbosity() > 0)
+		fprintf(stderr, "uscope: settings from %s\n", o->settings_file);
 	o->rest = argv + optind;
 	o->n_rest = argc - optind;
 	if (strcmp(command, "call") == 0 && o->n_rest > 1) {

@@ -15,6 +15,7 @@ struct us_options {
 	size_t n_patterns;
 	const char *output;	/* -o: keep the recording here */
 	const char *report_path;	/* --report: the report goes here, not stderr */
+	const char *settings_file;	/* uscope.toml or pyproject.toml: defaults read from it */
 	enum us_format format;
 	struct us_filters filters;
 	uint64_t duration_ns;	/* --duration */

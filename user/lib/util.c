@@ -232,3 +232,32 @@ const char *us_base_name(const char *path)
 
 	return slash ? slash + 1 : path;
 }
+
+char *us_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	char *text = NULL;
+	size_t cap = 0, n = 0;
+	int saved;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		us_grow(&text, &cap, n + 4097, 1);
+		size_t got = fread(text + n, 1, 4096, f);
+
+		n += got;
+		if (got < 4096)
+			break;
+	}
+	saved = ferror(f) ? EIO : 0;
+	fclose(f);
+	if (saved) {
+		free(text);
+		errno = saved;
+		return NULL;
+	}
+	text[n] = '\0';
+	*len = n;
+	return text;
+}

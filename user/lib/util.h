@@ -21,6 +21,9 @@ void us_sort_with(void *items, size_t n, size_t elem_size,
 void us_sort(void *items, size_t n, size_t elem_size,
 	     int (*compare)(const void *, const void *));
 char *us_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A whole (small) file, NUL-terminated; NULL with errno set when it cannot
+ * be read. */
+char *us_read_file(const char *path, size_t *len);
 
 /* "500us", "2ms", "1.5s", "750ns", a bare number is seconds. */
 bool us_parse_duration_ns(const char *text, uint64_t *out_ns);
