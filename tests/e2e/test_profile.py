@@ -241,9 +241,11 @@ def test_python_lines_are_the_current_line():
     leaf_lines = {fr["line"] for fr in report["frames"]
                   if fr["kind"] == "python" and fr["function"] == "leaf_a"}
     assert leaf_lines
-    # the lines sampled in leaf_a are lines of leaf_a's body
+    # the lines sampled in leaf_a are lines of leaf_a: its body, or its def
+    # line when a sample lands on its first instruction (3.11's RESUME is
+    # placed on the def line; a CI run caught one there)
     first = next(i for i, t in enumerate(lines, 1) if t.startswith("def leaf_a"))
-    assert all(first < line <= first + 4 for line in leaf_lines), leaf_lines
+    assert all(first <= line <= first + 4 for line in leaf_lines), leaf_lines
     assert any("total += i * i" in lines[line - 1] or "for i in range" in lines[line - 1]
                for line in leaf_lines)
 
