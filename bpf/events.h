@@ -144,14 +144,19 @@ struct us_py_entry_event {
 	__u64 sp;		/* C stack pointer at _PyEval_EvalFrameDefault's entry */
 	__u32 kind;		/* enum us_py_entry_kind */
 	__u32 flags;		/* US_CALL_NO_RETURN */
+	/* US_PY_CALL: the calling frame's bytecode offset, in bytes (with its
+	 * line table: the line the call was made from); -1 unknown */
+	__s32 caller_offset;
+	__u32 pad;
 	/* Only in the records of a generator's or coroutine's runs (US_PY_CALL
 	 * or US_PY_RESUME of a suspendable code object; others end before it):
 	 * its frame's address, the same from its first run to its last, so it
 	 * names the generator or coroutine across its resumes. */
 	__u64 frame;
 };
-/* A record that ends before `frame`. */
-#define US_PY_ENTRY_SHORT_SIZE 40
+/* A record that ends before `frame`; version 3's ended before caller_offset. */
+#define US_PY_ENTRY_SHORT_SIZE 48
+#define US_PY_ENTRY_V3_SIZE 40
 
 /* What a summarised Python object is (us_py_value.kind). */
 enum us_py_value_kind {
@@ -526,7 +531,7 @@ _Static_assert(__builtin_offsetof(struct us_task_event, parent_tid) == US_TASK_O
 US_ASSERT_SIZE(struct us_thread_event, 40);
 US_ASSERT_SIZE(struct us_lost_event, 24);
 US_ASSERT_SIZE(struct us_py_code_event, 1448);
-US_ASSERT_SIZE(struct us_py_entry_event, 48);
+US_ASSERT_SIZE(struct us_py_entry_event, 56);
 _Static_assert(__builtin_offsetof(struct us_py_entry_event, frame) == US_PY_ENTRY_SHORT_SIZE,
 	       "the short Python entry record ends where frame starts");
 US_ASSERT_SIZE(struct us_py_exit_event, 136);

@@ -131,7 +131,7 @@ static __always_inline void send_code(__u64 code, __u32 tid, const struct code_i
 	e->linetable_len = 0;
 	read_str(info->name, e->qualname, sizeof(e->qualname));
 	read_str(info->file, e->file, sizeof(e->file));
-	if (layout.code_linetable >= 0) {	/* 3.11+: lines come from the table */
+	if (layout.code_linetable >= 0) {	/* the line table, in the version's format */
 		linetable = read_u64(code + layout.code_linetable);
 		size = linetable ? read_u64(linetable + US_PY_OB_SIZE) : 0;
 		if (size > US_PY_LINETABLE_LEN)
@@ -225,13 +225,49 @@ static __always_inline void learn_load_delta(struct pt_regs *ctx)
 		load_delta = delta;
 }
 
+/* Where the calling frame is in its bytecode (bytes), which its line table
+ * turns into the line the call was made from; -1 unknown. <= 3.10: the
+ * frame's f_back, set when it was made. 3.11+ links a frame to its caller
+ * only inside the eval function, after this probe (what `previous` holds
+ * here is stale), so the caller is the frame the thread runs now: its
+ * state is the eval function's first argument. A 3.12+ entry frame of
+ * its own (a C caller) stands for the Python frame before it. */
+static __always_inline __s32 caller_offset(struct pt_regs *ctx, __u64 frame)
+{
+	__u64 caller, code, ip;
+	__u8 owner = 0;
+	__s32 lasti;
+
+	if (layout.frame_lasti >= 0) {	/* <= 3.10: f_lasti, in lasti_bytes units */
+		caller = read_u64(frame + layout.frame_previous);
+		lasti = caller ? read_s32(caller + layout.frame_lasti) : -1;
+		return lasti < 0 ? -1 : lasti * (__s32)layout.lasti_bytes;
+	}
+	caller = read_u64(PT_REGS_PARM1(ctx) + layout.tstate_frame);
+	if (caller && layout.cframe_current_frame >= 0)
+		caller = read_u64(caller + layout.cframe_current_frame);
+	if (!caller || caller == frame)
+		return -1;
+	bpf_probe_read_user(&owner, 1, (void *)(caller + layout.frame_owner));
+	if (owner == US_FRAME_OWNED_BY_CSTACK)
+		caller = read_u64(caller + layout.frame_previous);
+	if (!caller)
+		return -1;
+	code = read_u64(caller + layout.frame_code);
+	ip = read_u64(caller + layout.frame_instr_ptr);
+	return code && ip > code + layout.code_adaptive
+	       ? (__s32)(ip - (code + layout.code_adaptive)) : -1;
+}
+
 static __always_inline void fill_entry(struct us_py_entry_event *e, struct pt_regs *ctx,
-				      __u64 code, __u32 kind, __u32 flags)
+				      __u64 code, __u32 kind, __u32 flags, __s32 caller)
 {
 	e->code = code;
 	e->sp = PT_REGS_SP(ctx);
 	e->kind = kind;
 	e->flags = flags;
+	e->caller_offset = caller;
+	e->pad = 0;
 }
 
 static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 flags)
@@ -239,24 +275,26 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	__u64 frame, code;
 	struct us_py_entry_event *e;
 	struct code_info info;
+	__s32 caller;
 	__u32 kind;
 
 	frame = frame_argument(ctx);
 	code = read_u64(frame + layout.frame_code);
 	info = code_info_of(code, tid);
 	kind = entry_kind(frame, code, &info);
+	caller = kind == US_PY_CALL ? caller_offset(ctx, frame) : -1;
 	/* a generator's or coroutine's run: with its frame, which names it */
 	if ((info.flags & US_CO_SUSPENDABLE) && kind != US_PY_GENERATOR_NEW) {
 		e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
 		if (e) {
-			fill_entry(e, ctx, code, kind, flags);
+			fill_entry(e, ctx, code, kind, flags, caller);
 			e->frame = frame;
 			bpf_ringbuf_submit(e, submit_flags());
 		}
 	} else {
 		e = reserve_event(US_EV_PY_ENTRY, US_PY_ENTRY_SHORT_SIZE, tid);
 		if (e) {
-			fill_entry(e, ctx, code, kind, flags);
+			fill_entry(e, ctx, code, kind, flags, caller);
 			bpf_ringbuf_submit(e, submit_flags());
 		}
 	}
@@ -279,7 +317,7 @@ static __always_inline void inline_call(struct pt_regs *ctx, __u32 tid, __u64 fu
 	e = reserve_event(US_EV_PY_ENTRY, US_PY_ENTRY_SHORT_SIZE, tid);
 	if (!e)
 		return;
-	fill_entry(e, ctx, code, US_PY_INLINE_CALL, US_CALL_NO_RETURN);
+	fill_entry(e, ctx, code, US_PY_INLINE_CALL, US_CALL_NO_RETURN, -1);
 	bpf_ringbuf_submit(e, submit_flags());
 }
 

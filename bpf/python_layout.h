@@ -42,6 +42,12 @@ struct us_py_layout {
 	__s32 frame_instr_ptr;		/* >= 3.11: prev_instr / instr_ptr */
 	__s32 frame_owner;		/* >= 3.11: char owner */
 	__s32 frame_localsplus;		/* arguments, then other locals */
+	__s32 frame_previous;		/* f_back / previous: the calling frame */
+	__u32 lasti_bytes;		/* <= 3.10: bytes per f_lasti unit (3.10: 2) */
+	/* 3.11+: the frame a thread runs, from its state (the eval function's
+	 * first argument): the caller, when the callee's is being entered */
+	__s32 tstate_frame;		/* the current frame, or (3.11, 3.12) the cframe */
+	__s32 cframe_current_frame;	/* 3.11, 3.12: _PyCFrame.current_frame; -1 none */
 
 	/* PyCodeObject */
 	__s32 code_flags;
@@ -50,7 +56,7 @@ struct us_py_layout {
 	__s32 code_name;
 	__s32 code_qualname;		/* >= 3.11 */
 	__s32 code_filename;
-	__s32 code_linetable;		/* >= 3.11: bytes, the location table */
+	__s32 code_linetable;		/* bytes: the line table (co_lnotab, co_linetable) */
 	__s32 code_adaptive;		/* >= 3.11: the bytecode inside the code object */
 	__s32 code_firsttraceable;	/* >= 3.11: index of the first RESUME */
 	__s32 code_header_start;	/* the lowest of the offsets above: one read gets them all */

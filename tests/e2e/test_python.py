@@ -427,3 +427,32 @@ def test_call_profile_gives_time_by_operation_and_bottlenecks():
                                        "grouping.process"], capture_output=True, text=True,
                                       timeout=120, env=env).stdout)
     assert "performance_profile" not in plain["execution"]  # only when asked
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_each_call_knows_the_line_it_was_called_from(name):
+    """callsites.py: each callee records the line its caller is at
+    (sys._getframe(1).f_lineno) and prints them; every call node's
+    call_lines are exactly those (a multi-line call included), and the tree
+    says them."""
+    t = trace("run", "--", interpreter(name), os.path.join(PY_FIXTURES, "callsites.py"))
+    assert t.returncode == 0, t.stderr
+    truth = {}
+    for line in t.stdout.splitlines():
+        key, lines = line.removeprefix("callsite ").split("=")
+        truth[tuple(key.split("->"))] = sorted(int(n) for n in lines.split(","))
+    seen = {}
+
+    def walk(nodes, parent):
+        for n in nodes:
+            if n["function"] in ("leaf", "helper"):
+                seen[(parent, n["function"])] = sorted(n.get("call_lines", []))
+            walk(n["calls"], n["function"])
+
+    for thread in t.report["threads"]:
+        walk(thread["calls"], None)
+    assert seen == truth, (seen, truth)
+    tree = trace("run", "--", interpreter(name), os.path.join(PY_FIXTURES, "callsites.py"),
+                 fmt="tree").report_text
+    lines = ", ".join(str(n) for n in truth[("main", "leaf")])
+    assert f"leaf (callsites.py:16)  (from lines {lines})" in tree, tree

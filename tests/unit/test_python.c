@@ -63,7 +63,9 @@ TEST(python_layouts_exist_for_3_8_to_3_13_only)
 			CHECK(fields[i] < 0 ||
 			      (fields[i] >= l.code_header_start && fields[i] + 8 <= l.code_header_start + 128));
 		CHECK((minor <= 10) == (l.frame_lasti >= 0));
-		CHECK((minor >= 11) == (l.code_linetable >= 0));
+		CHECK(l.code_linetable >= 0);	/* every version's line table: call-site lines */
+		CHECK((minor <= 10) == (l.lasti_bytes > 0));
+		CHECK((minor >= 11) == (l.tstate_frame >= 0 && l.frame_owner >= 0));
 	}
 	CHECK(!us_python_layout_for(7, &l, &eval_frame));
 	CHECK(!us_python_layout_for(14, &l, &eval_frame));

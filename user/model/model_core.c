@@ -196,7 +196,7 @@ static void tell_call_ended(struct us_model *m, const struct us_thread *t,
 		.tid = t->tid, .fn_id = f->fn_id, .depth = f->depth, .inferred = inferred,
 		.resume = f->resume, .raised = raised, .start_ns = f->start_ns, .end_ns = end_ns,
 		.exception = raised ? t->exit_exception : NULL, .raised_here = t->exit_raised_here,
-		.instance = f->instance, .unfinished = f->still_running,
+		.instance = f->instance, .unfinished = f->still_running, .call_line = f->call_line,
 	};
 
 	if (m->sink && m->sink->call_ended && f->node != US_NO_NODE)
@@ -234,6 +234,19 @@ static bool meets_condition(struct us_model *m, struct us_thread *t, const struc
 	return true;
 }
 
+static void add_call_line(struct us_node *n, int32_t line)
+{
+	if (line <= 0)
+		return;
+	for (uint8_t i = 0; i < n->n_call_lines; i++)
+		if (n->call_lines[i] == line)
+			return;
+	if (n->n_call_lines < US_NODE_CALL_LINES)
+		n->call_lines[n->n_call_lines++] = line;
+	else
+		n->more_call_lines = true;
+}
+
 /* Adds a finished activation (already popped from t's stack) to the
  * aggregates. Returns its node, or US_NO_NODE when it is hidden. */
 static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struct us_frame *f,
@@ -253,6 +266,7 @@ static uint32_t finish_call(struct us_model *m, struct us_thread *t, const struc
 		return US_NO_NODE;	/* hidden: its time stays in the parent's self time */
 	}
 	n = &m->nodes[f->node];
+	add_call_line(n, f->call_line);
 	n->count += !f->resume;
 	n->resumes += f->resume;
 	n->total_ns += dur;

@@ -69,6 +69,8 @@ void us_program_info_from_recording(const struct us_recording *rec, struct us_pr
 	info->from_start = rec->mode && strcmp(rec->mode, "run") == 0;
 	if (rec->python && rec->exec_argc)
 		find_main(rec->exec_argv, rec->exec_argc, info);
+	if (rec->python && strncmp(rec->python, "3.", 2) == 0)	/* "3.11 /usr/bin/python3.11" */
+		info->python_minor = atoi(rec->python + 2);
 }
 
 /* ---- names ---------------------------------------------------------------- */

@@ -135,6 +135,31 @@ static uint32_t function_of_code(struct us_model *m, uint64_t code)
 
 /* ---- calls and returns -------------------------------------------------------- */
 
+/* The line of `fn_id` at bytecode `offset`, from its line table; -1 unknown. */
+static int32_t line_at(const struct us_model *m, uint32_t fn_id, int32_t offset)
+{
+	const struct us_function *fn = &m->functions[fn_id];
+
+	if (offset < 0 || !fn->linetable_len || !m->program.python_minor)
+		return -1;
+	return us_py_line_for_version(m->program.python_minor, fn->linetable, fn->linetable_len,
+				      fn->line, offset);
+}
+
+/* The line a call was made from: where its caller, the Python frame on top
+ * of the thread's stack, was in its bytecode. */
+static int32_t call_site_line(const struct us_model *m, const struct us_thread *t,
+			      int32_t caller_offset)
+{
+	const struct us_frame *caller = t->depth ? &t->stack[t->depth - 1] : NULL;
+	int32_t line;
+
+	if (!caller || !caller->python)
+		return 0;
+	line = line_at(m, caller->fn_id, caller_offset);
+	return line > 0 ? line : 0;
+}
+
 void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 {
 	const struct us_py_entry_event *ev = (const struct us_py_entry_event *)hdr;
@@ -148,6 +173,8 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 		.exit_expected = !(ev->flags & US_CALL_NO_RETURN),
 		/* older records and plain calls end before the frame */
 		.instance = ev->hdr.size >= sizeof(*ev) ? ev->frame : 0,
+		.call_line = ev->hdr.size >= US_PY_ENTRY_SHORT_SIZE && ev->kind == US_PY_CALL
+			     ? call_site_line(m, t, ev->caller_offset) : 0,
 	};
 
 	if (f.counted && !f.resume && us_model_is_main_code(m, t, f.fn_id)) {
@@ -333,8 +360,7 @@ static int32_t exception_line(const struct us_model *m, uint32_t fn_id,
 
 	if (ev->exception_line >= 0)
 		return ev->exception_line;	/* <= 3.10: the traceback has it */
-	return us_py_line_of_offset(fn->linetable, fn->linetable_len, fn->line,
-				    ev->exception_offset);
+	return line_at(m, (uint32_t)(fn - m->functions), ev->exception_offset);
 }
 
 /* How Python would print it: str(e), or "[Errno 2] No such file or

@@ -62,6 +62,8 @@ struct us_memory_stats {
 };
 
 /* A node of a thread's aggregated call-path tree. */
+#define US_NODE_CALL_LINES 4
+
 struct us_node {
 	uint32_t fn_id;		/* US_ROOT_FN for a thread's root */
 	uint32_t parent, first_child, last_child, next_sibling;
@@ -76,6 +78,10 @@ struct us_node {
 	bool collapsed;		/* --scope: stands for everything it called */
 	bool on_exception_path;	/* it or a descendant raised */
 	char *last_return;	/* Python: summary of the last value returned */
+	int32_t call_lines[US_NODE_CALL_LINES];	/* Python: the lines of the caller it
+						 * was called from, first seen first */
+	uint8_t n_call_lines;
+	bool more_call_lines;	/* called from more lines than call_lines holds */
 	char *last_args;	/* Python (--args): summary of the last call's arguments */
 	struct us_memory_stats mem;
 	uint64_t mem_saved_bytes;	/* live_bytes when the heap last peaked (see model_memory.c) */
@@ -90,6 +96,7 @@ struct us_call {
 	const char *exception;	/* raised, Python: the exception's type (valid during the call) */
 	bool raised_here;	/* the exception started in this call (not a callee's passing) */
 	uint64_t instance;	/* us_frame.instance */
+	int32_t call_line;	/* us_frame.call_line */
 	bool unfinished;	/* still running when tracing stopped (end_ns: then) */
 };
 
@@ -125,6 +132,7 @@ struct us_frame {
 	bool shown_below;	/* --condition: a callee was shown, so it is shown too */
 	uint64_t instance;	/* a generator's or coroutine's run: its frame address
 				 * (the same over its resumes); 0 other calls */
+	int32_t call_line;	/* Python: the line of its caller it was called from; 0 unknown */
 	uint32_t callees;	/* the calls it made (--condition's calls) */
 	uint64_t callee_ns;	/* their time, shown or not (--condition's self_ms) */
 	uint64_t alloc_bytes;	/* allocated in it and its callees (--condition) */
@@ -314,6 +322,7 @@ struct us_program_info {
 	enum us_main_kind main_kind;	/* a Python program's __main__ */
 	char *main_path;		/* US_MAIN_SCRIPT: the script, absolute */
 	char *main_module;		/* US_MAIN_MODULE: -m MODULE */
+	int python_minor;		/* 3.minor of the interpreter traced; 0 none */
 };
 
 /* What the parts beyond the core (model_program.c, model_python.c) do when

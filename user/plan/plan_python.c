@@ -27,7 +27,8 @@ struct version_offsets {
 #define LAYOUT_3_8_TO_3_10                                                          \
 	.frame_code = 32, .frame_instr_ptr = NONE, .frame_owner = NONE,              \
 	.code_flags = 36, .code_argcount = 16, .code_firstlineno = 40, .code_name = 112, \
-	.code_qualname = NONE, .code_filename = 104, .code_linetable = NONE,         \
+	.code_qualname = NONE, .code_filename = 104, .code_linetable = 120,          \
+	.frame_previous = 24, .tstate_frame = 24, .cframe_current_frame = NONE,      \
 	.code_adaptive = NONE, .code_firsttraceable = NONE,                           \
 	.heap_type_init = NONE, .heap_type_getitem = NONE, .function_code = 48,       \
 	.unicode_ascii_data = 48, .unicode_utf8 = 56, .long_tagged = 0,               \
@@ -39,6 +40,7 @@ struct version_offsets {
 /* What 3.11, 3.12 and 3.13 share: _PyInterpreterFrame, most of the code object. */
 #define LAYOUT_3_11_TO_3_13                                                     \
 	.frame_lasti = NONE, .frame_instr_ptr = 56, .frame_localsplus = 72,     \
+	.lasti_bytes = 0,                                                       \
 	.code_flags = 48, .code_name = 120, .code_qualname = 128,               \
 	.code_filename = 112, .code_linetable = 136, .function_code = 48,       \
 	.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32, \
@@ -47,29 +49,34 @@ struct version_offsets {
 /* What 3.12 and 3.13 share beyond that: f_executable, compact str, tagged int,
  * one current exception. */
 #define LAYOUT_3_12_TO_3_13                                                    \
-	.frame_code = 0, .frame_owner = 70, .code_argcount = 52,               \
+	.frame_code = 0, .frame_owner = 70, .code_argcount = 52, .frame_previous = 8, \
 	.code_firstlineno = 68, .unicode_ascii_data = 40, .unicode_utf8 = 48,  \
 	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
 	.tstate_exc_traceback = NONE
 
 static const struct version_offsets offset_table[] = {
-	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .frame_localsplus = 360,
+	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .lasti_bytes = 1,
+	       .frame_localsplus = 360,
 	       .runtime_tstate_current = 1368 }, 568 },
-	{ 9, { LAYOUT_3_8_TO_3_10, .frame_lasti = 104, .frame_localsplus = 360,
+	{ 9, { LAYOUT_3_8_TO_3_10, .frame_lasti = 104, .lasti_bytes = 1, .frame_localsplus = 360,
 	       .runtime_tstate_current = 568 }, 1400 },
-	{ 10, { LAYOUT_3_8_TO_3_10, .frame_lasti = 96, .frame_localsplus = 352,
+	{ 10, { LAYOUT_3_8_TO_3_10, .frame_lasti = 96, .lasti_bytes = 2, .frame_localsplus = 352,
 		.runtime_tstate_current = 568 }, 1368 },
-	{ 11, { LAYOUT_3_11_TO_3_13, .frame_code = 32, .frame_owner = 69, .code_argcount = 56,
+	{ 11, { LAYOUT_3_11_TO_3_13, .frame_code = 32, .frame_owner = 69, .frame_previous = 48,
+		.tstate_frame = 56, .cframe_current_frame = 8,
+		.code_argcount = 56,
 		.code_firstlineno = 72, .code_adaptive = 184, .code_firsttraceable = 168,
 		.heap_type_init = NONE, .heap_type_getitem = 896, .unicode_ascii_data = 48,
 		.unicode_utf8 = 56, .long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
 		.interp_gil_last_holder = NONE, .tstate_exc_type = 96, .tstate_exc_value = 104,
 		.tstate_exc_traceback = 112 }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
+		.tstate_frame = 56, .cframe_current_frame = 0,
 		.code_firsttraceable = 176, .heap_type_init = NONE, .heap_type_getitem = NONE,
 		.runtime_main_interp = 48,
 		.interp_gil_last_holder = 1048, .tstate_exc_value = 96 }, 1744 },
 	{ 13, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 200,
+		.tstate_frame = 72, .cframe_current_frame = NONE,
 		.code_firsttraceable = 184, .heap_type_init = 920, .heap_type_getitem = NONE,
 		.runtime_main_interp = 640,
 		.interp_gil_last_holder = 7760, .tstate_exc_value = 112 }, 8472 },
@@ -431,17 +438,17 @@ struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py)
  * "Sampling"; measured on every version). */
 struct thread_walk {
 	int minor;
-	int32_t interp_threads_head, tstate_thread_id, tstate_frame, cframe_current_frame;
-	int32_t frame_previous, frame_is_entry;
+	int32_t interp_threads_head, tstate_thread_id;
+	int32_t frame_is_entry;
 };
 
 static const struct thread_walk thread_walks[] = {
-	{ 8, 8, 176, 24, NONE, 24, NONE },
-	{ 9, 8, 176, 24, NONE, 24, NONE },
-	{ 10, 8, 176, 24, NONE, 24, NONE },
-	{ 11, 16, 152, 56, 8, 48, 68 },
-	{ 12, 72, 136, 56, 0, 8, NONE },
-	{ 13, 7344, 152, 72, NONE, 8, NONE },
+	{ 8, 8, 176, NONE },
+	{ 9, 8, 176, NONE },
+	{ 10, 8, 176, NONE },
+	{ 11, 16, 152, 68 },
+	{ 12, 72, 136, NONE },
+	{ 13, 7344, 152, NONE },
 };
 
 bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
@@ -461,16 +468,16 @@ bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
 			.interp_threads_head = w->interp_threads_head,
 			.tstate_next = 8,
 			.tstate_thread_id = w->tstate_thread_id,
-			.tstate_frame = w->tstate_frame,
-			.cframe_current_frame = w->cframe_current_frame,
-			.frame_previous = w->frame_previous,
+			.tstate_frame = l->tstate_frame,
+			.cframe_current_frame = l->cframe_current_frame,
+			.frame_previous = l->frame_previous,
 			.frame_code = l->frame_code,
 			.frame_lasti = l->frame_lasti,
 			.frame_instr_ptr = l->frame_instr_ptr,
 			.frame_owner = l->frame_owner,
 			.frame_is_entry = w->frame_is_entry,
 			.code_adaptive = l->code_adaptive,
-			.lasti_bytes = py->minor == 10 ? 2 : 1,
+			.lasti_bytes = l->lasti_bytes,
 			.code_name = l->code_qualname >= 0 ? l->code_qualname : l->code_name,
 			.code_filename = l->code_filename,
 			.code_firstlineno = l->code_firstlineno,
@@ -485,7 +492,5 @@ bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
 
 int32_t us_python_code_lines_offset(const struct us_python *py)
 {
-	/* co_lnotab (3.8, 3.9) and 3.10's co_linetable sit where 3.11's table
-	 * is not: at 120 */
-	return py->layout.code_linetable >= 0 ? py->layout.code_linetable : 120;
+	return py->layout.code_linetable;
 }

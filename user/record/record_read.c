@@ -174,7 +174,8 @@ static bool event_is_sane(const struct us_event_header *ev, const struct us_reco
 
 	if (!size)
 		return true;	/* a newer record type: skipped by its size */
-	if (ev->size != size && ev->size != short_event_size(ev->type))
+	if (ev->size != size && ev->size != short_event_size(ev->type) &&
+	    !(ev->type == US_EV_PY_ENTRY && ev->size == US_PY_ENTRY_V3_SIZE))
 		return false;
 	if (ev->type == US_EV_CALL_ENTRY || ev->type == US_EV_CALL_EXIT)
 		return ((const struct us_call_event *)ev)->site_id < rec->plan.count;

@@ -190,6 +190,9 @@ static void call_ended(void *ctx, const struct us_model *m, size_t thread,
 	} else {
 		us_json_kv_string(j, "object", fn->object);
 	}
+	if (call->call_line > 0) {
+		us_json_kv_int(j, "call_line", call->call_line);	/* in its caller */
+	}
 	if (call->resume) {
 		us_json_kv_bool(j, "resume", true);
 	}

@@ -45,6 +45,15 @@ static void write_node_exceptions(struct us_json *j, const struct us_model *m,
 static void write_python_node(struct us_json *j, const struct us_model *m,
 			      const struct us_node *n)
 {
+	if (n->n_call_lines) {	/* the lines of its caller it was called from */
+		us_json_key(j, "call_lines");
+		us_json_array_begin(j);
+		for (uint8_t i = 0; i < n->n_call_lines; i++)
+			us_json_uint(j, (uint64_t)n->call_lines[i]);
+		us_json_array_end(j);
+		if (n->more_call_lines)
+			us_json_kv_bool(j, "more_call_lines", true);
+	}
 	if (n->exception_exits)
 		write_node_exceptions(j, m, n);
 	if (n->last_return) {

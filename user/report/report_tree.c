@@ -66,6 +66,11 @@ static void build_function_column(struct tree_printer *p, uint32_t node, size_t 
 	p->label_start = used;
 	p->place_start += used;
 	append(p, &used, "%s", us_function_label(p->m, n->fn_id));
+	for (uint8_t i = 0; i < n->n_call_lines; i++)	/* "(from lines 12, 40)" */
+		append(p, &used, i ? ", %d" : n->n_call_lines > 1 || n->more_call_lines
+		       ? "  (from lines %d" : "  (from line %d", n->call_lines[i]);
+	if (n->n_call_lines)
+		append(p, &used, "%s)", n->more_call_lines ? ", …" : "");
 	if (n->resumes)
 		append(p, &used, "  (+%llu resumes)", (unsigned long long)n->resumes);
 	if (n->collapsed)
