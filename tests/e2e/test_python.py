@@ -456,3 +456,9 @@ def test_each_call_knows_the_line_it_was_called_from(name):
                  fmt="tree").report_text
     lines = ", ".join(str(n) for n in truth[("main", "leaf")])
     assert f"leaf (callsites.py:16)  (from lines {lines})" in tree, tree
+    timeline = trace("run", "--", interpreter(name), os.path.join(PY_FIXTURES, "callsites.py"),
+                     fmt="timeline-json").report["timeline"]
+    calls = [e for e in timeline if e["event"] == "call" and e["function"] == "leaf"]
+    assert len(calls) == 6  # 5 from main, 1 from helper: each with its line
+    assert {e["call_line"] for e in calls} == set(truth[("main", "leaf")] +
+                                                 truth[("helper", "leaf")])

@@ -16,6 +16,7 @@
 
 struct pending_call {
 	uint32_t fn_id, depth;
+	int32_t call_line;	/* Python: the line of its caller it was called from; 0 unknown */
 	uint64_t start_ns;
 	bool resume;
 	bool entry_written;	/* its opening line is out: it ends with a closing one */
@@ -56,7 +57,7 @@ static double ms_since_start(const struct timeline *tl, uint64_t ts)
 
 static void json_event(struct timeline *tl, const struct us_model *m, uint64_t ts,
 		       const char *event, uint32_t fn_id, uint32_t tid, uint32_t depth,
-		       bool inferred)
+		       bool inferred, int32_t call_line)
 {
 	struct us_json *j = &tl->j;
 
@@ -66,6 +67,9 @@ static void json_event(struct timeline *tl, const struct us_model *m, uint64_t t
 	us_json_kv_string(j, "function", us_function_name(m, fn_id));
 	us_json_kv_uint(j, "tid", tid);
 	us_json_kv_uint(j, "depth", depth);
+	if (call_line > 0) {
+		us_json_kv_int(j, "call_line", call_line);	/* in its caller */
+	}
 	if (inferred) {
 		us_json_kv_bool(j, "inferred", true);
 	}
@@ -74,14 +78,17 @@ static void json_event(struct timeline *tl, const struct us_model *m, uint64_t t
 
 static void text_line(struct timeline *tl, const struct us_model *m, uint64_t ts,
 		      const uint64_t *duration_ns, uint32_t tid, uint32_t depth, const char *before,
-		      uint32_t fn_id, const char *after)
+		      uint32_t fn_id, const char *after, int32_t call_line)
 {
-	char dur[32] = "";
+	char dur[32] = "", from[40] = "";
 
 	if (duration_ns)
 		us_format_duration(dur, sizeof(dur), *duration_ns);
-	fprintf(tl->out, "%12.3f %12s  [%6u]  %*s%s%s%s\n", ms_since_start(tl, ts), dur, tid,
-		2 * (int)(depth > 0 ? depth - 1 : 0), "", before, us_function_label(m, fn_id), after);
+	if (call_line > 0)
+		snprintf(from, sizeof(from), "  /* from line %d */", call_line);
+	fprintf(tl->out, "%12.3f %12s  [%6u]  %*s%s%s%s%s\n", ms_since_start(tl, ts), dur, tid,
+		2 * (int)(depth > 0 ? depth - 1 : 0), "", before, us_function_label(m, fn_id), after,
+		from);
 }
 
 /* The opening line of a call known to have a shown callee. */
@@ -93,10 +100,10 @@ static void write_entry(struct timeline *tl, const struct us_model *m, uint32_t 
 	p->entry_written = true;
 	if (tl->json)
 		json_event(tl, m, p->start_ns, p->resume ? "resume" : "call", p->fn_id, tid,
-			   p->depth, false);
+			   p->depth, false, p->call_line);
 	else
 		text_line(tl, m, p->start_ns, NULL, tid, p->depth, "", p->fn_id,
-			  p->resume ? "() (resumed) {" : "() {");
+			  p->resume ? "() (resumed) {" : "() {", p->call_line);
 }
 
 static void write_pending_entries(struct timeline *tl, const struct us_model *m, uint32_t tid,
@@ -118,6 +125,7 @@ static void call_started(void *ctx, const struct us_model *m, size_t thread,
 	us_grow(&tc->calls, &tc->cap, tc->depth + 1, sizeof(*tc->calls));
 	tc->calls[tc->depth++] = (struct pending_call){
 		.fn_id = f->fn_id, .depth = f->depth, .start_ns = f->start_ns, .resume = f->resume,
+		.call_line = f->call_line,
 	};
 }
 
@@ -147,15 +155,15 @@ static void call_ended(void *ctx, const struct us_model *m, size_t thread,
 	if (tl->json) {
 		if (!p.entry_written)
 			json_event(tl, m, c->start_ns, c->resume ? "resume" : "call", c->fn_id, c->tid,
-				   c->depth, false);
+				   c->depth, false, c->call_line);
 		json_event(tl, m, c->end_ns, c->raised ? "raise" : "return", c->fn_id, c->tid,
-			   c->depth, c->inferred);
+			   c->depth, c->inferred, 0);
 	} else if (!p.entry_written) {
 		text_line(tl, m, c->start_ns, &dur, c->tid, c->depth, "", c->fn_id,
-			  ending_of(c, true));
+			  ending_of(c, true), c->call_line);
 	} else {
 		text_line(tl, m, c->end_ns, &dur, c->tid, c->depth, "} /* ", c->fn_id,
-			  ending_of(c, false));
+			  ending_of(c, false), 0);
 	}
 }
 
