@@ -142,6 +142,14 @@ static int32_t line_at(const struct us_model *m, uint32_t fn_id, int32_t offset)
 
 	if (offset < 0 || !fn->linetable_len || !m->program.python_minor)
 		return -1;
+	if (m->program.python_minor <= 9 && fn->linetable_len >= US_PY_LINETABLE_LEN) {
+		int32_t covered = 0;	/* a cut co_lnotab: past its end the line is unknown */
+
+		for (size_t i = 0; i + 1 < fn->linetable_len; i += 2)
+			covered += fn->linetable[i];
+		if (offset >= covered)
+			return -1;
+	}
 	return us_py_line_for_version(m->program.python_minor, fn->linetable, fn->linetable_len,
 				      fn->line, offset);
 }
