@@ -297,6 +297,7 @@ int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t er
 		int e = errno;
 
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
+		us_symtab_free(out);	/* a failed load holds nothing (callers do not free it) */
 		return -e;
 	}
 	elf = elf_begin(fd, ELF_C_READ, NULL);
@@ -305,6 +306,7 @@ int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t er
 		if (elf)
 			elf_end(elf);
 		close(fd);
+		us_symtab_free(out);
 		return -ENOEXEC;
 	}
 	out->is_pie_or_shared = eh.e_type == ET_DYN;

@@ -36,7 +36,7 @@ struct us_symtab {
  * build id under /usr/lib/debug/.build-id, or by .gnu_debuglink beside it,
  * in its .debug folder or under /usr/lib/debug; USCOPE_DEBUG_ROOT replaces
  * /usr/lib/debug). Returns 0, or a negative errno with `err` (of errlen
- * bytes) saying what failed. */
+ * bytes) saying what failed; a failed load holds nothing to free. */
 int us_symtab_load(const char *path, struct us_symtab *out, char *err, size_t errlen);
 void us_symtab_free(struct us_symtab *tab);
 
