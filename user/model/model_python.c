@@ -155,17 +155,26 @@ static int32_t line_at(const struct us_model *m, uint32_t fn_id, int32_t offset)
 }
 
 /* The line a call was made from: where its caller, the Python frame on top
- * of the thread's stack, was in its bytecode. */
-static int32_t call_site_line(const struct us_model *m, const struct us_thread *t,
+ * of the thread's stack, was in its bytecode. A call site is met again and
+ * again: its line is looked up in the table once. */
+static int32_t call_site_line(struct us_model *m, const struct us_thread *t,
 			      int32_t caller_offset)
 {
 	const struct us_frame *caller = t->depth ? &t->stack[t->depth - 1] : NULL;
+	uint64_t key;
+	uint32_t known;
 	int32_t line;
 
-	if (!caller || !caller->python)
+	if (!caller || !caller->python || caller_offset < 0)
 		return 0;
+	key = (uint64_t)caller->fn_id << 32 | (uint32_t)caller_offset;
+	known = us_map_get(&m->call_site_lines, key);
+	if (known != US_MAP_NONE)
+		return (int32_t)known - 1;
 	line = line_at(m, caller->fn_id, caller_offset);
-	return line > 0 ? line : 0;
+	line = line > 0 ? line : 0;
+	us_map_put(&m->call_site_lines, key, (uint32_t)line + 1);
+	return line;
 }
 
 void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
@@ -538,6 +547,7 @@ void us_model_free_python(struct us_model *m)
 	free(m->chains);
 	us_map_free(&m->chain_index);
 	us_map_free(&m->chain_messages);
+	us_map_free(&m->call_site_lines);
 }
 
 /* --aggregate: one function's counters since tracing began, as BPF added

@@ -415,6 +415,7 @@ struct us_model {
 	size_t n_chains, chains_cap;
 	struct us_map chain_index;	/* hash of a chain -> its index */
 	struct us_map chain_messages;	/* hash of a chain's path -> distinct messages */
+	struct us_map call_site_lines;	/* (function, bytecode offset) -> its line + 1 */
 
 	struct us_gc_stats gc;
 	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */
