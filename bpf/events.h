@@ -55,6 +55,10 @@ enum us_event_type {
 	US_EV_TASK_NEW = 29,		/* --follow: a traced process made a thread or a
 					 * process (stopped until its probes are in) */
 	US_EV_PROCESS_INFO = 30,	/* --follow: a process's command line, written by uscope */
+	US_EV_PY_LINE = 31,		/* --lines: a Python frame started a line */
+	US_EV_PY_LINE_HOOK = 32,	/* --lines: a thread the line hook is not in yet stopped
+					 * itself at its first Python call, for uscope to put it
+					 * in (user/target/target_python.c) */
 };
 
 struct us_event_header {
@@ -521,6 +525,22 @@ struct us_profile_totals_event {
 	__u64 losses[US_LOSS_CAUSES];
 };
 
+/* US_EV_PY_LINE: the frame running code object `code` started a line: as
+ * sys.settrace's 'line' event, once per line run, again at each jump back. */
+struct us_py_line_event {
+	struct us_event_header hdr;
+	__u64 code;		/* PyCodeObject address (see US_EV_PY_CODE) */
+	__s32 offset;		/* bytecode offset, bytes: the instruction starting it; -1 unknown */
+	__s32 line;		/* the line, as the interpreter computed it; 0 unknown */
+};
+
+/* US_EV_PY_LINE_HOOK: sent with SIGSTOP; uscope writes the hook into this
+ * thread state, then lets the thread go on. */
+struct us_py_line_hook_event {
+	struct us_event_header hdr;
+	__u64 tstate;		/* the thread's PyThreadState */
+};
+
 /* The on-disk sizes (docs/format.md): a change here is a format change. */
 #define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
 US_ASSERT_SIZE(struct us_event_header, 16);
@@ -549,6 +569,8 @@ US_ASSERT_SIZE(struct us_profile_frame_event, 456);
 US_ASSERT_SIZE(struct us_profile_stack_event, 1048);
 US_ASSERT_SIZE(struct us_profile_sample_event, 72);
 US_ASSERT_SIZE(struct us_profile_totals_event, 88);
+US_ASSERT_SIZE(struct us_py_line_event, 32);
+US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
 
 /* Every record type with its struct, in one list: the recording reader
  * takes each type's size from it (user/record/record_read.c), and the
@@ -584,9 +606,11 @@ US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 	X(US_EV_PY_RECURSION_STOP, struct us_py_recursion_event)      \
 	X(US_EV_FUNC_STATS, struct us_func_stats_event)                \
 	X(US_EV_TASK_NEW, struct us_task_event)                        \
-	X(US_EV_PROCESS_INFO, struct us_process_info_event)
+	X(US_EV_PROCESS_INFO, struct us_process_info_event)            \
+	X(US_EV_PY_LINE, struct us_py_line_event)                      \
+	X(US_EV_PY_LINE_HOOK, struct us_py_line_hook_event)
 
-#define US_EV_TYPE_LIMIT 31	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 33	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -28,6 +28,11 @@ const volatile bool stop_at_first_call = false;
 /* --aggregate: counters per code object, no per-call records. */
 const volatile bool aggregate = false;
 
+/* --lines through the C trace hook: each thread gets it at a Python call. */
+const volatile bool line_hook = false;
+/* Set by userspace when it takes the hooks out: no thread asks again. */
+__u32 line_hook_closed = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 65536);
@@ -259,6 +264,155 @@ static __always_inline __s32 caller_offset(struct pt_regs *ctx, __u64 frame)
 	       ? (__s32)(ip - (code + layout.code_adaptive)) : -1;
 }
 
+/* The value of register `reg` (enum us_register) at the probe. Every
+ * register is loaded at its own constant offset (the verifier refuses a
+ * computed offset into the context), then one is picked. */
+static __always_inline __u64 register_value(struct pt_regs *ctx, __u32 reg)
+{
+	__u64 values[16] = {
+		0, ctx->ax, ctx->bx, ctx->cx, ctx->dx, ctx->si, ctx->di, ctx->bp,
+		ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14, ctx->r15,
+	};
+
+	return values[reg & 15];
+}
+
+/* ---- --lines ------------------------------------------------------------ */
+
+/* The thread holding the GIL (<= 3.11): the one the probe runs in. */
+static __always_inline __u64 current_thread_state(void)
+{
+	return read_u64(layout.runtime_vaddr + load_delta + (__u64)layout.runtime_tstate_current);
+}
+
+/* Threads whose thread state uscope was asked to hook: tid -> tstate (a
+ * thread state's address is reused by a later thread). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} line_hook_asked SEC(".maps");
+
+/* A thread whose state has no trace function stops for userspace to put
+ * the hook in (user/target/target_python.c); one with a trace function,
+ * ours or the program's own, goes on. */
+static __always_inline void ask_for_line_hook(__u32 tid)
+{
+	struct us_py_line_hook_event *e;
+	__u64 tstate = current_thread_state(), *asked;
+
+	if (!tstate || read_u64(tstate + (__u64)layout.tstate_c_tracefunc))
+		return;
+	asked = bpf_map_lookup_elem(&line_hook_asked, &tid);
+	if (asked && *asked == tstate)
+		return;
+	bpf_map_update_elem(&line_hook_asked, &tid, &tstate, BPF_ANY);
+	e = reserve_event(US_EV_PY_LINE_HOOK, sizeof(*e), tid);
+	if (!e)
+		return;
+	e->tstate = tstate;
+	submit_and_stop(e);
+}
+
+static __always_inline void send_line(__u32 tid, __u64 code, __s32 offset, __s32 line)
+{
+	struct us_py_line_event *e;
+
+	if (!code)
+		return;
+	code_info_of(code, tid);
+	e = reserve_event(US_EV_PY_LINE, sizeof(*e), tid);
+	if (!e)
+		return;
+	e->code = code;
+	e->offset = offset;
+	e->line = line;
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* Where a frame is in its bytecode, in bytes; -1 unknown. */
+static __always_inline __s32 frame_offset(__u64 frame, __u64 code)
+{
+	__s32 lasti;
+	__u64 ip;
+
+	if (layout.frame_lasti >= 0) {
+		lasti = read_s32(frame + layout.frame_lasti);
+		return lasti < 0 ? -1 : lasti * (__s32)layout.lasti_bytes;
+	}
+	ip = read_u64(frame + layout.frame_instr_ptr);
+	return ip >= code + layout.code_adaptive ? (__s32)(ip - (code + layout.code_adaptive)) : -1;
+}
+
+#define PY_TRACE_LINE 2		/* PyTrace_LINE */
+
+/* trace_trampoline(obj, frame, what, arg), the C trace function uscope
+ * puts into each thread: with no Python trace function (obj is NULL) it
+ * returns 0 at once. The interpreter calls it as for sys.settrace, so the
+ * 'line' events are settrace's own; f_lineno holds the line meanwhile. */
+SEC("uprobe")
+int BPF_KPROBE(python_line_hook, __u64 obj, __u64 frame_object, int what)
+{
+	__u32 tid = target_thread();
+	__u64 frame, code;
+
+	if (!tid || what != PY_TRACE_LINE || !frame_object)
+		return 0;
+	frame = layout.pyframe_frame >= 0 ? read_u64(frame_object + layout.pyframe_frame)
+					  : frame_object;
+	code = frame ? read_u64(frame + layout.frame_code) : 0;
+	send_line(tid, code, frame_offset(frame, code),
+		  read_s32(frame_object + layout.pyframe_lineno));
+	return 0;
+}
+
+/* A PGO build's inlined copy of the hook (user/plan/plan_python_hook.h):
+ * the probe is on the jump after `cmp $hook, %reg`, the register in the
+ * cookie. The event and the frame come from the thread's state: call_trace
+ * has set tracing_what, and f_lineno of the frame object. */
+SEC("uprobe")
+int BPF_KPROBE(python_line_hook_site)
+{
+	__u32 tid = target_thread();
+	__u64 tstate, frame, code, frame_object;
+
+	if (!tid || register_value(ctx, (__u32)bpf_get_attach_cookie(ctx)) !=
+			    layout.line_hook_vaddr + load_delta)
+		return 0;
+	tstate = current_thread_state();
+	if (!tstate || read_s32(tstate + layout.tstate_tracing_what) != PY_TRACE_LINE)
+		return 0;
+	frame = read_u64(tstate + layout.tstate_frame);
+	if (frame && layout.cframe_current_frame >= 0)
+		frame = read_u64(frame + layout.cframe_current_frame);
+	code = frame ? read_u64(frame + layout.frame_code) : 0;
+	frame_object = frame ? read_u64(frame + layout.frame_object) : 0;
+	send_line(tid, code, frame_offset(frame, code),
+		  frame_object ? read_s32(frame_object + layout.pyframe_lineno) : 0);
+	return 0;
+}
+
+/* Debian's python3.11: USDT python:line (file, function, line), fired where
+ * the interpreter would send settrace's 'line' event. The frame is the one
+ * the thread runs. */
+SEC("usdt")
+int BPF_USDT(python_line_usdt, const char *file, const char *function, int line)
+{
+	__u32 tid = target_thread();
+	__u64 tstate, frame, code;
+
+	if (!tid)
+		return 0;
+	tstate = current_thread_state();
+	frame = tstate ? read_u64(tstate + layout.tstate_frame) : 0;
+	if (frame && layout.cframe_current_frame >= 0)
+		frame = read_u64(frame + layout.cframe_current_frame);
+	code = frame ? read_u64(frame + layout.frame_code) : 0;
+	send_line(tid, code, frame_offset(frame, code), line);
+	return 0;
+}
+
 static __always_inline void fill_entry(struct us_py_entry_event *e, struct pt_regs *ctx,
 				      __u64 code, __u32 kind, __u32 flags, __s32 caller)
 {
@@ -300,8 +454,11 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	}
 	if (capture_args && kind == US_PY_CALL && info.arg_count)
 		send_args(frame, tid, info.arg_count);
+	/* one stop at a time: userspace hooks the first thread at this one */
 	if (stop_at_first_call && !stop_sent)
 		stop_for_userspace(tid);
+	else if (line_hook && !line_hook_closed)
+		ask_for_line_hook(tid);
 }
 
 /* A call of Python function `function` that CPython runs inside the
@@ -331,19 +488,6 @@ int BPF_KPROBE(python_inline_init, __u64 type)
 	if (tid)
 		inline_call(ctx, tid, read_u64(type + layout.heap_type_init));
 	return 0;
-}
-
-/* The value of register `reg` (enum us_register) at the probe. Every
- * register is loaded at its own constant offset (the verifier refuses a
- * computed offset into the context), then one is picked. */
-static __always_inline __u64 register_value(struct pt_regs *ctx, __u32 reg)
-{
-	__u64 values[16] = {
-		0, ctx->ax, ctx->bx, ctx->cx, ctx->dx, ctx->si, ctx->di, ctx->bp,
-		ctx->r8, ctx->r9, ctx->r10, ctx->r11, ctx->r12, ctx->r13, ctx->r14, ctx->r15,
-	};
-
-	return values[reg & 15];
 }
 
 /* 3.11.0-3.11.3: BINARY_SUBSCR_GETITEM passed its checks and pushes the

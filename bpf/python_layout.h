@@ -87,6 +87,15 @@ struct us_py_layout {
 	__s32 tstate_exc_value;		/* <= 3.11: curexc_value; 3.12+: current_exception */
 	__s32 tstate_exc_traceback;	/* <= 3.11: curexc_traceback */
 
+	/* --lines through the C-level trace hook (3.8-3.11; docs/cpython.md, "Lines") */
+	__s32 tstate_c_tracefunc;	/* PyThreadState.c_tracefunc; -1: no hook */
+	__s32 pyframe_frame;		/* 3.11: PyFrameObject.f_frame; -1: it is the frame */
+	__s32 pyframe_lineno;		/* PyFrameObject.f_lineno, set while the hook runs */
+	__s32 tstate_tracing_what;	/* 3.11: PyThreadState.tracing_what, the event the
+					 * hook is called for; -1 none */
+	__s32 frame_object;		/* 3.11: _PyInterpreterFrame.frame_obj; -1 none */
+	__u32 pad_lines;
+
 	/* ELF addresses */
 	__u64 eval_probe_vaddr;		/* where the entry probe sits */
 	__u64 runtime_vaddr;		/* _PyRuntime */
@@ -97,6 +106,7 @@ struct us_py_layout {
 	__u64 float_type_vaddr;
 	__u64 unicode_type_vaddr;
 	__u64 oserror_pointer_vaddr;	/* PyExc_OSError: holds the OSError type's address; 0 none */
+	__u64 line_hook_vaddr;		/* trace_trampoline: the C trace function uscope puts in */
 };
 
 /* How a sampler finds the Python frames a thread runs (bpf/profile.bpf.c),

@@ -103,6 +103,17 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 		printf("  inlines Python-to-Python calls: uscope writes eval_frame (offset %lld) "
 		       "while tracing\n", (long long)py.eval_frame_offset);
 	printf("  USDT probes (garbage collections, imports): %s\n", py.has_usdt ? "yes" : "no");
+	if (py.line_hook_probe_offset)
+		printf("  --lines: C trace hook trace_trampoline at 0x%llx, probe at file offset "
+		       "0x%llx\n", (unsigned long long)py.layout.line_hook_vaddr,
+		       (unsigned long long)py.line_hook_probe_offset);
+	for (size_t i = 0; py.line_hook_probe_offset && i < py.n_hook_sites; i++)
+		printf("  --lines: an inlined copy of the hook (PGO), probe at file offset 0x%llx\n",
+		       (unsigned long long)py.hook_sites[i].file_offset);
+	if (!py.line_hook_probe_offset)
+		printf("  --lines: %s\n", py.minor >= 12 ? "not yet for 3.12+ (sys.monitoring)"
+			: py.has_usdt ? "USDT python:line (no trace_trampoline found)"
+				      : "not possible: no trace_trampoline, no USDT");
 	if (py.minor == 11 && py.micro >= 0 && py.micro < 4) {
 		if (py.inline_getitem_probe_offset)
 			printf("  3.11.%d runs obj[i]'s __getitem__ inline (gh-104405): probe where "

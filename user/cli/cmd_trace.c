@@ -182,10 +182,24 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		.capture_args = o->python_args || (s->req && s->req->python_args),
 		.stop_at_first_call = deinline_at_first_call(s, o),
 		.aggregate = o->aggregate,
+		.lines = o->lines,
 	};
 
-	if (!s->python.object)
-		return 0;
+	if (!s->python.object) {
+		if (o->lines)
+			us_error("--lines records the lines of Python code: %s is not a CPython "
+				 "program", s->target.objects.count ? s->target.objects.items[0].path
+								   : "the target");
+		return o->lines ? -1 : 0;
+	}
+	if (o->lines && us_bpf_python_line_source(&s->python) == US_LINES_NONE) {
+		us_error("--lines: %s", s->python.minor >= 12
+			 ? "CPython 3.12+ reports lines through sys.monitoring, which uscope does not "
+			   "drive yet; use 3.8-3.11"
+			 : "this interpreter has neither the symbol trace_trampoline (a build with "
+			   "its symbols, as pyenv's) nor the USDT probe python:line");
+		return -1;
+	}
 	if (o->no_deinline && s->python.inlines_calls)
 		us_warn("--no-deinline: CPython 3.%d runs most Python-to-Python calls inline, where "
 			"no probe sees them; only calls from C (and generator resumes) are traced",
@@ -364,6 +378,30 @@ static void widen_recursion_budget(struct trace_session *s, const struct us_py_r
 	kill(pid, SIGCONT);
 }
 
+/* --lines: the thread `tid` stopped at a Python call; the line hook goes
+ * into its thread state (0: the one holding the GIL, read now). */
+static void hook_stopped_thread(struct trace_session *s, uint32_t tid, uint64_t tstate)
+{
+	struct us_eval_frame_slot eval = us_python_eval_frame_slot(&s->python);
+	struct us_line_hook_slot slot = us_python_line_hook_slot(&s->python);
+	struct us_py_sampling walk;
+	pid_t pid = (pid_t)tid;	/* its thread: /proc/TID reaches the process */
+	uint64_t delta = 0;
+
+	if (us_python_load_delta(pid, &eval, &delta) ||
+	    !us_python_sampling_layout(&s->python, delta, &walk)) {
+		us_warn("cannot find CPython in thread %u: its lines are not recorded", tid);
+		return;
+	}
+	if (!tstate)	/* _PyRuntime.gilstate.tstate_current (<= 3.11) */
+		tstate = us_python_read_word(pid, s->python.layout.runtime_vaddr + delta +
+						  (uint64_t)s->python.layout.runtime_tstate_current);
+	if (tstate)
+		us_python_hook_lines(pid, &slot, &walk, delta, tstate);
+	else
+		us_warn("thread %u holds no Python thread state: its lines are not recorded", tid);
+}
+
 /* The target stopped itself for uscope: at its first Python call
  * (deinline), where its stack unwinder starts, where its C recursion budget
  * ran out, or --follow: a new process or an exec. */
@@ -389,7 +427,13 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 		slot = us_python_eval_frame_slot(&s->python);
 		us_python_deinline(s->target.pid, &slot,
 				   ((const struct us_py_stopped_event *)ev)->load_delta);
+		if (s->probes.python.lines == US_LINES_HOOK)	/* the thread stopped: hooked too */
+			hook_stopped_thread(s, ev->tid, 0);
 		kill(s->target.pid, SIGCONT);
+		break;
+	case US_EV_PY_LINE_HOOK:
+		hook_stopped_thread(s, ev->tid, ((const struct us_py_line_hook_event *)ev)->tstate);
+		kill((pid_t)ev->tid, SIGCONT);
 		break;
 	default:
 		break;
@@ -402,6 +446,7 @@ static void on_stopped(void *ctx)
 {
 	struct trace_session *s = ctx;
 
+	us_bpf_python_close_line_hook(&s->probes.python);
 	us_python_restore();
 	if (s->following)
 		us_bpf_calls_continue_followed(&s->probes.calls);

@@ -185,6 +185,12 @@ static const struct us_option_spec specs[] = {
 	{ "memory-sample-min", OPT_MEMORY_SAMPLE_MIN, required_argument, "SIZE",
 	  TRACING | US_CMD_CALL, false,
 	  "allocations from SIZE up are always kept (default 64K)" },
+	{ "lines", OPT_LINES, no_argument, NULL, TRACING, true,
+	  "record each line Python code runs, as sys.settrace's 'line' events (3.8-3.11;\n"
+	  "reports: --format lines, coverage, steps)" },
+	{ "coverdir", OPT_COVERDIR, required_argument, "DIR", US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT,
+	  true,
+	  "--format coverage: write the annotated .cover files into DIR (default .)" },
 	{ "args", OPT_ARGS, no_argument, NULL, TRACING, true,
 	  "record the first arguments of each Python call" },
 	{ "scope", OPT_SCOPE, required_argument, "DIR", FILTERING, true,

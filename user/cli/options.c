@@ -167,6 +167,12 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_AGGREGATE:
 		o->aggregate = true;
 		return 0;
+	case OPT_LINES:
+		o->lines = true;
+		return 0;
+	case OPT_COVERDIR:
+		o->coverdir = arg;
+		return 0;
 	case OPT_INCLUDE:
 		us_filters_add_include(&o->filters, arg);
 		return 0;
@@ -354,6 +360,11 @@ static int check_for_command(const char *command, struct us_options *o)
 			     o->python_args))
 		return usage_error("--aggregate keeps counters, not calls: no %s",
 				   o->python_args ? "--args" : "timeline, chrome or html report");
+	if (o->aggregate && o->lines)
+		return usage_error("--aggregate keeps counters per function: no %s", "--lines");
+	if (tracing && !o->lines && us_format_needs_lines(o->format))
+		return usage_error("--format %s is a report of lines: add --lines",
+				   us_format_name(o->format));
 	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&
 	    strcmp(command, "call") != 0)
 		return usage_error("--memory is for run, attach, call and probes, not %s", command);

@@ -25,6 +25,8 @@ struct us_options {
 	bool python_args;	/* --args: summarise the first arguments of Python calls */
 	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
 	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
+	bool lines;		/* --lines: each line Python code starts */
+	const char *coverdir;	/* --coverdir: the coverage report's directory */
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
 	uint64_t call_timeout_ns;	/* call --timeout: 0 none */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_lines.h"
 #include "model_patterns.h"
 #include "util.h"
 
@@ -55,12 +56,15 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_FUNC_STATS] = us_model_on_func_stats,
 	[US_EV_TASK_NEW] = us_model_on_task_new,
 	[US_EV_PROCESS_INFO] = us_model_on_process_info,
+	[US_EV_PY_LINE] = us_model_on_py_line,
+	[US_EV_PY_LINE_HOOK] = NULL,	/* uscope put the line hook into a thread */
 };
 
 /* What the core asks of the parts. */
 static const struct us_model_parts parts = {
 	.describe_function = us_model_describe_function,
 	.end_propagation = us_model_close_chain,
+	.frame_ending = us_model_end_line,
 };
 
 void us_model_init(struct us_model *m, const struct us_plan *plan,
@@ -100,6 +104,7 @@ void us_model_finish(struct us_model *m, uint64_t end_ns)
 void us_model_free(struct us_model *m)
 {
 	us_model_free_python(m);
+	us_model_free_lines(m);
 	us_model_free_memory(m);
 	us_model_free_profile(m);
 	us_patterns_free(m);

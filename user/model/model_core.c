@@ -309,6 +309,8 @@ uint32_t us_model_pop(struct us_model *m, struct us_thread *t, uint64_t end_ns, 
 	}
 	if (m->functions[f.fn_id].is_focus && f.counted)
 		t->focus_depth--;
+	if (m->parts && m->parts->frame_ending)
+		m->parts->frame_ending(m, t, &f, end_ns);
 	m->funcs[f.fn_id].seen += f.counted && !f.resume;
 	if (t->depth) {
 		t->stack[t->depth - 1].alloc_bytes += f.alloc_bytes;

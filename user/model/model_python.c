@@ -117,8 +117,7 @@ void us_model_on_py_code(struct us_model *m, const struct us_event_header *hdr)
 	us_map_put(&m->code_index, ev->code, fn_id);
 }
 
-/* The function of a code object, or a stand-in when its record was lost. */
-static uint32_t function_of_code(struct us_model *m, uint64_t code)
+uint32_t us_model_function_of_code(struct us_model *m, uint64_t code)
 {
 	uint32_t fn_id = us_map_get(&m->code_index, code);
 	struct us_function fn = { .kind = US_FN_PYTHON };
@@ -135,8 +134,7 @@ static uint32_t function_of_code(struct us_model *m, uint64_t code)
 
 /* ---- calls and returns -------------------------------------------------------- */
 
-/* The line of `fn_id` at bytecode `offset`, from its line table; -1 unknown. */
-static int32_t line_at(const struct us_model *m, uint32_t fn_id, int32_t offset)
+int32_t us_model_line_at(const struct us_model *m, uint32_t fn_id, int32_t offset)
 {
 	const struct us_function *fn = &m->functions[fn_id];
 
@@ -171,7 +169,7 @@ static int32_t call_site_line(struct us_model *m, const struct us_thread *t,
 	known = us_map_get(&m->call_site_lines, key);
 	if (known != US_MAP_NONE)
 		return (int32_t)known - 1;
-	line = line_at(m, caller->fn_id, caller_offset);
+	line = us_model_line_at(m, caller->fn_id, caller_offset);
 	line = line > 0 ? line : 0;
 	us_map_put(&m->call_site_lines, key, (uint32_t)line + 1);
 	return line;
@@ -182,7 +180,7 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 	const struct us_py_entry_event *ev = (const struct us_py_entry_event *)hdr;
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	struct us_frame f = {
-		.fn_id = function_of_code(m, ev->code), .python = true,
+		.fn_id = us_model_function_of_code(m, ev->code), .python = true,
 		.resume = ev->kind == US_PY_RESUME,
 		/* a 3.11+ generator function's first C call only builds the generator */
 		.counted = ev->kind != US_PY_GENERATOR_NEW,
@@ -377,7 +375,7 @@ static int32_t exception_line(const struct us_model *m, uint32_t fn_id,
 
 	if (ev->exception_line >= 0)
 		return ev->exception_line;	/* <= 3.10: the traceback has it */
-	return line_at(m, (uint32_t)(fn - m->functions), ev->exception_offset);
+	return us_model_line_at(m, (uint32_t)(fn - m->functions), ev->exception_offset);
 }
 
 /* How Python would print it: str(e), or "[Errno 2] No such file or
@@ -563,7 +561,7 @@ void us_model_on_func_stats(struct us_model *m, const struct us_event_header *hd
 	struct us_func_stats *f;
 	uint32_t fn_id;
 
-	fn_id = ev->python ? function_of_code(m, ev->code) : us_model_site_function(m, ev->site_id);
+	fn_id = ev->python ? us_model_function_of_code(m, ev->code) : us_model_site_function(m, ev->site_id);
 	if (fn_id == US_ROOT_FN)
 		return;
 	if (slot == US_MAP_NONE) {

@@ -14,6 +14,10 @@
  * "DataFrame", "ValueError: bad") into buf. */
 void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
 
+/* The function of a code object, or a stand-in when its record was lost. */
+uint32_t us_model_function_of_code(struct us_model *m, uint64_t code);
+/* The line of `fn_id` at bytecode `offset`, from its line table; -1 unknown. */
+int32_t us_model_line_at(const struct us_model *m, uint32_t fn_id, int32_t offset);
 /* Ends the exception chain still propagating on t, if any. */
 void us_model_close_chain(struct us_model *m, struct us_thread *t, bool caught);
 /* Python events (bpf/python.bpf.c), routed by model.c's table. */

@@ -136,6 +136,9 @@ struct us_frame {
 	uint32_t callees;	/* the calls it made (--condition's calls) */
 	uint64_t callee_ns;	/* their time, shown or not (--condition's self_ms) */
 	uint64_t alloc_bytes;	/* allocated in it and its callees (--condition) */
+	int32_t line;		/* --lines: the line it runs now; 0 none yet */
+	uint32_t line_stat;	/* its entry in us_model.lines */
+	uint64_t line_start_ns;	/* when that line started */
 };
 
 /* An exception propagating out of frames, from the raising one outward. */
@@ -214,6 +217,7 @@ struct us_thread {
 	struct us_frame *stack;
 	size_t depth, cap;
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
+	uint64_t last_line_ns;		/* --lines: when its last line started */
 	uint64_t first_ns, last_ns;
 	bool exited;
 	char *name;			/* its name when it exited (NULL: still running) */
@@ -307,9 +311,27 @@ struct us_model_sink {
 	/* a counter moved (heap: in steps of 64 KiB) */
 	void (*counter)(void *ctx, const struct us_model *m, enum us_counter which,
 			uint64_t ts_ns, uint64_t bytes);
+	/* --lines: a frame of function fn_id started `line`, `since_ns` after
+	 * the thread's previous line; `depth`: its frames on the stack */
+	void (*line_started)(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			     int32_t line, uint64_t ts_ns, uint64_t since_ns, size_t depth);
 	/* thread `parent_tid` made thread or process `tid` (--follow) */
 	void (*task_made)(void *ctx, const struct us_model *m, uint32_t parent_tid, uint32_t tid,
 			  uint64_t ts_ns);
+};
+
+/* --lines: one line of one function, as settrace's 'line' events count it. */
+struct us_line_stats {
+	uint32_t fn_id;
+	int32_t line;
+	uint64_t count;		/* times a frame started it */
+	uint64_t time_ns;	/* from each start to the frame's next line or its end:
+				 * the calls made on the line included */
+	uint64_t program_count;	/* the same, in the program (not start-up, shutdown) */
+	uint64_t program_ns;
+	uint64_t untimed;	/* starts in a frame whose entry was not seen (attach) */
+	uint32_t open;		/* frames on it now: a recursive run is timed once */
+	uint32_t pad;
 };
 
 /* What the model knows of the program beyond its events (model_program.h). */
@@ -333,6 +355,9 @@ struct us_model_parts {
 	/* the thread went on (a call, a return, its exit, the end): an exception
 	 * still propagating there has ended; caught says whether a frame went on */
 	void (*end_propagation)(struct us_model *m, struct us_thread *t, bool caught);
+	/* frame f leaves the stack at end_ns (--lines: its line ends) */
+	void (*frame_ending)(struct us_model *m, struct us_thread *t, struct us_frame *f,
+			     uint64_t end_ns);
 };
 
 /* ---- profile (model_profile.c): samples of stacks ---------------------- */
@@ -416,6 +441,11 @@ struct us_model {
 	struct us_map chain_index;	/* hash of a chain -> its index */
 	struct us_map chain_messages;	/* hash of a chain's path -> distinct messages */
 	struct us_map call_site_lines;	/* (function, bytecode offset) -> its line + 1 */
+	struct us_line_stats *lines;	/* --lines, in order of first run */
+	size_t n_lines, lines_cap;
+	struct us_map line_index;	/* (function << 32 | line) -> lines[] */
+	uint64_t line_events;		/* every line started, shown or not */
+	uint64_t lines_unknown;		/* starts whose line could not be told */
 
 	struct us_gc_stats gc;
 	struct us_gc_stats gc_at_shutdown;	/* collections before Py_FinalizeEx */

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "log.h"
 #include "plan_python.h"
+#include "plan_python_hook.h"
 #include "plan_python_inline.h"
 #include "plan_site.h"
 #include "util.h"
@@ -35,7 +36,9 @@ struct version_offsets {
 	.exception_args = 24, .exception_traceback = 32, .traceback_lasti = 32,       \
 	.traceback_lineno = 36, .oserror_errno = 64, .type_base = 256,                \
 	.runtime_main_interp = 40, .interp_gil_last_holder = NONE,                    \
-	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104
+	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,  \
+	.tstate_c_tracefunc = 64, .pyframe_frame = NONE, .tstate_tracing_what = NONE,  \
+	.frame_object = NONE
 
 /* What 3.11, 3.12 and 3.13 share: _PyInterpreterFrame, most of the code object. */
 #define LAYOUT_3_11_TO_3_13                                                     \
@@ -52,16 +55,17 @@ struct version_offsets {
 	.frame_code = 0, .frame_owner = 70, .code_argcount = 52, .frame_previous = 8, \
 	.code_firstlineno = 68, .unicode_ascii_data = 40, .unicode_utf8 = 48,  \
 	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
-	.tstate_exc_traceback = NONE
+	.tstate_exc_traceback = NONE, .tstate_c_tracefunc = NONE, .pyframe_frame = NONE, \
+	.pyframe_lineno = NONE, .tstate_tracing_what = NONE, .frame_object = NONE
 
 static const struct version_offsets offset_table[] = {
 	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .lasti_bytes = 1,
-	       .frame_localsplus = 360,
+	       .frame_localsplus = 360, .pyframe_lineno = 108,
 	       .runtime_tstate_current = 1368 }, 568 },
 	{ 9, { LAYOUT_3_8_TO_3_10, .frame_lasti = 104, .lasti_bytes = 1, .frame_localsplus = 360,
-	       .runtime_tstate_current = 568 }, 1400 },
+	       .pyframe_lineno = 108, .runtime_tstate_current = 568 }, 1400 },
 	{ 10, { LAYOUT_3_8_TO_3_10, .frame_lasti = 96, .lasti_bytes = 2, .frame_localsplus = 352,
-		.runtime_tstate_current = 568 }, 1368 },
+		.pyframe_lineno = 100, .runtime_tstate_current = 568 }, 1368 },
 	{ 11, { LAYOUT_3_11_TO_3_13, .frame_code = 32, .frame_owner = 69, .frame_previous = 48,
 		.tstate_frame = 56, .cframe_current_frame = 8,
 		.code_argcount = 56,
@@ -69,7 +73,8 @@ static const struct version_offsets offset_table[] = {
 		.heap_type_init = NONE, .heap_type_getitem = 896, .unicode_ascii_data = 48,
 		.unicode_utf8 = 56, .long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
 		.interp_gil_last_holder = NONE, .tstate_exc_type = 96, .tstate_exc_value = 104,
-		.tstate_exc_traceback = 112 }, 1424 },
+		.tstate_exc_traceback = 112, .tstate_c_tracefunc = 72, .pyframe_frame = 24,
+		.pyframe_lineno = 40, .tstate_tracing_what = 48, .frame_object = 40 }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
 		.tstate_frame = 56, .cframe_current_frame = 0,
 		.code_firsttraceable = 176, .heap_type_init = NONE, .heap_type_getitem = NONE,
@@ -306,6 +311,38 @@ static void place_recursion_probe(struct us_python *py, const struct us_symtab *
 		py->recursion_probe_offset = probe_offset_at(py, tab, "_Py_CheckRecursiveCall");
 }
 
+/* --lines (3.8-3.11): trace_trampoline, the C trace function sys.settrace
+ * installs, a .symtab symbol. uscope writes its address into each thread's
+ * c_tracefunc (user/target/target_python.c) and probes it. */
+static void place_line_hook(struct us_python *py, const struct us_symtab *tab)
+{
+	const char *const names[] = { "_PyEval_SetTrace" };
+	uint64_t hook = 0, set_trace = 0, offset;
+	struct us_placement place;
+	uint8_t code[16];
+
+	if (py->layout.tstate_c_tracefunc < 0)
+		return;
+	for (size_t i = 0; i < tab->count && !hook; i++)
+		if (us_symbol_is(&tab->syms[i], "trace_trampoline"))
+			hook = tab->syms[i].vaddr;
+	/* no .symtab: the function sys.settrace passes to _PyEval_SetTrace */
+	if (!hook && !us_elf_lookup(py->open_path, names, 1, &set_trace) && set_trace)
+		hook = us_find_trace_trampoline(py->open_path, set_trace);
+	if (!hook || !us_elf_code_offset(py->open_path, hook, &offset))
+		return;
+	place = us_place_probe(code, us_read_code(py->open_path, offset, code, sizeof(code)));
+	if (!place.probeable)
+		return;
+	/* a PGO build may run inlined copies where it compares with the hook */
+	py->n_hook_sites = us_find_hook_sites(py->open_path, hook, py->hook_sites);
+	if (py->n_hook_sites > US_HOOK_SITES_MAX ||
+	    (py->n_hook_sites && py->layout.tstate_tracing_what < 0))
+		return;
+	py->line_hook_probe_offset = offset + place.skip;
+	py->layout.line_hook_vaddr = hook;
+}
+
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
@@ -339,6 +376,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	place_finalize_probe(py, &tab);
 	place_code_freed_probe(py, &tab);
 	place_recursion_probe(py, &tab);
+	place_line_hook(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;
@@ -431,6 +469,23 @@ struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py)
 		.object = py->object, .open_path = py->open_path,
 		.main_interp_vaddr = py->layout.runtime_vaddr + (uint64_t)py->layout.runtime_main_interp,
 		.eval_frame_offset = py->eval_frame_offset, .default_eval_vaddr = py->eval_vaddr,
+	};
+}
+
+struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py)
+{
+	int minor = py->minor;
+
+	return (struct us_line_hook_slot){
+		.hook_vaddr = py->layout.line_hook_vaddr,
+		.c_tracefunc = py->layout.tstate_c_tracefunc,
+		.c_profilefunc = py->layout.tstate_c_tracefunc - 8,
+		.use_tracing = minor <= 9 ? 48 : NONE,
+		.cframe = minor == 10 ? 48 : minor == 11 ? 56 : NONE,
+		.use_tracing_size = minor == 11 ? 1 : 4,
+		.use_tracing_on = minor == 11 ? 255 : 1,
+		.runtime_tracing_possible = minor == 8 ? 588 : NONE,
+		.interp_tracing_possible = minor == 9 ? 68 : NONE,
 	};
 }
 

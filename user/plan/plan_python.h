@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "plan.h"
+#include "plan_python_hook.h"
 #include "target_python.h"
 #include "python_layout.h"
 
@@ -36,6 +37,9 @@ struct us_python {
 	uint64_t code_freed_probe_offset; /* code_dealloc, 0 if not found */
 	uint64_t recursion_probe_offset; /* 3.12+: _Py_CheckRecursiveCall, 0 if none */
 	int32_t c_recursion_offset;	/* 3.12+: PyThreadState.c_recursion_remaining, or -1 */
+	uint64_t line_hook_probe_offset; /* 3.8-3.11: trace_trampoline (--lines), 0 if not found */
+	struct us_hook_site hook_sites[US_HOOK_SITES_MAX]; /* its inlined copies (PGO) */
+	size_t n_hook_sites;
 	uint64_t gc_probe_offset;	/* the collector's main function (no USDT), 0 if not found */
 	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */
 	int64_t eval_frame_offset;	/* PyInterpreterState.eval_frame */
@@ -66,5 +70,8 @@ bool us_python_sampling_layout(const struct us_python *py, uint64_t load_delta,
 int32_t us_python_code_lines_offset(const struct us_python *py);
 /* Where eval_frame is, for target_python.h's write and restore. */
 struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py);
+/* Where the line hook goes, for target_python.h (3.8-3.11: the layout has
+ * tstate_c_tracefunc and line_hook_vaddr). */
+struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py);
 
 #endif

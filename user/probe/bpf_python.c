@@ -11,6 +11,13 @@
 #include "python.skel.h"
 #include "util.h"
 
+enum us_line_source us_bpf_python_line_source(const struct us_python *py)
+{
+	if (py->line_hook_probe_offset && py->layout.line_hook_vaddr)
+		return US_LINES_HOOK;
+	return py->has_usdt ? US_LINES_USDT : US_LINES_NONE;
+}
+
 int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
 		       const struct us_bpf_shared_maps *shared, size_t ring_bytes,
 		       const struct us_python_options *opts)
@@ -29,6 +36,10 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->capture_args = opts->capture_args;
 	p->skel->rodata->aggregate = opts->aggregate;
 	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
+	p->lines = opts->lines ? us_bpf_python_line_source(py) : US_LINES_NONE;
+	p->skel->rodata->line_hook = p->lines == US_LINES_HOOK;
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook_site, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
@@ -74,6 +85,47 @@ static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_
 		us_bpf_links_add(&p->links, link);
 	}
 	return 0;
+}
+
+/* --lines: the probe on the hook, or the USDT probe. */
+static int attach_lines(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	struct bpf_link *link;
+	int err;
+
+	if (p->lines == US_LINES_HOOK) {
+		uint64_t offsets[US_HOOK_SITES_MAX], cookies[US_HOOK_SITES_MAX];
+
+		err = attach_probe(p, py, pid, p->skel->progs.python_line_hook, US_UPROBE_ENTRY,
+				   py->line_hook_probe_offset);
+		for (size_t i = 0; i < py->n_hook_sites; i++) {
+			offsets[i] = py->hook_sites[i].file_offset;
+			cookies[i] = py->hook_sites[i].function_register;
+		}
+		if (!err && py->n_hook_sites)
+			err = us_bpf_links_add_uprobes(&p->links, p->skel->progs.python_line_hook_site,
+						       US_UPROBE_ENTRY, py->open_path, offsets,
+						       cookies, py->n_hook_sites, pid);
+		if (err)
+			us_error("cannot probe trace_trampoline in %s for --lines: %s", py->object,
+				 strerror(-err));
+		return err ? -1 : 0;
+	}
+	link = bpf_program__attach_usdt(p->skel->progs.python_line_usdt, pid, py->open_path,
+					"python", "line", NULL);
+	if (!link) {
+		us_error("cannot attach USDT python:line in %s for --lines: %s", py->object,
+			 strerror(errno));
+		return -1;
+	}
+	us_bpf_links_add(&p->links, link);
+	return 0;
+}
+
+void us_bpf_python_close_line_hook(struct us_bpf_python *p)
+{
+	if (p->skel && p->skel->bss)
+		p->skel->bss->line_hook_closed = 1;
 }
 
 /* Marks where the program ends and the interpreter's teardown begins. */
@@ -175,6 +227,10 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 	if (py->layout.heap_type_init >= 0 && !py->inline_init_probe_offset)
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
+	if (p->lines && attach_lines(p, py, pid)) {
+		us_bpf_python_detach(p);
+		return -1;
+	}
 	attach_finalize(p, py, pid);
 	attach_recursion(p, py, pid);
 	if (py->has_usdt)

@@ -19,7 +19,18 @@ struct us_python_options {
 	bool capture_args;		/* --args */
 	bool stop_at_first_call;	/* run, 3.11+: deinline at the first call */
 	bool aggregate;			/* --aggregate: counters per code object, no records */
+	bool lines;			/* --lines: each line a frame starts */
 };
+
+/* How the lines are seen (us_bpf_python_line_source). */
+enum us_line_source {
+	US_LINES_NONE,
+	US_LINES_HOOK,		/* 3.8-3.11 with symbols: the C trace hook uscope puts in */
+	US_LINES_USDT,		/* an interpreter with USDT python:line (Debian's 3.11) */
+};
+
+/* How --lines would see the lines of `py`. */
+enum us_line_source us_bpf_python_line_source(const struct us_python *py);
 
 /* --aggregate: each code object's counters, all CPUs together. */
 typedef void (*us_code_stats_fn)(void *ctx, uint64_t code, const struct us_call_stats *stats);
@@ -27,7 +38,11 @@ typedef void (*us_code_stats_fn)(void *ctx, uint64_t code, const struct us_call_
 struct us_bpf_python {
 	struct python_bpf *skel;
 	struct us_bpf_links links;
+	enum us_line_source lines;	/* --lines: how; US_LINES_NONE without */
 };
+
+/* --lines: no thread asks for the hook any more (before it is taken out). */
+void us_bpf_python_close_line_hook(struct us_bpf_python *p);
 
 /* Loads the programs for `py` in process `tgid`, sharing the calls object's
  * ring buffer and state. */

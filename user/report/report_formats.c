@@ -30,6 +30,9 @@ static const struct {
 	[US_FORMAT_BOTTLENECKS] = { "bottlenecks", us_report_bottlenecks, NULL,
 				    us_report_profile_bottlenecks },
 	[US_FORMAT_HTML] = { "html", NULL, &us_html_ops, us_report_profile_html },
+	[US_FORMAT_LINES] = { "lines", us_report_lines, NULL, NULL },
+	[US_FORMAT_COVERAGE] = { "coverage", us_report_coverage, NULL, NULL },
+	[US_FORMAT_STEPS] = { "steps", NULL, &us_steps_ops, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -46,7 +49,7 @@ bool us_format_parse(const char *name, enum us_format *out)
 const char *us_format_names(void)
 {
 	return "tree, flat, json, timeline, timeline-json, chrome, memory, patterns, bottlenecks, "
-	       "html, folded, speedscope, pprof, flamegraph";
+	       "html, lines, coverage, steps, folded, speedscope, pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)
@@ -70,6 +73,11 @@ void us_report_write_profile(FILE *out, enum us_format f, const struct us_record
 	if (formats[f].profile)
 		formats[f].profile(out, rec, m, ro);
 	fflush(out);
+}
+
+bool us_format_needs_lines(enum us_format f)
+{
+	return f == US_FORMAT_LINES || f == US_FORMAT_COVERAGE || f == US_FORMAT_STEPS;
 }
 
 bool us_format_streams(enum us_format f)

@@ -27,6 +27,9 @@ enum us_format {
 	US_FORMAT_PATTERNS,	/* traces only: repeated call sequences */
 	US_FORMAT_BOTTLENECKS,	/* traces only: the costly places, with reasons */
 	US_FORMAT_HTML,		/* traces only: one self-contained interactive page */
+	US_FORMAT_LINES,	/* --lines: the lines with the most time */
+	US_FORMAT_COVERAGE,	/* --lines: annotated source files (--coverdir) */
+	US_FORMAT_STEPS,	/* --lines: every line in the order it ran */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
@@ -68,6 +71,12 @@ void us_report_memory(FILE *out, const struct us_recording *rec, const struct us
 		      const struct us_report_options *ro);
 void us_report_patterns(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			const struct us_report_options *ro);
+void us_report_lines(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		     const struct us_report_options *ro);
+void us_report_coverage(FILE *out, const struct us_recording *rec, const struct us_model *m,
+			const struct us_report_options *ro);
+/* Whether the report is of --lines. */
+bool us_format_needs_lines(enum us_format f);
 void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const struct us_model *m,
 			   const struct us_report_options *ro);
 

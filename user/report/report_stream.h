@@ -20,5 +20,6 @@ extern const struct us_stream_ops us_timeline_text_ops;
 extern const struct us_stream_ops us_timeline_json_ops;
 extern const struct us_stream_ops us_chrome_ops;
 extern const struct us_stream_ops us_html_ops;
+extern const struct us_stream_ops us_steps_ops;
 
 #endif

@@ -23,6 +23,11 @@ static uint64_t read_word(pid_t pid, uint64_t address)
 	return v;
 }
 
+uint64_t us_python_read_word(pid_t pid, uint64_t address)
+{
+	return read_word(pid, address);
+}
+
 /* A str object's text: compact ASCII, or its cached UTF-8 form. */
 static char *read_str(pid_t pid, uint64_t str, const struct us_py_layout *layout)
 {

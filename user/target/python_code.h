@@ -44,6 +44,8 @@ size_t us_python_thread_frames(pid_t pid, const struct us_py_sampling *py, uint6
 
 /* Whether `tstate` is one of the main interpreter's thread states (not
  * freed). Async-signal-safe. */
+/* The 8 bytes at `address` in process `pid`, 0 when unreadable. */
+uint64_t us_python_read_word(pid_t pid, uint64_t address);
 bool us_python_thread_state_listed(pid_t pid, const struct us_py_sampling *py, uint64_t tstate);
 /* 3.12+: how many C calls of the eval loop the thread of `tstate` is in (its
  * frames owned by the C stack). */

@@ -18,7 +18,7 @@ struct guard_message {
 };
 
 enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3 };
-#define GUARD_MAX_WORDS 8
+#define GUARD_MAX_WORDS 1040	/* eval_frame, and a line hook per thread */
 
 static int guard_fd = -1;	/* write end, in uscope */
 static pid_t guard_pid;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "elf_symbols.h"
 #include "log.h"
@@ -84,6 +85,11 @@ int us_python_widen_c_budget(pid_t pid, const struct us_py_sampling *walk, int32
 	return add;
 }
 
+static int read_u64(int fd, uint64_t address, uint64_t *value)
+{
+	return pread(fd, value, sizeof(*value), (off_t)address) == sizeof(*value) ? 0 : -1;
+}
+
 /* /proc/PID/mem, built without printf: async-signal-safe. */
 static int open_memory(pid_t pid)
 {
@@ -126,6 +132,155 @@ static void narrow_c_budgets(void)
 	}
 }
 
+/* Thread states given the line hook, taken back at the end. */
+#define HOOKED_THREADS_MAX 1024
+static struct {
+	pid_t pid;
+	struct us_line_hook_slot slot;
+	struct us_py_sampling walk;
+	uint64_t hook;			/* trace_trampoline in the process */
+	uint64_t tracing_possible;	/* 3.8, 3.9: its address; 0 other versions */
+	int32_t added_possible;		/* what uscope added to it */
+	size_t count;
+	uint64_t tstates[HOOKED_THREADS_MAX];
+} hooked;
+
+static int add_to_int(int fd, uint64_t address, int32_t delta)
+{
+	int32_t value = 0;
+
+	if (pread(fd, &value, sizeof(value), (off_t)address) != sizeof(value))
+		return -1;
+	value = value + delta < 0 ? 0 : value + delta;
+	return pwrite(fd, &value, sizeof(value), (off_t)address) == sizeof(value) ? 0 : -1;
+}
+
+/* The thread's use_tracing: in its state (3.8, 3.9), or in the C frame of
+ * the eval call it runs now (3.10, 3.11), which passes it on to its callers
+ * when it returns and to its callees when they start. */
+static int set_use_tracing(int fd, uint64_t tstate, uint32_t value)
+{
+	const struct us_line_hook_slot *slot = &hooked.slot;
+	uint64_t at = 0;
+
+	if (slot->use_tracing >= 0)
+		at = tstate + (uint64_t)slot->use_tracing;
+	else if (slot->cframe >= 0 && read_u64(fd, tstate + (uint64_t)slot->cframe, &at))
+		return -1;
+	if (!at)
+		return -1;
+	return pwrite(fd, &value, slot->use_tracing_size, (off_t)at) == slot->use_tracing_size ? 0
+											       : -1;
+}
+
+/* 3.8: _PyRuntime.ceval.tracing_possible; 3.9: the main interpreter's. */
+static uint64_t tracing_possible_address(int fd, const struct us_line_hook_slot *slot,
+					 const struct us_py_sampling *walk)
+{
+	uint64_t interp = 0;
+
+	if (slot->runtime_tracing_possible >= 0)
+		return walk->runtime_address + (uint64_t)slot->runtime_tracing_possible;
+	if (slot->interp_tracing_possible < 0 ||
+	    read_u64(fd, walk->runtime_address + (uint64_t)walk->runtime_main_interp, &interp) ||
+	    !interp)
+		return 0;
+	return interp + (uint64_t)slot->interp_tracing_possible;
+}
+
+int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
+			 const struct us_py_sampling *walk, uint64_t load_delta, uint64_t tstate)
+{
+	uint64_t hook = slot->hook_vaddr + load_delta, current = 0;
+	int fd = open_memory(pid);
+
+	if (fd < 0) {
+		us_error("cannot open the memory of PID %d to record its lines: %s", (int)pid,
+			 strerror(errno));
+		return -1;
+	}
+	if (read_u64(fd, tstate + (uint64_t)slot->c_tracefunc, &current)) {
+		us_error("cannot read the thread state of PID %d: %s", (int)pid, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (current || hooked.count == HOOKED_THREADS_MAX) {
+		if (current != hook)
+			us_warn("a thread of PID %d %s: its lines are not recorded", (int)pid,
+				current ? "has a trace function of its own (a debugger or coverage?)"
+					: "is past the number of threads uscope hooks");
+		close(fd);
+		return 0;
+	}
+	if (!hooked.count) {
+		hooked.pid = pid;
+		hooked.slot = *slot;
+		hooked.walk = *walk;
+		hooked.hook = hook;
+		hooked.tracing_possible = tracing_possible_address(fd, slot, walk);
+		install_restore_handlers();
+	}
+	us_guard_word(pid, tstate + (uint64_t)slot->c_tracefunc, hook, 0);
+	/* the function first, then the switches that make the interpreter call it */
+	if (pwrite(fd, &hook, sizeof(hook), (off_t)(tstate + (uint64_t)slot->c_tracefunc)) !=
+	    sizeof(hook)) {
+		us_error("cannot write the line hook into PID %d: %s", (int)pid, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	hooked.tstates[hooked.count++] = tstate;
+	if (hooked.tracing_possible && !add_to_int(fd, hooked.tracing_possible, 1))
+		hooked.added_possible++;
+	if (set_use_tracing(fd, tstate, slot->use_tracing_on))
+		us_warn("cannot turn tracing on in a thread of PID %d: its lines are not recorded",
+			(int)pid);
+	us_debug("line hook 0x%llx put into thread state 0x%llx of PID %d",
+		 (unsigned long long)hook, (unsigned long long)tstate, (int)pid);
+	close(fd);
+	return 0;
+}
+
+/* Takes the line hook out of each thread state still alive that holds it.
+ * Tracing goes off first; a check of the eval loop that saw it on an
+ * instant before may still call the hook, which stays in place for 2 ms
+ * more. Async-signal-safe. */
+static void unhook_lines(void)
+{
+	const struct timespec settle = { 0, 2000000 };
+	uint64_t current, null = 0;
+	int fd = open_memory(hooked.pid);
+	size_t i;
+
+	if (fd < 0) {
+		hooked.count = 0;
+		return;
+	}
+	for (i = 0; i < hooked.count; i++) {
+		uint64_t tstate = hooked.tstates[i], profile = 0;
+
+		if (!us_python_thread_state_listed(hooked.pid, &hooked.walk, tstate) ||
+		    read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc, &current) ||
+		    current != hooked.hook) {
+			hooked.tstates[i] = 0;
+			continue;
+		}
+		if (!read_u64(fd, tstate + (uint64_t)hooked.slot.c_profilefunc, &profile) && !profile)
+			set_use_tracing(fd, tstate, 0);
+	}
+	if (hooked.tracing_possible)
+		add_to_int(fd, hooked.tracing_possible, -hooked.added_possible);
+	nanosleep(&settle, NULL);
+	for (i = 0; i < hooked.count; i++) {
+		uint64_t tstate = hooked.tstates[i];
+
+		if (tstate && !read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc, &current) &&
+		    current == hooked.hook)
+			pwrite(fd, &null, sizeof(null), (off_t)(tstate + (uint64_t)hooked.slot.c_tracefunc));
+	}
+	close(fd);
+	hooked.count = 0;
+}
+
 int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t *delta)
 {
 	char path[64], line[4096];
@@ -163,6 +318,8 @@ void us_python_restore(void)
 		narrow_c_budgets();
 		widened.count = 0;
 	}
+	if (hooked.count)
+		unhook_lines();
 	if (fd < 0)
 		return;
 	restore.mem_fd = -1;
@@ -176,11 +333,6 @@ void us_python_restore(void)
 	us_guard_release();
 }
 
-
-static int read_u64(int fd, uint64_t address, uint64_t *value)
-{
-	return pread(fd, value, sizeof(*value), (off_t)address) == sizeof(*value) ? 0 : -1;
-}
 
 int us_python_deinline(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t load_delta)
 {

@@ -25,6 +25,31 @@ struct us_eval_frame_slot {
 	uint64_t default_eval_vaddr;	/* _PyEval_EvalFrameDefault */
 };
 
+/* Where the C-level trace hook goes in an interpreter (3.8-3.11), as the
+ * plan found it (plan_python.h fills one). --lines sets each thread's
+ * c_tracefunc to trace_trampoline, CPython's own C trace function for
+ * sys.settrace: with no Python trace object it returns 0 at once, and a
+ * probe on it sees settrace's 'line' events. */
+struct us_line_hook_slot {
+	uint64_t hook_vaddr;		/* trace_trampoline (ELF address) */
+	int32_t c_tracefunc;		/* PyThreadState.c_tracefunc (c_traceobj 16 bytes on) */
+	int32_t c_profilefunc;		/* PyThreadState.c_profilefunc */
+	int32_t use_tracing;		/* 3.8, 3.9: PyThreadState.use_tracing (int); -1 */
+	int32_t cframe;			/* 3.10, 3.11: PyThreadState.cframe, use_tracing first; -1 */
+	uint32_t use_tracing_size;	/* bytes: 4, or 1 (3.11) */
+	uint32_t use_tracing_on;	/* the value meaning on: 1, or 255 (3.11) */
+	int32_t runtime_tracing_possible; /* 3.8: _PyRuntime.ceval.tracing_possible; -1 */
+	int32_t interp_tracing_possible;  /* 3.9: PyInterpreterState.ceval.tracing_possible; -1 */
+};
+
+/* Puts the line hook into the thread state `tstate` of process `pid` (its
+ * thread stopped by uscope). Leaves a thread that has a trace function of
+ * its own. `walk` finds the thread states again at the end, when
+ * us_python_restore takes the hooks out of those still alive. Returns 0,
+ * or -1 after saying why. */
+int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
+			 const struct us_py_sampling *walk, uint64_t load_delta, uint64_t tstate);
+
 /* 3.12+: the thread of `tstate` spent its C recursion budget with
  * `eval_calls` C calls of the eval loop on its stack, each spending
  * PY_EVAL_C_STACK_UNITS (2); traced, all of them are C calls, where untraced
@@ -41,8 +66,9 @@ int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint6
 /* Makes every Python call visible. Returns 0, or -1 after saying why (the
  * trace then sees only calls the interpreter does not inline). */
 int us_python_deinline(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t load_delta);
-/* Puts back what us_python_deinline changed, if the process is still there.
- * Async-signal-safe; does nothing the second time. */
+/* Puts back what us_python_deinline and us_python_hook_lines changed, if
+ * the process is still there. Async-signal-safe; does nothing the second
+ * time. */
 void us_python_restore(void);
 
 #endif

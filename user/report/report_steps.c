@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `steps` (--lines): every line in the order it ran, written while the
+ * model is built: the time since the start, the time since the thread's
+ * previous line (the step tracer's "Runtime"), the thread, the depth of
+ * its stack, file:line and function, and the line's text, as `python -m
+ * trace --trace --timing` prints it. The program's own lines, unless --all.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model_program.h"
+#include "report_lines.h"
+#include "report_stream.h"
+#include "util.h"
+
+struct steps {
+	FILE *out;
+	const struct us_report_options *ro;
+	const struct us_recording *rec;
+	struct us_source_file *files;	/* read so far */
+	size_t n_files, files_cap;
+	uint64_t written;
+};
+
+static const struct us_source_file *source_of(struct steps *st, const char *file)
+{
+	char path[PATH_MAX];
+
+	us_source_path(st->rec, file, path, sizeof(path));
+	for (size_t i = 0; i < st->n_files; i++)
+		if (strcmp(st->files[i].path, path) == 0)
+			return &st->files[i];
+	us_grow(&st->files, &st->files_cap, st->n_files + 1, sizeof(*st->files));
+	us_source_file_read(&st->files[st->n_files], path);
+	return &st->files[st->n_files++];
+}
+
+static void begin(void *ctx, const struct us_recording *rec)
+{
+	struct steps *st = ctx;
+
+	st->rec = rec;
+	fprintf(st->out, "%12s %10s  %8s %5s  %s\n", "TIME(ms)", "STEP", "TID", "DEPTH",
+		"FILE:LINE (FUNCTION)  SOURCE");
+}
+
+static void line_started(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			 int32_t line, uint64_t ts_ns, uint64_t since_ns, size_t depth)
+{
+	struct steps *st = ctx;
+	const struct us_thread *t = &m->threads[thread];
+	const struct us_function *fn = &m->functions[fn_id];
+	const char *text;
+	char step[32] = "";
+
+	if (!st->ro->all && t->phase != US_PHASE_PROGRAM)
+		return;
+	if (since_ns)
+		us_format_duration(step, sizeof(step), since_ns);
+	text = us_source_line(source_of(st, fn->file), line);
+	fprintf(st->out, "%12.3f %10s  [%6u] %5zu  %s:%d (%s)  %s\n",
+		us_ns_to_ms(ts_ns > st->rec->start_ns ? ts_ns - st->rec->start_ns : 0), step,
+		t->tid, depth, us_module_relative_path(fn->file, st->rec->cwd), line, fn->name,
+		text ? text : "");
+	st->written++;
+}
+
+static void *create(FILE *out, const struct us_report_options *ro)
+{
+	struct steps *st = us_calloc(1, sizeof(*st));
+
+	st->out = out;
+	st->ro = ro;
+	return st;
+}
+
+static void discard(void *state)
+{
+	struct steps *st = state;
+
+	for (size_t i = 0; i < st->n_files; i++)
+		us_source_file_free(&st->files[i]);
+	free(st->files);
+	free(st);
+}
+
+static void finish(void *state, const struct us_recording *rec, const struct us_model *m)
+{
+	struct steps *st = state;
+
+	us_report_summary(st->out, rec, m, st->ro);
+	if (!st->written)
+		fprintf(st->out, "uscope: no line of the program's own code ran%s\n",
+			m->line_events ? " (--all shows start-up and shutdown)"
+				       : ": trace with --lines");
+	discard(st);
+}
+
+const struct us_stream_ops us_steps_ops = {
+	.create = create,
+	.sink = { .begin = begin, .line_started = line_started },
+	.finish = finish,
+	.discard = discard,
+};
