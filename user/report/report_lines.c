@@ -84,7 +84,9 @@ static const char *trimmed(const char *text)
 /* ---- lines: the lines with the most time ------------------------------------ */
 
 struct line_row {
-	const struct us_line_stats *s;
+	uint32_t fn_id;		/* the first function seen on it */
+	int32_t line;
+	size_t first;		/* index of its first entry in m->lines: the order it first ran */
 	uint64_t count, ns;
 };
 
@@ -97,30 +99,51 @@ static int compare_rows(const void *a, const void *b)
 	if (lines_sort == US_SORT_CALLS && x->count != y->count)
 		return x->count > y->count ? -1 : 1;
 	if (lines_sort == US_SORT_FIRST)
-		return x->s < y->s ? -1 : x->s > y->s;
+		return x->first < y->first ? -1 : x->first > y->first;
 	if (x->ns != y->ns)
 		return x->ns > y->ns ? -1 : 1;
 	if (x->count != y->count)
 		return x->count > y->count ? -1 : 1;
-	return x->s < y->s ? -1 : x->s > y->s;
+	return x->first < y->first ? -1 : x->first > y->first;
 }
 
-/* The lines a report shows, sorted: the program's own unless --all. */
+/* The lines a report shows, one row per file and line (a comprehension
+ * shares its line with the function around it: settrace counts both, and
+ * the outer one's time holds the inner one's), sorted (--sort): the
+ * program's own unless --all. */
 static struct line_row *line_rows(const struct us_model *m, const struct us_report_options *ro,
 				  size_t *n_rows)
 {
 	struct line_row *rows = us_calloc(m->n_lines ? m->n_lines : 1, sizeof(*rows));
+	struct us_map index = { 0 };
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->n_lines; i++) {
 		const struct us_line_stats *s = &m->lines[i];
+		const char *file = m->functions[s->fn_id].file;
 		uint64_t count = ro->all ? s->count : s->program_count;
+		uint64_t ns = ro->all ? s->time_ns : s->program_ns;
+		uint64_t key = us_hash_u64(us_hash_str(file) + (uint64_t)s->line);
+		uint32_t at;
 
 		if (!count)
 			continue;
-		rows[n] = (struct line_row){ s, count, ro->all ? s->time_ns : s->program_ns };
-		n++;
+		for (;; key = us_hash_u64(key)) {	/* another file and line may share the key */
+			at = us_map_get(&index, key);
+			if (at == US_MAP_NONE || (rows[at].line == s->line &&
+						   strcmp(m->functions[rows[at].fn_id].file, file) == 0))
+				break;
+		}
+		if (at == US_MAP_NONE) {
+			at = (uint32_t)n++;
+			rows[at] = (struct line_row){ .fn_id = s->fn_id, .line = s->line, .first = i };
+			us_map_put(&index, key, at);
+		}
+		rows[at].count += count;
+		if (ns > rows[at].ns)
+			rows[at].ns = ns;
 	}
+	us_map_free(&index);
 	lines_sort = ro->sort;
 	qsort(rows, n, sizeof(*rows), compare_rows);
 	*n_rows = n;
@@ -145,8 +168,9 @@ void us_report_lines(FILE *out, const struct us_recording *rec, const struct us_
 	size_t n;
 	struct line_row *rows = line_rows(m, ro, &n);
 	struct us_source_file src = { 0 };
-	uint32_t src_fn = UINT32_MAX;
+	const char *src_file = NULL;
 	char time[32], path[PATH_MAX];
+	int width = 4;
 
 	us_report_summary(out, rec, m, ro);
 	if (!n) {
@@ -160,23 +184,30 @@ void us_report_lines(FILE *out, const struct us_recording *rec, const struct us_
 	if (m->lines_unknown)
 		fprintf(out, "uscope: %llu line starts whose line could not be told\n",
 			(unsigned long long)m->lines_unknown);
-	fprintf(out, "\n%10s %12s %6s  %-28s %s\n", "COUNT", "TIME", "%", "LINE", "SOURCE");
 	for (size_t i = 0; i < n && i < LINES_SHOWN; i++) {
-		const struct us_function *fn = &m->functions[rows[i].s->fn_id];
-		char where[64];
+		const struct us_function *fn = &m->functions[rows[i].fn_id];
+		int w = snprintf(NULL, 0, "%s:%d", us_module_relative_path(fn->file, rec->cwd),
+				 rows[i].line);
 
-		if (fn->kind == US_FN_PYTHON && rows[i].s->fn_id != src_fn) {
+		width = w > width ? w : width;
+	}
+	fprintf(out, "\n%10s %12s %6s  %-*s  %s\n", "COUNT", "TIME", "%", width, "LINE", "SOURCE");
+	for (size_t i = 0; i < n && i < LINES_SHOWN; i++) {
+		const struct us_function *fn = &m->functions[rows[i].fn_id];
+		char where[PATH_MAX + 16];
+
+		if (!src.path || strcmp(src_file, fn->file) != 0) {
 			us_source_file_free(&src);
 			us_source_path(rec, fn->file, path, sizeof(path));
 			us_source_file_read(&src, path);
-			src_fn = rows[i].s->fn_id;
+			src_file = fn->file;
 		}
 		us_format_duration(time, sizeof(time), rows[i].ns);
 		snprintf(where, sizeof(where), "%s:%d", us_module_relative_path(fn->file, rec->cwd),
-			 rows[i].s->line);
-		fprintf(out, "%10llu %12s %5.1f%%  %-28s %s\n", (unsigned long long)rows[i].count,
-			time, span ? 100.0 * (double)rows[i].ns / (double)span : 0.0, where,
-			trimmed(us_source_line(&src, rows[i].s->line)));
+			 rows[i].line);
+		fprintf(out, "%10llu %12s %5.1f%%  %-*s  %s\n", (unsigned long long)rows[i].count,
+			time, span ? 100.0 * (double)rows[i].ns / (double)span : 0.0, width, where,
+			trimmed(us_source_line(&src, rows[i].line)));
 	}
 	us_source_file_free(&src);
 	free(rows);
@@ -206,6 +237,37 @@ void us_json_lines(struct us_json *j, const struct us_model *m, const struct us_
 	us_json_array_end(j);
 	us_json_key(j, "line_events");
 	us_json_uint(j, m->line_events);
+}
+
+static bool is_package_init(const char *file)
+{
+	size_t n = strlen(file);
+
+	return n >= 12 && strcmp(file + n - 12, "/__init__.py") == 0;
+}
+
+/* The module name trace.py gives a file: relative to the script's own
+ * directory (the first entry of sys.path) when it is under it, else as
+ * uscope names modules ("json.tool"). */
+static void cover_module_name(const struct us_recording *rec, const struct us_model *m,
+			      const char *file, const char *path, char *buf, size_t len)
+{
+	const char *main_path = m->program.main_kind == US_MAIN_SCRIPT ? m->program.main_path : NULL;
+	const char *slash = main_path ? strrchr(main_path, '/') : NULL;
+	size_t dir_len = slash ? (size_t)(slash - main_path) : 0;
+
+	if (dir_len && strncmp(path, main_path, dir_len) == 0 && path[dir_len] == '/') {
+		snprintf(buf, len, "%s", path + dir_len + 1);
+		if (strlen(buf) > 3 && strcmp(buf + strlen(buf) - 3, ".py") == 0)
+			buf[strlen(buf) - 3] = '\0';
+		for (char *p = buf; *p; p++)
+			if (*p == '/')
+				*p = '.';
+		return;
+	}
+	us_module_name(file, rec->cwd, buf, len);
+	if (is_package_init(file))	/* "pkg.__init__", as trace names it */
+		snprintf(buf + strlen(buf), len - strlen(buf), ".__init__");
 }
 
 /* ---- coverage: annotated source files ------------------------------------------ */
@@ -350,7 +412,7 @@ void us_report_coverage(FILE *out, const struct us_recording *rec, const struct 
 		}
 		counts = file_counts(m, ro, fn->file, src.n_lines);
 		code = executable_lines(python, path, src.n_lines);
-		us_module_name(fn->file, rec->cwd, module, sizeof(module));
+		cover_module_name(rec, m, fn->file, path, module, sizeof(module));
 		snprintf(cover, sizeof(cover), "%s/%s.cover", dir, module);
 		if (!write_cover_file(cover, &src, counts, code, &hit, &missed)) {
 			fprintf(out, "uscope: cannot write %s: %s\n", cover, strerror(errno));

@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""--lines: each line a Python frame starts, against sys.settrace's 'line'
+events of the same interpreter on the same workload (a separate run), and
+the coverage files against `python -m trace --count --missing`'s."""
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+from conftest import USCOPE, trace, uscope
+from python_helpers import INTERPRETERS, PY_FIXTURES, interpreter, line_of, minor_of
+
+WORKLOAD = os.path.join(PY_FIXTURES, "lines_workload.py")
+ATTACH_TARGET = os.path.join(PY_FIXTURES, "lines_attach_target.py")
+# PyThreadState.c_tracefunc (tests/e2e/test_python_layout.py checks uscope's)
+C_TRACEFUNC = {8: 64, 9: 64, 10: 64, 11: 72}
+
+
+def settrace_truth(python, script):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    try:
+        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_truth.py"), out, script],
+                       capture_output=True, text=True, timeout=120, check=True)
+        with open(out) as f:
+            data = json.load(f)
+        return {int(k): v for k, v in data["counts"].items()}, data["steps"]
+    finally:
+        os.unlink(out)
+
+
+def counts_of(report, script):
+    counts = {}
+    for row in report["lines"]:
+        if os.path.abspath(row["file"]) == script:
+            counts[row["line"]] = counts.get(row["line"], 0) + row["count"]
+    return counts
+
+
+def lines_python(name):
+    python = interpreter(name)
+    if minor_of(python) >= 12:
+        pytest.skip("--lines covers 3.8-3.11 (3.12+: test_lines_on_3_12_is_a_clear_error)")
+    return python
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_line_counts_equal_settrace(name):
+    python = lines_python(name)
+    truth, _ = settrace_truth(python, WORKLOAD)
+    t = trace("run", "--lines", "--", python, WORKLOAD)
+    assert t.returncode == 0, t.stderr
+    assert "result 7 10 55 26 2 3" in t.stdout     # the program's own output, unchanged
+    assert counts_of(t.report, WORKLOAD) == truth
+    # the branch never taken and the function never called have no line
+    assert line_of("total -= 1000", WORKLOAD) not in truth
+    assert line_of('return "not run"', WORKLOAD) not in truth
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.8", "pyenv-3.10"])
+def test_steps_come_in_settrace_order(name):
+    python = lines_python(name)
+    _, truth_steps = settrace_truth(python, WORKLOAD)
+    t = trace("run", "--lines", "--", python, WORKLOAD, fmt="steps")
+    assert t.returncode == 0, t.stderr
+    steps = [int(m.group(1)) for m in
+             re.finditer(r"lines_workload\.py:(\d+) \(", t.report_text)]
+    assert steps[:len(truth_steps)] == truth_steps
+    # time since start rises; the thread's previous step time is shown
+    times = [float(line.split()[0]) for line in t.report_text.splitlines()
+             if "lines_workload.py:" in line]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.10"])
+def test_coverage_files_equal_trace_modules(name, tmp_path):
+    python = lines_python(name)
+    theirs, ours = tmp_path / "trace", tmp_path / "uscope"
+    subprocess.run([python, "-m", "trace", "--count", "--missing", "-C", str(theirs), WORKLOAD],
+                   capture_output=True, timeout=120, check=True)
+    t = trace("run", "--lines", "--coverdir", str(ours), "--", python, WORKLOAD,
+              fmt="coverage")
+    assert t.returncode == 0, t.stderr
+    expected = (theirs / "lines_workload.cover").read_text()
+    assert (ours / "lines_workload.cover").read_text() == expected
+    never = [line for line in expected.splitlines() if line.startswith(">>>>>>")]
+    assert any("total -= 1000" in line for line in never)
+    assert any('return "not run"' in line for line in never)
+    assert re.search(r"lines_workload\s+\S+/lines_workload\.cover", t.report_text)
+
+
+def test_lines_report_names_the_hot_lines():
+    python = lines_python("pyenv-3.10")
+    t = trace("run", "--lines", "--scope", PY_FIXTURES, "--", python, WORKLOAD, fmt="lines")
+    assert t.returncode == 0, t.stderr
+    text = t.report_text
+    loop = line_of("if i % 3 == 0", WORKLOAD) - 1     # branches' loop: 12 runs, one exit
+    assert re.search(rf"\n\s+13\s+.*lines_workload\.py:{loop}\s+for i in range\(n\):", text)
+    assert "asyncio/" not in text.split("SOURCE", 1)[1]   # --scope keeps the program's own
+    # a line two functions share (a comprehension's) is one row, as settrace counts it
+    evens = line_of("evens = [x", WORKLOAD)
+    assert len(re.findall(rf"lines_workload\.py:{evens}\s", text)) == 1
+    assert re.search(rf"\n\s+22\s+.*lines_workload\.py:{evens}\s", text)
+
+
+@pytest.mark.parametrize("name", ["pyenv-3.12", "pyenv-3.13"])
+def test_lines_on_3_12_is_a_clear_error(name):
+    python = interpreter(name)
+    r = uscope("run", "--lines", "--", python, "-c", "pass")
+    assert r.returncode != 0
+    errors = [line for line in r.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "3.12" in errors[0] and "3.8-3.11" in errors[0]
+
+
+def test_line_formats_need_lines():
+    r = uscope("run", "--format", "steps", "--", "true")
+    assert r.returncode == 2
+    assert "add --lines" in r.stderr
+
+
+def start_target(python, tmp_path):
+    ready, stop = tmp_path / "ready", tmp_path / "stop"
+    minor = minor_of(python)
+    target = subprocess.Popen([python, ATTACH_TARGET, str(ready), str(stop),
+                               str(C_TRACEFUNC[minor])], stdout=subprocess.PIPE, text=True)
+    for _ in range(200):
+        if ready.exists():
+            break
+        time.sleep(0.05)
+    assert ready.exists(), "the target did not start"
+    return target, stop
+
+
+def finish_target(target, stop):
+    stop.touch()
+    out, _ = target.communicate(timeout=60)
+    assert target.returncode == 0
+    return out
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.8", "pyenv-3.9", "pyenv-3.10"])
+def test_attach_records_lines_and_leaves_no_hook(name, tmp_path):
+    python = lines_python(name)
+    target, stop = start_target(python, tmp_path)
+    try:
+        t = trace("attach", "-p", str(target.pid), "--lines", "--duration", "1")
+        assert t.returncode == 0, t.stderr
+        work_loop = line_of("total += i", ATTACH_TARGET)
+        counts = counts_of(t.report, ATTACH_TARGET)
+        assert counts.get(work_loop, 0) >= 200
+    finally:
+        out = finish_target(target, stop)
+    # its own settrace works as before, and no C trace function is left
+    assert "settrace lines 3" in out
+    assert "c_tracefunc 0" in out
+
+
+def test_hook_is_taken_out_when_uscope_is_killed(tmp_path):
+    python = lines_python("pyenv-3.10")
+    target, stop = start_target(python, tmp_path)
+    try:
+        u = subprocess.Popen([USCOPE, "attach", "-q", "-p", str(target.pid), "--lines",
+                              "-o", str(tmp_path / "rec.usc")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        u.send_signal(signal.SIGKILL)
+        u.wait(timeout=30)
+        time.sleep(0.5)     # the guard's turn
+    finally:
+        out = finish_target(target, stop)
+    assert "settrace lines 3" in out
+    assert "c_tracefunc 0" in out
+    # the recording is readable up to its last flush, lines included
+    r = uscope("report", "--format", "lines", str(tmp_path / "rec.usc"))
+    assert r.returncode == 0, r.stderr
+    assert "lines_attach_target.py" in r.stdout
