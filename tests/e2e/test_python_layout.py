@@ -50,6 +50,19 @@ def expressions(minor):
         "tstate_exc_traceback":
         "&((PyThreadState*)0)->curexc_traceback" if minor <= 11 else None,
         "eval_frame": "&((PyInterpreterState*)0)->eval_frame",
+        # --lines: the C trace hook (3.8-3.11)
+        "tstate_c_tracefunc": "&((PyThreadState*)0)->c_tracefunc" if minor <= 11 else None,
+        "tstate_c_profilefunc": "&((PyThreadState*)0)->c_profilefunc" if minor <= 11 else None,
+        "pyframe_frame": "&((PyFrameObject*)0)->f_frame" if minor == 11 else None,
+        "pyframe_lineno": "&((PyFrameObject*)0)->f_lineno" if minor <= 11 else None,
+        "tstate_tracing_what": "&((PyThreadState*)0)->tracing_what" if minor == 11 else None,
+        "frame_object": f"&(({FRAME_311}*)0)->frame_obj" if minor == 11 else None,
+        "tstate_use_tracing": "&((PyThreadState*)0)->use_tracing" if minor <= 9 else None,
+        "tstate_cframe": "&((PyThreadState*)0)->cframe" if minor in (10, 11) else None,
+        "runtime_tracing_possible":
+        "&((_PyRuntimeState*)0)->ceval.tracing_possible" if minor == 8 else None,
+        "interp_tracing_possible":
+        "&((PyInterpreterState*)0)->ceval.tracing_possible" if minor == 9 else None,
     }
     return exprs
 

@@ -285,3 +285,85 @@ TEST(python_many_messages_fold_into_one_chain)
 	CHECK_EQ(m.chains[8].count, 92);
 	us_model_free(&m);
 }
+
+/* ---- --lines ---- */
+
+static void line(struct us_model *m, uint64_t ts, uint64_t addr, int32_t lineno)
+{
+	struct us_py_line_event e = {
+		.hdr = { US_EV_PY_LINE, sizeof(e), 1, ts }, .code = addr, .offset = -1, .line = lineno,
+	};
+
+	us_model_add_event(m, &e.hdr);
+}
+
+static const struct us_line_stats *line_stats(const struct us_model *m, const char *fn, int32_t l)
+{
+	for (size_t i = 0; i < m->n_lines; i++)
+		if (m->lines[i].line == l && strcmp(m->functions[m->lines[i].fn_id].name, fn) == 0)
+			return &m->lines[i];
+	return NULL;
+}
+
+TEST(python_line_time_runs_to_the_next_line_and_holds_its_calls)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code(&m, 0x100, "main", 1, 0);
+	code(&m, 0x200, "work", 10, 0);
+	py_enter(&m, 100, 0x100, 0x9000, US_PY_CALL);
+	line(&m, 110, 0x100, 2);		/* main:2 calls work: 110..300 */
+	py_enter(&m, 120, 0x200, 0x8000, US_PY_CALL);
+	line(&m, 130, 0x200, 11);
+	line(&m, 150, 0x200, 12);
+	line(&m, 170, 0x200, 11);		/* a loop: 11 again */
+	py_leave(&m, 290, 0x8000, NULL);	/* 11 ends with the frame */
+	line(&m, 300, 0x100, 3);
+	py_leave(&m, 400, 0x9000, NULL);
+	us_model_finish(&m, 500);
+	CHECK_EQ(line_stats(&m, "main", 2)->count, 1);
+	CHECK_EQ(line_stats(&m, "main", 2)->time_ns, 190);
+	CHECK_EQ(line_stats(&m, "work", 11)->count, 2);
+	CHECK_EQ(line_stats(&m, "work", 11)->time_ns, 20 + 120);
+	CHECK_EQ(line_stats(&m, "work", 12)->time_ns, 20);
+	CHECK_EQ(line_stats(&m, "main", 3)->time_ns, 100);
+	CHECK_EQ(m.line_events, 5);
+	us_model_free(&m);
+}
+
+TEST(python_a_recursive_line_is_timed_once)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code(&m, 0x100, "fact", 1, 0);
+	py_enter(&m, 100, 0x100, 0x9000, US_PY_CALL);
+	line(&m, 100, 0x100, 2);		/* return n * fact(n - 1) */
+	py_enter(&m, 110, 0x100, 0x8000, US_PY_CALL);
+	line(&m, 110, 0x100, 2);
+	py_leave(&m, 150, 0x8000, NULL);
+	py_leave(&m, 200, 0x9000, NULL);
+	us_model_finish(&m, 300);
+	CHECK_EQ(line_stats(&m, "fact", 2)->count, 2);
+	CHECK_EQ(line_stats(&m, "fact", 2)->time_ns, 100);	/* not 100 + 40 */
+	us_model_free(&m);
+}
+
+TEST(python_lines_of_a_frame_entered_before_tracing_count_untimed)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code(&m, 0x100, "loop", 1, 0);
+	line(&m, 100, 0x100, 2);
+	line(&m, 200, 0x100, 3);
+	us_model_finish(&m, 300);
+	CHECK_EQ(line_stats(&m, "loop", 2)->count, 1);
+	CHECK_EQ(line_stats(&m, "loop", 2)->untimed, 1);
+	CHECK_EQ(line_stats(&m, "loop", 2)->time_ns, 0);
+	us_model_free(&m);
+}

@@ -53,8 +53,10 @@ static void print_objects(const struct us_object_list *objects)
 		printf("  %s%s\n", objects->items[i].path, i == objects->main_index ? "  (main)" : "");
 }
 
-static void print_layout(const struct us_py_layout *l)
+static void print_layout(const struct us_python *py)
 {
+	const struct us_py_layout *l = &py->layout;
+	struct us_line_hook_slot hook = us_python_line_hook_slot(py);
 	const struct { const char *name; long long value; } fields[] = {
 		{ "frame_code", l->frame_code }, { "frame_lasti", l->frame_lasti },
 		{ "frame_instr_ptr", l->frame_instr_ptr }, { "frame_owner", l->frame_owner },
@@ -73,6 +75,13 @@ static void print_layout(const struct us_py_layout *l)
 		{ "interp_gil_last_holder", l->interp_gil_last_holder },
 		{ "tstate_exc_type", l->tstate_exc_type }, { "tstate_exc_value", l->tstate_exc_value },
 		{ "tstate_exc_traceback", l->tstate_exc_traceback },
+		{ "tstate_c_tracefunc", l->tstate_c_tracefunc }, { "pyframe_frame", l->pyframe_frame },
+		{ "pyframe_lineno", l->pyframe_lineno },
+		{ "tstate_tracing_what", l->tstate_tracing_what }, { "frame_object", l->frame_object },
+		{ "tstate_c_profilefunc", l->tstate_c_tracefunc >= 0 ? hook.c_profilefunc : -1 },
+		{ "tstate_use_tracing", hook.use_tracing }, { "tstate_cframe", hook.cframe },
+		{ "runtime_tracing_possible", hook.runtime_tracing_possible },
+		{ "interp_tracing_possible", hook.interp_tracing_possible },
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -124,7 +133,7 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 			       "not found, those calls are not counted\n", py.micro);
 	}
 	if (us_log_verbosity() > 0)
-		print_layout(&py.layout);
+		print_layout(&py);
 	us_python_free(&py);
 	return 0;
 }

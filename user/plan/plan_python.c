@@ -481,7 +481,7 @@ struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py)
 		.c_tracefunc = py->layout.tstate_c_tracefunc,
 		.c_profilefunc = py->layout.tstate_c_tracefunc - 8,
 		.use_tracing = minor <= 9 ? 48 : NONE,
-		.cframe = minor == 10 ? 48 : minor == 11 ? 56 : NONE,
+		.cframe = minor == 10 ? 48 : minor == 11 ? 56 : NONE,	/* 3.12+: no hook */
 		.use_tracing_size = minor == 11 ? 1 : 4,
 		.use_tracing_on = minor == 11 ? 255 : 1,
 		.runtime_tracing_possible = minor == 8 ? 588 : NONE,
