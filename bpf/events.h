@@ -191,8 +191,10 @@ struct us_py_exit_event {
 	struct us_event_header hdr;
 	__u64 sp;			/* C stack pointer after the return */
 	__u64 exception;		/* exception object address, 0 for a return */
-	__s32 exception_line;		/* line of the frame's traceback entry; -1 unknown */
-	__s32 exception_offset;		/* its bytecode offset in bytes; -1 unknown */
+	/* where the frame left: a raise, its traceback entry; a generator's or
+	 * coroutine's run that yielded (or awaited), where it is suspended */
+	__s32 line;			/* the line; -1 unknown (the offset tells it) */
+	__s32 offset;			/* the bytecode offset in bytes; -1 unknown */
 	struct us_py_value value;
 };
 

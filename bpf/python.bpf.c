@@ -413,6 +413,16 @@ int BPF_USDT(python_line_usdt, const char *file, const char *function, int line)
 	return 0;
 }
 
+/* A generator's or coroutine's run: its frame, kept for its return (the
+ * session's cookie), where it says where it suspended. */
+static __always_inline void remember_run(__u64 frame)
+{
+	__u64 *cookie = bpf_session_cookie();
+
+	if (cookie)
+		*cookie = frame;
+}
+
 static __always_inline void fill_entry(struct us_py_entry_event *e, struct pt_regs *ctx,
 				      __u64 code, __u32 kind, __u32 flags, __s32 caller)
 {
@@ -439,6 +449,7 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	caller = kind == US_PY_CALL ? caller_offset(ctx, frame) : -1;
 	/* a generator's or coroutine's run: with its frame, which names it */
 	if ((info.flags & US_CO_SUSPENDABLE) && kind != US_PY_GENERATOR_NEW) {
+		remember_run(frame);
 		e = reserve_event(US_EV_PY_ENTRY, sizeof(*e), tid);
 		if (e) {
 			fill_entry(e, ctx, code, kind, flags, caller);
@@ -503,6 +514,20 @@ int BPF_KPROBE(python_inline_getitem)
 	return 0;
 }
 
+/* Where a generator's or coroutine's run that ends here stands in its
+ * bytecode: its suspension point when it yielded (a final return leaves
+ * a cleared frame; the model only asks when the run is resumed). */
+static __always_inline __s32 suspended_at(void)
+{
+	__u64 *cookie = bpf_session_cookie();
+	__u64 frame = cookie ? *cookie : 0, code;
+
+	if (!frame)
+		return -1;
+	code = read_u64(frame + layout.frame_code);
+	return code ? frame_offset(frame, code) : -1;
+}
+
 static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 {
 	struct us_py_exit_event *e;
@@ -516,12 +541,14 @@ static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 		return;
 	__builtin_memset(&e->sp, 0, sizeof(*e) - sizeof(e->hdr));
 	e->sp = PT_REGS_SP(ctx);
-	e->exception_line = -1;
-	e->exception_offset = -1;
-	if (result)
+	e->line = -1;
+	e->offset = -1;
+	if (result) {
 		summarise(result, &e->value);
-	else
+		e->offset = suspended_at();
+	} else {
 		summarise_exception(e);
+	}
 	bpf_ringbuf_submit(e, submit_flags());
 }
 

@@ -161,9 +161,9 @@ static __noinline void summarise_exception(struct us_py_exit_event *e)
 			e->value.text_len = read_str(first_arg, e->value.text, sizeof(e->value.text));
 	}
 	if (traceback) {
-		e->exception_offset = read_s32(traceback + layout.traceback_lasti);
+		e->offset = read_s32(traceback + layout.traceback_lasti);
 		if (layout.traceback_lineno >= 0)
-			e->exception_line = read_s32(traceback + layout.traceback_lineno);
+			e->line = read_s32(traceback + layout.traceback_lineno);
 	}
 }
 

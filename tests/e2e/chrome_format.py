@@ -53,27 +53,50 @@ def check(trace):
 
 
 def check_async(by_phase):
-    problems, slices = [], {}
+    """Nestable async slices: under one (cat, id) the first slice holds the
+    others (uscope: a coroutine and its awaits); slices of one name there
+    pair up begin to end in time order and do not overlap."""
+    problems, begins, ends = [], defaultdict(list), defaultdict(list)
     for e in by_phase["b"]:
-        key = (e["cat"], e["id"])
-        if key in slices:
-            problems.append(f"async {key} begins twice")
-        slices[key] = [e["ts"], None]
+        begins[(e["cat"], e["id"])].append((e["ts"], e["name"]))
     for e in by_phase["e"]:
-        key = (e["cat"], e["id"])
-        if key not in slices or slices[key][1] is not None:
-            problems.append(f"async {key} ends without a begin, or twice")
-        elif e["ts"] < slices[key][0]:
-            problems.append(f"async {key} ends before it begins")
-        else:
-            slices[key][1] = e["ts"]
-    for key, (begin, end) in slices.items():
-        if end is None:
+        ends[(e["cat"], e["id"])].append((e["ts"], e["name"]))
+    outer = {}
+    for key in set(begins) | set(ends):
+        if not begins[key]:
+            problems.append(f"async {key} ends without a begin")
+            continue
+        first_name = min(begins[key])[1]
+        names = {name for _, name in begins[key] + ends[key]}
+        for name in names:
+            b = sorted(ts for ts, n in begins[key] if n == name)
+            e = sorted(ts for ts, n in ends[key] if n == name)
+            if len(b) != len(e):
+                problems.append(f"async {key} {name!r}: {len(b)} begins, {len(e)} ends")
+                continue
+            pairs = list(zip(b, e))
+            for x, y in pairs:
+                if y < x:
+                    problems.append(f"async {key} {name!r} ends before it begins")
+            for (_, y1), (x2, _) in zip(pairs, pairs[1:]):
+                if x2 < y1:
+                    problems.append(f"async {key} {name!r} begins twice")
+            if name == first_name:
+                if len(pairs) != 1:
+                    problems.append(f"async {key} begins twice")
+                else:
+                    outer[key] = pairs[0]
+        for ts, name in begins[key] + ends[key]:
+            span = outer.get(key)
+            if span and name != first_name and not span[0] <= ts <= span[1]:
+                problems.append(f"async {key} {name!r} outside its slice")
+    for key in begins:
+        if key not in outer and not any(p.startswith(f"async {key}") for p in problems):
             problems.append(f"async {key} never ends")
     for e in by_phase["n"]:
         key = (e["cat"], e["id"])
-        begin, end = slices.get(key, (None, None))
-        if begin is None or end is None or not begin <= e["ts"] <= end:
+        begin, end = outer.get(key, (None, None))
+        if begin is None or not begin <= e["ts"] <= end:
             problems.append(f"async instant {key} outside its slice")
     return problems
 

@@ -39,7 +39,11 @@ def test_coroutines_are_async_slices_with_flows_through_their_runs(name):
         steps = [e for e in by_phase["t"] if (e["cat"], e["id"]) == key]
         ends = [e for e in by_phase["f"] if (e["cat"], e["id"]) == key]
         assert len(steps) == 2 and len(ends) == 1  # s, t, t, f through four runs
-        end = [e for e in by_phase["e"] if (e["cat"], e["id"]) == key][0]
+        end = [e for e in by_phase["e"] if (e["cat"], e["id"]) == key and
+               e["name"] == "worker"][0]
+        awaits = [e for e in by_phase["b"] if (e["cat"], e["id"]) == key and
+                  e["name"] == "await"]
+        assert len(awaits) == 3  # one await slice per suspension, nested in its slice
         runs = [e for e in by_phase["X"] if e["name"] == "worker" and
                 b["ts"] <= e["ts"] <= end["ts"] and e["tid"] == b["tid"]]
         assert len(runs) >= 4

@@ -140,7 +140,7 @@ static void py_leave_on(struct us_model *m, uint32_t tid, uint64_t ts, uint64_t 
 {
 	struct us_py_exit_event e = {
 		.hdr = { US_EV_PY_EXIT, sizeof(e), tid, ts }, .sp = sp + US_RETURN_SP_DELTA,
-		.exception_line = raise ? 7 : -1, .exception_offset = -1,
+		.line = raise ? 7 : -1, .offset = -1,
 		.value = { .kind = raise ? US_PY_VALUE_EXCEPTION : US_PY_VALUE_NONE },
 	};
 

@@ -191,6 +191,10 @@ static const struct us_option_spec specs[] = {
 	{ "coverdir", OPT_COVERDIR, required_argument, "DIR", US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT,
 	  true,
 	  "--format coverage: write the annotated .cover files into DIR (default .)" },
+	{ "await-threshold", OPT_AWAIT_THRESHOLD, required_argument, "MS",
+	  US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT, true,
+	  "--format awaits and json: list only suspensions of coroutines lasting MS or\n"
+	  "more (the totals count all)" },
 	{ "args", OPT_ARGS, no_argument, NULL, TRACING, true,
 	  "record the first arguments of each Python call" },
 	{ "scope", OPT_SCOPE, required_argument, "DIR", FILTERING, true,

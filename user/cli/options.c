@@ -173,6 +173,16 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_COVERDIR:
 		o->coverdir = arg;
 		return 0;
+	case OPT_AWAIT_THRESHOLD: {
+		char *end;
+		double ms = strtod(arg, &end);
+
+		if (end == arg || *end || !(ms >= 0) || ms > 1e9)
+			return usage_error("--await-threshold takes milliseconds (like 10 or 2.5), "
+					   "not '%s'", arg);
+		o->await_threshold_ns = (uint64_t)(ms * 1e6);
+		return 0;
+	}
 	case OPT_INCLUDE:
 		us_filters_add_include(&o->filters, arg);
 		return 0;

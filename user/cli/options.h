@@ -27,6 +27,7 @@ struct us_options {
 	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
 	bool lines;		/* --lines: each line Python code starts */
 	const char *coverdir;	/* --coverdir: the coverage report's directory */
+	uint64_t await_threshold_ns;	/* --await-threshold */
 	const char *kwargs;	/* call --kwargs */
 	const char *python;	/* call --python: the interpreter (default python3) */
 	uint64_t call_timeout_ns;	/* call --timeout: 0 none */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model.h"
+#include "model_awaits.h"
 #include "model_lines.h"
 #include "model_patterns.h"
 #include "util.h"
@@ -105,6 +106,7 @@ void us_model_free(struct us_model *m)
 {
 	us_model_free_python(m);
 	us_model_free_lines(m);
+	us_model_free_awaits(m);
 	us_model_free_memory(m);
 	us_model_free_profile(m);
 	us_patterns_free(m);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model_awaits.h"
 #include "model_program.h"
 #include "model_python.h"
 #include "python_layout.h"
@@ -197,6 +198,10 @@ void us_model_on_py_entry(struct us_model *m, const struct us_event_header *hdr)
 		f.starts_phase = true;
 		us_model_enter_phase(m, t, US_PHASE_PROGRAM, ev->hdr.ts_ns);
 	}
+	if (f.instance && ev->kind == US_PY_RESUME)
+		us_model_run_resumed(m, f.instance, ev->hdr.ts_ns);
+	else if (f.instance)
+		us_model_run_first(m, f.instance);
 	us_model_push(m, t, f, false);
 	if (f.starts_phase)
 		t->main_frame_depth = t->depth;
@@ -373,9 +378,9 @@ static int32_t exception_line(const struct us_model *m, uint32_t fn_id,
 {
 	const struct us_function *fn = &m->functions[fn_id];
 
-	if (ev->exception_line >= 0)
-		return ev->exception_line;	/* <= 3.10: the traceback has it */
-	return us_model_line_at(m, (uint32_t)(fn - m->functions), ev->exception_offset);
+	if (ev->line >= 0)
+		return ev->line;	/* <= 3.10: the traceback has it */
+	return us_model_line_at(m, (uint32_t)(fn - m->functions), ev->offset);
 }
 
 /* How Python would print it: str(e), or "[Errno 2] No such file or
@@ -414,6 +419,32 @@ static bool is_normal_end(const struct us_function *fn, const char *type)
 		strcmp(type, "StopAsyncIteration") == 0);
 }
 
+/* What a generator's or coroutine's run yielded, as a type: "Future". */
+static void yielded_type(const struct us_py_value *v, char *buf, size_t len)
+{
+	static const char *const kinds[] = {
+		[US_PY_VALUE_NONE] = "None", [US_PY_VALUE_BOOL] = "bool", [US_PY_VALUE_INT] = "int",
+		[US_PY_VALUE_BIG_INT] = "int", [US_PY_VALUE_FLOAT] = "float",
+		[US_PY_VALUE_STR] = "str",
+	};
+
+	if (v->kind == US_PY_VALUE_OBJECT)
+		snprintf(buf, len, "%.*s", (int)sizeof(v->type_name), v->type_name);
+	else
+		snprintf(buf, len, "%s", v->kind < US_ARRAY_SIZE(kinds) && kinds[v->kind]
+					 ? kinds[v->kind] : "?");
+}
+
+static void run_ended(struct us_model *m, struct us_thread *t, const struct us_frame *f,
+		      const struct us_py_exit_event *ev)
+{
+	char yielded[US_PY_TYPE_LEN + 1];
+	int32_t line = ev->line > 0 ? ev->line : us_model_line_at(m, f->fn_id, ev->offset);
+
+	yielded_type(&ev->value, yielded, sizeof(yielded));
+	us_model_run_ended(m, t, f, line, yielded, ev->hdr.ts_ns);
+}
+
 void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 {
 	const struct us_py_exit_event *ev = (const struct us_py_exit_event *)hdr;
@@ -442,6 +473,8 @@ void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 	fn_id = top->fn_id;
 	if (raised && is_normal_end(&m->functions[fn_id], type))
 		raised = false;
+	if (top->instance && !raised)	/* a run ends: suspended, or finished */
+		run_ended(m, t, top, ev);
 	/* for the sinks (chrome): what it raised, and whether it started there */
 	t->exit_exception = raised ? type : NULL;
 	t->exit_raised_here = raised && !(t->open_chain && t->open_chain_depth == t->depth &&

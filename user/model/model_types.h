@@ -136,6 +136,8 @@ struct us_frame {
 	uint32_t callees;	/* the calls it made (--condition's calls) */
 	uint64_t callee_ns;	/* their time, shown or not (--condition's self_ms) */
 	uint64_t alloc_bytes;	/* allocated in it and its callees (--condition) */
+	uint32_t awaited_fn;	/* a coroutine's run: the last suspendable callee whose
+				 * run ended in it (what it awaits): its fn_id + 1, 0 none */
 	int32_t line;		/* --lines: the line it runs now; 0 none yet */
 	uint32_t line_stat;	/* its entry in us_model.lines */
 	uint64_t line_start_ns;	/* when that line started */
@@ -334,6 +336,20 @@ struct us_line_stats {
 	uint32_t pad;
 };
 
+/* One suspension of a coroutine's frame, from the end of a run to the
+ * start of the next (model_awaits.h). */
+struct us_await {
+	uint32_t fn_id;		/* the coroutine */
+	uint32_t tid;
+	uint64_t instance;	/* its frame: the same over its runs */
+	uint32_t coroutine;	/* which coroutine: a frame is reused by later ones */
+	int32_t line;		/* where it suspended; 0 unknown */
+	uint32_t awaited_fn;	/* the coroutine or generator it awaits: fn_id + 1, 0 none */
+	char awaited_type[US_PY_TYPE_LEN + 1];	/* what its run yielded: "Future", "None" */
+	uint64_t start_ns, end_ns;
+	bool resumed;		/* false: the run ended for good (or tracing did) */
+};
+
 /* What the model knows of the program beyond its events (model_program.h). */
 enum us_main_kind { US_MAIN_UNKNOWN, US_MAIN_SCRIPT, US_MAIN_MODULE, US_MAIN_CODE };
 
@@ -445,6 +461,11 @@ struct us_model {
 	size_t n_lines, lines_cap;
 	struct us_map line_index;	/* (function << 32 | line) -> lines[] */
 	uint64_t line_events;		/* every line started, shown or not */
+	struct us_await *awaits;	/* coroutines' suspensions, in order of suspending */
+	size_t n_awaits, awaits_cap;
+	struct us_map open_awaits;	/* a suspended coroutine's frame -> awaits[] */
+	struct us_map coroutine_ids;	/* a coroutine's frame -> its coroutine (counted) */
+	uint32_t n_coroutines;
 	uint64_t lines_unknown;		/* starts whose line could not be told */
 
 	struct us_gc_stats gc;

@@ -17,6 +17,7 @@ struct us_report_options {
 	int width;		/* terminal columns the function names are cut to; 0: none */
 	int verbosity;		/* -v: set-up and detach times */
 	const char *coverdir;	/* --coverdir: where the coverage report writes its files */
+	uint64_t await_threshold_ns;	/* --await-threshold: shorter suspensions not listed */
 };
 
 /* Shared by the reports. */
@@ -58,6 +59,9 @@ void us_write_script_safe(FILE *out, const char *json, size_t len);
 /* "lines" (--lines): [{file, line, function, count, time_ms}], each line
  * run, in the order lines first ran (report_lines.c). */
 void us_json_lines(struct us_json *j, const struct us_model *m, const struct us_report_options *ro);
+/* "awaits" and "coroutines": coroutines' suspensions (report_awaits.c). */
+void us_json_awaits(struct us_json *j, const struct us_recording *rec, const struct us_model *m,
+		    const struct us_report_options *ro);
 /* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */
 void us_json_bottlenecks(struct us_json *j, const struct us_model *m);
 /* The same for what ran in one call of `within_ns` (uscope call --profile):

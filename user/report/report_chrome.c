@@ -6,7 +6,8 @@
  *   B      a call still running when tracing stopped (it has no end)
  *   i      where a Python exception started
  *   C      counter tracks (heap in use, resident size)
- *   b/n/e  a coroutine, one async slice from its first run to its last,
+ *   b/n/e  a coroutine, one async slice from its first run to its last
+ *          (an "await" slice nested in it for each suspension),
  *          an n at each resume after an await
  *   s/t/f  flows: from the call that made a thread or process to its first
  *          call; through a coroutine's runs, first to last
@@ -157,6 +158,9 @@ static void coroutine_ran(struct chrome *c, const struct us_model *m, const stru
 		else
 			write_linked(c, "t", "coroutine", name, k->id, k->pending_step_ns, k->tid);
 		write_linked(c, "n", "coroutine", "resumed", k->id, call->start_ns, call->tid);
+		/* the await it was suspended in: a slice nested in the coroutine's */
+		write_linked(c, "b", "coroutine", "await", k->id, k->last_end_ns, k->tid);
+		write_linked(c, "e", "coroutine", "await", k->id, call->start_ns, call->tid);
 		k->pending_step_ns = call->start_ns;
 	}
 	k->runs++;

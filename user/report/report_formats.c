@@ -33,6 +33,7 @@ static const struct {
 	[US_FORMAT_LINES] = { "lines", us_report_lines, NULL, NULL },
 	[US_FORMAT_COVERAGE] = { "coverage", us_report_coverage, NULL, NULL },
 	[US_FORMAT_STEPS] = { "steps", NULL, &us_steps_ops, NULL },
+	[US_FORMAT_AWAITS] = { "awaits", us_report_awaits, NULL, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -49,7 +50,7 @@ bool us_format_parse(const char *name, enum us_format *out)
 const char *us_format_names(void)
 {
 	return "tree, flat, json, timeline, timeline-json, chrome, memory, patterns, bottlenecks, "
-	       "html, lines, coverage, steps, folded, speedscope, pprof, flamegraph";
+	       "html, lines, coverage, steps, awaits, folded, speedscope, pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)
