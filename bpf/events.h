@@ -59,6 +59,8 @@ enum us_event_type {
 	US_EV_PY_LINE_HOOK = 32,	/* --lines: a thread the line hook is not in yet stopped
 					 * itself at its first Python call, for uscope to put it
 					 * in (user/target/target_python.c) */
+	US_EV_PY_VARNAMES = 33,		/* --locals: a code object's local variable names */
+	US_EV_PY_LOCALS = 34,		/* --locals: some of a frame's local values at a line */
 };
 
 struct us_event_header {
@@ -173,6 +175,8 @@ enum us_py_value_kind {
 	US_PY_VALUE_STR = 6,		/* text: the start of the string */
 	US_PY_VALUE_OBJECT = 7,		/* type_name only */
 	US_PY_VALUE_EXCEPTION = 8,	/* type_name; text: the message when a str */
+	US_PY_VALUE_SIZED = 9,		/* a list, tuple, dict, set or frozenset: type_name,
+					 * number: its length */
 };
 
 /* A Python object summarised in the probe, while it is still alive. */
@@ -543,6 +547,36 @@ struct us_py_line_hook_event {
 	__u64 tstate;		/* the thread's PyThreadState */
 };
 
+#define US_PY_LOCALS_MAX 32	/* local slots read: the first 32 */
+#define US_PY_VARNAME_LEN 32
+#define US_PY_LOCALS_PER_RECORD 8
+
+/* US_EV_PY_VARNAMES: sent once per code object before its first
+ * US_EV_PY_LOCALS: the names of its local slots, in order (arguments and
+ * other locals, then cells, then free variables). */
+struct us_py_varnames_event {
+	struct us_event_header hdr;
+	__u64 code;
+	__u32 count;		/* its slots (more than US_PY_LOCALS_MAX: the first are named) */
+	__u32 pad;
+	char names[US_PY_LOCALS_MAX][US_PY_VARNAME_LEN];	/* NUL-terminated, cut */
+};
+
+/* US_EV_PY_LOCALS: slots first..first+count-1 of the frame that just started
+ * a line (the US_EV_PY_LINE before it on this thread), summarised; a frame's
+ * slots come in records of 8 until `total` (an unbound slot: kind 0). */
+struct us_py_locals_event {
+	struct us_event_header hdr;
+	__u64 code;
+	__u16 first;
+	__u16 count;
+	__u16 total;		/* the slots read: at most US_PY_LOCALS_MAX */
+	__u16 pad;
+	__u32 pad2;
+	__u32 pad3;
+	struct us_py_value values[US_PY_LOCALS_PER_RECORD];
+};
+
 /* The on-disk sizes (docs/format.md): a change here is a format change. */
 #define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
 US_ASSERT_SIZE(struct us_event_header, 16);
@@ -573,6 +607,8 @@ US_ASSERT_SIZE(struct us_profile_sample_event, 72);
 US_ASSERT_SIZE(struct us_profile_totals_event, 88);
 US_ASSERT_SIZE(struct us_py_line_event, 32);
 US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
+US_ASSERT_SIZE(struct us_py_varnames_event, 1056);
+US_ASSERT_SIZE(struct us_py_locals_event, 808);
 
 /* Every record type with its struct, in one list: the recording reader
  * takes each type's size from it (user/record/record_read.c), and the
@@ -610,9 +646,11 @@ US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
 	X(US_EV_TASK_NEW, struct us_task_event)                        \
 	X(US_EV_PROCESS_INFO, struct us_process_info_event)            \
 	X(US_EV_PY_LINE, struct us_py_line_event)                      \
-	X(US_EV_PY_LINE_HOOK, struct us_py_line_hook_event)
+	X(US_EV_PY_LINE_HOOK, struct us_py_line_hook_event)            \
+	X(US_EV_PY_VARNAMES, struct us_py_varnames_event)              \
+	X(US_EV_PY_LOCALS, struct us_py_locals_event)
 
-#define US_EV_TYPE_LIMIT 33	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 35	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -30,6 +30,8 @@ const volatile bool aggregate = false;
 
 /* --lines through the C trace hook: each thread gets it at a Python call. */
 const volatile bool line_hook = false;
+/* --locals: at each line, the frame's local slots (the first 32). */
+const volatile bool capture_locals = false;
 /* Set by userspace when it takes the hooks out: no thread asks again. */
 __u32 line_hook_closed = 0;
 
@@ -347,6 +349,110 @@ static __always_inline __s32 frame_offset(__u64 frame, __u64 code)
 
 #define PY_TRACE_LINE 2		/* PyTrace_LINE */
 
+/* ---- --locals ----------------------------------------------------------- */
+
+/* Code objects whose slot names were sent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u32);
+} varnames_sent SEC(".maps");
+
+/* How many slots a frame of `code` has (<= 3.10: locals, cells, free
+ * variables; 3.11: co_nlocalsplus). */
+static __always_inline __u32 slot_count(__u64 code)
+{
+	__u64 cells, frees;
+	__s32 n = read_s32(code + layout.code_nlocals);
+
+	if (layout.code_cellvars >= 0) {
+		cells = read_u64(code + layout.code_cellvars);
+		frees = read_u64(code + layout.code_freevars);
+		n += (cells ? (__s32)read_u64(cells + US_PY_OB_SIZE) : 0) +
+		     (frees ? (__s32)read_u64(frees + US_PY_OB_SIZE) : 0);
+	}
+	return n < 0 ? 0 : (__u32)n;
+}
+
+/* The tuple of names slot i is in, and its index there. */
+static __always_inline __u64 slot_name(__u64 code, __u32 i)
+{
+	__u64 tuple = read_u64(code + layout.code_varnames), size;
+
+	if (layout.code_cellvars >= 0) {
+		size = tuple ? read_u64(tuple + US_PY_OB_SIZE) : 0;
+		if (i >= size) {
+			i -= size;
+			tuple = read_u64(code + layout.code_cellvars);
+			size = tuple ? read_u64(tuple + US_PY_OB_SIZE) : 0;
+			if (i >= size) {
+				i -= size;
+				tuple = read_u64(code + layout.code_freevars);
+			}
+		}
+	}
+	return tuple ? read_u64(tuple + US_PY_TUPLE_ITEMS + 8 * (__u64)(i & 0xff)) : 0;
+}
+
+static __always_inline void send_varnames(__u32 tid, __u64 code, __u32 count)
+{
+	struct us_py_varnames_event *e;
+	__u32 one = 1;
+
+	if (bpf_map_lookup_elem(&varnames_sent, &code))
+		return;
+	e = reserve_event(US_EV_PY_VARNAMES, sizeof(*e), tid);
+	if (!e)
+		return;
+	e->code = code;
+	e->count = count;
+	e->pad = 0;
+	for (__u32 i = 0; i < US_PY_LOCALS_MAX; i++) {
+		e->names[i][0] = 0;
+		if (i < count)
+			read_str(slot_name(code, i), e->names[i], US_PY_VARNAME_LEN);
+	}
+	bpf_ringbuf_submit(e, submit_flags());
+	bpf_map_update_elem(&varnames_sent, &code, &one, BPF_ANY);
+}
+
+/* A slot's object: a cell's content for a cell variable. */
+static __always_inline __u64 slot_value(__u64 obj)
+{
+	if (obj && layout.cell_type_vaddr &&
+	    read_u64(obj + US_PY_OB_TYPE) == layout.cell_type_vaddr + load_delta)
+		return read_u64(obj + 16);
+	return obj;
+}
+
+/* The slots of the frame at `slots` (its localsplus), 8 a record. */
+static __always_inline void send_locals(__u32 tid, __u64 code, __u64 slots)
+{
+	__u32 count = slot_count(code), total = count < US_PY_LOCALS_MAX ? count : US_PY_LOCALS_MAX;
+	struct us_py_locals_event *e;
+
+	send_varnames(tid, code, count);
+	for (__u32 first = 0; first < US_PY_LOCALS_MAX; first += US_PY_LOCALS_PER_RECORD) {
+		if (first >= total)
+			break;
+		e = reserve_event(US_EV_PY_LOCALS, sizeof(*e), tid);
+		if (!e)
+			return;
+		__builtin_memset(&e->code, 0, sizeof(*e) - sizeof(e->hdr));
+		e->code = code;
+		e->first = first;
+		e->total = total;
+		for (__u32 i = 0; i < US_PY_LOCALS_PER_RECORD; i++) {
+			if (first + i >= total)
+				break;
+			summarise(slot_value(read_u64(slots + 8 * (first + i))), &e->values[i]);
+			e->count = i + 1;
+		}
+		bpf_ringbuf_submit(e, submit_flags());
+	}
+}
+
 /* trace_trampoline(obj, frame, what, arg), the C trace function uscope
  * puts into each thread: with no Python trace function (obj is NULL) it
  * returns 0 at once. The interpreter calls it as for sys.settrace, so the
@@ -364,6 +470,8 @@ int BPF_KPROBE(python_line_hook, __u64 obj, __u64 frame_object, int what)
 	code = frame ? read_u64(frame + layout.frame_code) : 0;
 	send_line(tid, code, frame_offset(frame, code),
 		  read_s32(frame_object + layout.pyframe_lineno));
+	if (capture_locals && code)
+		send_locals(tid, code, frame + layout.frame_localsplus);
 	return 0;
 }
 
@@ -390,6 +498,8 @@ int BPF_KPROBE(python_line_hook_site)
 	frame_object = frame ? read_u64(frame + layout.frame_object) : 0;
 	send_line(tid, code, frame_offset(frame, code),
 		  frame_object ? read_s32(frame_object + layout.pyframe_lineno) : 0);
+	if (capture_locals && code)
+		send_locals(tid, code, frame + layout.frame_localsplus);
 	return 0;
 }
 
@@ -772,6 +882,7 @@ int BPF_KPROBE(python_code_freed, __u64 code)
 	if (!target_thread())
 		return 0;
 	bpf_map_delete_elem(&code_sent, &code);
+	bpf_map_delete_elem(&varnames_sent, &code);
 	if (!aggregate)
 		return 0;
 	freed = bpf_map_lookup_elem(&codes_freed, &code);

@@ -94,7 +94,11 @@ struct us_py_layout {
 	__s32 tstate_tracing_what;	/* 3.11: PyThreadState.tracing_what, the event the
 					 * hook is called for; -1 none */
 	__s32 frame_object;		/* 3.11: _PyInterpreterFrame.frame_obj; -1 none */
-	__u32 pad_lines;
+	/* --locals: the names of a frame's slots */
+	__s32 code_nlocals;		/* <= 3.10: co_nlocals; 3.11: co_nlocalsplus */
+	__s32 code_varnames;		/* <= 3.10: co_varnames; 3.11: co_localsplusnames */
+	__s32 code_cellvars;		/* <= 3.10: co_cellvars, then co_freevars; -1 */
+	__s32 code_freevars;
 
 	/* ELF addresses */
 	__u64 eval_probe_vaddr;		/* where the entry probe sits */
@@ -107,6 +111,7 @@ struct us_py_layout {
 	__u64 unicode_type_vaddr;
 	__u64 oserror_pointer_vaddr;	/* PyExc_OSError: holds the OSError type's address; 0 none */
 	__u64 line_hook_vaddr;		/* trace_trampoline: the C trace function uscope puts in */
+	__u64 cell_type_vaddr;		/* PyCell_Type: a cell's value is at 16 */
 };
 
 /* How a sampler finds the Python frames a thread runs (bpf/profile.bpf.c),

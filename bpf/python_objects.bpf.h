@@ -86,6 +86,37 @@ static __always_inline void summarise_str(__u64 obj, struct us_py_value *v)
 	v->truncated = length > (__u64)n;
 }
 
+static const char type_list[] = "list", type_tuple[] = "tuple", type_dict[] = "dict",
+		  type_set[] = "set", type_frozenset[] = "frozenset";
+
+static __always_inline bool type_name_is(const char *name, const char *want, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (name[i] != want[i])
+			return false;
+	return true;
+}
+
+/* A list, tuple or dict keeps its length at 16 (ob_size, ma_used); a set
+ * or frozenset at 24 (used). */
+static __always_inline void summarise_sized(__u64 obj, struct us_py_value *v)
+{
+	const char *name = v->type_name;
+	__s32 at = -1;
+
+	if (type_name_is(name, type_list, sizeof(type_list)) ||
+	    type_name_is(name, type_tuple, sizeof(type_tuple)) ||
+	    type_name_is(name, type_dict, sizeof(type_dict)))
+		at = 16;
+	else if (type_name_is(name, type_set, sizeof(type_set)) ||
+		 type_name_is(name, type_frozenset, sizeof(type_frozenset)))
+		at = 24;
+	if (at < 0)
+		return;
+	v->kind = US_PY_VALUE_SIZED;
+	v->number = (__s64)read_u64(obj + at);
+}
+
 /* Summarises a live object: its type, and its value when it is simple. */
 static __noinline void summarise(__u64 obj, struct us_py_value *v)
 {
@@ -111,6 +142,7 @@ static __noinline void summarise(__u64 obj, struct us_py_value *v)
 	} else if (type) {
 		v->kind = US_PY_VALUE_OBJECT;
 		read_type_name(type, v->type_name);
+		summarise_sized(obj, v);
 	}
 }
 

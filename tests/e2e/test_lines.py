@@ -179,3 +179,57 @@ def test_hook_is_taken_out_when_uscope_is_killed(tmp_path):
     r = uscope("report", "--format", "lines", str(tmp_path / "rec.usc"))
     assert r.returncode == 0, r.stderr
     assert "lines_attach_target.py" in r.stdout
+
+
+LOCALS = os.path.join(PY_FIXTURES, "locals_workload.py")
+EXPECTED_CHANGES = [
+    "[NEW] x: int :: 5", "[NEW] y: int :: 5", "[CHANGED] y: int :: 5 -> 10",
+    "[NEW] name: str :: 'ab'", "[NEW] items: list :: len 3", "[NEW] ratio: float :: 0.5",
+    "[NEW] flag: bool :: True", "[NEW] nothing: NoneType :: None",
+    "[CHANGED] items: list :: len 3 -> len 4",
+]
+
+
+def locals_under(report_text, function):
+    """The variable lines written under the steps of `function`."""
+    found, inside = [], False
+    for line in report_text.splitlines():
+        if re.match(r"\s+\d+\.\d+ ", line):      # a step
+            inside = re.search(rf"[(.]{re.escape(function)}\)", line) is not None
+        elif line.startswith("uscope:"):
+            inside = False
+        elif inside and line.strip():
+            found.append(line.strip())
+    return found
+
+
+@pytest.mark.parametrize("name", ["debian-3.11", "pyenv-3.8", "pyenv-3.9", "pyenv-3.10",
+                                  "pyenv-3.11"])
+def test_locals_changed_shows_exactly_the_changes(name):
+    python = lines_python(name)
+    t = trace("run", "--lines", "--locals=changed", "--", python, LOCALS, fmt="steps")
+    assert t.returncode == 0, t.stderr
+    assert "result 25" in t.stdout
+    assert locals_under(t.report_text, "sets_values") == EXPECTED_CHANGES
+    # a cell in outer, a free variable in scaled: both read through the cell
+    assert "[NEW] factor: int :: 3" in locals_under(t.report_text, "outer")
+    assert locals_under(t.report_text, "scaled") == ["[NEW] v: int :: 2",
+                                                     "[NEW] factor: int :: 3"]
+
+
+def test_locals_all_lists_every_bound_variable_at_each_step():
+    python = lines_python("pyenv-3.10")
+    t = trace("run", "--lines", "--locals", "--", python, LOCALS, fmt="steps")
+    assert t.returncode == 0, t.stderr
+    under = locals_under(t.report_text, "sets_values")
+    # before `return ...` runs: all seven variables, items grown to 4
+    assert under[-7:] == ["x: int :: 5", "y: int :: 10", "name: str :: 'ab'",
+                          "items: list :: len 4", "ratio: float :: 0.5", "flag: bool :: True",
+                          "nothing: NoneType :: None"]
+    assert under[0] == "x: int :: 5"        # before line 16: only x is bound
+
+
+def test_locals_need_lines():
+    r = uscope("run", "--locals", "--", "true")
+    assert r.returncode == 2
+    assert "add --lines" in r.stderr

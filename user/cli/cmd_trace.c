@@ -183,6 +183,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		.stop_at_first_call = deinline_at_first_call(s, o),
 		.aggregate = o->aggregate,
 		.lines = o->lines,
+		.locals = o->locals != US_LOCALS_NONE,
 	};
 
 	if (!s->python.object) {

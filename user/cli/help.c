@@ -188,6 +188,10 @@ static const struct us_option_spec specs[] = {
 	{ "lines", OPT_LINES, no_argument, NULL, TRACING, true,
 	  "record each line Python code runs, as sys.settrace's 'line' events (3.8-3.11;\n"
 	  "reports: --format lines, coverage, steps)" },
+	{ "locals", OPT_LOCALS, optional_argument, "[=all|changed]",
+	  US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT, true,
+	  "with --lines: each frame's local variables at each line (the first 32; type and a\n"
+	  "short value), all of them or (=changed) what is new or changed; --format steps" },
 	{ "coverdir", OPT_COVERDIR, required_argument, "DIR", US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT,
 	  true,
 	  "--format coverage: write the annotated .cover files into DIR (default .)" },

@@ -170,6 +170,14 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 	case OPT_LINES:
 		o->lines = true;
 		return 0;
+	case OPT_LOCALS:
+		if (!arg || !strcmp(arg, "all"))
+			o->locals = US_LOCALS_ALL;
+		else if (!strcmp(arg, "changed"))
+			o->locals = US_LOCALS_CHANGED;
+		else
+			return usage_error("--locals takes nothing, =all or =changed, not '%s'", arg);
+		return 0;
 	case OPT_COVERDIR:
 		o->coverdir = arg;
 		return 0;
@@ -370,6 +378,8 @@ static int check_for_command(const char *command, struct us_options *o)
 			     o->python_args))
 		return usage_error("--aggregate keeps counters, not calls: no %s",
 				   o->python_args ? "--args" : "timeline, chrome or html report");
+	if (tracing && o->locals && !o->lines)
+		return usage_error("--locals reads the variables at each line: add --lines%s", "");
 	if (o->aggregate && o->lines)
 		return usage_error("--aggregate keeps counters per function: no %s", "--lines");
 	if (tracing && !o->lines && us_format_needs_lines(o->format))

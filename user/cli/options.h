@@ -26,6 +26,7 @@ struct us_options {
 	bool no_deinline;	/* --no-deinline: leave a 3.11+ interpreter untouched */
 	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
 	bool lines;		/* --lines: each line Python code starts */
+	enum us_locals_mode locals;	/* --locals */
 	const char *coverdir;	/* --coverdir: the coverage report's directory */
 	uint64_t await_threshold_ns;	/* --await-threshold */
 	const char *kwargs;	/* call --kwargs */

@@ -59,6 +59,8 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PROCESS_INFO] = us_model_on_process_info,
 	[US_EV_PY_LINE] = us_model_on_py_line,
 	[US_EV_PY_LINE_HOOK] = NULL,	/* uscope put the line hook into a thread */
+	[US_EV_PY_VARNAMES] = us_model_on_py_varnames,
+	[US_EV_PY_LOCALS] = us_model_on_py_locals,
 };
 
 /* What the core asks of the parts. */

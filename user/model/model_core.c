@@ -590,6 +590,7 @@ void us_model_core_free(struct us_model *m)
 {
 	for (size_t i = 0; i < m->n_threads; i++) {
 		free(m->threads[i].stack);
+		free(m->threads[i].locals);
 		free(m->threads[i].name);
 		us_map_free(&m->threads[i].open_by_function);
 		free(m->threads[i].raised_message);
@@ -601,6 +602,9 @@ void us_model_core_free(struct us_model *m)
 		free(m->functions[i].file);
 		free(m->functions[i].module);
 		free(m->functions[i].linetable);
+		for (uint32_t k = 0; k < m->functions[i].n_varnames; k++)
+			free(m->functions[i].varnames[k]);
+		free(m->functions[i].varnames);
 	}
 	for (size_t i = 0; i < m->n_nodes; i++) {
 		free(m->nodes[i].last_return);

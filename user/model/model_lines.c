@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdlib.h>
+#include <string.h>
 #include "model_lines.h"
 #include "model_python.h"
 #include "python_lines.h"
@@ -36,12 +37,6 @@ static void end_line(struct us_model *m, struct us_frame *f, bool in_program, ui
 		s->program_ns += ns;
 }
 
-void us_model_end_line(struct us_model *m, struct us_thread *t, struct us_frame *f,
-		       uint64_t end_ns)
-{
-	end_line(m, f, t->phase == US_PHASE_PROGRAM, end_ns);
-}
-
 /* Whether the filters show the lines of fn_id, run by frame `top` (NULL: a
  * frame whose entry was not seen). */
 static bool lines_shown(const struct us_model *m, uint32_t fn_id, const struct us_frame *top)
@@ -49,6 +44,76 @@ static bool lines_shown(const struct us_model *m, uint32_t fn_id, const struct u
 	if (m->functions[fn_id].out_of_scope || m->functions[fn_id].hidden)
 		return false;
 	return !top || top->node != US_NO_NODE;
+}
+
+void us_model_end_line(struct us_model *m, struct us_thread *t, struct us_frame *f,
+		       uint64_t end_ns)
+{
+	end_line(m, f, t->phase == US_PHASE_PROGRAM, end_ns);
+	free(f->last_locals);
+	f->last_locals = NULL;
+}
+
+void us_model_on_py_varnames(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_py_varnames_event *ev = (const struct us_py_varnames_event *)hdr;
+	struct us_function *fn = &m->functions[us_model_function_of_code(m, ev->code)];
+	uint32_t n = ev->count < US_PY_LOCALS_MAX ? ev->count : US_PY_LOCALS_MAX;
+
+	if (fn->varnames)
+		return;	/* the same function, its code object made again */
+	fn->varnames = us_calloc(n + 1, sizeof(*fn->varnames));
+	for (uint32_t i = 0; i < n; i++)
+		fn->varnames[i] = us_asprintf("%.*s", (int)sizeof(ev->names[i]), ev->names[i]);
+	fn->n_varnames = n;
+	fn->n_slots = ev->count;
+}
+
+/* All the slots of a frame came: the sinks see them, with the frame's
+ * previous ones, which they then replace. */
+static void locals_complete(struct us_model *m, struct us_thread *t,
+			    struct us_locals_snapshot *snap)
+{
+	struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
+	uint32_t fn_id = us_model_function_of_code(m, snap->code);
+	size_t bytes = sizeof(snap->values[0]) * US_PY_LOCALS_MAX;
+
+	if (top && (!top->python || top->fn_id != fn_id))
+		top = NULL;
+	if (top && !lines_shown(m, fn_id, top))
+		return;
+	if (m->sink && m->sink->locals_seen)
+		m->sink->locals_seen(m->sink->ctx, m, (size_t)(t - m->threads), fn_id, snap->values,
+				     top ? top->last_locals : NULL, snap->total);
+	if (!top)
+		return;
+	if (!top->last_locals)
+		top->last_locals = us_calloc(US_PY_LOCALS_MAX, sizeof(*top->last_locals));
+	memcpy(top->last_locals, snap->values, bytes);
+}
+
+void us_model_on_py_locals(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_py_locals_event *ev = (const struct us_py_locals_event *)hdr;
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_locals_snapshot *snap;
+
+	if (!t->locals)
+		t->locals = us_calloc(1, sizeof(*t->locals));
+	snap = t->locals;
+	if (ev->first == 0 || snap->code != ev->code) {	/* a new frame's slots */
+		memset(snap, 0, sizeof(*snap));
+		snap->code = ev->code;
+		snap->total = ev->total < US_PY_LOCALS_MAX ? ev->total : US_PY_LOCALS_MAX;
+	}
+	for (uint32_t i = 0; i < ev->count && i < US_PY_LOCALS_PER_RECORD; i++)
+		if (ev->first + i < US_PY_LOCALS_MAX)
+			snap->values[ev->first + i] = ev->values[i];
+	snap->received += ev->count;
+	if (snap->received >= snap->total) {
+		locals_complete(m, t, snap);
+		snap->code = 0;
+	}
 }
 
 void us_model_on_py_line(struct us_model *m, const struct us_event_header *hdr)

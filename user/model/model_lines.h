@@ -15,6 +15,8 @@ void us_model_on_py_line(struct us_model *m, const struct us_event_header *ev);
  * current line does too. */
 void us_model_end_line(struct us_model *m, struct us_thread *t, struct us_frame *f,
 		       uint64_t end_ns);
+void us_model_on_py_varnames(struct us_model *m, const struct us_event_header *ev);
+void us_model_on_py_locals(struct us_model *m, const struct us_event_header *ev);
 void us_model_free_lines(struct us_model *m);
 
 #endif

@@ -47,11 +47,59 @@ void us_py_value_format(const struct us_py_value *v, char *buf, size_t len)
 	case US_PY_VALUE_OBJECT:
 		snprintf(buf, len, "%.*s", (int)sizeof(v->type_name), v->type_name);
 		break;
+	case US_PY_VALUE_SIZED:
+		snprintf(buf, len, "%.*s len %" PRId64, (int)sizeof(v->type_name), v->type_name,
+			 (int64_t)v->number);
+		break;
 	case US_PY_VALUE_EXCEPTION:
 		snprintf(buf, len, "%.*s", (int)sizeof(v->type_name), v->type_name);
 		break;
 	default:
 		snprintf(buf, len, "?");
+		break;
+	}
+}
+
+void us_py_local_format(const struct us_py_value *v, char *type, size_t type_len, char *value,
+			size_t value_len)
+{
+	static const char *const names[] = {
+		[US_PY_VALUE_NONE] = "NoneType", [US_PY_VALUE_BOOL] = "bool",
+		[US_PY_VALUE_INT] = "int", [US_PY_VALUE_BIG_INT] = "int",
+		[US_PY_VALUE_FLOAT] = "float", [US_PY_VALUE_STR] = "str",
+	};
+	uint32_t n = v->text_len < sizeof(v->text) ? v->text_len : sizeof(v->text);
+	double d;
+
+	if (v->kind < US_ARRAY_SIZE(names) && names[v->kind])
+		snprintf(type, type_len, "%s", names[v->kind]);
+	else
+		snprintf(type, type_len, "%.*s", (int)sizeof(v->type_name), v->type_name);
+	switch (v->kind) {
+	case US_PY_VALUE_NONE:
+		snprintf(value, value_len, "None");
+		break;
+	case US_PY_VALUE_BOOL:
+		snprintf(value, value_len, "%s", v->number ? "True" : "False");
+		break;
+	case US_PY_VALUE_INT:
+		snprintf(value, value_len, "%" PRId64, (int64_t)v->number);
+		break;
+	case US_PY_VALUE_FLOAT:
+		memcpy(&d, &v->number, sizeof(d));
+		snprintf(value, value_len, "%.15g", d);
+		break;
+	case US_PY_VALUE_STR:
+		snprintf(value, value_len, "'%.*s%s'", (int)n, v->text, v->truncated ? "..." : "");
+		break;
+	case US_PY_VALUE_SIZED:
+		snprintf(value, value_len, "len %" PRId64, (int64_t)v->number);
+		break;
+	case US_PY_VALUE_BIG_INT:
+		snprintf(value, value_len, "(more than 60 bits)");
+		break;
+	default:
+		snprintf(value, value_len, "<%s>", type);
 		break;
 	}
 }

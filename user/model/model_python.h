@@ -14,6 +14,10 @@
  * "DataFrame", "ValueError: bad") into buf. */
 void us_py_value_format(const struct us_py_value *v, char *buf, size_t len);
 
+/* A local variable's type and value as the step reports show them:
+ * ("int", "5"), ("list", "len 3"), ("str", "'abc'"), ("Counter", "<Counter>"). */
+void us_py_local_format(const struct us_py_value *v, char *type, size_t type_len, char *value,
+			size_t value_len);
 /* The function of a code object, or a stand-in when its record was lost. */
 uint32_t us_model_function_of_code(struct us_model *m, uint64_t code);
 /* The line of `fn_id` at bytecode `offset`, from its line table; -1 unknown. */

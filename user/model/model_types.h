@@ -36,6 +36,9 @@ struct us_function {
 	uint32_t code_flags;	/* Python: co_flags */
 	uint8_t *linetable;	/* Python 3.11+: co_linetable (maybe truncated) */
 	size_t linetable_len;
+	char **varnames;	/* --locals: its local slots' names */
+	uint32_t n_varnames;	/* the names kept (at most US_PY_LOCALS_MAX) */
+	uint32_t n_slots;	/* its slots, all of them */
 	bool hidden;		/* a filter hides it */
 	bool out_of_scope;	/* --scope: its file is outside the directory */
 	bool is_focus;		/* --focus names it */
@@ -139,6 +142,7 @@ struct us_frame {
 	uint32_t awaited_fn;	/* a coroutine's run: the last suspendable callee whose
 				 * run ended in it (what it awaits): its fn_id + 1, 0 none */
 	int32_t line;		/* --lines: the line it runs now; 0 none yet */
+	struct us_py_value *last_locals;	/* --locals: its slots at its last line (owned) */
 	uint32_t line_stat;	/* its entry in us_model.lines */
 	uint64_t line_start_ns;	/* when that line started */
 };
@@ -220,6 +224,7 @@ struct us_thread {
 	size_t depth, cap;
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t last_line_ns;		/* --lines: when its last line started */
+	struct us_locals_snapshot *locals;	/* --locals: the slots coming in now */
 	uint64_t first_ns, last_ns;
 	bool exited;
 	char *name;			/* its name when it exited (NULL: still running) */
@@ -317,9 +322,21 @@ struct us_model_sink {
 	 * the thread's previous line; `depth`: its frames on the stack */
 	void (*line_started)(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
 			     int32_t line, uint64_t ts_ns, uint64_t since_ns, size_t depth);
+	/* --locals: the slots of the frame (function fn_id) that started the
+	 * line just told, `previous` those at its line before (NULL: none) */
+	void (*locals_seen)(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			    const struct us_py_value *values, const struct us_py_value *previous,
+			    uint32_t count);
 	/* thread `parent_tid` made thread or process `tid` (--follow) */
 	void (*task_made)(void *ctx, const struct us_model *m, uint32_t parent_tid, uint32_t tid,
 			  uint64_t ts_ns);
+};
+
+/* --locals: a frame's slots, gathered from their records. */
+struct us_locals_snapshot {
+	uint64_t code;
+	uint32_t total, received;
+	struct us_py_value values[US_PY_LOCALS_MAX];
 };
 
 /* --lines: one line of one function, as settrace's 'line' events count it. */

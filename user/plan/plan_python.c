@@ -38,7 +38,8 @@ struct version_offsets {
 	.runtime_main_interp = 40, .interp_gil_last_holder = NONE,                    \
 	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,  \
 	.tstate_c_tracefunc = 64, .pyframe_frame = NONE, .tstate_tracing_what = NONE,  \
-	.frame_object = NONE
+	.frame_object = NONE, .code_nlocals = 28, .code_varnames = 72,                 \
+	.code_cellvars = 88, .code_freevars = 80
 
 /* What 3.11, 3.12 and 3.13 share: _PyInterpreterFrame, most of the code object. */
 #define LAYOUT_3_11_TO_3_13                                                     \
@@ -56,7 +57,9 @@ struct version_offsets {
 	.code_firstlineno = 68, .unicode_ascii_data = 40, .unicode_utf8 = 48,  \
 	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
 	.tstate_exc_traceback = NONE, .tstate_c_tracefunc = NONE, .pyframe_frame = NONE, \
-	.pyframe_lineno = NONE, .tstate_tracing_what = NONE, .frame_object = NONE
+	.pyframe_lineno = NONE, .tstate_tracing_what = NONE, .frame_object = NONE,     \
+	.code_nlocals = NONE, .code_varnames = NONE, .code_cellvars = NONE,            \
+	.code_freevars = NONE
 
 static const struct version_offsets offset_table[] = {
 	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .lasti_bytes = 1,
@@ -74,7 +77,9 @@ static const struct version_offsets offset_table[] = {
 		.unicode_utf8 = 56, .long_tagged = 0, .runtime_tstate_current = 576, .runtime_main_interp = 48,
 		.interp_gil_last_holder = NONE, .tstate_exc_type = 96, .tstate_exc_value = 104,
 		.tstate_exc_traceback = 112, .tstate_c_tracefunc = 72, .pyframe_frame = 24,
-		.pyframe_lineno = 40, .tstate_tracing_what = 48, .frame_object = 40 }, 1424 },
+		.pyframe_lineno = 40, .tstate_tracing_what = 48, .frame_object = 40,
+		.code_nlocals = 76, .code_varnames = 96, .code_cellvars = NONE,
+		.code_freevars = NONE }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
 		.tstate_frame = 56, .cframe_current_frame = 0,
 		.code_firsttraceable = 176, .heap_type_init = NONE, .heap_type_getitem = NONE,
@@ -136,13 +141,13 @@ int us_python_minor_from_name(const char *path)
 
 enum python_symbol {
 	SYM_EVAL, SYM_RUNTIME, SYM_NONE, SYM_TRUE, SYM_BOOL_TYPE, SYM_LONG_TYPE, SYM_FLOAT_TYPE,
-	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_OSERROR, SYM_COUNT
+	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_OSERROR, SYM_CELL_TYPE, SYM_COUNT
 };
 
 static const char *const python_symbols[SYM_COUNT] = {
 	"_PyEval_EvalFrameDefault", "_PyRuntime", "_Py_NoneStruct", "_Py_TrueStruct",
 	"PyBool_Type", "PyLong_Type", "PyFloat_Type", "PyUnicode_Type", "Py_Version",
-	"_PyInterpreterState_GetEvalFrameFunc", "PyExc_OSError",
+	"_PyInterpreterState_GetEvalFrameFunc", "PyExc_OSError", "PyCell_Type",
 };
 
 /* The version from the file name, else from Py_Version (3.11+). */
@@ -431,6 +436,7 @@ static int fill_python(const struct us_object *obj, const uint64_t *sym, struct 
 	py->layout.float_type_vaddr = sym[SYM_FLOAT_TYPE];
 	py->layout.unicode_type_vaddr = sym[SYM_UNICODE_TYPE];
 	py->layout.oserror_pointer_vaddr = sym[SYM_OSERROR];
+	py->layout.cell_type_vaddr = sym[SYM_CELL_TYPE];
 	py->inlines_calls = py->minor >= 11;
 	check_eval_frame_offset(py, sym[SYM_GET_EVAL_FRAME]);
 	py->has_usdt = us_elf_has_section(py->open_path, ".note.stapsdt");

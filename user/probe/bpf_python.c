@@ -38,6 +38,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
 	p->lines = opts->lines ? us_bpf_python_line_source(py) : US_LINES_NONE;
 	p->skel->rodata->line_hook = p->lines == US_LINES_HOOK;
+	p->skel->rodata->capture_locals = opts->locals && p->lines == US_LINES_HOOK;
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook_site, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);

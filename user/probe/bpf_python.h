@@ -20,6 +20,7 @@ struct us_python_options {
 	bool stop_at_first_call;	/* run, 3.11+: deinline at the first call */
 	bool aggregate;			/* --aggregate: counters per code object, no records */
 	bool lines;			/* --lines: each line a frame starts */
+	bool locals;			/* --locals: with each line, the frame's locals */
 };
 
 /* How the lines are seen (us_bpf_python_line_source). */

@@ -9,6 +9,9 @@
 #include "model_walk.h"
 #include "record.h"
 
+/* --locals: which local variables the steps show. */
+enum us_locals_mode { US_LOCALS_NONE, US_LOCALS_ALL, US_LOCALS_CHANGED };
+
 /* How a report is shown (not what it holds: that is the filters'). */
 struct us_report_options {
 	enum us_sort sort;	/* children of a node; the flat report's rows */
@@ -18,6 +21,7 @@ struct us_report_options {
 	int verbosity;		/* -v: set-up and detach times */
 	const char *coverdir;	/* --coverdir: where the coverage report writes its files */
 	uint64_t await_threshold_ns;	/* --await-threshold: shorter suspensions not listed */
+	enum us_locals_mode locals;	/* --locals */
 };
 
 /* Shared by the reports. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model_program.h"
+#include "model_python.h"
 #include "report_lines.h"
 #include "report_stream.h"
 #include "util.h"
@@ -66,6 +67,39 @@ static void line_started(void *ctx, const struct us_model *m, size_t thread, uin
 	st->written++;
 }
 
+/* --locals: under the step, each variable (all), or what is new or
+ * changed since the frame's previous line (changed), as the step tracer
+ * writes them: "x: int :: 5", "[CHANGED] y: int :: 5 -> 10". */
+static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			const struct us_py_value *values, const struct us_py_value *previous,
+			uint32_t count)
+{
+	struct steps *st = ctx;
+	const struct us_function *fn = &m->functions[fn_id];
+	char type[64], value[128], old_type[64], old[128];
+
+	if (!st->ro->locals || (!st->ro->all && m->threads[thread].phase != US_PHASE_PROGRAM))
+		return;
+	for (uint32_t i = 0; i < count && i < fn->n_varnames; i++) {
+		const struct us_py_value *was = previous ? &previous[i] : NULL;
+		bool bound = values[i].kind != US_PY_VALUE_UNKNOWN;
+		bool was_bound = was && was->kind != US_PY_VALUE_UNKNOWN;
+
+		if (!bound)
+			continue;
+		us_py_local_format(&values[i], type, sizeof(type), value, sizeof(value));
+		if (st->ro->locals == US_LOCALS_ALL) {
+			fprintf(st->out, "%50s%s: %s :: %s\n", "", fn->varnames[i], type, value);
+		} else if (!was_bound) {
+			fprintf(st->out, "%50s[NEW] %s: %s :: %s\n", "", fn->varnames[i], type, value);
+		} else if (memcmp(was, &values[i], sizeof(*was)) != 0) {
+			us_py_local_format(was, old_type, sizeof(old_type), old, sizeof(old));
+			fprintf(st->out, "%50s[CHANGED] %s: %s :: %s -> %s\n", "", fn->varnames[i],
+				type, old, value);
+		}
+	}
+}
+
 static void *create(FILE *out, const struct us_report_options *ro)
 {
 	struct steps *st = us_calloc(1, sizeof(*st));
@@ -99,7 +133,7 @@ static void finish(void *state, const struct us_recording *rec, const struct us_
 
 const struct us_stream_ops us_steps_ops = {
 	.create = create,
-	.sink = { .begin = begin, .line_started = line_started },
+	.sink = { .begin = begin, .line_started = line_started, .locals_seen = locals_seen },
 	.finish = finish,
 	.discard = discard,
 };
