@@ -61,6 +61,7 @@ enum us_event_type {
 					 * in (user/target/target_python.c) */
 	US_EV_PY_VARNAMES = 33,		/* --locals: a code object's local variable names */
 	US_EV_PY_LOCALS = 34,		/* --locals: some of a frame's local values at a line */
+	US_EV_PY_TEST_REPORT = 35,	/* pytest made a TestReport: a test's phase ended */
 };
 
 struct us_event_header {
@@ -577,6 +578,20 @@ struct us_py_locals_event {
 	struct us_py_value values[US_PY_LOCALS_PER_RECORD];
 };
 
+#define US_TEST_NODEID_LEN 384
+
+/* US_EV_PY_TEST_REPORT: pytest's TestReport(nodeid, location, keywords,
+ * outcome, longrepr, when, sections, duration, ...) was made: one phase
+ * (setup, call, teardown) of one test ended. Read from the arguments of
+ * its __init__ at its entry, in the thread that runs the test. */
+struct us_py_test_report_event {
+	struct us_event_header hdr;
+	char nodeid[US_TEST_NODEID_LEN];	/* "tests/test_x.py::TestA::test_b[1]", cut */
+	char outcome[16];		/* passed, failed, skipped */
+	char when[16];			/* setup, call, teardown */
+	__u64 duration_bits;		/* the phase's duration in s, a double; NaN unknown */
+};
+
 /* The on-disk sizes (docs/format.md): a change here is a format change. */
 #define US_ASSERT_SIZE(type, bytes) _Static_assert(sizeof(type) == (bytes), #type " changed size")
 US_ASSERT_SIZE(struct us_event_header, 16);
@@ -609,6 +624,7 @@ US_ASSERT_SIZE(struct us_py_line_event, 32);
 US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
 US_ASSERT_SIZE(struct us_py_varnames_event, 1056);
 US_ASSERT_SIZE(struct us_py_locals_event, 808);
+US_ASSERT_SIZE(struct us_py_test_report_event, 440);
 
 /* Every record type with its struct, in one list: the recording reader
  * takes each type's size from it (user/record/record_read.c), and the
@@ -648,9 +664,10 @@ US_ASSERT_SIZE(struct us_py_locals_event, 808);
 	X(US_EV_PY_LINE, struct us_py_line_event)                      \
 	X(US_EV_PY_LINE_HOOK, struct us_py_line_hook_event)            \
 	X(US_EV_PY_VARNAMES, struct us_py_varnames_event)              \
-	X(US_EV_PY_LOCALS, struct us_py_locals_event)
+	X(US_EV_PY_LOCALS, struct us_py_locals_event)                  \
+	X(US_EV_PY_TEST_REPORT, struct us_py_test_report_event)
 
-#define US_EV_TYPE_LIMIT 35	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 36	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

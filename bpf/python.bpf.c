@@ -55,8 +55,11 @@ struct code_info {
 	__u32 first_line;
 	__u32 flags;
 	__u32 arg_count;
-	__u32 pad;
+	__u32 role;		/* CODE_ROLE_*: what uscope reads at its calls */
 };
+
+#define CODE_ROLE_NONE 0
+#define CODE_ROLE_TEST_REPORT 1	/* pytest's TestReport.__init__ */
 
 /* Set by userspace once python_code_freed is attached: a code object's
  * entry in code_sent then holds until the object is freed, so a hit needs
@@ -99,7 +102,7 @@ static __always_inline void read_code_info(__u64 code, struct code_info *info)
 	info->first_line = header_field(header, layout.code_firstlineno, 4);
 	info->flags = header_field(header, layout.code_flags, 4);
 	info->arg_count = header_field(header, layout.code_argcount, 4);
-	info->pad = 0;
+	info->role = CODE_ROLE_NONE;
 }
 
 #include "python_objects.bpf.h"
@@ -124,8 +127,46 @@ static __always_inline __u64 code_key(__u64 code)
 	return freed ? code | (__u64)*freed << CODE_GENERATION_SHIFT : code;
 }
 
-static __always_inline void send_code(__u64 code, __u32 tid, const struct code_info *info)
+static const char pytest_reports[] = "_pytest/reports.py";
+static const char test_report_init[] = "TestReport.__init__";
+static const char init_name[] = "__init__";
+
+/* Whether text (len bytes, in a buffer of mask + 1, a power of two) ends
+ * with tail. */
+static __always_inline bool ends_with(const char *text, int len, int mask, const char *tail,
+				      int tail_len)
 {
+	if (len < tail_len)
+		return false;
+	for (int i = 0; i < tail_len; i++)
+		if (text[(len - tail_len + i) & mask] != tail[i])
+			return false;
+	return true;
+}
+
+/* pytest's TestReport.__init__(self, nodeid, location, keywords, outcome,
+ * longrepr, when, ...): 3.8-3.10 name it __init__ only, which
+ * CollectReport's (six arguments) shares. */
+static __always_inline __u32 code_role(const struct us_py_code_event *e, int name_len,
+				       int file_len)
+{
+	if (!ends_with(e->file, file_len, US_PY_FILE_LEN - 1, pytest_reports,
+		       sizeof(pytest_reports) - 1))
+		return CODE_ROLE_NONE;
+	if (layout.code_qualname >= 0)
+		return name_len == sizeof(test_report_init) - 1 &&
+		       ends_with(e->qualname, name_len, US_PY_NAME_LEN - 1, test_report_init,
+				 sizeof(test_report_init) - 1) ? CODE_ROLE_TEST_REPORT
+							       : CODE_ROLE_NONE;
+	return name_len == sizeof(init_name) - 1 &&
+	       ends_with(e->qualname, name_len, US_PY_NAME_LEN - 1, init_name,
+			 sizeof(init_name) - 1) &&
+	       e->arg_count >= 7 ? CODE_ROLE_TEST_REPORT : CODE_ROLE_NONE;
+}
+
+static __always_inline void send_code(__u64 code, __u32 tid, struct code_info *info)
+{
+	int name_len, file_len;
 	struct us_py_code_event *e = reserve_event(US_EV_PY_CODE, sizeof(*e), tid);
 	__u64 linetable, size;
 
@@ -136,8 +177,9 @@ static __always_inline void send_code(__u64 code, __u32 tid, const struct code_i
 	e->arg_count = info->arg_count;
 	e->first_line = info->first_line;
 	e->linetable_len = 0;
-	read_str(info->name, e->qualname, sizeof(e->qualname));
-	read_str(info->file, e->file, sizeof(e->file));
+	name_len = read_str(info->name, e->qualname, sizeof(e->qualname));
+	file_len = read_str(info->file, e->file, sizeof(e->file));
+	info->role = code_role(e, name_len, file_len);
 	if (layout.code_linetable >= 0) {	/* the line table, in the version's format */
 		linetable = read_u64(code + layout.code_linetable);
 		size = linetable ? read_u64(linetable + US_PY_OB_SIZE) : 0;
@@ -154,14 +196,20 @@ static __always_inline void send_code(__u64 code, __u32 tid, const struct code_i
 static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
 {
 	struct code_info *known = bpf_map_lookup_elem(&code_sent, &code);
-	struct code_info info;
+	struct code_info info, seen = {};
+	bool was_seen = false;
 
-	if (known && code_frees_watched && !shared.processes_made)
-		return *known;
+	if (known) {	/* copied once, null-checked first (the verifier's rule) */
+		barrier_var(known);
+		__builtin_memcpy(&seen, known, sizeof(seen));
+		was_seen = true;
+	}
+	if (was_seen && code_frees_watched && !shared.processes_made)
+		return seen;
 	read_code_info(code, &info);
-	if (known && known->name == info.name && known->file == info.file &&
-	    known->first_line == info.first_line)
-		return info;
+	if (was_seen && seen.name == info.name && seen.file == info.file &&
+	    seen.first_line == info.first_line)
+		return seen;
 	send_code(code, tid, &info);
 	bpf_map_update_elem(&code_sent, &code, &info, BPF_ANY);
 	return info;
@@ -196,6 +244,29 @@ static __always_inline void send_args(__u64 frame, __u32 tid, __u32 arg_count)
 	for (int i = 0; i < US_PY_MAX_ARGS; i++)
 		if (i < e->count)
 			summarise(read_u64(frame + layout.frame_localsplus + 8 * i), &e->args[i]);
+	bpf_ringbuf_submit(e, submit_flags());
+}
+
+#define TEST_REPORT_NODEID 1	/* TestReport.__init__'s arguments, self at 0 */
+#define TEST_REPORT_OUTCOME 4
+#define TEST_REPORT_WHEN 6
+#define TEST_REPORT_DURATION 8
+
+static __always_inline void send_test_report(__u64 frame, __u32 tid)
+{
+	struct us_py_test_report_event *e = reserve_event(US_EV_PY_TEST_REPORT, sizeof(*e), tid);
+	__u64 args = frame + layout.frame_localsplus, duration;
+
+	if (!e)
+		return;
+	__builtin_memset(e->nodeid, 0, sizeof(*e) - sizeof(e->hdr));
+	read_str(read_u64(args + 8 * TEST_REPORT_NODEID), e->nodeid, sizeof(e->nodeid));
+	read_str(read_u64(args + 8 * TEST_REPORT_OUTCOME), e->outcome, sizeof(e->outcome));
+	read_str(read_u64(args + 8 * TEST_REPORT_WHEN), e->when, sizeof(e->when));
+	duration = read_u64(args + 8 * TEST_REPORT_DURATION);
+	e->duration_bits = duration && read_u64(duration + US_PY_OB_TYPE) ==
+					layout.float_type_vaddr + load_delta
+			   ? read_u64(duration + US_PY_FLOAT_VALUE) : 0x7ff8000000000000ull;
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
@@ -575,6 +646,8 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	}
 	if (capture_args && kind == US_PY_CALL && info.arg_count)
 		send_args(frame, tid, info.arg_count);
+	if (info.role == CODE_ROLE_TEST_REPORT && kind == US_PY_CALL)
+		send_test_report(frame, tid);
 	/* one stop at a time: userspace hooks the first thread at this one */
 	if (stop_at_first_call && !stop_sent)
 		stop_for_userspace(tid);

@@ -7,6 +7,7 @@
 #include "model_awaits.h"
 #include "model_lines.h"
 #include "model_patterns.h"
+#include "model_tests.h"
 #include "util.h"
 
 typedef void (*us_event_handler)(struct us_model *m, const struct us_event_header *ev);
@@ -61,6 +62,7 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PY_LINE_HOOK] = NULL,	/* uscope put the line hook into a thread */
 	[US_EV_PY_VARNAMES] = us_model_on_py_varnames,
 	[US_EV_PY_LOCALS] = us_model_on_py_locals,
+	[US_EV_PY_TEST_REPORT] = us_model_on_test_report,
 };
 
 /* What the core asks of the parts. */
@@ -109,6 +111,7 @@ void us_model_free(struct us_model *m)
 	us_model_free_python(m);
 	us_model_free_lines(m);
 	us_model_free_awaits(m);
+	us_model_free_tests(m);
 	us_model_free_memory(m);
 	us_model_free_profile(m);
 	us_patterns_free(m);

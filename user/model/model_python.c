@@ -5,6 +5,7 @@
 #include <string.h>
 #include "model_awaits.h"
 #include "model_program.h"
+#include "model_tests.h"
 #include "model_python.h"
 #include "python_layout.h"
 #include "util.h"
@@ -533,6 +534,7 @@ void us_model_on_py_exit(struct us_model *m, const struct us_event_header *hdr)
 		else
 			us_py_value_format(&ev->value, summary, sizeof(summary));
 		t->exit_return = summary;
+		us_model_test_function_returned(m, t, &m->functions[fn_id], summary);
 	}
 	node = us_model_pop(m, t, ev->hdr.ts_ns, false, raised);
 	t->exit_exception = NULL;

@@ -224,6 +224,7 @@ struct us_thread {
 	size_t depth, cap;
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t last_line_ns;		/* --lines: when its last line started */
+	bool xfail_marked;		/* pytest: the test it runs is marked xfail */
 	struct us_locals_snapshot *locals;	/* --locals: the slots coming in now */
 	uint64_t first_ns, last_ns;
 	bool exited;
@@ -367,6 +368,23 @@ struct us_await {
 	bool resumed;		/* false: the run ended for good (or tracing did) */
 };
 
+/* pytest: one test, from the TestReports of its phases (model_tests.h). */
+struct us_test_phase {
+	char outcome[16];	/* "" when the phase did not run */
+	double duration_s;	/* pytest's own measure */
+};
+
+enum us_test_phase_kind { US_TEST_SETUP, US_TEST_CALL, US_TEST_TEARDOWN, US_TEST_PHASES };
+
+struct us_test {
+	char *nodeid;
+	uint32_t tid;
+	struct us_test_phase phases[US_TEST_PHASES];
+	bool xfail;		/* marked xfail and its call failed: pytest counts it skipped */
+	uint64_t start_ns, end_ns;	/* the first phase's start, the last report */
+	uint64_t calls_at_start, calls;	/* calls made in it (all threads, setup to teardown) */
+};
+
 /* What the model knows of the program beyond its events (model_program.h). */
 enum us_main_kind { US_MAIN_UNKNOWN, US_MAIN_SCRIPT, US_MAIN_MODULE, US_MAIN_CODE };
 
@@ -482,6 +500,9 @@ struct us_model {
 	size_t n_awaits, awaits_cap;
 	struct us_map open_awaits;	/* a suspended coroutine's frame -> awaits[] */
 	struct us_map coroutine_ids;	/* a coroutine's frame -> its coroutine (counted) */
+	struct us_test *tests;		/* pytest's tests, in the order they ran */
+	size_t n_tests, tests_cap;
+	struct us_map test_index;	/* hash of a node id -> tests[] */
 	uint32_t n_coroutines;
 	uint64_t lines_unknown;		/* starts whose line could not be told */
 

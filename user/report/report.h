@@ -66,6 +66,8 @@ void us_json_lines(struct us_json *j, const struct us_model *m, const struct us_
 /* "awaits" and "coroutines": coroutines' suspensions (report_awaits.c). */
 void us_json_awaits(struct us_json *j, const struct us_recording *rec, const struct us_model *m,
 		    const struct us_report_options *ro);
+/* "tests": pytest's tests (report_tests.c). */
+void us_json_tests(struct us_json *j, const struct us_recording *rec, const struct us_model *m);
 /* "bottlenecks": the costly places with reasons (report_bottlenecks.c). */
 void us_json_bottlenecks(struct us_json *j, const struct us_model *m);
 /* The same for what ran in one call of `within_ns` (uscope call --profile):

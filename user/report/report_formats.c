@@ -34,6 +34,7 @@ static const struct {
 	[US_FORMAT_COVERAGE] = { "coverage", us_report_coverage, NULL, NULL },
 	[US_FORMAT_STEPS] = { "steps", NULL, &us_steps_ops, NULL },
 	[US_FORMAT_AWAITS] = { "awaits", us_report_awaits, NULL, NULL },
+	[US_FORMAT_TESTS] = { "tests", us_report_tests, NULL, NULL },
 };
 
 bool us_format_parse(const char *name, enum us_format *out)
@@ -50,7 +51,7 @@ bool us_format_parse(const char *name, enum us_format *out)
 const char *us_format_names(void)
 {
 	return "tree, flat, json, timeline, timeline-json, chrome, memory, patterns, bottlenecks, "
-	       "html, lines, coverage, steps, awaits, folded, speedscope, pprof, flamegraph";
+	       "html, lines, coverage, steps, awaits, tests, folded, speedscope, pprof, flamegraph";
 }
 
 const char *us_format_name(enum us_format f)

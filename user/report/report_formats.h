@@ -31,6 +31,7 @@ enum us_format {
 	US_FORMAT_COVERAGE,	/* --lines: annotated source files (--coverdir) */
 	US_FORMAT_STEPS,	/* --lines: every line in the order it ran */
 	US_FORMAT_AWAITS,	/* traces only: coroutines' suspensions */
+	US_FORMAT_TESTS,	/* traces only: pytest's tests */
 };
 
 bool us_format_parse(const char *name, enum us_format *out);
@@ -78,6 +79,8 @@ void us_report_coverage(FILE *out, const struct us_recording *rec, const struct 
 			const struct us_report_options *ro);
 void us_report_awaits(FILE *out, const struct us_recording *rec, const struct us_model *m,
 		      const struct us_report_options *ro);
+void us_report_tests(FILE *out, const struct us_recording *rec, const struct us_model *m,
+		     const struct us_report_options *ro);
 /* Whether the report is of --lines. */
 bool us_format_needs_lines(enum us_format f);
 void us_report_bottlenecks(FILE *out, const struct us_recording *rec, const struct us_model *m,

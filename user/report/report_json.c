@@ -340,6 +340,8 @@ void us_report_json(FILE *out, const struct us_recording *rec, const struct us_m
 		us_json_lines(&j, m, ro);
 	if (m->n_awaits)
 		us_json_awaits(&j, rec, m, ro);
+	if (m->n_tests)
+		us_json_tests(&j, rec, m);
 	if (rec->python)
 		write_python(&j, m);
 	if (rec->memory)
