@@ -68,6 +68,17 @@ def test_each_test_with_its_node_id_and_outcome_as_junit_says(tmp_path):
     assert sleeps[0]["phases"]["call"]["duration_ms"] >= 50
     assert [test for test in t.report["tests"] if test.get("xfail")][0]["nodeid"].endswith(
         "test_expected_failure")
+    # each test that ran has its own call tree, from its test function down
+    for test in t.report["tests"]:
+        name = test["nodeid"].split("::")[-1].split("[")[0]
+        if "call" not in test["phases"] or test["phases"]["call"]["outcome"] == "skipped":
+            continue
+        roots = test["calls"]
+        assert len(roots) == 1 and roots[0]["function"].split(".")[-1] == name, test["nodeid"]
+        assert roots[0]["count"] == 1
+    sleep_root = sleeps[0]["calls"][0]
+    assert sleep_root["total_ms"] >= 50
+    assert [c["function"] for c in sleep_root["calls"]] == []  # time.sleep is C: no call below
 
 
 @pytest.mark.parametrize("args", [["-x"], ["-k", "squares"], ["-n", "0"]])

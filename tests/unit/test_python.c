@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Python: offset tables, line tables, and the model's Python events. */
+#include <stdio.h>
 #include <string.h>
 #include "model.h"
+#include "model_tests.h"
 #include "plan_python.h"
 #include "unit.h"
 
@@ -365,5 +367,97 @@ TEST(python_lines_of_a_frame_entered_before_tracing_count_untimed)
 	CHECK_EQ(line_stats(&m, "loop", 2)->count, 1);
 	CHECK_EQ(line_stats(&m, "loop", 2)->untimed, 1);
 	CHECK_EQ(line_stats(&m, "loop", 2)->time_ns, 0);
+	us_model_free(&m);
+}
+
+/* ---- pytest's tests ---- */
+
+static void test_report(struct us_model *m, uint64_t ts, const char *nodeid, const char *when,
+			const char *outcome, double seconds)
+{
+	struct us_py_test_report_event e = { .hdr = { US_EV_PY_TEST_REPORT, sizeof(e), 1, ts } };
+
+	strcpy(e.nodeid, nodeid);
+	strcpy(e.when, when);
+	strcpy(e.outcome, outcome);
+	memcpy(&e.duration_bits, &seconds, sizeof(seconds));
+	us_model_add_event(m, &e.hdr);
+}
+
+static void code_in(struct us_model *m, uint64_t addr, const char *name, const char *file)
+{
+	struct us_py_code_event e = {
+		.hdr = { US_EV_PY_CODE, sizeof(e), 1, 1 }, .code = addr, .first_line = 1,
+	};
+
+	strcpy(e.qualname, name);
+	strcpy(e.file, file);
+	us_model_add_event(m, &e.hdr);
+}
+
+TEST(pytest_outcomes_are_decided_as_junit_does)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	test_report(&m, 100, "t.py::a", "setup", "passed", 0.001);
+	test_report(&m, 200, "t.py::a", "call", "failed", 0.002);
+	test_report(&m, 300, "t.py::a", "teardown", "passed", 0.001);
+	test_report(&m, 400, "t.py::b", "setup", "failed", 0.001);
+	test_report(&m, 500, "t.py::b", "teardown", "passed", 0.001);
+	test_report(&m, 600, "t.py::c", "setup", "skipped", 0.001);
+	test_report(&m, 700, "t.py::c", "teardown", "passed", 0.001);
+	test_report(&m, 800, "t.py::d", "setup", "passed", 0.001);
+	test_report(&m, 900, "t.py::d", "call", "passed", 0.004);
+	test_report(&m, 950, "t.py::d", "teardown", "failed", 0.001);
+	us_model_finish(&m, 1000);
+	CHECK_EQ(m.n_tests, 4);
+	CHECK(strcmp(us_test_outcome(&m.tests[0]), "failed") == 0);
+	CHECK(strcmp(us_test_outcome(&m.tests[1]), "error") == 0);
+	CHECK(strcmp(us_test_outcome(&m.tests[2]), "skipped") == 0);
+	CHECK(strcmp(us_test_outcome(&m.tests[3]), "error") == 0);	/* teardown failed */
+	CHECK(us_test_duration_s(&m.tests[0]) > 0.0039 && us_test_duration_s(&m.tests[0]) < 0.0041);
+	us_model_free(&m);
+}
+
+TEST(pytest_each_test_has_its_own_call_tree)
+{
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, NULL);
+	code_in(&m, 0x100, "pytest_pyfunc_call", "/usr/lib/python3/dist-packages/_pytest/python.py");
+	code_in(&m, 0x200, "test_squares", "/app/test_x.py");
+	code_in(&m, 0x300, "helper", "/app/test_x.py");
+	for (int k = 0; k < 2; k++) {	/* two parametrised runs of one function */
+		uint64_t t0 = 1000 * (uint64_t)(k + 1);
+		char id[32];
+
+		snprintf(id, sizeof(id), "test_x.py::test_squares[%d]", k);
+		test_report(&m, t0, id, "setup", "passed", 0.0);
+		py_enter(&m, t0 + 10, 0x100, 0x9000, US_PY_CALL);
+		py_enter(&m, t0 + 20, 0x200, 0x8000, US_PY_CALL);
+		for (int i = 0; i <= k; i++) {
+			py_enter(&m, t0 + 30 + 10 * i, 0x300, 0x7000, US_PY_CALL);
+			py_leave(&m, t0 + 35 + 10 * i, 0x7000, NULL);
+		}
+		py_leave(&m, t0 + 80, 0x8000, NULL);
+		py_leave(&m, t0 + 90, 0x9000, NULL);
+		test_report(&m, t0 + 100, id, "call", "passed", 0.0);
+		test_report(&m, t0 + 110, id, "teardown", "passed", 0.0);
+	}
+	us_model_finish(&m, 5000);
+	CHECK_EQ(m.n_tests, 2);
+	for (int k = 0; k < 2; k++) {
+		const struct us_test *t = &m.tests[k];
+
+		CHECK_EQ(t->n_nodes, 2);	/* test_squares -> helper */
+		CHECK(strcmp(m.functions[t->nodes[0].fn_id].name, "test_squares") == 0);
+		CHECK_EQ(t->nodes[0].calls, 1);
+		CHECK_EQ(t->nodes[0].total_ns, 60);
+		CHECK_EQ(t->nodes[1].parent, 0);
+		CHECK_EQ(t->nodes[1].calls, (uint64_t)k + 1);
+	}
 	us_model_free(&m);
 }

@@ -65,11 +65,20 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PY_TEST_REPORT] = us_model_on_test_report,
 };
 
+/* A frame leaves the stack: its line ends (--lines), and in a test's call
+ * phase it counts in the test's own tree (pytest). */
+static void frame_ending(struct us_model *m, struct us_thread *t, struct us_frame *f,
+			 uint64_t end_ns)
+{
+	us_model_end_line(m, t, f, end_ns);
+	us_model_test_frame_ending(m, t, f, end_ns);
+}
+
 /* What the core asks of the parts. */
 static const struct us_model_parts parts = {
 	.describe_function = us_model_describe_function,
 	.end_propagation = us_model_close_chain,
-	.frame_ending = us_model_end_line,
+	.frame_ending = frame_ending,
 };
 
 void us_model_init(struct us_model *m, const struct us_plan *plan,

@@ -12,7 +12,7 @@
 
 void us_model_on_py_line(struct us_model *m, const struct us_event_header *ev);
 /* The frame f ends (returns, yields, or tracing stopped) at end_ns: its
- * current line does too. */
+ * current line does too, and its locals are let go. */
 void us_model_end_line(struct us_model *m, struct us_thread *t, struct us_frame *f,
 		       uint64_t end_ns);
 void us_model_on_py_varnames(struct us_model *m, const struct us_event_header *ev);

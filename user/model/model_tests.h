@@ -19,6 +19,10 @@ void us_model_on_test_report(struct us_model *m, const struct us_event_header *e
  * report is made). */
 void us_model_test_function_returned(struct us_model *m, struct us_thread *t,
 				     const struct us_function *fn, const char *summary);
+/* Frame f of thread t ends at end_ns: in a test's call phase, it counts in
+ * that test's own call tree. */
+void us_model_test_frame_ending(struct us_model *m, struct us_thread *t, const struct us_frame *f,
+				uint64_t end_ns);
 /* "passed", "failed", "error" or "skipped". */
 const char *us_test_outcome(const struct us_test *t);
 /* The sum of its phases' durations in seconds (pytest's). */

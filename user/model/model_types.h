@@ -225,6 +225,8 @@ struct us_thread {
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t last_line_ns;		/* --lines: when its last line started */
 	bool xfail_marked;		/* pytest: the test it runs is marked xfail */
+	uint32_t current_test;		/* pytest: the test whose call phase it runs, + 1; 0 none */
+	size_t test_base;		/* pytest: stack index of pytest_pyfunc_call + 1; 0 unknown */
 	struct us_locals_snapshot *locals;	/* --locals: the slots coming in now */
 	uint64_t first_ns, last_ns;
 	bool exited;
@@ -376,8 +378,18 @@ struct us_test_phase {
 
 enum us_test_phase_kind { US_TEST_SETUP, US_TEST_CALL, US_TEST_TEARDOWN, US_TEST_PHASES };
 
+/* A call path in one test's own call tree: below the test function's caller. */
+struct us_test_node {
+	uint32_t fn_id;
+	uint32_t parent;	/* UINT32_MAX: a top-level call (the test function) */
+	uint64_t calls, total_ns;
+};
+
 struct us_test {
 	char *nodeid;
+	struct us_test_node *nodes;	/* its call phase's calls, by path */
+	size_t n_nodes, nodes_cap;
+	struct us_map node_index;	/* (parent << 32 | function) -> nodes[] */
 	uint32_t tid;
 	struct us_test_phase phases[US_TEST_PHASES];
 	bool xfail;		/* marked xfail and its call failed: pytest counts it skipped */

@@ -41,6 +41,53 @@ void us_report_tests(FILE *out, const struct us_recording *rec, const struct us_
 	}
 }
 
+#define TEST_TREE_DEPTH 64
+
+/* Children of each node of a test's tree, and of its root (index n_nodes),
+ * as linked lists in order of first call. */
+static void write_test_calls(struct us_json *j, const struct us_model *m, const struct us_test *t,
+			     const uint32_t *first_child, const uint32_t *next, uint32_t parent,
+			     int depth)
+{
+	us_json_key(j, "calls");
+	us_json_array_begin(j);
+	for (uint32_t c = first_child[parent]; c != UINT32_MAX && depth < TEST_TREE_DEPTH;
+	     c = next[c]) {
+		us_json_object_begin(j);
+		us_json_kv_string(j, "function", us_function_name(m, t->nodes[c].fn_id));
+		us_json_kv_uint(j, "count", t->nodes[c].calls);
+		us_json_kv_double(j, "total_ms", us_ns_to_ms(t->nodes[c].total_ns));
+		write_test_calls(j, m, t, first_child, next, c, depth + 1);
+		us_json_object_end(j);
+	}
+	us_json_array_end(j);
+}
+
+/* "calls": the test's own call tree, from its test function down. */
+static void write_test_tree(struct us_json *j, const struct us_model *m, const struct us_test *t)
+{
+	uint32_t *first_child = us_calloc(t->n_nodes + 1, sizeof(*first_child));
+	uint32_t *last_child = us_calloc(t->n_nodes + 1, sizeof(*last_child));
+	uint32_t *next = us_calloc(t->n_nodes + 1, sizeof(*next));
+
+	for (size_t i = 0; i <= t->n_nodes; i++)
+		first_child[i] = last_child[i] = next[i] = UINT32_MAX;
+	for (uint32_t i = 0; i < t->n_nodes; i++) {	/* parents come before children */
+		uint32_t p = t->nodes[i].parent == UINT32_MAX ? (uint32_t)t->n_nodes
+							       : t->nodes[i].parent;
+
+		if (first_child[p] == UINT32_MAX)
+			first_child[p] = i;
+		else
+			next[last_child[p]] = i;
+		last_child[p] = i;
+	}
+	write_test_calls(j, m, t, first_child, next, (uint32_t)t->n_nodes, 0);
+	free(first_child);
+	free(last_child);
+	free(next);
+}
+
 void us_json_tests(struct us_json *j, const struct us_recording *rec, const struct us_model *m)
 {
 	us_json_key(j, "tests");
@@ -71,6 +118,7 @@ void us_json_tests(struct us_json *j, const struct us_recording *rec, const stru
 			us_json_object_end(j);
 		}
 		us_json_object_end(j);
+		write_test_tree(j, m, t);
 		us_json_object_end(j);
 	}
 	us_json_array_end(j);
