@@ -303,6 +303,16 @@ static __always_inline void learn_load_delta(struct pt_regs *ctx)
 		load_delta = delta;
 }
 
+/* The frame thread state `tstate` runs now (3.11+: through its C frame). */
+static __always_inline __u64 running_frame(__u64 tstate)
+{
+	__u64 frame = read_u64(tstate + layout.tstate_frame);
+
+	if (frame && layout.cframe_current_frame >= 0)
+		frame = read_u64(frame + layout.cframe_current_frame);
+	return frame;
+}
+
 /* Where the calling frame is in its bytecode (bytes), which its line table
  * turns into the line the call was made from; -1 unknown. <= 3.10: the
  * frame's f_back, set when it was made. 3.11+ links a frame to its caller
@@ -321,9 +331,7 @@ static __always_inline __s32 caller_offset(struct pt_regs *ctx, __u64 frame)
 		lasti = caller ? read_s32(caller + layout.frame_lasti) : -1;
 		return lasti < 0 ? -1 : lasti * (__s32)layout.lasti_bytes;
 	}
-	caller = read_u64(PT_REGS_PARM1(ctx) + layout.tstate_frame);
-	if (caller && layout.cframe_current_frame >= 0)
-		caller = read_u64(caller + layout.cframe_current_frame);
+	caller = running_frame(PT_REGS_PARM1(ctx));
 	if (!caller || caller == frame)
 		return -1;
 	bpf_probe_read_user(&owner, 1, (void *)(caller + layout.frame_owner));
@@ -419,6 +427,7 @@ static __always_inline __s32 frame_offset(__u64 frame, __u64 code)
 }
 
 #define PY_TRACE_LINE 2		/* PyTrace_LINE */
+
 
 /* ---- --locals ----------------------------------------------------------- */
 
@@ -562,9 +571,7 @@ int BPF_KPROBE(python_line_hook_site)
 	tstate = current_thread_state();
 	if (!tstate || read_s32(tstate + layout.tstate_tracing_what) != PY_TRACE_LINE)
 		return 0;
-	frame = read_u64(tstate + layout.tstate_frame);
-	if (frame && layout.cframe_current_frame >= 0)
-		frame = read_u64(frame + layout.cframe_current_frame);
+	frame = running_frame(tstate);
 	code = frame ? read_u64(frame + layout.frame_code) : 0;
 	frame_object = frame ? read_u64(frame + layout.frame_object) : 0;
 	send_line(tid, code, frame_offset(frame, code),
@@ -586,9 +593,7 @@ int BPF_USDT(python_line_usdt, const char *file, const char *function, int line)
 	if (!tid)
 		return 0;
 	tstate = current_thread_state();
-	frame = tstate ? read_u64(tstate + layout.tstate_frame) : 0;
-	if (frame && layout.cframe_current_frame >= 0)
-		frame = read_u64(frame + layout.cframe_current_frame);
+	frame = tstate ? running_frame(tstate) : 0;
 	code = frame ? read_u64(frame + layout.frame_code) : 0;
 	send_line(tid, code, frame_offset(frame, code), line);
 	return 0;
