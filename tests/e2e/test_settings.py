@@ -86,3 +86,27 @@ def test_a_bad_setting_names_its_file_and_line(tmp_path, text, message):
     r = report(tmp_path)
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.startswith("uscope: error: ") and message in r.stderr, r.stderr
+
+
+def test_line_settings_of_the_issue_drive_a_run(tmp_path):
+    """lines = true, locals = "changed", format = "steps", report = FILE: the
+    step tracer's settings, from pyproject.toml, in a real run."""
+    from python_helpers import PY_FIXTURES, pyenv_python
+    if os.geteuid() != 0:
+        pytest.skip("a run loads BPF programs: run as root")
+    python = pyenv_python(10) or "/usr/bin/python3.11"
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.uscope]\nlines = true\nlocals = "changed"\nformat = "steps"\n'
+        'report = "trace.txt"\n')
+    r = subprocess.run([USCOPE, "run", "-q", "--", python,
+                        os.path.join(PY_FIXTURES, "locals_workload.py")],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "trace.txt").read_text()
+    assert "(sets_values)" in text and "[CHANGED] y: int :: 5 -> 10" in text
+    # the command line wins
+    r = subprocess.run([USCOPE, "run", "-q", "--format", "lines", "--", python,
+                        os.path.join(PY_FIXTURES, "locals_workload.py")],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "COUNT" in (tmp_path / "trace.txt").read_text()

@@ -490,7 +490,7 @@ static int apply_settings_file(const char *command, struct us_options *o)
 		o->settings_file = places[p].file;
 		for (size_t i = 0; !rc && i < t.n; i++)
 			rc = apply_setting(command, places[p].file, &t.settings[i], o);
-		us_toml_table_free(&t);
+		o->settings = t;	/* options point into its values (report = "trace.txt") */
 		return rc;
 	}
 	return 0;
@@ -540,6 +540,7 @@ int us_options_parse(const char *command, int argc, char **argv, struct us_optio
 
 void us_options_free(struct us_options *o)
 {
+	us_toml_table_free(&o->settings);
 	free(o->call_rest);
 	for (size_t i = 0; i < o->n_patterns; i++)
 		free(o->patterns[i]);

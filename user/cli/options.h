@@ -9,6 +9,7 @@
 #include "filters.h"
 #include "plan_memory.h"
 #include "report_formats.h"
+#include "toml.h"
 
 struct us_options {
 	char **patterns;	/* -f, in order */
@@ -16,6 +17,7 @@ struct us_options {
 	const char *output;	/* -o: keep the recording here */
 	const char *report_path;	/* --report: the report goes here, not stderr */
 	const char *settings_file;	/* uscope.toml or pyproject.toml: defaults read from it */
+	struct us_toml_table settings;	/* its values, which options may point into */
 	enum us_format format;
 	struct us_filters filters;
 	uint64_t duration_ns;	/* --duration */
