@@ -112,3 +112,24 @@ def test_the_pytest_command_itself(tmp_path):
               "-k", "squares", SUITE, cwd=REPO)
     assert t.returncode == 1, t.stderr
     check_against_junit(t.report, junit_outcomes(xml))
+
+
+def test_attach_to_a_running_pytest(tmp_path):
+    """Tests that run after uscope attaches are recognised as they end."""
+    import time
+    suite = os.path.relpath(os.path.join(PY_FIXTURES, "pytest_slow"), REPO)
+    xml = tmp_path / "junit.xml"
+    target = subprocess.Popen([DEBIAN_PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               f"--junitxml={xml}", suite], cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)     # start-up and the first tests run untraced
+        t = trace("attach", "-p", str(target.pid), "--duration", "1.2")
+        assert t.returncode == 0, t.stderr
+    finally:
+        target.wait(timeout=60)
+    junit = junit_outcomes(xml)
+    seen = {as_junit_key(test["nodeid"]): test for test in t.report["tests"]}
+    assert 3 <= len(seen) < len(junit)
+    for key, test in seen.items():
+        assert test["outcome"] == junit[key][0], key
