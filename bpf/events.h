@@ -539,7 +539,15 @@ struct us_py_line_event {
 	__u64 code;		/* PyCodeObject address (see US_EV_PY_CODE) */
 	__s32 offset;		/* bytecode offset, bytes: the instruction starting it; -1 unknown */
 	__s32 line;		/* the line, as the interpreter computed it; 0 unknown */
+	/* 3.12+ (sys.monitoring): the probe runs before the interpreter decides,
+	 * so the model decides as settrace does, from the line table: */
+	__s32 prev_offset;	/* the instruction run before it (a jump: the jump) */
+	__u32 flags;		/* US_LINE_* */
 };
+
+#define US_LINE_IF_NEW_LINE 1u	/* a line only if its line differs from prev's */
+#define US_LINE_AFTER_RESUME 2u	/* prev is a RESUME: a line even on the same line */
+#define US_LINE_IF_SAME_LINE 4u	/* a backward jump: a line only if prev's line is its own */
 
 /* US_EV_PY_LINE_HOOK: sent with SIGSTOP; uscope writes the hook into this
  * thread state, then lets the thread go on. */
@@ -620,7 +628,7 @@ US_ASSERT_SIZE(struct us_profile_frame_event, 456);
 US_ASSERT_SIZE(struct us_profile_stack_event, 1048);
 US_ASSERT_SIZE(struct us_profile_sample_event, 72);
 US_ASSERT_SIZE(struct us_profile_totals_event, 88);
-US_ASSERT_SIZE(struct us_py_line_event, 32);
+US_ASSERT_SIZE(struct us_py_line_event, 40);
 US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
 US_ASSERT_SIZE(struct us_py_varnames_event, 1056);
 US_ASSERT_SIZE(struct us_py_locals_event, 808);

@@ -396,7 +396,8 @@ static __always_inline void ask_for_line_hook(__u32 tid)
 	submit_and_stop(e);
 }
 
-static __always_inline void send_line(__u32 tid, __u64 code, __s32 offset, __s32 line)
+static __always_inline void send_line_event(__u32 tid, __u64 code, __s32 offset, __s32 line,
+					   __s32 prev_offset, __u32 flags)
 {
 	struct us_py_line_event *e;
 
@@ -409,7 +410,15 @@ static __always_inline void send_line(__u32 tid, __u64 code, __s32 offset, __s32
 	e->code = code;
 	e->offset = offset;
 	e->line = line;
+	e->prev_offset = prev_offset;
+	e->flags = flags;
 	bpf_ringbuf_submit(e, submit_flags());
+}
+
+/* A line the interpreter decided on (settrace's own event). */
+static __always_inline void send_line(__u32 tid, __u64 code, __s32 offset, __s32 line)
+{
+	send_line_event(tid, code, offset, line, -1, 0);
 }
 
 /* Where a frame is in its bytecode, in bytes; -1 unknown. */
@@ -577,6 +586,58 @@ int BPF_KPROBE(python_line_hook_site)
 	send_line(tid, code, frame_offset(frame, code),
 		  frame_object ? read_s32(frame_object + layout.pyframe_lineno) : 0);
 	if (capture_locals && code)
+		send_locals(tid, code, frame + layout.frame_localsplus);
+	return 0;
+}
+
+/* ---- --lines through sys.monitoring (3.12+) ---------------------------- */
+
+/* A bytecode address as an offset in bytes into `code`'s instructions. */
+static __always_inline __s32 instruction_offset(__u64 code, __u64 instr)
+{
+	__u64 start = code + layout.code_adaptive;
+
+	return instr >= start && instr - start < (1u << 30) ? (__s32)(instr - start) : -1;
+}
+
+/* _Py_call_instrumentation_line(tstate, frame, instr, prev): an
+ * INSTRUMENTED_LINE ran; the interpreter then skips it when prev is on the
+ * same line (unless prev is a RESUME), as the model does from the table. */
+SEC("uprobe")
+int BPF_KPROBE(python_line_monitor, __u64 tstate, __u64 frame, __u64 instr, __u64 prev)
+{
+	__u32 tid = target_thread();
+	__u64 code = frame ? read_u64(frame + layout.frame_code) : 0;
+	__u8 prev_opcode = 0;
+	__u32 flags = US_LINE_IF_NEW_LINE;
+
+	if (!tid || !code)
+		return 0;
+	bpf_probe_read_user(&prev_opcode, 1, (void *)prev);
+	if (prev_opcode == layout.resume_opcode || prev_opcode == layout.instrumented_resume_opcode)
+		flags |= US_LINE_AFTER_RESUME;
+	send_line_event(tid, code, instruction_offset(code, instr), 0,
+			instruction_offset(code, prev), flags);
+	if (capture_locals)	/* kept by the model only when the line is */
+		send_locals(tid, code, frame + layout.frame_localsplus);
+	return 0;
+}
+
+/* _Py_call_instrumentation_jump(tstate, event, frame, instr, target): a
+ * backward jump to its own line is a line for settrace (a forward one, or
+ * one to another line, is not: the target's INSTRUMENTED_LINE tells). */
+SEC("uprobe")
+int BPF_KPROBE(python_jump_monitor, __u64 tstate, int event, __u64 frame, __u64 instr,
+	       __u64 target)
+{
+	__u32 tid = target_thread();
+	__u64 code = frame ? read_u64(frame + layout.frame_code) : 0;
+
+	if (!tid || !code || (__u32)event != layout.jump_event || target > instr)
+		return 0;
+	send_line_event(tid, code, instruction_offset(code, target), 0,
+			instruction_offset(code, instr), US_LINE_IF_SAME_LINE);
+	if (capture_locals)
 		send_locals(tid, code, frame + layout.frame_localsplus);
 	return 0;
 }

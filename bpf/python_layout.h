@@ -99,6 +99,11 @@ struct us_py_layout {
 	__s32 code_varnames;		/* <= 3.10: co_varnames; 3.11: co_localsplusnames */
 	__s32 code_cellvars;		/* <= 3.10: co_cellvars, then co_freevars; -1 */
 	__s32 code_freevars;
+	/* --lines through sys.monitoring (3.12+) */
+	__u32 line_monitor;		/* the line and jump probes are on its instrumentation */
+	__u32 resume_opcode;		/* RESUME */
+	__u32 instrumented_resume_opcode;	/* INSTRUMENTED_RESUME */
+	__u32 jump_event;		/* PY_MONITORING_EVENT_JUMP */
 
 	/* ELF addresses */
 	__u64 eval_probe_vaddr;		/* where the entry probe sits */

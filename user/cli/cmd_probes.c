@@ -78,14 +78,23 @@ static void print_layout(const struct us_python *py)
 		{ "tstate_c_tracefunc", l->tstate_c_tracefunc }, { "pyframe_frame", l->pyframe_frame },
 		{ "pyframe_lineno", l->pyframe_lineno },
 		{ "tstate_tracing_what", l->tstate_tracing_what }, { "frame_object", l->frame_object },
+		{ "code_nlocals", l->code_nlocals }, { "code_varnames", l->code_varnames },
+		{ "code_cellvars", l->code_cellvars }, { "code_freevars", l->code_freevars },
 		{ "tstate_c_profilefunc", l->tstate_c_tracefunc >= 0 ? hook.c_profilefunc : -1 },
 		{ "tstate_use_tracing", hook.use_tracing }, { "tstate_cframe", hook.cframe },
 		{ "runtime_tracing_possible", hook.runtime_tracing_possible },
 		{ "interp_tracing_possible", hook.interp_tracing_possible },
 	};
 
+	struct us_line_monitor_slot monitor = us_python_line_monitor_slot(py);
+
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		printf("  offset %s = %lld\n", fields[i].name, fields[i].value);
+	if (py->line_monitor_probe_offset) {	/* 3.12: sys.monitoring's state */
+		printf("  offset interp_monitors = %d\n", monitor.monitors);
+		printf("  offset interp_monitoring_tool_names = %d\n", monitor.tool_names);
+		printf("  offset interp_monitoring_version = %d\n", monitor.version);
+	}
 }
 
 /* Says whether the target is CPython, and how its calls will be traced. */
@@ -119,7 +128,11 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 	for (size_t i = 0; py.line_hook_probe_offset && i < py.n_hook_sites; i++)
 		printf("  --lines: an inlined copy of the hook (PGO), probe at file offset 0x%llx\n",
 		       (unsigned long long)py.hook_sites[i].file_offset);
-	if (!py.line_hook_probe_offset)
+	if (py.line_monitor_probe_offset)
+		printf("  --lines: sys.monitoring's LINE and JUMP events, probes at file offsets "
+		       "0x%llx and 0x%llx\n", (unsigned long long)py.line_monitor_probe_offset,
+		       (unsigned long long)py.jump_monitor_probe_offset);
+	else if (!py.line_hook_probe_offset)
 		printf("  --lines: %s\n", py.minor >= 12 ? "not yet for 3.12+ (sys.monitoring)"
 			: py.has_usdt ? "USDT python:line (no trace_trampoline found)"
 				      : "not possible: no trace_trampoline, no USDT");

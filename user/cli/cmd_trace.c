@@ -154,6 +154,17 @@ static int find_python(struct trace_session *s)
 	return found < 0 ? -1 : 0;
 }
 
+/* --lines on 3.12: sys.monitoring's line events on, before the program's
+ * first Python call (run) or now (attach: code already running gets them
+ * from its next start). */
+static void monitor_lines(struct trace_session *s, uint64_t load_delta)
+{
+	struct us_line_monitor_slot slot = us_python_line_monitor_slot(&s->python);
+
+	if (us_python_monitor_lines(s->target.pid, &slot, load_delta))
+		us_warn("no lines will be recorded");
+}
+
 /* 3.11+ inlines Python-to-Python calls unless eval_frame is set. `run` sets it
  * at the first Python call (the target stops itself there); `attach` now. */
 static bool deinline_at_first_call(const struct trace_session *s, const struct us_options *o)
@@ -194,11 +205,19 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		return o->lines ? -1 : 0;
 	}
 	if (o->lines && us_bpf_python_line_source(&s->python) == US_LINES_NONE) {
-		us_error("--lines: %s", s->python.minor >= 12
-			 ? "CPython 3.12+ reports lines through sys.monitoring, which uscope does not "
-			   "drive yet; use 3.8-3.11"
+		us_error("--lines: %s", s->python.minor >= 13
+			 ? "CPython 3.13 keeps sys.monitoring's version in each thread, which uscope "
+			   "does not write yet; use 3.8-3.12"
+			 : s->python.minor == 12
+			 ? "this CPython 3.12 has no symbols _Py_call_instrumentation_line/_jump (a "
+			   "build with its symbols, as pyenv's, has them)"
 			 : "this interpreter has neither the symbol trace_trampoline (a build with "
 			   "its symbols, as pyenv's) nor the USDT probe python:line");
+		return -1;
+	}
+	if (o->lines && o->no_deinline && us_bpf_python_line_source(&s->python) == US_LINES_MONITOR) {
+		us_error("--lines on CPython 3.12 turns its line events on at the first Python "
+			 "call, where uscope stops only to deinline: drop --no-deinline");
 		return -1;
 	}
 	if (o->no_deinline && s->python.inlines_calls)
@@ -314,6 +333,13 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		return -1;
 	if (deinline_running_target(s, o))
 		return -1;
+	if (!s->target.spawned && s->probes.python.lines == US_LINES_MONITOR) {
+		uint64_t delta = 0;
+		struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
+
+		if (!us_python_load_delta(s->target.pid, &slot, &delta))
+			monitor_lines(s, delta);
+	}
 	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
 		return -1;
 	if (s->following) {
@@ -430,6 +456,8 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 				   ((const struct us_py_stopped_event *)ev)->load_delta);
 		if (s->probes.python.lines == US_LINES_HOOK)	/* the thread stopped: hooked too */
 			hook_stopped_thread(s, ev->tid, 0);
+		if (s->probes.python.lines == US_LINES_MONITOR)
+			monitor_lines(s, ((const struct us_py_stopped_event *)ev)->load_delta);
 		kill(s->target.pid, SIGCONT);
 		break;
 	case US_EV_PY_LINE_HOOK:

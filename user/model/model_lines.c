@@ -98,6 +98,8 @@ void us_model_on_py_locals(struct us_model *m, const struct us_event_header *hdr
 	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
 	struct us_locals_snapshot *snap;
 
+	if (t->line_dropped)
+		return;
 	if (!t->locals)
 		t->locals = us_calloc(1, sizeof(*t->locals));
 	snap = t->locals;
@@ -116,6 +118,24 @@ void us_model_on_py_locals(struct us_model *m, const struct us_event_header *hdr
 	}
 }
 
+/* 3.12+: the probe ran before the interpreter's own test; settrace's
+ * 'line' comes when the line differs from the previous instruction's (or
+ * that was a RESUME), or at a backward jump within one line. */
+static bool settrace_would_see(const struct us_model *m, uint32_t fn_id,
+			       const struct us_py_line_event *ev, int32_t line)
+{
+	int32_t prev_line;
+
+	if (!(ev->flags & (US_LINE_IF_NEW_LINE | US_LINE_IF_SAME_LINE)))
+		return true;
+	if (line < 0)
+		return false;	/* an instruction of no line: none for settrace either */
+	prev_line = us_model_line_at(m, fn_id, ev->prev_offset);
+	if (ev->flags & US_LINE_IF_SAME_LINE)
+		return prev_line == line;
+	return prev_line != line || (ev->flags & US_LINE_AFTER_RESUME);
+}
+
 void us_model_on_py_line(struct us_model *m, const struct us_event_header *hdr)
 {
 	const struct us_py_line_event *ev = (const struct us_py_line_event *)hdr;
@@ -124,9 +144,13 @@ void us_model_on_py_line(struct us_model *m, const struct us_event_header *hdr)
 	bool in_program = t->phase == US_PHASE_PROGRAM;
 	uint32_t fn_id = us_model_function_of_code(m, ev->code), i;
 	int32_t line = ev->line > 0 ? ev->line : us_model_line_at(m, fn_id, ev->offset);
-	uint64_t since = t->last_line_ns && ev->hdr.ts_ns > t->last_line_ns
-			 ? ev->hdr.ts_ns - t->last_line_ns : 0;
+	uint64_t since;
 
+	t->line_dropped = hdr->size >= sizeof(*ev) && !settrace_would_see(m, fn_id, ev, line);
+	if (t->line_dropped)
+		return;
+	since = t->last_line_ns && ev->hdr.ts_ns > t->last_line_ns ? ev->hdr.ts_ns - t->last_line_ns
+								     : 0;
 	m->line_events++;
 	if (line <= 0) {
 		m->lines_unknown++;

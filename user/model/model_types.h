@@ -224,6 +224,8 @@ struct us_thread {
 	size_t depth, cap;
 	uint32_t focus_depth;		/* --focus: activations of the focus function open */
 	uint64_t last_line_ns;		/* --lines: when its last line started */
+	bool line_dropped;		/* --lines: its last line record was no line for
+					 * settrace: the locals after it go too */
 	bool xfail_marked;		/* pytest: the test it runs is marked xfail */
 	uint32_t current_test;		/* pytest: the test whose call phase it runs, + 1; 0 none */
 	size_t test_base;		/* pytest: stack index of pytest_pyfunc_call + 1; 0 unknown */

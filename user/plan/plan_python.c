@@ -58,8 +58,7 @@ struct version_offsets {
 	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
 	.tstate_exc_traceback = NONE, .tstate_c_tracefunc = NONE, .pyframe_frame = NONE, \
 	.pyframe_lineno = NONE, .tstate_tracing_what = NONE, .frame_object = NONE,     \
-	.code_nlocals = NONE, .code_varnames = NONE, .code_cellvars = NONE,            \
-	.code_freevars = NONE
+	.code_cellvars = NONE, .code_freevars = NONE
 
 static const struct version_offsets offset_table[] = {
 	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .lasti_bytes = 1,
@@ -81,11 +80,13 @@ static const struct version_offsets offset_table[] = {
 		.code_nlocals = 76, .code_varnames = 96, .code_cellvars = NONE,
 		.code_freevars = NONE }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
+		.code_nlocals = 72, .code_varnames = 96,
 		.tstate_frame = 56, .cframe_current_frame = 0,
 		.code_firsttraceable = 176, .heap_type_init = NONE, .heap_type_getitem = NONE,
 		.runtime_main_interp = 48,
 		.interp_gil_last_holder = 1048, .tstate_exc_value = 96 }, 1744 },
 	{ 13, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 200,
+		.code_nlocals = NONE, .code_varnames = NONE,
 		.tstate_frame = 72, .cframe_current_frame = NONE,
 		.code_firsttraceable = 184, .heap_type_init = 920, .heap_type_getitem = NONE,
 		.runtime_main_interp = 640,
@@ -348,6 +349,28 @@ static void place_line_hook(struct us_python *py, const struct us_symtab *tab)
 	py->layout.line_hook_vaddr = hook;
 }
 
+/* --lines on 3.12: sys.monitoring's LINE and JUMP events of a tool with no
+ * callback; probes where the interpreter calls the tools (.symtab). 3.13
+ * keeps the instrumentation version in each thread's eval breaker, which
+ * uscope does not write: not there yet. */
+#define MONITORING_EVENT_JUMP 7	/* sys.monitoring.events.JUMP == 1 << 7 */
+
+static void place_line_monitor(struct us_python *py, const struct us_symtab *tab)
+{
+	if (py->minor != 12)
+		return;
+	py->line_monitor_probe_offset = probe_offset_at(py, tab, "_Py_call_instrumentation_line");
+	py->jump_monitor_probe_offset = probe_offset_at(py, tab, "_Py_call_instrumentation_jump");
+	if (!py->line_monitor_probe_offset || !py->jump_monitor_probe_offset) {
+		py->line_monitor_probe_offset = py->jump_monitor_probe_offset = 0;
+		return;
+	}
+	py->layout.line_monitor = 1;
+	py->layout.resume_opcode = 151;		/* dis.opmap, 3.12 */
+	py->layout.instrumented_resume_opcode = 240;
+	py->layout.jump_event = MONITORING_EVENT_JUMP;
+}
+
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
@@ -382,6 +405,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	place_code_freed_probe(py, &tab);
 	place_recursion_probe(py, &tab);
 	place_line_hook(py, &tab);
+	place_line_monitor(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;
@@ -492,6 +516,15 @@ struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py)
 		.use_tracing_on = minor == 11 ? 255 : 1,
 		.runtime_tracing_possible = minor == 8 ? 588 : NONE,
 		.interp_tracing_possible = minor == 9 ? 68 : NONE,
+	};
+}
+
+struct us_line_monitor_slot us_python_line_monitor_slot(const struct us_python *py)
+{
+	return (struct us_line_monitor_slot){
+		.main_interp_vaddr = py->layout.runtime_vaddr + (uint64_t)py->layout.runtime_main_interp,
+		.monitors = 381744, .tool_names = 382872, .version = 48,	/* 3.12, DWARF */
+		.line_event = 5, .jump_event = MONITORING_EVENT_JUMP,
 	};
 }
 

@@ -39,6 +39,8 @@ struct us_python {
 	int32_t c_recursion_offset;	/* 3.12+: PyThreadState.c_recursion_remaining, or -1 */
 	uint64_t line_hook_probe_offset; /* 3.8-3.11: trace_trampoline (--lines), 0 if not found */
 	struct us_hook_site hook_sites[US_HOOK_SITES_MAX]; /* its inlined copies (PGO) */
+	uint64_t line_monitor_probe_offset; /* 3.12: _Py_call_instrumentation_line, 0 none */
+	uint64_t jump_monitor_probe_offset; /* 3.12: _Py_call_instrumentation_jump, 0 none */
 	size_t n_hook_sites;
 	uint64_t gc_probe_offset;	/* the collector's main function (no USDT), 0 if not found */
 	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */
@@ -73,5 +75,7 @@ struct us_eval_frame_slot us_python_eval_frame_slot(const struct us_python *py);
 /* Where the line hook goes, for target_python.h (3.8-3.11: the layout has
  * tstate_c_tracefunc and line_hook_vaddr). */
 struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py);
+/* Where sys.monitoring's state is, for target_python.h (3.12). */
+struct us_line_monitor_slot us_python_line_monitor_slot(const struct us_python *py);
 
 #endif

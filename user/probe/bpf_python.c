@@ -15,6 +15,8 @@ enum us_line_source us_bpf_python_line_source(const struct us_python *py)
 {
 	if (py->line_hook_probe_offset && py->layout.line_hook_vaddr)
 		return US_LINES_HOOK;
+	if (py->line_monitor_probe_offset && py->jump_monitor_probe_offset)
+		return US_LINES_MONITOR;
 	return py->has_usdt ? US_LINES_USDT : US_LINES_NONE;
 }
 
@@ -38,9 +40,12 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->stop_at_first_call = opts->stop_at_first_call;
 	p->lines = opts->lines ? us_bpf_python_line_source(py) : US_LINES_NONE;
 	p->skel->rodata->line_hook = p->lines == US_LINES_HOOK;
-	p->skel->rodata->capture_locals = opts->locals && p->lines == US_LINES_HOOK;
+	p->skel->rodata->capture_locals = opts->locals &&
+					  (p->lines == US_LINES_HOOK || p->lines == US_LINES_MONITOR);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook_site, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_monitor, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_jump_monitor, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.gc_collect, US_UPROBE_SESSION);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_inline_init, US_UPROBE_ENTRY);
@@ -110,6 +115,17 @@ static int attach_lines(struct us_bpf_python *p, const struct us_python *py, pid
 		if (err)
 			us_error("cannot probe trace_trampoline in %s for --lines: %s", py->object,
 				 strerror(-err));
+		return err ? -1 : 0;
+	}
+	if (p->lines == US_LINES_MONITOR) {
+		err = attach_probe(p, py, pid, p->skel->progs.python_line_monitor, US_UPROBE_ENTRY,
+				   py->line_monitor_probe_offset);
+		if (!err)
+			err = attach_probe(p, py, pid, p->skel->progs.python_jump_monitor,
+					   US_UPROBE_ENTRY, py->jump_monitor_probe_offset);
+		if (err)
+			us_error("cannot probe sys.monitoring's calls in %s for --lines: %s",
+				 py->object, strerror(-err));
 		return err ? -1 : 0;
 	}
 	link = bpf_program__attach_usdt(p->skel->progs.python_line_usdt, pid, py->open_path,

@@ -281,6 +281,129 @@ static void unhook_lines(void)
 	hooked.count = 0;
 }
 
+/* sys.monitoring's events turned on for uscope's tool (3.12), turned off at the end. */
+#define MONITORING_TOOLS 6	/* sys.monitoring's tool ids 0-5; 6 and 7 are setprofile's, settrace's */
+static struct {
+	pid_t pid;
+	uint64_t interp;
+	struct us_line_monitor_slot slot;
+	int tool;		/* -1: nothing turned on */
+} monitoring = { .tool = -1 };
+
+static int write_byte_or(int fd, uint64_t address, uint8_t set, uint8_t clear)
+{
+	uint8_t v = 0;
+
+	if (pread(fd, &v, 1, (off_t)address) != 1)
+		return -1;
+	v = (uint8_t)((v | set) & ~clear);
+	return pwrite(fd, &v, 1, (off_t)address) == 1 ? 0 : -1;
+}
+
+/* Every code object instruments itself again at its next start. */
+static int bump_monitoring_version(int fd, uint64_t interp, int32_t offset, uint64_t *now)
+{
+	uint64_t version = 0;
+
+	if (read_u64(fd, interp + (uint64_t)offset, &version))
+		return -1;
+	version++;
+	*now = version;
+	return pwrite(fd, &version, sizeof(version), (off_t)(interp + (uint64_t)offset)) ==
+	       sizeof(version) ? 0 : -1;
+}
+
+/* A tool id no one claimed (no name) and whose events are all off, 5 first. */
+static int free_tool(int fd, uint64_t interp, const struct us_line_monitor_slot *slot)
+{
+	uint8_t tools[16] = { 0 };
+
+	if (pread(fd, tools, 15, (off_t)(interp + (uint64_t)slot->monitors)) != 15)
+		return -1;
+	for (int tool = MONITORING_TOOLS - 1; tool >= 0; tool--) {
+		uint64_t name = 1;
+		bool used = false;
+
+		for (int e = 0; e < 15; e++)
+			used |= (tools[e] >> tool) & 1;
+		if (!read_u64(fd, interp + (uint64_t)slot->tool_names + 8 * (uint64_t)tool, &name) &&
+		    !name && !used)
+			return tool;
+	}
+	return -1;
+}
+
+int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, uint64_t load_delta)
+{
+	uint64_t interp = 0, version = 0, word = 0;
+	int fd = open_memory(pid), tool;
+	uint8_t bit;
+
+	if (fd < 0) {
+		us_error("cannot open the memory of PID %d to record its lines: %s", (int)pid,
+			 strerror(errno));
+		return -1;
+	}
+	if (read_u64(fd, slot->main_interp_vaddr + load_delta, &interp) || !interp) {
+		us_error("cannot find the interpreter state of PID %d (is Python initialised?)",
+			 (int)pid);
+		close(fd);
+		return -1;
+	}
+	tool = free_tool(fd, interp, slot);
+	if (tool < 0) {
+		us_error("every sys.monitoring tool id of PID %d is in use: no line events for uscope",
+			 (int)pid);
+		close(fd);
+		return -1;
+	}
+	bit = (uint8_t)(1u << tool);
+	install_restore_handlers();
+	/* the guard clears the bits again if uscope is killed (the code objects
+	 * stay instrumented until they start again, calling no one) */
+	if (!read_u64(fd, interp + (uint64_t)slot->monitors, &word))
+		us_guard_word(pid, interp + (uint64_t)slot->monitors,
+			      word | (uint64_t)bit << (8 * slot->line_event) |
+			      (uint64_t)bit << (8 * slot->jump_event), word);
+	if (write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->line_event, bit, 0) ||
+	    write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->jump_event, bit, 0) ||
+	    bump_monitoring_version(fd, interp, slot->version, &version)) {
+		us_error("cannot turn sys.monitoring's line events on in PID %d: %s", (int)pid,
+			 strerror(errno));
+		close(fd);
+		return -1;
+	}
+	monitoring.pid = pid;
+	monitoring.interp = interp;
+	monitoring.slot = *slot;
+	monitoring.tool = tool;
+	us_debug("sys.monitoring tool %d of PID %d: LINE and JUMP on (version %llu)", tool,
+		 (int)pid, (unsigned long long)version);
+	close(fd);
+	return 0;
+}
+
+/* Async-signal-safe. Only uscope's bits go, and only if the tool is still
+ * unclaimed (a program that claimed it since set its own events). */
+static void unmonitor_lines(void)
+{
+	const struct us_line_monitor_slot *slot = &monitoring.slot;
+	uint8_t bit = (uint8_t)(1u << monitoring.tool);
+	uint64_t name = 0, version;
+	int fd = open_memory(monitoring.pid);
+
+	monitoring.tool = -1;
+	if (fd < 0)
+		return;
+	if (!read_u64(fd, monitoring.interp + (uint64_t)slot->tool_names + 8 * (uint64_t)__builtin_ctz(bit),
+		      &name) && !name) {
+		write_byte_or(fd, monitoring.interp + (uint64_t)slot->monitors + slot->line_event, 0, bit);
+		write_byte_or(fd, monitoring.interp + (uint64_t)slot->monitors + slot->jump_event, 0, bit);
+		bump_monitoring_version(fd, monitoring.interp, slot->version, &version);
+	}
+	close(fd);
+}
+
 int us_python_load_delta(pid_t pid, const struct us_eval_frame_slot *slot, uint64_t *delta)
 {
 	char path[64], line[4096];
@@ -320,6 +443,8 @@ void us_python_restore(void)
 	}
 	if (hooked.count)
 		unhook_lines();
+	if (monitoring.tool >= 0)
+		unmonitor_lines();
 	if (fd < 0)
 		return;
 	restore.mem_fd = -1;

@@ -50,6 +50,23 @@ struct us_line_hook_slot {
 int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
 			 const struct us_py_sampling *walk, uint64_t load_delta, uint64_t tstate);
 
+/* Where sys.monitoring keeps its state in an interpreter (3.12), as the
+ * plan found it. --lines there gives a tool nobody uses the LINE and JUMP
+ * events, with no callback: the interpreter instruments every code object
+ * at its next start, and calls the tools, which do nothing, where probes
+ * see the events. */
+struct us_line_monitor_slot {
+	uint64_t main_interp_vaddr;	/* &_PyRuntime.interpreters.main (ELF address) */
+	int32_t monitors;		/* PyInterpreterState.monitors: u8 tools[event] */
+	int32_t tool_names;		/* .monitoring_tool_names[8]: a claimed tool has one */
+	int32_t version;		/* .monitoring_version (u64): a change re-instruments */
+	uint32_t line_event, jump_event;
+};
+
+/* Turns sys.monitoring's LINE and JUMP events on for a free tool in
+ * process `pid`. Returns 0, or -1 after saying why. */
+int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, uint64_t load_delta);
+
 /* 3.12+: the thread of `tstate` spent its C recursion budget with
  * `eval_calls` C calls of the eval loop on its stack, each spending
  * PY_EVAL_C_STACK_UNITS (2); traced, all of them are C calls, where untraced
