@@ -614,7 +614,10 @@ int BPF_KPROBE(python_line_monitor, __u64 tstate, __u64 frame, __u64 instr, __u6
 	if (!tid || !code)
 		return 0;
 	bpf_probe_read_user(&prev_opcode, 1, (void *)prev);
-	if (prev_opcode == layout.resume_opcode || prev_opcode == layout.instrumented_resume_opcode)
+	/* settrace's own tool instruments RESUME; without it 3.13 may have
+	 * specialised it */
+	if (prev_opcode == layout.resume_opcode || prev_opcode == layout.instrumented_resume_opcode ||
+	    (layout.resume_check_opcode && prev_opcode == layout.resume_check_opcode))
 		flags |= US_LINE_AFTER_RESUME;
 	send_line_event(tid, code, instruction_offset(code, instr), 0,
 			instruction_offset(code, prev), flags);

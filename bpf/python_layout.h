@@ -103,6 +103,7 @@ struct us_py_layout {
 	__u32 line_monitor;		/* the line and jump probes are on its instrumentation */
 	__u32 resume_opcode;		/* RESUME */
 	__u32 instrumented_resume_opcode;	/* INSTRUMENTED_RESUME */
+	__u32 resume_check_opcode;	/* 3.13: RESUME_CHECK, RESUME specialised; 0 none */
 	__u32 jump_event;		/* PY_MONITORING_EVENT_JUMP */
 
 	/* ELF addresses */

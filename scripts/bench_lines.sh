@@ -2,7 +2,7 @@
 # Per-line cost of --lines, in one run: the same loop (two lines an
 # iteration, timed by itself) untraced, under `python -m trace --count`,
 # under sys.settrace with a do-nothing hook, and under uscope --lines, for
-# each interpreter given (default: Debian's python3.11 and pyenv's 3.8-3.12
+# each interpreter given (default: Debian's python3.11 and pyenv's 3.8-3.13
 # found); with Debian's USDT python:line counted by bpftrace for reference.
 # Prints nanoseconds per line and each one's ratio to untraced.
 # Usage: scripts/bench_lines.sh [ITERATIONS] (as root; results go in
@@ -30,7 +30,7 @@ interpreters=("$@")
 if [ ${#interpreters[@]} -le 1 ]; then
 	interpreters=(/usr/bin/python3.11)
 	root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
-	for minor in 8 9 10 11 12; do
+	for minor in 8 9 10 11 12 13; do
 		exe=$(ls -d "$root"/versions/3.$minor.*/bin/python3.$minor 2>/dev/null | sort -V | tail -1)
 		[ -n "$exe" ] && interpreters+=("$exe")
 	done

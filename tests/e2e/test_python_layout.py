@@ -57,17 +57,17 @@ def expressions(minor):
         "pyframe_lineno": "&((PyFrameObject*)0)->f_lineno" if minor <= 11 else None,
         "tstate_tracing_what": "&((PyThreadState*)0)->tracing_what" if minor == 11 else None,
         "frame_object": f"&(({FRAME_311}*)0)->frame_obj" if minor == 11 else None,
-        "code_nlocals": None if minor >= 13 else "&((PyCodeObject*)0)->" +
-        ("co_nlocals" if old else "co_nlocalsplus"),
-        "code_varnames": None if minor >= 13 else "&((PyCodeObject*)0)->" +
+        "code_nlocals": "&((PyCodeObject*)0)->" + ("co_nlocals" if old else "co_nlocalsplus"),
+        "code_varnames": "&((PyCodeObject*)0)->" +
         ("co_varnames" if old else "co_localsplusnames"),
         "code_cellvars": "&((PyCodeObject*)0)->co_cellvars" if old else None,
         "code_freevars": "&((PyCodeObject*)0)->co_freevars" if old else None,
-        "interp_monitors": "&((PyInterpreterState*)0)->monitors" if minor == 12 else None,
+        "interp_monitors": "&((PyInterpreterState*)0)->monitors" if minor >= 12 else None,
         "interp_monitoring_tool_names":
-        "&((PyInterpreterState*)0)->monitoring_tool_names" if minor == 12 else None,
-        "interp_monitoring_version":
-        "&((PyInterpreterState*)0)->monitoring_version" if minor == 12 else None,
+        "&((PyInterpreterState*)0)->monitoring_tool_names" if minor >= 12 else None,
+        "interp_monitoring_version": None if minor < 12 else "&((PyInterpreterState*)0)->" +
+        ("monitoring_version" if minor == 12 else "ceval.instrumentation_version"),
+        "tstate_eval_breaker": "&((PyThreadState*)0)->eval_breaker" if minor >= 13 else None,
         "tstate_use_tracing": "&((PyThreadState*)0)->use_tracing" if minor <= 9 else None,
         "tstate_cframe": "&((PyThreadState*)0)->cframe" if minor in (10, 11) else None,
         "runtime_tracing_possible":

@@ -94,6 +94,8 @@ static void print_layout(const struct us_python *py)
 		printf("  offset interp_monitors = %d\n", monitor.monitors);
 		printf("  offset interp_monitoring_tool_names = %d\n", monitor.tool_names);
 		printf("  offset interp_monitoring_version = %d\n", monitor.version);
+		if (monitor.tstate_eval_breaker >= 0)
+			printf("  offset tstate_eval_breaker = %d\n", monitor.tstate_eval_breaker);
 	}
 }
 

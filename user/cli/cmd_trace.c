@@ -157,11 +157,13 @@ static int find_python(struct trace_session *s)
 /* --lines on 3.12: sys.monitoring's line events on, before the program's
  * first Python call (run) or now (attach: code already running gets them
  * from its next start). */
-static void monitor_lines(struct trace_session *s, uint64_t load_delta)
+static void monitor_lines(struct trace_session *s, uint64_t load_delta, bool stopped)
 {
 	struct us_line_monitor_slot slot = us_python_line_monitor_slot(&s->python);
+	struct us_py_sampling walk;
 
-	if (us_python_monitor_lines(s->target.pid, &slot, load_delta))
+	if (!us_python_sampling_layout(&s->python, load_delta, &walk) ||
+	    us_python_monitor_lines(s->target.pid, &slot, &walk, load_delta, stopped))
 		us_warn("no lines will be recorded");
 }
 
@@ -205,18 +207,15 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		return o->lines ? -1 : 0;
 	}
 	if (o->lines && us_bpf_python_line_source(&s->python) == US_LINES_NONE) {
-		us_error("--lines: %s", s->python.minor >= 13
-			 ? "CPython 3.13 keeps sys.monitoring's version in each thread, which uscope "
-			   "does not write yet; use 3.8-3.12"
-			 : s->python.minor == 12
-			 ? "this CPython 3.12 has no symbols _Py_call_instrumentation_line/_jump (a "
+		us_error("--lines: %s", s->python.minor >= 12
+			 ? "this CPython has no symbols _Py_call_instrumentation_line/_jump (a "
 			   "build with its symbols, as pyenv's, has them)"
 			 : "this interpreter has neither the symbol trace_trampoline (a build with "
 			   "its symbols, as pyenv's) nor the USDT probe python:line");
 		return -1;
 	}
 	if (o->lines && o->no_deinline && us_bpf_python_line_source(&s->python) == US_LINES_MONITOR) {
-		us_error("--lines on CPython 3.12 turns its line events on at the first Python "
+		us_error("--lines on CPython 3.12+ turns its line events on at the first Python "
 			 "call, where uscope stops only to deinline: drop --no-deinline");
 		return -1;
 	}
@@ -338,7 +337,7 @@ static int session_prepare(struct trace_session *s, const struct us_options *o)
 		struct us_eval_frame_slot slot = us_python_eval_frame_slot(&s->python);
 
 		if (!us_python_load_delta(s->target.pid, &slot, &delta))
-			monitor_lines(s, delta);
+			monitor_lines(s, delta, false);
 	}
 	if (us_record_writer_open(&s->writer, s->recording, &s->rec))
 		return -1;
@@ -457,7 +456,7 @@ static void on_event(void *ctx, const struct us_event_header *ev)
 		if (s->probes.python.lines == US_LINES_HOOK)	/* the thread stopped: hooked too */
 			hook_stopped_thread(s, ev->tid, 0);
 		if (s->probes.python.lines == US_LINES_MONITOR)
-			monitor_lines(s, ((const struct us_py_stopped_event *)ev)->load_delta);
+			monitor_lines(s, ((const struct us_py_stopped_event *)ev)->load_delta, true);
 		kill(s->target.pid, SIGCONT);
 		break;
 	case US_EV_PY_LINE_HOOK:

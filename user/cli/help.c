@@ -186,7 +186,7 @@ static const struct us_option_spec specs[] = {
 	  TRACING | US_CMD_CALL, false,
 	  "allocations from SIZE up are always kept (default 64K)" },
 	{ "lines", OPT_LINES, no_argument, NULL, TRACING, true,
-	  "record each line Python code runs, as sys.settrace's 'line' events (3.8-3.12;\n"
+	  "record each line Python code runs, as sys.settrace's 'line' events (3.8-3.13;\n"
 	  "reports: --format lines, coverage, steps)" },
 	{ "locals", OPT_LOCALS, optional_argument, "[=all|changed]",
 	  US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT, true,

@@ -22,6 +22,13 @@ static const int fatal_signals[] = {
 	SIGALRM, SIGSTKFLT, SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGIO, SIGPWR, SIGSYS,
 };
 
+static volatile sig_atomic_t in_fatal_handler;
+
+bool us_signals_in_handler(void)
+{
+	return in_fatal_handler;
+}
+
 static void run_cleanups(void)
 {
 	for (sig_atomic_t i = 0; i < n_cleanups; i++)
@@ -43,6 +50,7 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 {
 	const struct sigaction *old = &previous[sig];
 
+	in_fatal_handler = 1;
 	run_cleanups();
 	if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) {
 		old->sa_sigaction(sig, info, uctx);

@@ -18,6 +18,9 @@ void us_signals_install(void);
 /* An async-signal-safe function run before uscope dies of a signal, and at
  * exit(). At most a few. */
 void us_signals_on_fatal(void (*cleanup)(void));
+/* Whether the cleanups run from a fatal signal's handler now (only
+ * async-signal-safe work there). */
+bool us_signals_in_handler(void);
 /* The first stop signal received, 0 none. */
 int us_stop_signal(void);
 /* Whether it came from kill(2) (only uscope got it), not from a terminal

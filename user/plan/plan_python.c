@@ -86,7 +86,7 @@ static const struct version_offsets offset_table[] = {
 		.runtime_main_interp = 48,
 		.interp_gil_last_holder = 1048, .tstate_exc_value = 96 }, 1744 },
 	{ 13, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 200,
-		.code_nlocals = NONE, .code_varnames = NONE,
+		.code_nlocals = 72, .code_varnames = 96,
 		.tstate_frame = 72, .cframe_current_frame = NONE,
 		.code_firsttraceable = 184, .heap_type_init = 920, .heap_type_getitem = NONE,
 		.runtime_main_interp = 640,
@@ -349,15 +349,14 @@ static void place_line_hook(struct us_python *py, const struct us_symtab *tab)
 	py->layout.line_hook_vaddr = hook;
 }
 
-/* --lines on 3.12: sys.monitoring's LINE and JUMP events of a tool with no
- * callback; probes where the interpreter calls the tools (.symtab). 3.13
- * keeps the instrumentation version in each thread's eval breaker, which
- * uscope does not write: not there yet. */
+/* --lines on 3.12 and 3.13: sys.monitoring's LINE and JUMP events of a
+ * tool with no callback; probes where the interpreter calls the tools
+ * (.symtab). */
 #define MONITORING_EVENT_JUMP 7	/* sys.monitoring.events.JUMP == 1 << 7 */
 
 static void place_line_monitor(struct us_python *py, const struct us_symtab *tab)
 {
-	if (py->minor != 12)
+	if (py->minor != 12 && py->minor != 13)
 		return;
 	py->line_monitor_probe_offset = probe_offset_at(py, tab, "_Py_call_instrumentation_line");
 	py->jump_monitor_probe_offset = probe_offset_at(py, tab, "_Py_call_instrumentation_jump");
@@ -366,8 +365,9 @@ static void place_line_monitor(struct us_python *py, const struct us_symtab *tab
 		return;
 	}
 	py->layout.line_monitor = 1;
-	py->layout.resume_opcode = 151;		/* dis.opmap, 3.12 */
-	py->layout.instrumented_resume_opcode = 240;
+	py->layout.resume_opcode = py->minor == 12 ? 151 : 149;	/* dis.opmap */
+	py->layout.instrumented_resume_opcode = py->minor == 12 ? 240 : 236;
+	py->layout.resume_check_opcode = py->minor == 12 ? 0 : 207;	/* _specialized_opmap */
 	py->layout.jump_event = MONITORING_EVENT_JUMP;
 }
 
@@ -521,9 +521,14 @@ struct us_line_hook_slot us_python_line_hook_slot(const struct us_python *py)
 
 struct us_line_monitor_slot us_python_line_monitor_slot(const struct us_python *py)
 {
+	bool v12 = py->minor == 12;	/* else 3.13; offsets from DWARF */
+
 	return (struct us_line_monitor_slot){
 		.main_interp_vaddr = py->layout.runtime_vaddr + (uint64_t)py->layout.runtime_main_interp,
-		.monitors = 381744, .tool_names = 382872, .version = 48,	/* 3.12, DWARF */
+		.monitors = v12 ? 381744 : 193136, .tool_names = v12 ? 382872 : 194264,
+		/* 3.12: monitoring_version; 3.13: ceval.instrumentation_version */
+		.version = v12 ? 48 : 0, .version_step = v12 ? 1 : 1u << 8,
+		.tstate_eval_breaker = v12 ? -1 : 24,
 		.line_event = 5, .jump_event = MONITORING_EVENT_JUMP,
 	};
 }

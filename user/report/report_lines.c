@@ -279,7 +279,7 @@ static bool *executable_lines(const char *python, const char *path, size_t n_lin
 {
 	static const char script[] =
 		"import sys, trace\n"
-		"print(*sorted(trace._find_executable_linenos(sys.argv[1])))\n";
+		"print(*sorted(n for n in trace._find_executable_linenos(sys.argv[1]) if n))\n";
 	char *argv[] = { (char *)python, "-I", "-c", (char *)script, (char *)path, NULL };
 	posix_spawn_file_actions_t actions;
 	int fds[2], status = 0;

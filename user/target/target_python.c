@@ -287,8 +287,59 @@ static struct {
 	pid_t pid;
 	uint64_t interp;
 	struct us_line_monitor_slot slot;
+	struct us_py_sampling walk;
 	int tool;		/* -1: nothing turned on */
 } monitoring = { .tool = -1 };
+
+#define EVAL_EVENTS_MASK 0xffull	/* 3.13: eval_breaker's event bits */
+#define THREADS_MAX 4096
+
+/* 3.13: each thread's eval_breaker gets the new version (its event bits
+ * kept). The process must be stopped. */
+static void set_thread_versions(int fd, uint64_t version)
+{
+	const struct us_py_sampling *w = &monitoring.walk;
+	uint64_t t = 0, breaker;
+
+	if (read_u64(fd, monitoring.interp + (uint64_t)w->interp_threads_head, &t))
+		return;
+	for (int i = 0; i < THREADS_MAX && t; i++) {
+		uint64_t at = t + (uint64_t)monitoring.slot.tstate_eval_breaker;
+
+		if (!read_u64(fd, at, &breaker)) {
+			breaker = (breaker & EVAL_EVENTS_MASK) | version;
+			if (pwrite(fd, &breaker, sizeof(breaker), (off_t)at) != sizeof(breaker))
+				return;
+		}
+		if (read_u64(fd, t + (uint64_t)w->tstate_next, &t))
+			return;
+	}
+}
+
+/* Stops every thread of `pid` for a moment (bounded: 1 s); false if it
+ * did not stop. */
+static bool stop_process(pid_t pid)
+{
+	const struct timespec step = { 0, 1000000 };
+	char path[64], state = 0;
+
+	if (kill(pid, SIGSTOP))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (int i = 0; i < 1000; i++) {
+		FILE *f = fopen(path, "re");
+		bool stopped = f && fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state == 'T';
+
+		if (f)
+			fclose(f);
+		if (stopped)
+			return true;
+		nanosleep(&step, NULL);
+	}
+	us_warn("PID %d did not stop within 1 s to have its line events turned on", (int)pid);
+	kill(pid, SIGCONT);
+	return false;
+}
 
 static int write_byte_or(int fd, uint64_t address, uint8_t set, uint8_t clear)
 {
@@ -301,16 +352,16 @@ static int write_byte_or(int fd, uint64_t address, uint8_t set, uint8_t clear)
 }
 
 /* Every code object instruments itself again at its next start. */
-static int bump_monitoring_version(int fd, uint64_t interp, int32_t offset, uint64_t *now)
+static int bump_monitoring_version(int fd, uint64_t interp, const struct us_line_monitor_slot *slot,
+				   uint64_t *now)
 {
-	uint64_t version = 0;
+	uint64_t version = 0, at = interp + (uint64_t)slot->version;
 
-	if (read_u64(fd, interp + (uint64_t)offset, &version))
+	if (read_u64(fd, at, &version))
 		return -1;
-	version++;
+	version += slot->version_step;
 	*now = version;
-	return pwrite(fd, &version, sizeof(version), (off_t)(interp + (uint64_t)offset)) ==
-	       sizeof(version) ? 0 : -1;
+	return pwrite(fd, &version, sizeof(version), (off_t)at) == sizeof(version) ? 0 : -1;
 }
 
 /* A tool id no one claimed (no name) and whose events are all off, 5 first. */
@@ -333,10 +384,11 @@ static int free_tool(int fd, uint64_t interp, const struct us_line_monitor_slot 
 	return -1;
 }
 
-int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, uint64_t load_delta)
+int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot,
+			    const struct us_py_sampling *walk, uint64_t load_delta, bool stopped)
 {
 	uint64_t interp = 0, version = 0, word = 0;
-	int fd = open_memory(pid), tool;
+	int fd = open_memory(pid), tool, err;
 	uint8_t bit;
 
 	if (fd < 0) {
@@ -365,17 +417,27 @@ int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, 
 		us_guard_word(pid, interp + (uint64_t)slot->monitors,
 			      word | (uint64_t)bit << (8 * slot->line_event) |
 			      (uint64_t)bit << (8 * slot->jump_event), word);
-	if (write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->line_event, bit, 0) ||
-	    write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->jump_event, bit, 0) ||
-	    bump_monitoring_version(fd, interp, slot->version, &version)) {
+	monitoring.pid = pid;
+	monitoring.interp = interp;
+	monitoring.slot = *slot;
+	monitoring.walk = *walk;
+	if (slot->tstate_eval_breaker >= 0 && !stopped && !stop_process(pid)) {
+		close(fd);
+		return -1;
+	}
+	err = write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->line_event, bit, 0) ||
+	      write_byte_or(fd, interp + (uint64_t)slot->monitors + slot->jump_event, bit, 0) ||
+	      bump_monitoring_version(fd, interp, slot, &version);
+	if (!err && slot->tstate_eval_breaker >= 0)
+		set_thread_versions(fd, version);
+	if (slot->tstate_eval_breaker >= 0 && !stopped)
+		kill(pid, SIGCONT);
+	if (err) {
 		us_error("cannot turn sys.monitoring's line events on in PID %d: %s", (int)pid,
 			 strerror(errno));
 		close(fd);
 		return -1;
 	}
-	monitoring.pid = pid;
-	monitoring.interp = interp;
-	monitoring.slot = *slot;
 	monitoring.tool = tool;
 	us_debug("sys.monitoring tool %d of PID %d: LINE and JUMP on (version %llu)", tool,
 		 (int)pid, (unsigned long long)version);
@@ -383,23 +445,33 @@ int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, 
 	return 0;
 }
 
-/* Async-signal-safe. Only uscope's bits go, and only if the tool is still
- * unclaimed (a program that claimed it since set its own events). */
-static void unmonitor_lines(void)
+/* Only uscope's bits go, and only if the tool is still unclaimed (a
+ * program that claimed it since set its own events); then the code
+ * instruments itself again. 3.13 from a signal handler (`in_handler`):
+ * the bits only, as stopping the process is not done there: functions
+ * stay instrumented, calling no one, until monitoring changes again. */
+static void unmonitor_lines(bool in_handler)
 {
 	const struct us_line_monitor_slot *slot = &monitoring.slot;
 	uint8_t bit = (uint8_t)(1u << monitoring.tool);
-	uint64_t name = 0, version;
+	uint64_t name = 0, version, at = monitoring.interp + (uint64_t)slot->tool_names +
+					8 * (uint64_t)monitoring.tool;
+	bool threads = slot->tstate_eval_breaker >= 0;
 	int fd = open_memory(monitoring.pid);
 
 	monitoring.tool = -1;
 	if (fd < 0)
 		return;
-	if (!read_u64(fd, monitoring.interp + (uint64_t)slot->tool_names + 8 * (uint64_t)__builtin_ctz(bit),
-		      &name) && !name) {
+	if (!read_u64(fd, at, &name) && !name) {
 		write_byte_or(fd, monitoring.interp + (uint64_t)slot->monitors + slot->line_event, 0, bit);
 		write_byte_or(fd, monitoring.interp + (uint64_t)slot->monitors + slot->jump_event, 0, bit);
-		bump_monitoring_version(fd, monitoring.interp, slot->version, &version);
+		if (!threads) {
+			bump_monitoring_version(fd, monitoring.interp, slot, &version);
+		} else if (!in_handler && stop_process(monitoring.pid)) {
+			if (!bump_monitoring_version(fd, monitoring.interp, slot, &version))
+				set_thread_versions(fd, version);
+			kill(monitoring.pid, SIGCONT);
+		}
 	}
 	close(fd);
 }
@@ -444,7 +516,7 @@ void us_python_restore(void)
 	if (hooked.count)
 		unhook_lines();
 	if (monitoring.tool >= 0)
-		unmonitor_lines();
+		unmonitor_lines(us_signals_in_handler());
 	if (fd < 0)
 		return;
 	restore.mem_fd = -1;

@@ -11,6 +11,7 @@
 #ifndef USCOPE_TARGET_PYTHON_H
 #define USCOPE_TARGET_PYTHON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "python_code.h"
 #include <sys/types.h>
@@ -60,12 +61,19 @@ struct us_line_monitor_slot {
 	int32_t monitors;		/* PyInterpreterState.monitors: u8 tools[event] */
 	int32_t tool_names;		/* .monitoring_tool_names[8]: a claimed tool has one */
 	int32_t version;		/* .monitoring_version (u64): a change re-instruments */
+	uint32_t version_step;		/* what one change adds to it */
+	/* 3.13: each thread's eval_breaker holds the version too (above its 8
+	 * event bits), a word the threads change themselves: written with the
+	 * process stopped */
+	int32_t tstate_eval_breaker;	/* -1: 3.12 */
 	uint32_t line_event, jump_event;
 };
 
 /* Turns sys.monitoring's LINE and JUMP events on for a free tool in
- * process `pid`. Returns 0, or -1 after saying why. */
-int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot, uint64_t load_delta);
+ * process `pid` (`walk` finds its threads; `stopped`: the process is
+ * stopped already). Returns 0, or -1 after saying why. */
+int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot,
+			    const struct us_py_sampling *walk, uint64_t load_delta, bool stopped);
 
 /* 3.12+: the thread of `tstate` spent its C recursion budget with
  * `eval_calls` C calls of the eval loop on its stack, each spending
