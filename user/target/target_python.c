@@ -323,6 +323,7 @@ static bool stop_process(pid_t pid)
 	const struct timespec step = { 0, 1000000 };
 	char path[64], state = 0;
 
+	us_guard_continue(pid);	/* if uscope dies meanwhile, the guard continues it */
 	if (kill(pid, SIGSTOP))
 		return false;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
