@@ -124,7 +124,7 @@ def test_attach_to_a_running_pytest(tmp_path):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)     # start-up and the first tests run untraced
-        t = trace("attach", "-p", str(target.pid), "--duration", "1.2")
+        t = trace("attach", "-p", str(target.pid), "--duration", "2")
         assert t.returncode == 0, t.stderr
     finally:
         target.wait(timeout=60)
