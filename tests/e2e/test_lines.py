@@ -232,3 +232,30 @@ def test_locals_need_lines():
     r = uscope("run", "--locals", "--", "true")
     assert r.returncode == 2
     assert "add --lines" in r.stderr
+
+
+@pytest.mark.parametrize("name", ["pyenv-3.8", "pyenv-3.10", "debian-3.11", "pyenv-3.12"])
+def test_a_tracer_the_program_sets_meanwhile_is_left_to_it(name, tmp_path):
+    """sys.settrace installs the same C function as uscope's hook, with the
+    program's tracer as its object: uscope leaves such a thread alone."""
+    python = lines_python(name)
+    ready, go, stop = tmp_path / "ready", tmp_path / "go", tmp_path / "stop"
+    target = subprocess.Popen([python, os.path.join(PY_FIXTURES, "lines_own_tracer.py"),
+                               str(ready), str(go), str(stop)], stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(200):
+            if ready.exists():
+                break
+            time.sleep(0.05)
+        u = subprocess.Popen([USCOPE, "attach", "-q", "-p", str(target.pid), "--lines",
+                              "--duration", "3", "--format", "lines", "--report",
+                              str(tmp_path / "r.txt")], stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        go.touch()      # the program's own tracer, while uscope is attached
+        _, err = u.communicate(timeout=120)
+        assert u.returncode == 0, err
+    finally:
+        stop.touch()
+        out, _ = target.communicate(timeout=60)
+    assert target.returncode == 0
+    assert "own tracer lines 3" in out

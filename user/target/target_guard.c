@@ -15,6 +15,7 @@ struct guard_message {
 	uint32_t kind;		/* GUARD_WORD or GUARD_RELEASE */
 	int32_t pid;
 	uint64_t address, written, original;
+	uint64_t zero_at;	/* put back only while the word here is 0; 0: always */
 };
 
 enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3 };
@@ -33,6 +34,11 @@ static void put_back(const struct guard_message *m)
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;		/* the target is gone: nothing to put back */
+	if (m->zero_at && (pread(fd, &current, sizeof(current), (off_t)m->zero_at) !=
+			   sizeof(current) || current)) {
+		close(fd);
+		return;		/* the word is the target's own now */
+	}
 	if (pread(fd, &current, sizeof(current), (off_t)m->address) == sizeof(current) &&
 	    current == m->written &&
 	    pwrite(fd, &m->original, sizeof(m->original), (off_t)m->address) == sizeof(m->original))
@@ -114,9 +120,15 @@ int us_guard_continue(pid_t pid)
 
 int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original)
 {
+	return us_guard_word_if_zero(pid, address, written, original, 0);
+}
+
+int us_guard_word_if_zero(pid_t pid, uint64_t address, uint64_t written, uint64_t original,
+			  uint64_t zero_at)
+{
 	struct guard_message m = {
 		.kind = GUARD_WORD, .pid = pid, .address = address, .written = written,
-		.original = original,
+		.original = original, .zero_at = zero_at,
 	};
 
 	return send_to_guard(&m);

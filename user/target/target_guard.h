@@ -18,6 +18,10 @@
  * write `original` back there if uscope dies. Returns 0, or -1 (no guard:
  * said with a warning; uscope's own handlers still restore). */
 int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t original);
+/* The same, put back only while the word at `zero_at` is 0 (the line hook:
+ * a thread whose trace object is set has the program's own tracer). */
+int us_guard_word_if_zero(pid_t pid, uint64_t address, uint64_t written, uint64_t original,
+			  uint64_t zero_at);
 /* The target may be stopped by uscope's BPF programs, waiting for uscope:
  * if uscope dies, the guard continues it (SIGCONT). Returns 0 or -1. */
 int us_guard_continue(pid_t pid);

@@ -140,7 +140,6 @@ static struct {
 	struct us_py_sampling walk;
 	uint64_t hook;			/* trace_trampoline in the process */
 	uint64_t tracing_possible;	/* 3.8, 3.9: its address; 0 other versions */
-	int32_t added_possible;		/* what uscope added to it */
 	size_t count;
 	uint64_t tstates[HOOKED_THREADS_MAX];
 } hooked;
@@ -220,7 +219,8 @@ int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
 		hooked.tracing_possible = tracing_possible_address(fd, slot, walk);
 		install_restore_handlers();
 	}
-	us_guard_word(pid, tstate + (uint64_t)slot->c_tracefunc, hook, 0);
+	us_guard_word_if_zero(pid, tstate + (uint64_t)slot->c_tracefunc, hook, 0,
+			      tstate + (uint64_t)slot->c_tracefunc + 16);	/* c_traceobj */
 	/* the function first, then the switches that make the interpreter call it */
 	if (pwrite(fd, &hook, sizeof(hook), (off_t)(tstate + (uint64_t)slot->c_tracefunc)) !=
 	    sizeof(hook)) {
@@ -229,8 +229,8 @@ int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
 		return -1;
 	}
 	hooked.tstates[hooked.count++] = tstate;
-	if (hooked.tracing_possible && !add_to_int(fd, hooked.tracing_possible, 1))
-		hooked.added_possible++;
+	if (hooked.tracing_possible)
+		add_to_int(fd, hooked.tracing_possible, 1);
 	if (set_use_tracing(fd, tstate, slot->use_tracing_on))
 		us_warn("cannot turn tracing on in a thread of PID %d: its lines are not recorded",
 			(int)pid);
@@ -240,6 +240,48 @@ int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
 	return 0;
 }
 
+/* Whether thread state `tstate` holds uscope's hook and no trace object
+ * (sys.settrace installs the same function, with the program's tracer as
+ * its object: that one is the program's now). */
+static bool holds_our_hook(int fd, uint64_t tstate)
+{
+	uint64_t function = 0, object = 1;
+
+	return !read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc, &function) &&
+	       function == hooked.hook &&
+	       !read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc + 16, &object) && !object;
+}
+
+static bool is_ours(uint64_t tstate)
+{
+	for (size_t i = 0; i < hooked.count; i++)
+		if (hooked.tstates[i] == tstate)
+			return true;
+	return false;
+}
+
+/* 3.8, 3.9: tracing_possible is the number of thread states with a trace
+ * function; it is set to that, the hooks being taken out not counted (the
+ * program may have set or cleared trace functions meanwhile). */
+static void recount_tracing_possible(int fd)
+{
+	const struct us_py_sampling *w = &hooked.walk;
+	uint64_t interp = 0, t = 0, function;
+	int32_t count = 0;
+
+	if (read_u64(fd, w->runtime_address + (uint64_t)w->runtime_main_interp, &interp) ||
+	    !interp || read_u64(fd, interp + (uint64_t)w->interp_threads_head, &t))
+		return;
+	for (int i = 0; i < 4096 && t; i++) {
+		if (!read_u64(fd, t + (uint64_t)hooked.slot.c_tracefunc, &function) && function &&
+		    !is_ours(t))
+			count++;
+		if (read_u64(fd, t + (uint64_t)w->tstate_next, &t))
+			break;
+	}
+	pwrite(fd, &count, sizeof(count), (off_t)hooked.tracing_possible);
+}
+
 /* Takes the line hook out of each thread state still alive that holds it.
  * Tracing goes off first; a check of the eval loop that saw it on an
  * instant before may still call the hook, which stays in place for 2 ms
@@ -247,7 +289,7 @@ int us_python_hook_lines(pid_t pid, const struct us_line_hook_slot *slot,
 static void unhook_lines(void)
 {
 	const struct timespec settle = { 0, 2000000 };
-	uint64_t current, null = 0;
+	uint64_t null = 0;
 	int fd = open_memory(hooked.pid);
 	size_t i;
 
@@ -259,22 +301,20 @@ static void unhook_lines(void)
 		uint64_t tstate = hooked.tstates[i], profile = 0;
 
 		if (!us_python_thread_state_listed(hooked.pid, &hooked.walk, tstate) ||
-		    read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc, &current) ||
-		    current != hooked.hook) {
-			hooked.tstates[i] = 0;
+		    !holds_our_hook(fd, tstate)) {
+			hooked.tstates[i] = 0;	/* gone, or the program's own tracer now */
 			continue;
 		}
 		if (!read_u64(fd, tstate + (uint64_t)hooked.slot.c_profilefunc, &profile) && !profile)
 			set_use_tracing(fd, tstate, 0);
 	}
 	if (hooked.tracing_possible)
-		add_to_int(fd, hooked.tracing_possible, -hooked.added_possible);
+		recount_tracing_possible(fd);
 	nanosleep(&settle, NULL);
 	for (i = 0; i < hooked.count; i++) {
 		uint64_t tstate = hooked.tstates[i];
 
-		if (tstate && !read_u64(fd, tstate + (uint64_t)hooked.slot.c_tracefunc, &current) &&
-		    current == hooked.hook)
+		if (tstate && holds_our_hook(fd, tstate))
 			pwrite(fd, &null, sizeof(null), (off_t)(tstate + (uint64_t)hooked.slot.c_tracefunc));
 	}
 	close(fd);
