@@ -549,14 +549,16 @@ def burn_in_worker(n):
     return os.getpid()
 if __name__ == "__main__":
     with mp.get_context("fork").Pool(2) as pool:
-        pids = sorted(set(pool.map(burn_in_worker, [2000000] * 4, chunksize=1)))
+        pids = sorted(set(pool.map(burn_in_worker, [8000000] * 4, chunksize=1)))
     print("workers", " ".join(map(str, pids)))
 """
 
 
 def test_multiprocessing_workers_are_followed_and_kept_apart(tmp_path):
     # the workers that ran burn_in_worker say who they are (a slow-starting
-    # worker may get no task: the pool, not uscope, decides)
+    # worker may get no task: the pool, not uscope, decides); each task burns
+    # ~0.4 s, so a worker is sampled even when the profiler meets its
+    # process late (a sanitised uscope is slow to)
     script = tmp_path / "mp_workload.py"
     script.write_text(MULTIPROCESSING)
     proc, text = profile("-F", "499", "--", interpreter("debian-3.11"), str(script))
