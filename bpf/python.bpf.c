@@ -645,24 +645,6 @@ int BPF_KPROBE(python_jump_monitor, __u64 tstate, int event, __u64 frame, __u64 
 	return 0;
 }
 
-/* Debian's python3.11: USDT python:line (file, function, line), fired where
- * the interpreter would send settrace's 'line' event. The frame is the one
- * the thread runs. */
-SEC("usdt")
-int BPF_USDT(python_line_usdt, const char *file, const char *function, int line)
-{
-	__u32 tid = target_thread();
-	__u64 tstate, frame, code;
-
-	if (!tid)
-		return 0;
-	tstate = current_thread_state();
-	frame = tstate ? running_frame(tstate) : 0;
-	code = frame ? read_u64(frame + layout.frame_code) : 0;
-	send_line(tid, code, frame_offset(frame, code), line);
-	return 0;
-}
-
 /* A generator's or coroutine's run: its frame, kept for its return (the
  * session's cookie), where it says where it suspended. */
 static __always_inline void remember_run(__u64 frame)

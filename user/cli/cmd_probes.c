@@ -135,9 +135,9 @@ static int print_python(const struct us_object_list *objects, bool *is_python)
 		       "0x%llx and 0x%llx\n", (unsigned long long)py.line_monitor_probe_offset,
 		       (unsigned long long)py.jump_monitor_probe_offset);
 	else if (!py.line_hook_probe_offset)
-		printf("  --lines: %s\n", py.minor >= 12 ? "not yet for 3.12+ (sys.monitoring)"
-			: py.has_usdt ? "USDT python:line (no trace_trampoline found)"
-				      : "not possible: no trace_trampoline, no USDT");
+		printf("  --lines: not possible: %s\n", py.minor >= 12
+		       ? "no _Py_call_instrumentation_line/_jump symbols"
+		       : "trace_trampoline not found");
 	if (py.minor == 11 && py.micro >= 0 && py.micro < 4) {
 		if (py.inline_getitem_probe_offset)
 			printf("  3.11.%d runs obj[i]'s __getitem__ inline (gh-104405): probe where "

@@ -211,7 +211,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 			 ? "this CPython has no symbols _Py_call_instrumentation_line/_jump (a "
 			   "build with its symbols, as pyenv's, has them)"
 			 : "this interpreter has neither the symbol trace_trampoline (a build with "
-			   "its symbols, as pyenv's) nor the USDT probe python:line");
+			   "its symbols, as pyenv's), nor a sys_settrace to find it from");
 		return -1;
 	}
 	if (o->lines && o->no_deinline && us_bpf_python_line_source(&s->python) == US_LINES_MONITOR) {

@@ -17,7 +17,7 @@ enum us_line_source us_bpf_python_line_source(const struct us_python *py)
 		return US_LINES_HOOK;
 	if (py->line_monitor_probe_offset && py->jump_monitor_probe_offset)
 		return US_LINES_MONITOR;
-	return py->has_usdt ? US_LINES_USDT : US_LINES_NONE;
+	return US_LINES_NONE;
 }
 
 int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_t tgid,
@@ -93,10 +93,9 @@ static int attach_usdt(struct us_bpf_python *p, const struct us_python *py, pid_
 	return 0;
 }
 
-/* --lines: the probe on the hook, or the USDT probe. */
+/* --lines: the probes on the hook (and its inlined copies), or on sys.monitoring's calls. */
 static int attach_lines(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
 {
-	struct bpf_link *link;
 	int err;
 
 	if (p->lines == US_LINES_HOOK) {
@@ -117,26 +116,15 @@ static int attach_lines(struct us_bpf_python *p, const struct us_python *py, pid
 				 strerror(-err));
 		return err ? -1 : 0;
 	}
-	if (p->lines == US_LINES_MONITOR) {
-		err = attach_probe(p, py, pid, p->skel->progs.python_line_monitor, US_UPROBE_ENTRY,
-				   py->line_monitor_probe_offset);
-		if (!err)
-			err = attach_probe(p, py, pid, p->skel->progs.python_jump_monitor,
-					   US_UPROBE_ENTRY, py->jump_monitor_probe_offset);
-		if (err)
-			us_error("cannot probe sys.monitoring's calls in %s for --lines: %s",
-				 py->object, strerror(-err));
-		return err ? -1 : 0;
-	}
-	link = bpf_program__attach_usdt(p->skel->progs.python_line_usdt, pid, py->open_path,
-					"python", "line", NULL);
-	if (!link) {
-		us_error("cannot attach USDT python:line in %s for --lines: %s", py->object,
-			 strerror(errno));
-		return -1;
-	}
-	us_bpf_links_add(&p->links, link);
-	return 0;
+	err = attach_probe(p, py, pid, p->skel->progs.python_line_monitor, US_UPROBE_ENTRY,
+			   py->line_monitor_probe_offset);
+	if (!err)
+		err = attach_probe(p, py, pid, p->skel->progs.python_jump_monitor, US_UPROBE_ENTRY,
+				   py->jump_monitor_probe_offset);
+	if (err)
+		us_error("cannot probe sys.monitoring's calls in %s for --lines: %s", py->object,
+			 strerror(-err));
+	return err ? -1 : 0;
 }
 
 void us_bpf_python_close_line_hook(struct us_bpf_python *p)

@@ -27,7 +27,6 @@ struct us_python_options {
 enum us_line_source {
 	US_LINES_NONE,
 	US_LINES_HOOK,		/* 3.8-3.11 with symbols: the C trace hook uscope puts in */
-	US_LINES_USDT,		/* an interpreter with USDT python:line (Debian's 3.11) */
 	US_LINES_MONITOR,	/* 3.12: sys.monitoring's LINE and JUMP events, uscope's tool */
 };
 
