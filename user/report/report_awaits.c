@@ -87,6 +87,7 @@ void us_report_awaits(FILE *out, const struct us_recording *rec, const struct us
 	size_t n_totals, shown = 0, all = 0;
 	struct coroutine_total *totals = coroutine_totals(m, &n_totals);
 	struct us_source_file src = { 0 };
+	const char *src_file = NULL;	/* the function file src holds */
 	uint64_t awaiting = 0;
 	int width = 17;
 	char dur[32], what[96], where[PATH_MAX + 16], path[PATH_MAX];
@@ -126,12 +127,11 @@ void us_report_awaits(FILE *out, const struct us_recording *rec, const struct us
 
 		if (!listed(a, ro))
 			continue;
-		if (!src.path || strcmp(src.path, fn->file) != 0) {
+		if (!src_file || strcmp(src_file, fn->file) != 0) {
 			us_source_file_free(&src);
 			us_source_path(rec, fn->file, path, sizeof(path));
 			us_source_file_read(&src, path);
-			free(src.path);
-			src.path = us_strdup(fn->file);
+			src_file = fn->file;
 		}
 		text = us_source_line(&src, a->line);
 		us_format_duration(dur, sizeof(dur), await_ns(a));
