@@ -240,8 +240,8 @@ def test_a_tracer_the_program_sets_meanwhile_is_left_to_it(name, tmp_path):
     program's tracer as its object: uscope leaves such a thread alone."""
     python = lines_python(name)
     ready, go, stop = tmp_path / "ready", tmp_path / "go", tmp_path / "stop"
-    target = subprocess.Popen([python, os.path.join(PY_FIXTURES, "lines_own_tracer.py"),
-                               str(ready), str(go), str(stop)], stdout=subprocess.PIPE, text=True)
+    target = subprocess.Popen([python, ATTACH_TARGET, str(ready), str(stop), "-1", str(go)],
+                              stdout=subprocess.PIPE, text=True)
     try:
         for _ in range(200):
             if ready.exists():
@@ -258,4 +258,4 @@ def test_a_tracer_the_program_sets_meanwhile_is_left_to_it(name, tmp_path):
         stop.touch()
         out, _ = target.communicate(timeout=60)
     assert target.returncode == 0
-    assert "own tracer lines 3" in out
+    assert "settrace lines 3" in out       # its tracer, set while uscope was on it
