@@ -62,6 +62,7 @@ enum us_event_type {
 	US_EV_PY_VARNAMES = 33,		/* --locals: a code object's local variable names */
 	US_EV_PY_LOCALS = 34,		/* --locals: some of a frame's local values at a line */
 	US_EV_PY_TEST_REPORT = 35,	/* pytest made a TestReport: a test's phase ended */
+	US_EV_PY_GLOBALS = 36,		/* --globals: some of a module's global values */
 };
 
 struct us_event_header {
@@ -571,19 +572,55 @@ struct us_py_varnames_event {
 	char names[US_PY_LOCALS_MAX][US_PY_VARNAME_LEN];	/* NUL-terminated, cut */
 };
 
-/* US_EV_PY_LOCALS: slots first..first+count-1 of the frame that just started
- * a line (the US_EV_PY_LINE before it on this thread), summarised; a frame's
- * slots come in records of 8 until `total` (an unbound slot: kind 0). */
+/* Where a frame's locals were read. */
+enum us_locals_moment {
+	US_LOCALS_AT_LINE = 0,	/* it started the line just sent (--lines) */
+	US_LOCALS_AT_CALL = 1,	/* it was entered: a call, or a generator's resume */
+	US_LOCALS_AT_RETURN = 2,/* it is leaving: a return, a yield, an exception */
+};
+
+/* US_EV_PY_LOCALS: slots first..first+count-1 of a frame, summarised, at
+ * `moment`: with --lines, of the frame that just started a line (the
+ * US_EV_PY_LINE before it on this thread); without, of the frame entered
+ * (after its US_EV_PY_ENTRY) or leaving (before its US_EV_PY_EXIT). A
+ * frame's slots come in records of 8 until `total` (an unbound slot: kind 0). */
 struct us_py_locals_event {
 	struct us_event_header hdr;
 	__u64 code;
 	__u16 first;
 	__u16 count;
 	__u16 total;		/* the slots read: at most US_PY_LOCALS_MAX */
-	__u16 pad;
+	__u16 moment;		/* enum us_locals_moment */
 	__u32 pad2;
 	__u32 pad3;
 	struct us_py_value values[US_PY_LOCALS_PER_RECORD];
+};
+
+#define US_PY_GLOBALS_MAX 32	/* a module's globals read: the first 32 shown */
+#define US_PY_GLOBALS_PER_RECORD 6	/* a record under 1 KiB: clang zeroes it inline */
+#define US_PY_GLOBALS_SCANNED 128	/* entries of its dict looked at */
+
+struct us_py_global {
+	char name[US_PY_VARNAME_LEN];	/* NUL-terminated, cut */
+	struct us_py_value value;
+};
+
+/* US_EV_PY_GLOBALS: right after a frame's US_EV_PY_LOCALS records (--locals
+ * with --globals), globals first..first+count-1 of the frame's module (its
+ * globals dict), in the dict's order: the module's own variables, without
+ * names starting with "__", modules, functions and classes. They come in
+ * records of 6 until `total` (none: one record with total 0). */
+struct us_py_globals_event {
+	struct us_event_header hdr;
+	__u64 code;		/* the frame's code object */
+	__u64 dict;		/* the module's globals dict */
+	__u16 first;
+	__u16 count;
+	__u16 total;		/* the globals shown: at most US_PY_GLOBALS_MAX */
+	__u16 moment;		/* enum us_locals_moment */
+	__u32 scanned;		/* entries of the dict looked at */
+	__u32 entries;		/* entries the dict has (deleted ones included) */
+	struct us_py_global vars[US_PY_GLOBALS_PER_RECORD];
 };
 
 #define US_TEST_NODEID_LEN 384
@@ -633,6 +670,7 @@ US_ASSERT_SIZE(struct us_py_line_hook_event, 24);
 US_ASSERT_SIZE(struct us_py_varnames_event, 1056);
 US_ASSERT_SIZE(struct us_py_locals_event, 808);
 US_ASSERT_SIZE(struct us_py_test_report_event, 440);
+US_ASSERT_SIZE(struct us_py_globals_event, 816);
 
 /* Every record type with its struct, in one list: the recording reader
  * takes each type's size from it (user/record/record_read.c), and the
@@ -673,9 +711,10 @@ US_ASSERT_SIZE(struct us_py_test_report_event, 440);
 	X(US_EV_PY_LINE_HOOK, struct us_py_line_hook_event)            \
 	X(US_EV_PY_VARNAMES, struct us_py_varnames_event)              \
 	X(US_EV_PY_LOCALS, struct us_py_locals_event)                  \
-	X(US_EV_PY_TEST_REPORT, struct us_py_test_report_event)
+	X(US_EV_PY_TEST_REPORT, struct us_py_test_report_event)        \
+	X(US_EV_PY_GLOBALS, struct us_py_globals_event)
 
-#define US_EV_TYPE_LIMIT 36	/* one past the largest type */
+#define US_EV_TYPE_LIMIT 37	/* one past the largest type */
 
 /* At entry the stack pointer points at the return address; the uretprobe
  * fires after `ret` popped it, so a call's exit sp is its entry sp plus this. */

@@ -32,6 +32,10 @@ const volatile bool aggregate = false;
 const volatile bool line_hook = false;
 /* --locals: at each line, the frame's local slots (the first 32). */
 const volatile bool capture_locals = false;
+/* --locals without --lines: the slots at each call and each return. */
+const volatile bool capture_call_locals = false;
+/* --globals: with the locals, the module's globals. */
+const volatile bool capture_globals = false;
 /* Set by userspace when it takes the hooks out: no thread asks again. */
 __u32 line_hook_closed = 0;
 
@@ -89,12 +93,16 @@ static __always_inline __u64 header_field(const __u8 *header, __s32 offset, __u3
 	return size == 4 ? (__u32)v : v;
 }
 
-/* The fields that identify a code object, from one read of its header. */
-static __always_inline void read_code_info(__u64 code, struct code_info *info)
+/* The fields that identify a code object, from one read of its header.
+ * Global, so that its 128 bytes of stack are not the calling program's
+ * (whose other calls need room too: the stack is 512 bytes in all). */
+__noinline int read_code_info(__u64 code, struct code_info *info)
 {
 	__u8 header[CODE_HEADER_LEN];
 	__s32 name_off = layout.code_qualname >= 0 ? layout.code_qualname : layout.code_name;
 
+	if (!info)
+		return 0;
 	if (bpf_probe_read_user(header, sizeof(header), (void *)(code + layout.code_header_start)))
 		__builtin_memset(header, 0, sizeof(header));
 	info->name = header_field(header, name_off, 8);
@@ -103,6 +111,7 @@ static __always_inline void read_code_info(__u64 code, struct code_info *info)
 	info->flags = header_field(header, layout.code_flags, 4);
 	info->arg_count = header_field(header, layout.code_argcount, 4);
 	info->role = CODE_ROLE_NONE;
+	return 0;
 }
 
 #include "python_objects.bpf.h"
@@ -127,9 +136,9 @@ static __always_inline __u64 code_key(__u64 code)
 	return freed ? code | (__u64)*freed << CODE_GENERATION_SHIFT : code;
 }
 
-static const char pytest_reports[] = "_pytest/reports.py";
-static const char test_report_init[] = "TestReport.__init__";
-static const char init_name[] = "__init__";
+static const char pytest_reports[] US_RODATA = "_pytest/reports.py";
+static const char test_report_init[] US_RODATA = "TestReport.__init__";
+static const char init_name[] US_RODATA = "__init__";
 
 /* Whether text (len bytes, in a buffer of mask + 1, a power of two) ends
  * with tail. */
@@ -191,27 +200,43 @@ static __always_inline void send_code(__u64 code, __u32 tid, struct code_info *i
 	bpf_ringbuf_submit(e, submit_flags());
 }
 
-/* The code object's flags; sends its strings the first time it is seen at
- * this address. */
-static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
+/* The code object's flags into *out; sends its strings the first time it
+ * is seen at this address. Global: its stack is its own. */
+__noinline int lookup_code_info(__u64 code, __u32 tid, struct code_info *out)
 {
-	struct code_info *known = bpf_map_lookup_elem(&code_sent, &code);
+	struct code_info *known;
 	struct code_info info, seen = {};
 	bool was_seen = false;
 
+	if (!out)
+		return 0;
+	known = bpf_map_lookup_elem(&code_sent, &code);
 	if (known) {	/* copied once, null-checked first (the verifier's rule) */
 		barrier_var(known);
 		__builtin_memcpy(&seen, known, sizeof(seen));
 		was_seen = true;
 	}
-	if (was_seen && code_frees_watched && !shared.processes_made)
-		return seen;
+	if (was_seen && code_frees_watched && !shared.processes_made) {
+		*out = seen;
+		return 0;
+	}
 	read_code_info(code, &info);
 	if (was_seen && seen.name == info.name && seen.file == info.file &&
-	    seen.first_line == info.first_line)
-		return seen;
+	    seen.first_line == info.first_line) {
+		*out = seen;
+		return 0;
+	}
 	send_code(code, tid, &info);
 	bpf_map_update_elem(&code_sent, &code, &info, BPF_ANY);
+	*out = info;
+	return 0;
+}
+
+static __always_inline struct code_info code_info_of(__u64 code, __u32 tid)
+{
+	struct code_info info = {};
+
+	lookup_code_info(code, tid, &info);
 	return info;
 }
 
@@ -515,11 +540,168 @@ static __always_inline __u64 slot_value(__u64 obj)
 	return obj;
 }
 
-/* The slots of the frame at `slots` (its localsplus), 8 a record. */
-static __always_inline void send_locals(__u32 tid, __u64 code, __u64 slots)
+/* Slot `index` at `slots` summarised into v; an empty slot from `first_free`
+ * on is read from the closure's items (`free_items`: its first free
+ * variable's), when given. Global: checked once, not per slot. */
+__noinline int summarise_slot(__u64 slots, __u64 free_items, __u32 first_free, __u32 index,
+			      struct us_py_value *v)
+{
+	__u64 obj = read_u64(slots + 8 * (__u64)(index & 0xff));
+
+	if (!obj && free_items && index >= first_free)
+		obj = read_u64(free_items + 8 * (__u64)((index - first_free) & 0xff));
+	return summarise(slot_value(obj), v);
+}
+
+/* A frame's function's closure, at its entry: 3.11+ copies the free
+ * variables in with the frame's first instruction. */
+static __always_inline __u64 entry_closure(__u64 frame)
+{
+	__u64 function;
+
+	if (layout.frame_function < 0 || layout.function_closure < 0)
+		return 0;
+	function = read_u64(frame + layout.frame_function);
+	return function ? read_u64(function + layout.function_closure) : 0;
+}
+
+/* --globals: where a dict's entries are, and how they are laid out. */
+struct dict_entries {
+	__u64 first;		/* the first entry */
+	__u32 count;		/* entries used so far, deleted ones included */
+	__u32 stride;		/* bytes an entry */
+	__u32 key_at;		/* where in an entry its key is; the value follows */
+};
+
+/* A combined dict's entries (3.8-3.10: after dk_size indices of 1-8 bytes,
+ * 24 bytes each; 3.11+: after 2^dk_log2_index_bytes bytes, 16 bytes each
+ * when all keys are str); false for a split table (not a module's). */
+static __always_inline bool dict_entries_of(__u64 dict, struct dict_entries *d)
+{
+	__u64 keys = dict ? read_u64(dict + US_PY_DICT_KEYS) : 0, size;
+	__u8 sizes[3] = {};	/* dk_log2_size, dk_log2_index_bytes, dk_kind */
+
+	if (!keys || read_u64(dict + US_PY_DICT_VALUES))
+		return false;
+	if (layout.minor <= 10) {
+		size = read_u64(keys + 8);
+		d->count = (__u32)read_u64(keys + 32);
+		d->first = keys + 40 + size * (size <= 0xff ? 1 : size <= 0xffff ? 2
+					      : size <= 0xffffffff ? 4 : 8);
+		d->stride = 24;
+		d->key_at = 8;
+		return true;
+	}
+	bpf_probe_read_user(sizes, sizeof(sizes), (void *)(keys + 8));
+	d->count = (__u32)read_u64(keys + 24);
+	d->first = keys + 32 + (1ull << (sizes[1] & 31));
+	d->stride = sizes[2] ? 16 : 24;
+	d->key_at = sizes[2] ? 0 : 8;
+	return true;
+}
+
+/* A global a reader wants: not "__dunder__", not a module, a function or a
+ * class (what a module's dict holds besides its variables). */
+static __always_inline bool is_variable(__u64 key, __u64 value)
+{
+	__u64 type = read_u64(value + US_PY_OB_TYPE), delta = load_delta;
+	char start[2] = {};
+
+	bpf_probe_read_user(start, sizeof(start), (void *)(key + layout.unicode_ascii_data));
+	if (start[0] == '_' && start[1] == '_')
+		return false;
+	if (!type || type == layout.module_type_vaddr + delta ||
+	    type == layout.function_type_vaddr + delta ||
+	    type == layout.cfunction_type_vaddr + delta)
+		return false;
+	return !(read_u64(type + US_PY_TYPE_FLAGS) & US_PY_TPFLAGS_TYPE_SUBCLASS);
+}
+
+/* What the scan of a module's dict found so far (bpf_loop's context). */
+struct globals_scan {
+	struct dict_entries d;
+	__u32 total;		/* entries kept */
+	__u32 scanned;		/* entries looked at */
+	__u8 shown[US_PY_GLOBALS_MAX];	/* the kept entries' indexes */
+};
+
+/* Entry i of the dict: kept if it is a variable. 1 stops the loop. */
+static long scan_global(__u64 i, void *ctx)
+{
+	struct globals_scan *scan = ctx;
+	__u64 entry, key, value;
+
+	if (i >= scan->d.count || scan->total >= US_PY_GLOBALS_MAX)
+		return 1;
+	scan->scanned = (__u32)i + 1;
+	entry = scan->d.first + i * scan->d.stride + scan->d.key_at;
+	key = read_u64(entry);
+	value = read_u64(entry + 8);
+	if (key && value && is_variable(key, value))
+		scan->shown[scan->total++ & (US_PY_GLOBALS_MAX - 1)] = (__u8)i;
+	return 0;
+}
+
+/* The globals of `frame`'s module, in records of 6 (global: checked once;
+ * the dict is scanned by bpf_loop, whose callback is checked once too). */
+__noinline int send_globals(__u32 tid, __u64 frame, __u64 code, __u16 moment)
+{
+	__u64 dict = read_u64(frame + layout.frame_globals), entry;
+	struct us_py_globals_event *e;
+	struct globals_scan scan = {};
+	__u32 total;
+
+	if (!dict_entries_of(dict, &scan.d))
+		return 0;
+	bpf_loop(US_PY_GLOBALS_SCANNED, scan_global, &scan, 0);
+	total = scan.total < US_PY_GLOBALS_MAX ? scan.total : US_PY_GLOBALS_MAX;
+	for (__u32 first = 0; first < US_PY_GLOBALS_MAX; first += US_PY_GLOBALS_PER_RECORD) {
+		if (first && first >= total)
+			break;
+		e = reserve_event(US_EV_PY_GLOBALS, sizeof(*e), tid);
+		if (!e)
+			return 0;
+		__builtin_memset(&e->code, 0, sizeof(*e) - sizeof(e->hdr));
+		e->code = code;
+		e->dict = dict;
+		e->first = first;
+		e->total = total;
+		e->moment = moment;
+		e->scanned = scan.scanned;
+		e->entries = scan.d.count;
+		for (__u32 j = 0; j < US_PY_GLOBALS_PER_RECORD; j++) {
+			if (first + j >= total)
+				break;
+			entry = scan.d.first +
+				(__u64)scan.shown[(first + j) & (US_PY_GLOBALS_MAX - 1)] * scan.d.stride +
+				scan.d.key_at;
+			read_str(read_u64(entry), e->vars[j].name, sizeof(e->vars[j].name));
+			summarise(read_u64(entry + 8), &e->vars[j].value);
+			e->count = j + 1;
+		}
+		bpf_ringbuf_submit(e, submit_flags());
+	}
+	return 0;
+}
+
+/* The slots of `frame` (running `code`), 8 a record, read at `moment`;
+ * `fresh`: it has run no instruction yet (a call), its free variables
+ * (3.11+) are still in its function's closure. A global function: the
+ * verifier checks it once, not again on each path of each program
+ * calling it. */
+__noinline int send_locals(__u32 tid, __u64 code, __u64 frame, __u16 moment, bool fresh)
 {
 	__u32 count = slot_count(code), total = count < US_PY_LOCALS_MAX ? count : US_PY_LOCALS_MAX;
+	__u32 first_free = count;
+	__u64 slots = frame + layout.frame_localsplus, closure = fresh ? entry_closure(frame) : 0;
+	__u64 free_items = closure ? closure + US_PY_TUPLE_ITEMS : 0;
 	struct us_py_locals_event *e;
+	__s32 frees;
+
+	if (free_items && layout.code_nfreevars >= 0) {
+		frees = read_s32(code + layout.code_nfreevars);
+		first_free = frees > 0 && (__u32)frees <= count ? count - (__u32)frees : count;
+	}
 
 	send_varnames(tid, code, count);
 	for (__u32 first = 0; first < US_PY_LOCALS_MAX; first += US_PY_LOCALS_PER_RECORD) {
@@ -527,19 +709,23 @@ static __always_inline void send_locals(__u32 tid, __u64 code, __u64 slots)
 			break;
 		e = reserve_event(US_EV_PY_LOCALS, sizeof(*e), tid);
 		if (!e)
-			return;
+			return 0;
 		__builtin_memset(&e->code, 0, sizeof(*e) - sizeof(e->hdr));
 		e->code = code;
 		e->first = first;
 		e->total = total;
+		e->moment = moment;
 		for (__u32 i = 0; i < US_PY_LOCALS_PER_RECORD; i++) {
 			if (first + i >= total)
 				break;
-			summarise(slot_value(read_u64(slots + 8 * (first + i))), &e->values[i]);
+			summarise_slot(slots, free_items, first_free, first + i, &e->values[i]);
 			e->count = i + 1;
 		}
 		bpf_ringbuf_submit(e, submit_flags());
 	}
+	if (capture_globals)
+		send_globals(tid, frame, code, moment);
+	return 0;
 }
 
 /* trace_trampoline(obj, frame, what, arg), the C trace function uscope
@@ -560,7 +746,7 @@ int BPF_KPROBE(python_line_hook, __u64 obj, __u64 frame_object, int what)
 	send_line(tid, code, frame_offset(frame, code),
 		  read_s32(frame_object + layout.pyframe_lineno));
 	if (capture_locals && code)
-		send_locals(tid, code, frame + layout.frame_localsplus);
+		send_locals(tid, code, frame, US_LOCALS_AT_LINE, false);
 	return 0;
 }
 
@@ -586,7 +772,7 @@ int BPF_KPROBE(python_line_hook_site)
 	send_line(tid, code, frame_offset(frame, code),
 		  frame_object ? read_s32(frame_object + layout.pyframe_lineno) : 0);
 	if (capture_locals && code)
-		send_locals(tid, code, frame + layout.frame_localsplus);
+		send_locals(tid, code, frame, US_LOCALS_AT_LINE, false);
 	return 0;
 }
 
@@ -622,7 +808,7 @@ int BPF_KPROBE(python_line_monitor, __u64 tstate, __u64 frame, __u64 instr, __u6
 	send_line_event(tid, code, instruction_offset(code, instr), 0,
 			instruction_offset(code, prev), flags);
 	if (capture_locals)	/* kept by the model only when the line is */
-		send_locals(tid, code, frame + layout.frame_localsplus);
+		send_locals(tid, code, frame, US_LOCALS_AT_LINE, false);
 	return 0;
 }
 
@@ -641,12 +827,14 @@ int BPF_KPROBE(python_jump_monitor, __u64 tstate, int event, __u64 frame, __u64 
 	send_line_event(tid, code, instruction_offset(code, target), 0,
 			instruction_offset(code, instr), US_LINE_IF_SAME_LINE);
 	if (capture_locals)
-		send_locals(tid, code, frame + layout.frame_localsplus);
+		send_locals(tid, code, frame, US_LOCALS_AT_LINE, false);
 	return 0;
 }
 
 /* A generator's or coroutine's run: its frame, kept for its return (the
  * session's cookie), where it says where it suspended. */
+#define RUN_FOR_LOCALS_ONLY 1ull	/* in a cookie: not a generator's run */
+
 static __always_inline void remember_run(__u64 frame)
 {
 	__u64 *cookie = bpf_session_cookie();
@@ -664,6 +852,18 @@ static __always_inline void fill_entry(struct us_py_entry_event *e, struct pt_re
 	e->flags = flags;
 	e->caller_offset = caller;
 	e->pad = 0;
+}
+
+/* --locals without --lines: the slots as a call or a resume finds them;
+ * the run is remembered for its return (up to 3.11 the frame is intact
+ * when the eval function returns; 3.12+ clears it before, see
+ * python_frame_cleared), a generator's run already is. */
+static __always_inline void entry_locals(__u64 frame, __u64 code, __u32 tid, __u32 kind,
+					 __u32 code_flags)
+{
+	send_locals(tid, code, frame, US_LOCALS_AT_CALL, kind == US_PY_CALL);
+	if (!(code_flags & US_CO_SUSPENDABLE) && layout.minor <= 11)
+		remember_run(frame | RUN_FOR_LOCALS_ONLY);
 }
 
 static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 flags)
@@ -697,6 +897,8 @@ static __always_inline void frame_entered(struct pt_regs *ctx, __u32 tid, __u32 
 	}
 	if (capture_args && kind == US_PY_CALL && info.arg_count)
 		send_args(frame, tid, info.arg_count);
+	if (capture_call_locals && (kind == US_PY_CALL || kind == US_PY_RESUME))
+		entry_locals(frame, code, tid, kind, info.flags);
 	if (info.role == CODE_ROLE_TEST_REPORT && kind == US_PY_CALL)
 		send_test_report(frame, tid);
 	/* one stop at a time: userspace hooks the first thread at this one */
@@ -756,10 +958,61 @@ static __always_inline __s32 suspended_at(void)
 	__u64 *cookie = bpf_session_cookie();
 	__u64 frame = cookie ? *cookie : 0, code;
 
-	if (!frame)
+	if (!frame || (frame & RUN_FOR_LOCALS_ONLY))
 		return -1;
 	code = read_u64(frame + layout.frame_code);
 	return code ? frame_offset(frame, code) : -1;
+}
+
+/* 3.12+: the frame a thread's returning run cleared last (its locals were
+ * sent then); a generator's that only suspended is intact. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} frame_cleared SEC(".maps");
+
+/* --locals without --lines: the slots of `frame`, whose run ends here,
+ * sent before its exit record. */
+static __always_inline void send_return_locals(__u32 tid, __u64 frame)
+{
+	__u64 *cleared, code;
+
+	if (layout.minor >= 12) {
+		cleared = bpf_map_lookup_elem(&frame_cleared, &tid);
+		if (cleared && *cleared == frame)
+			frame = 0;
+		if (cleared)
+			bpf_map_delete_elem(&frame_cleared, &tid);
+	}
+	code = frame ? read_u64(frame + layout.frame_code) : 0;
+	if (code)
+		send_locals(tid, code, frame, US_LOCALS_AT_RETURN, false);
+}
+
+/* 3.12+: _PyFrame_ClearExceptCode(frame), the frame of a run that ended
+ * (a return, an exception; the thread's frame already its caller) or of a
+ * generator dropped unfinished (no caller: not a return). Its slots still
+ * hold the values; they are released right after. */
+SEC("uprobe")
+int BPF_KPROBE(python_frame_cleared, __u64 frame)
+{
+	__u32 tid = target_thread();
+	__u64 tstate, previous, code;
+
+	if (!tid || !frame)
+		return 0;
+	tstate = gil_holder();	/* the thread clearing it runs Python */
+	previous = read_u64(frame + layout.frame_previous);
+	if (!tstate || !previous || previous != running_frame(tstate))
+		return 0;
+	code = read_u64(frame + layout.frame_code);
+	if (!code)
+		return 0;
+	send_locals(tid, code, frame, US_LOCALS_AT_RETURN, false);
+	bpf_map_update_elem(&frame_cleared, &tid, &frame, BPF_ANY);
+	return 0;
 }
 
 static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
@@ -767,6 +1020,12 @@ static __always_inline void frame_returned(struct pt_regs *ctx, __u32 tid)
 	struct us_py_exit_event *e;
 	__u64 result;
 
+	__u64 *cookie;
+
+	if (capture_call_locals) {
+		cookie = bpf_session_cookie();
+		send_return_locals(tid, cookie ? *cookie & ~RUN_FOR_LOCALS_ONLY : 0);
+	}
 	result = PT_REGS_RC(ctx);
 	if (!result)
 		send_exception(tid, raised_value());

@@ -24,6 +24,10 @@
 #define US_PY_STR_STATE 32		/* PyASCIIObject.state: compact (0x20), ascii (0x40) */
 #define US_PY_TYPE_NAME 24		/* PyTypeObject.tp_name */
 #define US_PY_FLOAT_VALUE 16		/* PyFloatObject.ob_fval */
+#define US_PY_TYPE_FLAGS 168		/* PyTypeObject.tp_flags */
+#define US_PY_TPFLAGS_TYPE_SUBCLASS (1ull << 31)	/* the object is a class */
+#define US_PY_DICT_KEYS 32		/* PyDictObject.ma_keys */
+#define US_PY_DICT_VALUES 40		/* PyDictObject.ma_values: split tables only */
 
 /* A general-purpose x86-64 register, as a probe reads it from pt_regs. */
 enum us_register {
@@ -99,6 +103,13 @@ struct us_py_layout {
 	__s32 code_varnames;		/* <= 3.10: co_varnames; 3.11: co_localsplusnames */
 	__s32 code_cellvars;		/* <= 3.10: co_cellvars, then co_freevars; -1 */
 	__s32 code_freevars;
+	/* --locals at a call, 3.11+: free variables are copied into the frame
+	 * by its first instruction, so at entry they come from the closure */
+	__s32 code_nfreevars;		/* co_nfreevars; -1 */
+	__s32 frame_function;		/* f_func / f_funcobj */
+	__s32 function_closure;		/* PyFunctionObject.func_closure */
+	/* --globals: the frame's module dict, read as its version lays it out */
+	__s32 frame_globals;		/* f_globals */
 	/* --lines through sys.monitoring (3.12+) */
 	__u32 line_monitor;		/* the line and jump probes are on its instrumentation */
 	__u32 resume_opcode;		/* RESUME */
@@ -118,6 +129,10 @@ struct us_py_layout {
 	__u64 oserror_pointer_vaddr;	/* PyExc_OSError: holds the OSError type's address; 0 none */
 	__u64 line_hook_vaddr;		/* trace_trampoline: the C trace function uscope puts in */
 	__u64 cell_type_vaddr;		/* PyCell_Type: a cell's value is at 16 */
+	/* --globals: what a module's dict holds that is not a variable of it */
+	__u64 module_type_vaddr;	/* PyModule_Type */
+	__u64 function_type_vaddr;	/* PyFunction_Type */
+	__u64 cfunction_type_vaddr;	/* PyCFunction_Type: a builtin */
 };
 
 /* How a sampler finds the Python frames a thread runs (bpf/profile.bpf.c),

@@ -86,8 +86,11 @@ static __always_inline void summarise_str(__u64 obj, struct us_py_value *v)
 	v->truncated = length > (__u64)n;
 }
 
-static const char type_list[] = "list", type_tuple[] = "tuple", type_dict[] = "dict",
-		  type_set[] = "set", type_frozenset[] = "frozenset";
+static const char type_list[] US_RODATA = "list";
+static const char type_tuple[] US_RODATA = "tuple";
+static const char type_dict[] US_RODATA = "dict";
+static const char type_set[] US_RODATA = "set";
+static const char type_frozenset[] US_RODATA = "frozenset";
 
 static __always_inline bool type_name_is(const char *name, const char *want, int n)
 {
@@ -118,15 +121,17 @@ static __always_inline void summarise_sized(__u64 obj, struct us_py_value *v)
 }
 
 /* Summarises a live object: its type, and its value when it is simple. */
-static __noinline void summarise(__u64 obj, struct us_py_value *v)
+__noinline int summarise(__u64 obj, struct us_py_value *v)
 {
+	if (!v)
+		return 0;
 	__u64 delta = load_delta, type;
 
 	if (!obj)
-		return;
+		return 0;
 	if (obj == layout.none_vaddr + delta) {
 		v->kind = US_PY_VALUE_NONE;
-		return;
+		return 0;
 	}
 	type = read_u64(obj + US_PY_OB_TYPE);
 	if (type == layout.bool_type_vaddr + delta) {
@@ -144,6 +149,7 @@ static __noinline void summarise(__u64 obj, struct us_py_value *v)
 		read_type_name(type, v->type_name);
 		summarise_sized(obj, v);
 	}
+	return 0;
 }
 
 /* The thread returning from eval holds the GIL: find its thread state. */

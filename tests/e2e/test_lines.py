@@ -228,8 +228,143 @@ def test_locals_all_lists_every_bound_variable_at_each_step():
     assert under[0] == "x: int :: 5"        # before line 16: only x is bound
 
 
-def test_locals_need_lines():
-    r = uscope("run", "--locals", "--", "true")
+CALLS_WORKLOAD = os.path.join(PY_FIXTURES, "locals_calls_workload.py")
+MOMENT_ROW = re.compile(r"^\s*[\d.]+\s+\[\s*\d+\]\s+\d+\s+(call|return)\s+\S+:\d+ \((.+)\)$")
+
+
+def settrace_locals_truth(python, script):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    try:
+        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_locals_truth.py"), out,
+                        script], capture_output=True, text=True, timeout=120, check=True)
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        os.unlink(out)
+
+
+def moments_of(report_text):
+    """The call and return rows of a steps report, each with the variables
+    written under it, in settrace_locals_truth.py's form."""
+    moments = []
+    for line in report_text.splitlines():
+        m = MOMENT_ROW.match(line)
+        if m:
+            moments.append({"event": m.group(1), "function": m.group(2).split(".")[-1],
+                            "vars": []})
+        elif line.startswith(" " * 50) and moments:
+            moments[-1]["vars"].append(line.strip())
+        elif line.startswith("uscope:"):
+            break
+    for moment in moments:
+        moment["vars"].sort()
+    return moments
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_locals_at_calls_and_returns_equal_settrace(name):
+    """Without --lines, --locals reads each frame at its call (a generator's
+    resume too) and its return (a yield, an exception too): the variables
+    settrace's 'call' and 'return' events find in f_locals."""
+    python = lines_python(name)
+    truth = settrace_locals_truth(python, CALLS_WORKLOAD)
+    t = trace("run", "--locals", "--", python, CALLS_WORKLOAD, fmt="steps")
+    assert t.returncode == 0, t.stderr
+    assert "done 3 7 15 [2, 1] size 3 0 True" in t.stdout
+    assert moments_of(t.report_text) == truth
+    # the free variable at counter's call: still in its closure on 3.11+
+    assert {"event": "call", "function": "counter",
+            "vars": ["count: int :: 10", "step: int :: 5"]} in truth
+
+
+def test_locals_changed_at_a_return_are_what_the_call_did():
+    python = lines_python("pyenv-3.12")
+    t = trace("run", "--locals=changed", "--", python, CALLS_WORKLOAD, fmt="steps")
+    assert t.returncode == 0, t.stderr
+    moments = moments_of(t.report_text)
+    adds = [m["vars"] for m in moments if m["function"] == "add"]
+    assert adds[:2] == [["[NEW] a: int :: 1", "[NEW] b: int :: 2"],
+                        ["[NEW] label: str :: 'sum'", "[NEW] total: int :: 3"]]
+    fails = [m for m in moments if m["function"] == "fails"]
+    assert fails[-1] == {"event": "return", "function": "fails",
+                         "vars": ["[NEW] ratio: float :: 1.5"]}
+
+
+GLOBALS_WORKLOAD = os.path.join(PY_FIXTURES, "globals_workload.py")
+LINE_ROW = re.compile(r"^\s*[\d.]+ .*\[\s*\d+\]\s+\d+\s+\S+:(\d+) \((.+?)\)  ")
+
+
+def settrace_globals_truth(python, script):
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    try:
+        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_globals_truth.py"), out,
+                        script], capture_output=True, text=True, timeout=120, check=True)
+        with open(out) as f:
+            return json.load(f)
+    finally:
+        os.unlink(out)
+
+
+def globals_at_steps(report_text):
+    """Each line step of a steps report with the globals written under it."""
+    steps = []
+    for line in report_text.splitlines():
+        m = LINE_ROW.match(line)
+        if m:
+            steps.append({"line": int(m.group(1)), "function": m.group(2).split(".")[-1],
+                          "globals": []})
+        elif line.strip().startswith("global ") and steps:
+            steps[-1]["globals"].append(line.strip())
+        elif line.startswith("uscope:"):
+            break
+    for step in steps:
+        step["globals"].sort()
+    return steps
+
+
+@pytest.mark.parametrize("name", INTERPRETERS)
+def test_globals_at_each_line_equal_settrace(name):
+    """--globals: at each line, the module's variables (no dunders, modules,
+    functions or classes) that settrace's frame.f_globals holds then."""
+    python = lines_python(name)
+    truth = settrace_globals_truth(python, GLOBALS_WORKLOAD)
+    t = trace("run", "--lines", "--locals", "--globals", "--", python, GLOBALS_WORKLOAD,
+              fmt="steps")
+    assert t.returncode == 0, t.stderr
+    assert "globals 6 done 3 /" in t.stdout
+    assert globals_at_steps(t.report_text) == truth
+    # a deleted global is gone at the next line
+    assert "global ratio: float :: 0.5" not in truth[-1]["globals"]
+
+
+def test_globals_changed_shows_what_each_line_did():
+    python = lines_python("pyenv-3.10")
+    t = trace("run", "--lines", "--locals=changed", "--globals", "--", python, GLOBALS_WORKLOAD,
+              fmt="steps")
+    assert t.returncode == 0, t.stderr
+    changes = [line.strip() for line in t.report_text.splitlines()
+               if "global " in line and line.strip().startswith("[")]
+    assert changes[:4] == ["[NEW] global counter: int :: 0", "[NEW] global name: str :: 'start'",
+                           "[NEW] global items: list :: len 0",
+                           "[NEW] global ratio: float :: 0.5"]
+    assert "[CHANGED] global counter: int :: 0 -> 1" in changes
+    assert "[CHANGED] global items: list :: len 2 -> len 3" in changes
+    assert "[CHANGED] global name: str :: 'start' -> 'done'" in changes
+
+
+def test_globals_need_locals():
+    r = uscope("run", "--globals", "--", "true")
+    assert r.returncode == 2
+    assert "--globals adds a module's globals to the locals: add --locals" in r.stderr
+
+
+def test_locals_without_steps_or_with_aggregate_are_refused():
+    r = uscope("run", "--locals", "--aggregate", "--", "true")
+    assert r.returncode == 2
+    assert "--aggregate keeps counters per function: no --locals" in r.stderr
+    r = uscope("run", "--format", "steps", "--", "true")
     assert r.returncode == 2
     assert "add --lines" in r.stderr
 

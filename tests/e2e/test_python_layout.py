@@ -62,6 +62,11 @@ def expressions(minor):
         ("co_varnames" if old else "co_localsplusnames"),
         "code_cellvars": "&((PyCodeObject*)0)->co_cellvars" if old else None,
         "code_freevars": "&((PyCodeObject*)0)->co_freevars" if old else None,
+        "code_nfreevars": None if old else "&((PyCodeObject*)0)->co_nfreevars",
+        "frame_function": None if old else
+        f"&(({frame}*)0)->" + ("f_func" if minor == 11 else "f_funcobj"),
+        "function_closure": None if old else "&((PyFunctionObject*)0)->func_closure",
+        "frame_globals": f"&(({frame}*)0)->f_globals",
         "interp_monitors": "&((PyInterpreterState*)0)->monitors" if minor >= 12 else None,
         "interp_monitoring_tool_names":
         "&((PyInterpreterState*)0)->monitoring_tool_names" if minor >= 12 else None,

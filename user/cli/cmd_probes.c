@@ -80,6 +80,8 @@ static void print_layout(const struct us_python *py)
 		{ "tstate_tracing_what", l->tstate_tracing_what }, { "frame_object", l->frame_object },
 		{ "code_nlocals", l->code_nlocals }, { "code_varnames", l->code_varnames },
 		{ "code_cellvars", l->code_cellvars }, { "code_freevars", l->code_freevars },
+		{ "code_nfreevars", l->code_nfreevars }, { "frame_function", l->frame_function },
+		{ "function_closure", l->function_closure }, { "frame_globals", l->frame_globals },
 		{ "tstate_c_profilefunc", l->tstate_c_tracefunc >= 0 ? hook.c_profilefunc : -1 },
 		{ "tstate_use_tracing", hook.use_tracing }, { "tstate_cframe", hook.cframe },
 		{ "runtime_tracing_possible", hook.runtime_tracing_possible },

@@ -197,6 +197,7 @@ static int load_python_probes(struct trace_session *s, const struct us_options *
 		.aggregate = o->aggregate,
 		.lines = o->lines,
 		.locals = o->locals != US_LOCALS_NONE,
+		.globals = o->globals,
 	};
 
 	if (!s->python.object) {

@@ -190,8 +190,13 @@ static const struct us_option_spec specs[] = {
 	  "reports: --format lines, coverage, steps)" },
 	{ "locals", OPT_LOCALS, optional_argument, "[=all|changed]",
 	  US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT, true,
-	  "with --lines: each frame's local variables at each line (the first 32; type and a\n"
-	  "short value), all of them or (=changed) what is new or changed; --format steps" },
+	  "each frame's local variables (the first 32; type and a short value) at each line\n"
+	  "with --lines, else at each call and return; all of them or (=changed) what is new\n"
+	  "or changed; --format steps" },
+	{ "globals", OPT_GLOBALS, no_argument, NULL, US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT,
+	  true,
+	  "with --locals: the module's global variables too (the first 32 of its first 128\n"
+	  "names; no modules, functions, classes or __names__), as --locals shows them" },
 	{ "coverdir", OPT_COVERDIR, required_argument, "DIR", US_CMD_RUN | US_CMD_ATTACH | US_CMD_REPORT,
 	  true,
 	  "--format coverage: write the annotated .cover files into DIR (default .)" },

@@ -178,6 +178,9 @@ static int parse_one(int opt, const char *arg, struct us_options *o)
 		else
 			return usage_error("--locals takes nothing, =all or =changed, not '%s'", arg);
 		return 0;
+	case OPT_GLOBALS:
+		o->globals = true;
+		return 0;
 	case OPT_COVERDIR:
 		o->coverdir = arg;
 		return 0;
@@ -378,11 +381,15 @@ static int check_for_command(const char *command, struct us_options *o)
 			     o->python_args))
 		return usage_error("--aggregate keeps counters, not calls: no %s",
 				   o->python_args ? "--args" : "timeline, chrome or html report");
-	if (tracing && o->locals && !o->lines)
-		return usage_error("--locals reads the variables at each line: add --lines%s", "");
-	if (o->aggregate && o->lines)
-		return usage_error("--aggregate keeps counters per function: no %s", "--lines");
-	if (tracing && !o->lines && us_format_needs_lines(o->format))
+	if (o->globals && !o->locals)
+		return usage_error("--globals adds a module's globals to the locals: add %s",
+				   "--locals");
+	if (o->aggregate && (o->lines || o->locals))
+		return usage_error("--aggregate keeps counters per function: no %s",
+				   o->lines ? "--lines" : "--locals");
+	/* without --lines, steps are the calls and returns --locals reads */
+	if (tracing && !o->lines && us_format_needs_lines(o->format) &&
+	    !(o->format == US_FORMAT_STEPS && o->locals))
 		return usage_error("--format %s is a report of lines: add --lines",
 				   us_format_name(o->format));
 	if (!tracing && o->memory.mode && strcmp(command, "probes") != 0 &&

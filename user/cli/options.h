@@ -29,6 +29,7 @@ struct us_options {
 	bool aggregate;		/* --aggregate: counters per function in BPF, no records */
 	bool lines;		/* --lines: each line Python code starts */
 	enum us_locals_mode locals;	/* --locals */
+	bool globals;		/* --globals: with the locals, the module's globals */
 	const char *coverdir;	/* --coverdir: the coverage report's directory */
 	uint64_t await_threshold_ns;	/* --await-threshold */
 	const char *kwargs;	/* call --kwargs */

@@ -41,7 +41,7 @@ void us_report_options_for(const struct us_options *o, FILE *out, struct us_repo
 		.sort = o->sort, .all = o->all, .color = wants_color(o, out),
 		.width = o->width ? o->width : terminal_width(out), .verbosity = us_log_verbosity(),
 		.coverdir = o->coverdir, .await_threshold_ns = o->await_threshold_ns,
-		.locals = o->locals,
+		.locals = o->locals, .globals = o->globals,
 	};
 }
 

@@ -62,6 +62,7 @@ static const us_event_handler handlers[US_EV_TYPE_LIMIT] = {
 	[US_EV_PY_LINE_HOOK] = NULL,	/* uscope put the line hook into a thread */
 	[US_EV_PY_VARNAMES] = us_model_on_py_varnames,
 	[US_EV_PY_LOCALS] = us_model_on_py_locals,
+	[US_EV_PY_GLOBALS] = us_model_on_py_globals,
 	[US_EV_PY_TEST_REPORT] = us_model_on_test_report,
 };
 

@@ -591,6 +591,7 @@ void us_model_core_free(struct us_model *m)
 	for (size_t i = 0; i < m->n_threads; i++) {
 		free(m->threads[i].stack);
 		free(m->threads[i].locals);
+		free(m->threads[i].globals);
 		free(m->threads[i].name);
 		us_map_free(&m->threads[i].open_by_function);
 		free(m->threads[i].raised_message);

@@ -72,7 +72,7 @@ void us_model_on_py_varnames(struct us_model *m, const struct us_event_header *h
 /* All the slots of a frame came: the sinks see them, with the frame's
  * previous ones, which they then replace. */
 static void locals_complete(struct us_model *m, struct us_thread *t,
-			    struct us_locals_snapshot *snap)
+			    struct us_locals_snapshot *snap, const struct us_py_locals_event *last)
 {
 	struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
 	uint32_t fn_id = us_model_function_of_code(m, snap->code);
@@ -83,8 +83,9 @@ static void locals_complete(struct us_model *m, struct us_thread *t,
 	if (top && !lines_shown(m, fn_id, top))
 		return;
 	if (m->sink && m->sink->locals_seen)
-		m->sink->locals_seen(m->sink->ctx, m, (size_t)(t - m->threads), fn_id, snap->values,
-				     top ? top->last_locals : NULL, snap->total);
+		m->sink->locals_seen(m->sink->ctx, m, (size_t)(t - m->threads), fn_id,
+				     (enum us_locals_moment)last->moment, last->hdr.ts_ns,
+				     snap->values, top ? top->last_locals : NULL, snap->total);
 	if (!top)
 		return;
 	if (!top->last_locals)
@@ -113,7 +114,7 @@ void us_model_on_py_locals(struct us_model *m, const struct us_event_header *hdr
 			snap->values[ev->first + i] = ev->values[i];
 	snap->received += ev->count;
 	if (snap->received >= snap->total) {
-		locals_complete(m, t, snap);
+		locals_complete(m, t, snap, ev);
 		snap->code = 0;
 	}
 }
@@ -178,8 +179,71 @@ void us_model_on_py_line(struct us_model *m, const struct us_event_header *hdr)
 				      ev->hdr.ts_ns, since, t->depth);
 }
 
+/* The globals of module `dict` as last seen, made empty the first time. */
+static struct us_globals_snapshot *module_globals_of(struct us_model *m, uint64_t dict)
+{
+	for (size_t i = 0; i < m->n_module_globals; i++)
+		if (m->module_globals[i].dict == dict)
+			return &m->module_globals[i];
+	us_grow(&m->module_globals, &m->module_globals_cap, m->n_module_globals + 1,
+		sizeof(*m->module_globals));
+	memset(&m->module_globals[m->n_module_globals], 0, sizeof(*m->module_globals));
+	m->module_globals[m->n_module_globals].dict = dict;
+	return &m->module_globals[m->n_module_globals++];
+}
+
+static void globals_complete(struct us_model *m, struct us_thread *t,
+			     const struct us_globals_snapshot *snap)
+{
+	struct us_globals_snapshot *before = module_globals_of(m, snap->dict);
+	struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
+	uint32_t fn_id = us_model_function_of_code(m, snap->code);
+	bool seen = before->received > 0 || before->scanned > 0;
+
+	if (t->line_dropped)
+		return;
+	if (top && (!top->python || top->fn_id != fn_id))
+		top = NULL;
+	if (!lines_shown(m, fn_id, top))
+		return;
+	if (m->sink && m->sink->globals_seen)
+		m->sink->globals_seen(m->sink->ctx, m, (size_t)(t - m->threads), snap,
+				      seen ? before : NULL);
+	*before = *snap;
+}
+
+void us_model_on_py_globals(struct us_model *m, const struct us_event_header *hdr)
+{
+	const struct us_py_globals_event *ev = (const struct us_py_globals_event *)hdr;
+	struct us_thread *t = us_model_thread(m, ev->hdr.tid, ev->hdr.ts_ns);
+	struct us_globals_snapshot *snap;
+
+	if (!t->globals)
+		t->globals = us_calloc(1, sizeof(*t->globals));
+	snap = t->globals;
+	if (ev->first == 0 || snap->dict != ev->dict) {	/* a new reading */
+		memset(snap, 0, sizeof(*snap));
+		snap->code = ev->code;
+		snap->dict = ev->dict;
+		snap->total = ev->total < US_PY_GLOBALS_MAX ? ev->total : US_PY_GLOBALS_MAX;
+		snap->scanned = ev->scanned;
+		snap->entries = ev->entries;
+	}
+	for (uint32_t i = 0; i < ev->count && i < US_PY_GLOBALS_PER_RECORD; i++)
+		if (ev->first + i < US_PY_GLOBALS_MAX)
+			snap->vars[ev->first + i] = ev->vars[i];
+	snap->received += ev->count;
+	if (snap->received >= snap->total) {
+		globals_complete(m, t, snap);
+		snap->dict = 0;
+	}
+}
+
 void us_model_free_lines(struct us_model *m)
 {
+	free(m->module_globals);
+	m->module_globals = NULL;
+	m->n_module_globals = m->module_globals_cap = 0;
 	free(m->lines);
 	m->lines = NULL;
 	m->n_lines = m->lines_cap = 0;

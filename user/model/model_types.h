@@ -230,6 +230,7 @@ struct us_thread {
 	uint32_t current_test;		/* pytest: the test whose call phase it runs, + 1; 0 none */
 	size_t test_base;		/* pytest: stack index of pytest_pyfunc_call + 1; 0 unknown */
 	struct us_locals_snapshot *locals;	/* --locals: the slots coming in now */
+	struct us_globals_snapshot *globals;	/* --globals: the module's, coming in now */
 	uint64_t first_ns, last_ns;
 	bool exited;
 	char *name;			/* its name when it exited (NULL: still running) */
@@ -327,14 +328,30 @@ struct us_model_sink {
 	 * the thread's previous line; `depth`: its frames on the stack */
 	void (*line_started)(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
 			     int32_t line, uint64_t ts_ns, uint64_t since_ns, size_t depth);
-	/* --locals: the slots of the frame (function fn_id) that started the
-	 * line just told, `previous` those at its line before (NULL: none) */
+	/* --locals: the slots of the frame (function fn_id) at `moment`: it
+	 * started the line just told, or (without --lines) it was entered or
+	 * is leaving; `previous` those it had when last seen (NULL: none) */
 	void (*locals_seen)(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			    enum us_locals_moment moment, uint64_t ts_ns,
 			    const struct us_py_value *values, const struct us_py_value *previous,
 			    uint32_t count);
+	/* --globals: the globals of the module of the frame whose locals were
+	 * just told; `before` those last seen (NULL: none) */
+	void (*globals_seen)(void *ctx, const struct us_model *m, size_t thread,
+			     const struct us_globals_snapshot *now,
+			     const struct us_globals_snapshot *before);
 	/* thread `parent_tid` made thread or process `tid` (--follow) */
 	void (*task_made)(void *ctx, const struct us_model *m, uint32_t parent_tid, uint32_t tid,
 			  uint64_t ts_ns);
+};
+
+/* --globals: a module's globals, gathered from their records. */
+struct us_globals_snapshot {
+	uint64_t code;		/* of the frame they were read with */
+	uint64_t dict;		/* the module's globals dict */
+	uint32_t total, received;
+	uint32_t scanned, entries;	/* dict entries looked at, and in all */
+	struct us_py_global vars[US_PY_GLOBALS_MAX];
 };
 
 /* --locals: a frame's slots, gathered from their records. */
@@ -510,6 +527,8 @@ struct us_model {
 	size_t n_lines, lines_cap;
 	struct us_map line_index;	/* (function << 32 | line) -> lines[] */
 	uint64_t line_events;		/* every line started, shown or not */
+	struct us_globals_snapshot *module_globals;	/* --globals: each module's, as last seen */
+	size_t n_module_globals, module_globals_cap;
 	struct us_await *awaits;	/* coroutines' suspensions, in order of suspending */
 	size_t n_awaits, awaits_cap;
 	struct us_map open_awaits;	/* a suspended coroutine's frame -> awaits[] */

@@ -39,7 +39,8 @@ struct version_offsets {
 	.tstate_exc_type = 88, .tstate_exc_value = 96, .tstate_exc_traceback = 104,  \
 	.tstate_c_tracefunc = 64, .pyframe_frame = NONE, .tstate_tracing_what = NONE,  \
 	.frame_object = NONE, .code_nlocals = 28, .code_varnames = 72,                 \
-	.code_cellvars = 88, .code_freevars = 80
+	.code_cellvars = 88, .code_freevars = 80, .code_nfreevars = NONE,            \
+	.frame_function = NONE, .function_closure = NONE, .frame_globals = 48
 
 /* What 3.11, 3.12 and 3.13 share: _PyInterpreterFrame, most of the code object. */
 #define LAYOUT_3_11_TO_3_13                                                     \
@@ -48,7 +49,8 @@ struct version_offsets {
 	.code_flags = 48, .code_name = 120, .code_qualname = 128,               \
 	.code_filename = 112, .code_linetable = 136, .function_code = 48,       \
 	.exception_args = 24, .exception_traceback = 40, .traceback_lasti = 32, \
-	.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256
+	.traceback_lineno = NONE, .oserror_errno = 72, .type_base = 256,        \
+	.function_closure = 72
 
 /* What 3.12 and 3.13 share beyond that: f_executable, compact str, tagged int,
  * one current exception. */
@@ -58,7 +60,8 @@ struct version_offsets {
 	.long_tagged = 1, .runtime_tstate_current = NONE, .tstate_exc_type = NONE, \
 	.tstate_exc_traceback = NONE, .tstate_c_tracefunc = NONE, .pyframe_frame = NONE, \
 	.pyframe_lineno = NONE, .tstate_tracing_what = NONE, .frame_object = NONE,     \
-	.code_cellvars = NONE, .code_freevars = NONE
+	.code_cellvars = NONE, .code_freevars = NONE, .code_nfreevars = 88,    \
+	.frame_function = 16, .frame_globals = 24
 
 static const struct version_offsets offset_table[] = {
 	{ 8, { LAYOUT_3_8_TO_3_10, .frame_in_rdi = 1, .frame_lasti = 104, .lasti_bytes = 1,
@@ -78,7 +81,8 @@ static const struct version_offsets offset_table[] = {
 		.tstate_exc_traceback = 112, .tstate_c_tracefunc = 72, .pyframe_frame = 24,
 		.pyframe_lineno = 40, .tstate_tracing_what = 48, .frame_object = 40,
 		.code_nlocals = 76, .code_varnames = 96, .code_cellvars = NONE,
-		.code_freevars = NONE }, 1424 },
+		.code_freevars = NONE, .code_nfreevars = 92, .frame_function = 0,
+		.frame_globals = 8 }, 1424 },
 	{ 12, { LAYOUT_3_11_TO_3_13, LAYOUT_3_12_TO_3_13, .code_adaptive = 192,
 		.code_nlocals = 72, .code_varnames = 96,
 		.tstate_frame = 56, .cframe_current_frame = 0,
@@ -142,13 +146,15 @@ int us_python_minor_from_name(const char *path)
 
 enum python_symbol {
 	SYM_EVAL, SYM_RUNTIME, SYM_NONE, SYM_TRUE, SYM_BOOL_TYPE, SYM_LONG_TYPE, SYM_FLOAT_TYPE,
-	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_OSERROR, SYM_CELL_TYPE, SYM_COUNT
+	SYM_UNICODE_TYPE, SYM_VERSION, SYM_GET_EVAL_FRAME, SYM_OSERROR, SYM_CELL_TYPE,
+	SYM_MODULE_TYPE, SYM_FUNCTION_TYPE, SYM_CFUNCTION_TYPE, SYM_COUNT
 };
 
 static const char *const python_symbols[SYM_COUNT] = {
 	"_PyEval_EvalFrameDefault", "_PyRuntime", "_Py_NoneStruct", "_Py_TrueStruct",
 	"PyBool_Type", "PyLong_Type", "PyFloat_Type", "PyUnicode_Type", "Py_Version",
 	"_PyInterpreterState_GetEvalFrameFunc", "PyExc_OSError", "PyCell_Type",
+	"PyModule_Type", "PyFunction_Type", "PyCFunction_Type",
 };
 
 /* The version from the file name, else from Py_Version (3.11+). */
@@ -371,6 +377,15 @@ static void place_line_monitor(struct us_python *py, const struct us_symtab *tab
 	py->layout.jump_event = MONITORING_EVENT_JUMP;
 }
 
+/* --locals without --lines, 3.12+: the interpreter clears a returning
+ * frame before the eval function returns; this is where (frame.c, called
+ * from ceval.c, so not inlined there). */
+static void place_frame_cleared_probe(struct us_python *py, const struct us_symtab *tab)
+{
+	if (py->minor >= 12)
+		py->frame_cleared_probe_offset = probe_offset_at(py, tab, "_PyFrame_ClearExceptCode");
+}
+
 /* Py_FinalizeEx: where the program ends and the interpreter's teardown begins. */
 static void place_finalize_probe(struct us_python *py, const struct us_symtab *tab)
 {
@@ -406,6 +421,7 @@ static bool place_eval_probe(struct us_python *py, uint64_t eval_vaddr, char *er
 	place_recursion_probe(py, &tab);
 	place_line_hook(py, &tab);
 	place_line_monitor(py, &tab);
+	place_frame_cleared_probe(py, &tab);
 	for (size_t i = 0; i < tab.count; i++) {
 		if (tab.syms[i].vaddr != eval_vaddr)
 			continue;
@@ -461,6 +477,9 @@ static int fill_python(const struct us_object *obj, const uint64_t *sym, struct 
 	py->layout.unicode_type_vaddr = sym[SYM_UNICODE_TYPE];
 	py->layout.oserror_pointer_vaddr = sym[SYM_OSERROR];
 	py->layout.cell_type_vaddr = sym[SYM_CELL_TYPE];
+	py->layout.module_type_vaddr = sym[SYM_MODULE_TYPE];
+	py->layout.function_type_vaddr = sym[SYM_FUNCTION_TYPE];
+	py->layout.cfunction_type_vaddr = sym[SYM_CFUNCTION_TYPE];
 	py->inlines_calls = py->minor >= 11;
 	check_eval_frame_offset(py, sym[SYM_GET_EVAL_FRAME]);
 	py->has_usdt = us_elf_has_section(py->open_path, ".note.stapsdt");

@@ -41,6 +41,8 @@ struct us_python {
 	struct us_hook_site hook_sites[US_HOOK_SITES_MAX]; /* its inlined copies (PGO) */
 	uint64_t line_monitor_probe_offset; /* 3.12: _Py_call_instrumentation_line, 0 none */
 	uint64_t jump_monitor_probe_offset; /* 3.12: _Py_call_instrumentation_jump, 0 none */
+	uint64_t frame_cleared_probe_offset; /* 3.12+: _PyFrame_ClearExceptCode (--locals at
+					      * returns), 0 none */
 	size_t n_hook_sites;
 	uint64_t gc_probe_offset;	/* the collector's main function (no USDT), 0 if not found */
 	bool inlines_calls;		/* 3.11+: Python-to-Python calls skip the C function */

@@ -42,6 +42,9 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	p->skel->rodata->line_hook = p->lines == US_LINES_HOOK;
 	p->skel->rodata->capture_locals = opts->locals &&
 					  (p->lines == US_LINES_HOOK || p->lines == US_LINES_MONITOR);
+	p->skel->rodata->capture_call_locals = opts->locals && !opts->lines;
+	p->skel->rodata->capture_globals = opts->locals && opts->globals;
+	p->call_locals = opts->locals && !opts->lines;
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_hook_site, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_line_monitor, US_UPROBE_ENTRY);
@@ -53,6 +56,7 @@ int us_bpf_python_load(struct us_bpf_python *p, const struct us_python *py, pid_
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_code_freed, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_recursion_exhausted, US_UPROBE_ENTRY);
 	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_finalize, US_UPROBE_ENTRY);
+	us_bpf_prog_set_uprobe_kind(p->skel->progs.python_frame_cleared, US_UPROBE_ENTRY);
 	err = us_bpf_load_sharing(p->skel->skeleton, shared, "the Python BPF programs");
 	if (err) {
 		python_bpf__destroy(p->skel);
@@ -131,6 +135,23 @@ void us_bpf_python_close_line_hook(struct us_bpf_python *p)
 {
 	if (p->skel && p->skel->bss)
 		p->skel->bss->line_hook_closed = 1;
+}
+
+/* --locals without --lines, 3.12+: the frames' slots at their returns. */
+static int attach_frame_cleared(struct us_bpf_python *p, const struct us_python *py, pid_t pid)
+{
+	int err = -ENOENT;
+
+	if (!p->call_locals || py->minor < 12)
+		return 0;
+	if (py->frame_cleared_probe_offset)
+		err = attach_probe(p, py, pid, p->skel->progs.python_frame_cleared,
+				   US_UPROBE_ENTRY, py->frame_cleared_probe_offset);
+	if (err)
+		us_error("cannot probe _PyFrame_ClearExceptCode in %s for --locals at returns (%s): "
+			 "add --lines to see the locals at each line instead", py->object,
+			 strerror(-err));
+	return err ? -1 : 0;
 }
 
 /* Marks where the program ends and the interpreter's teardown begins. */
@@ -232,7 +253,7 @@ int us_bpf_python_attach(struct us_bpf_python *p, const struct us_python *py, pi
 	if (py->layout.heap_type_init >= 0 && !py->inline_init_probe_offset)
 		us_warn("%s has no symbol _PyType_NewManagedObject: calls of __init__ that CPython "
 			"3.13 runs inline (a class called from Python) are not counted", py->object);
-	if (p->lines && attach_lines(p, py, pid)) {
+	if ((p->lines && attach_lines(p, py, pid)) || attach_frame_cleared(p, py, pid)) {
 		us_bpf_python_detach(p);
 		return -1;
 	}

@@ -20,7 +20,9 @@ struct us_python_options {
 	bool stop_at_first_call;	/* run, 3.11+: deinline at the first call */
 	bool aggregate;			/* --aggregate: counters per code object, no records */
 	bool lines;			/* --lines: each line a frame starts */
-	bool locals;			/* --locals: with each line, the frame's locals */
+	bool locals;			/* --locals: with each line (or each call and
+					 * return, without --lines), the frame's locals */
+	bool globals;			/* --globals: with the locals, the module's globals */
 };
 
 /* How the lines are seen (us_bpf_python_line_source). */
@@ -40,6 +42,7 @@ struct us_bpf_python {
 	struct python_bpf *skel;
 	struct us_bpf_links links;
 	enum us_line_source lines;	/* --lines: how; US_LINES_NONE without */
+	bool call_locals;		/* --locals without --lines */
 };
 
 /* --lines: no thread asks for the hook any more (before it is taken out). */

@@ -22,6 +22,7 @@ struct us_report_options {
 	const char *coverdir;	/* --coverdir: where the coverage report writes its files */
 	uint64_t await_threshold_ns;	/* --await-threshold: shorter suspensions not listed */
 	enum us_locals_mode locals;	/* --locals */
+	bool globals;			/* --globals: the module's globals too */
 };
 
 /* Shared by the reports. */

@@ -22,6 +22,7 @@ struct steps {
 	struct us_source_file *files;	/* read so far */
 	size_t n_files, files_cap;
 	uint64_t written;
+	bool globals_cut;	/* a module had more globals than were read */
 };
 
 static const struct us_source_file *source_of(struct steps *st, const char *file)
@@ -67,10 +68,26 @@ static void line_started(void *ctx, const struct us_model *m, size_t thread, uin
 	st->written++;
 }
 
+/* --locals without --lines: a call's or a return's row, the variables
+ * under it. */
+static void moment_row(struct steps *st, const struct us_model *m, size_t thread,
+		       uint32_t fn_id, enum us_locals_moment moment, uint64_t ts_ns)
+{
+	const struct us_thread *t = &m->threads[thread];
+	const struct us_function *fn = &m->functions[fn_id];
+
+	fprintf(st->out, "%12.3f %10s  [%6u] %5zu  %-6s %s:%d (%s)\n",
+		us_ns_to_ms(ts_ns > st->rec->start_ns ? ts_ns - st->rec->start_ns : 0), "",
+		t->tid, t->depth, moment == US_LOCALS_AT_CALL ? "call" : "return",
+		us_module_relative_path(fn->file, st->rec->cwd), (int)fn->line, fn->name);
+	st->written++;
+}
+
 /* --locals: under the step, each variable (all), or what is new or
- * changed since the frame's previous line (changed), as the step tracer
+ * changed since the frame was last seen (changed), as the step tracer
  * writes them: "x: int :: 5", "[CHANGED] y: int :: 5 -> 10". */
 static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			enum us_locals_moment moment, uint64_t ts_ns,
 			const struct us_py_value *values, const struct us_py_value *previous,
 			uint32_t count)
 {
@@ -80,6 +97,8 @@ static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint
 
 	if (!st->ro->locals || (!st->ro->all && m->threads[thread].phase != US_PHASE_PROGRAM))
 		return;
+	if (moment != US_LOCALS_AT_LINE)
+		moment_row(st, m, thread, fn_id, moment, ts_ns);
 	for (uint32_t i = 0; i < count && i < fn->n_varnames; i++) {
 		const struct us_py_value *was = previous ? &previous[i] : NULL;
 		bool bound = values[i].kind != US_PY_VALUE_UNKNOWN;
@@ -96,6 +115,48 @@ static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint
 			us_py_local_format(was, old_type, sizeof(old_type), old, sizeof(old));
 			fprintf(st->out, "%50s[CHANGED] %s: %s :: %s -> %s\n", "", fn->varnames[i],
 				type, old, value);
+		}
+	}
+}
+
+static const struct us_py_global *global_named(const struct us_globals_snapshot *snap,
+					       const char *name)
+{
+	for (uint32_t i = 0; snap && i < snap->total && i < US_PY_GLOBALS_MAX; i++)
+		if (strncmp(snap->vars[i].name, name, sizeof(snap->vars[i].name)) == 0)
+			return &snap->vars[i];
+	return NULL;
+}
+
+/* --globals: after the locals, the module's globals, as they are shown:
+ * "global x: int :: 5", "[CHANGED] global y: int :: 5 -> 10". */
+static void globals_seen(void *ctx, const struct us_model *m, size_t thread,
+			 const struct us_globals_snapshot *now,
+			 const struct us_globals_snapshot *before)
+{
+	struct steps *st = ctx;
+	char type[64], value[128], old_type[64], old[128];
+
+	if (!st->ro->locals || !st->ro->globals ||
+	    (!st->ro->all && m->threads[thread].phase != US_PHASE_PROGRAM))
+		return;
+	if (now->scanned < now->entries || now->total >= US_PY_GLOBALS_MAX)
+		st->globals_cut = true;
+	for (uint32_t i = 0; i < now->total && i < US_PY_GLOBALS_MAX; i++) {
+		const struct us_py_global *g = &now->vars[i];
+		const struct us_py_global *was = global_named(before, g->name);
+		int n = (int)strnlen(g->name, sizeof(g->name));
+
+		us_py_local_format(&g->value, type, sizeof(type), value, sizeof(value));
+		if (st->ro->locals == US_LOCALS_ALL) {
+			fprintf(st->out, "%50sglobal %.*s: %s :: %s\n", "", n, g->name, type, value);
+		} else if (!was) {
+			fprintf(st->out, "%50s[NEW] global %.*s: %s :: %s\n", "", n, g->name, type,
+				value);
+		} else if (memcmp(&was->value, &g->value, sizeof(g->value)) != 0) {
+			us_py_local_format(&was->value, old_type, sizeof(old_type), old, sizeof(old));
+			fprintf(st->out, "%50s[CHANGED] global %.*s: %s :: %s -> %s\n", "", n,
+				g->name, type, old, value);
 		}
 	}
 }
@@ -124,16 +185,22 @@ static void finish(void *state, const struct us_recording *rec, const struct us_
 	struct steps *st = state;
 
 	us_report_summary(st->out, rec, m, st->ro);
+	if (st->globals_cut)
+		fprintf(st->out, "uscope: --globals shows a module's first %d variables among the "
+			"first %d names of its dict: some module had more\n", US_PY_GLOBALS_MAX,
+			US_PY_GLOBALS_SCANNED);
 	if (!st->written)
-		fprintf(st->out, "uscope: no line of the program's own code ran%s\n",
+		fprintf(st->out, "uscope: no %s of the program's own code ran%s\n",
+			m->line_events || !st->ro->locals ? "line" : "call",
 			m->line_events ? " (--all shows start-up and shutdown)"
-				       : ": trace with --lines");
+			: st->ro->locals ? "" : ": trace with --lines (or --locals)");
 	discard(st);
 }
 
 const struct us_stream_ops us_steps_ops = {
 	.create = create,
-	.sink = { .begin = begin, .line_started = line_started, .locals_seen = locals_seen },
+	.sink = { .begin = begin, .line_started = line_started, .locals_seen = locals_seen,
+		  .globals_seen = globals_seen },
 	.finish = finish,
 	.discard = discard,
 };
