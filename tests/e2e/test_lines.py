@@ -21,17 +21,20 @@ ATTACH_TARGET = os.path.join(PY_FIXTURES, "lines_attach_target.py")
 C_TRACEFUNC = {8: 64, 9: 64, 10: 64, 11: 72, 12: -1, 13: -1}   # 3.12+: sys.monitoring
 
 
-def settrace_truth(python, script):
+def settrace_truth(python, script, mode="lines"):
+    """What settrace sees of `script` in `python` (fixtures/settrace_truth.py)."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
         out = f.name
     try:
-        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_truth.py"), out, script],
-                       capture_output=True, text=True, timeout=120, check=True)
+        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_truth.py"), mode, out,
+                        script], capture_output=True, text=True, timeout=120, check=True)
         with open(out) as f:
             data = json.load(f)
-        return {int(k): v for k, v in data["counts"].items()}, data["steps"]
     finally:
         os.unlink(out)
+    if mode != "lines":
+        return data
+    return {int(k): v for k, v in data["counts"].items()}, data["steps"]
 
 
 def counts_of(report, script):
@@ -232,21 +235,9 @@ CALLS_WORKLOAD = os.path.join(PY_FIXTURES, "locals_calls_workload.py")
 MOMENT_ROW = re.compile(r"^\s*[\d.]+\s+\[\s*\d+\]\s+\d+\s+(call|return)\s+\S+:\d+ \((.+)\)$")
 
 
-def settrace_locals_truth(python, script):
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        out = f.name
-    try:
-        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_locals_truth.py"), out,
-                        script], capture_output=True, text=True, timeout=120, check=True)
-        with open(out) as f:
-            return json.load(f)
-    finally:
-        os.unlink(out)
-
-
 def moments_of(report_text):
     """The call and return rows of a steps report, each with the variables
-    written under it, in settrace_locals_truth.py's form."""
+    written under it, in settrace_truth.py's form (calls)."""
     moments = []
     for line in report_text.splitlines():
         m = MOMENT_ROW.match(line)
@@ -268,7 +259,7 @@ def test_locals_at_calls_and_returns_equal_settrace(name):
     resume too) and its return (a yield, an exception too): the variables
     settrace's 'call' and 'return' events find in f_locals."""
     python = lines_python(name)
-    truth = settrace_locals_truth(python, CALLS_WORKLOAD)
+    truth = settrace_truth(python, CALLS_WORKLOAD, "calls")
     t = trace("run", "--locals", "--", python, CALLS_WORKLOAD, fmt="steps")
     assert t.returncode == 0, t.stderr
     assert "done 3 7 15 [2, 1] size 3 0 True" in t.stdout
@@ -286,6 +277,13 @@ def test_locals_changed_at_a_return_are_what_the_call_did():
     adds = [m["vars"] for m in moments if m["function"] == "add"]
     assert adds[:2] == [["[NEW] a: int :: 1", "[NEW] b: int :: 2"],
                         ["[NEW] label: str :: 'sum'", "[NEW] total: int :: 3"]]
+    # a generator's resume goes on from its yield: nothing is new there
+    countdown = [(m["event"], m["vars"]) for m in moments if m["function"] == "countdown"]
+    assert countdown == [("call", ["[NEW] n: int :: 2"]), ("return", ["[NEW] left: int :: 2"]),
+                         ("call", []),
+                         ("return", ["[CHANGED] left: int :: 2 -> 1",
+                                     "[CHANGED] n: int :: 2 -> 1"]),
+                         ("call", []), ("return", ["[CHANGED] n: int :: 1 -> 0"])]
     fails = [m for m in moments if m["function"] == "fails"]
     assert fails[-1] == {"event": "return", "function": "fails",
                          "vars": ["[NEW] ratio: float :: 1.5"]}
@@ -293,18 +291,6 @@ def test_locals_changed_at_a_return_are_what_the_call_did():
 
 GLOBALS_WORKLOAD = os.path.join(PY_FIXTURES, "globals_workload.py")
 LINE_ROW = re.compile(r"^\s*[\d.]+ .*\[\s*\d+\]\s+\d+\s+\S+:(\d+) \((.+?)\)  ")
-
-
-def settrace_globals_truth(python, script):
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
-        out = f.name
-    try:
-        subprocess.run([python, os.path.join(PY_FIXTURES, "settrace_globals_truth.py"), out,
-                        script], capture_output=True, text=True, timeout=120, check=True)
-        with open(out) as f:
-            return json.load(f)
-    finally:
-        os.unlink(out)
 
 
 def globals_at_steps(report_text):
@@ -329,7 +315,7 @@ def test_globals_at_each_line_equal_settrace(name):
     """--globals: at each line, the module's variables (no dunders, modules,
     functions or classes) that settrace's frame.f_globals holds then."""
     python = lines_python(name)
-    truth = settrace_globals_truth(python, GLOBALS_WORKLOAD)
+    truth = settrace_truth(python, GLOBALS_WORKLOAD, "globals")
     t = trace("run", "--lines", "--locals", "--globals", "--", python, GLOBALS_WORKLOAD,
               fmt="steps")
     assert t.returncode == 0, t.stderr
