@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
 	clang llvm libclang-rt-14-dev cmake make gcc g++ pkg-config
 	libbpf-dev bpftool libelf-dev libdw-dev zlib1g-dev libcapstone-dev
-	python3 python3-pytest bpftrace gdb sqlite3 help2man tmux uftrace
+	python3 python3-pytest python3-pytest-xdist bpftrace gdb sqlite3 help2man tmux uftrace
 	chromium protobuf-compiler libc6-dbg
 )
 # Node.js and npm run the browser-report tests (tests/web); a machine that

@@ -461,3 +461,128 @@ TEST(pytest_each_test_has_its_own_call_tree)
 	}
 	us_model_free(&m);
 }
+
+/* ---- --locals at calls and returns, --globals ---- */
+
+struct variables_seen {
+	int n_locals, n_globals;
+	enum us_locals_moment moments[8];
+	int64_t values[8];		/* the first slot's */
+	int64_t previous[8];		/* the same before; -1 none */
+	int64_t global_values[4];	/* global "g" */
+	int64_t global_before[4];	/* -1 none */
+};
+
+static void record_locals(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
+			  enum us_locals_moment moment, uint64_t ts_ns,
+			  const struct us_py_value *values, const struct us_py_value *previous,
+			  uint32_t count)
+{
+	struct variables_seen *seen = ctx;
+	int i = seen->n_locals++;
+
+	(void)m, (void)thread, (void)fn_id, (void)ts_ns, (void)count;
+	if (i >= 8)
+		return;
+	seen->moments[i] = moment;
+	seen->values[i] = values[0].number;
+	seen->previous[i] = previous ? previous[0].number : -1;
+}
+
+static void record_globals(void *ctx, const struct us_model *m, size_t thread,
+			   const struct us_globals_snapshot *now,
+			   const struct us_globals_snapshot *before)
+{
+	struct variables_seen *seen = ctx;
+	int i = seen->n_globals++;
+
+	(void)m, (void)thread;
+	if (i >= 4)
+		return;
+	seen->global_values[i] = now->vars[0].value.number;
+	seen->global_before[i] = before ? before->vars[0].value.number : -1;
+}
+
+static void slots_at(struct us_model *m, uint64_t ts, uint64_t code, enum us_locals_moment moment,
+		     int64_t value)
+{
+	struct us_py_locals_event e = {
+		.hdr = { US_EV_PY_LOCALS, sizeof(e), 1, ts }, .code = code, .count = 1, .total = 1,
+		.moment = (uint16_t)moment,
+	};
+
+	e.values[0] = (struct us_py_value){ .kind = US_PY_VALUE_INT, .number = value };
+	us_model_add_event(m, &e.hdr);
+}
+
+static void generator_run(struct us_model *m, uint64_t ts, uint64_t code, uint32_t kind)
+{
+	struct us_py_entry_event e = {
+		.hdr = { US_EV_PY_ENTRY, sizeof(e), 1, ts }, .code = code, .sp = 0x8000,
+		.kind = kind, .frame = 0xf000,
+	};
+
+	us_model_add_event(m, &e.hdr);
+}
+
+TEST(locals_of_a_resumed_generator_go_on_from_its_yield)
+{
+	struct variables_seen seen = { 0 };
+	struct us_model_sink sink = { .ctx = &seen, .locals_seen = record_locals };
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, &sink);
+	code(&m, 0x300, "countdown", 1, US_CO_SUSPENDABLE);
+	generator_run(&m, 100, 0x300, US_PY_CALL);
+	slots_at(&m, 101, 0x300, US_LOCALS_AT_CALL, 2);
+	slots_at(&m, 110, 0x300, US_LOCALS_AT_RETURN, 2);	/* a yield */
+	py_leave(&m, 111, 0x8000, NULL);
+	generator_run(&m, 200, 0x300, US_PY_RESUME);
+	slots_at(&m, 201, 0x300, US_LOCALS_AT_CALL, 2);
+	slots_at(&m, 210, 0x300, US_LOCALS_AT_RETURN, 1);
+	py_leave(&m, 211, 0x8000, NULL);
+	us_model_finish(&m, 300);
+	CHECK_EQ(seen.n_locals, 4);
+	CHECK_EQ(seen.moments[0], US_LOCALS_AT_CALL);
+	CHECK_EQ(seen.previous[0], -1);			/* a call: all new */
+	CHECK_EQ(seen.moments[1], US_LOCALS_AT_RETURN);
+	CHECK_EQ(seen.previous[1], 2);			/* against the call's */
+	CHECK_EQ(seen.previous[2], 2);			/* the resume: against the yield's */
+	CHECK_EQ(seen.values[3], 1);
+	CHECK_EQ(seen.previous[3], 2);
+	us_model_free(&m);
+}
+
+static void module_globals(struct us_model *m, uint64_t ts, int64_t value)
+{
+	struct us_py_globals_event e = {
+		.hdr = { US_EV_PY_GLOBALS, sizeof(e), 1, ts }, .code = 0x100, .dict = 0xd000,
+		.count = 1, .total = 1, .scanned = 5, .entries = 5,
+	};
+
+	strcpy(e.vars[0].name, "g");
+	e.vars[0].value = (struct us_py_value){ .kind = US_PY_VALUE_INT, .number = value };
+	us_model_add_event(m, &e.hdr);
+}
+
+TEST(globals_are_told_with_the_module_s_last_reading)
+{
+	struct variables_seen seen = { 0 };
+	struct us_model_sink sink = { .ctx = &seen, .globals_seen = record_globals };
+	struct us_plan plan = { 0 };
+	struct us_model m;
+
+	us_model_init(&m, &plan, NULL, &sink);
+	code(&m, 0x100, "<module>", 1, 0);
+	py_enter(&m, 100, 0x100, 0x9000, US_PY_CALL);
+	module_globals(&m, 110, 5);
+	module_globals(&m, 120, 6);
+	py_leave(&m, 200, 0x9000, NULL);
+	us_model_finish(&m, 300);
+	CHECK_EQ(seen.n_globals, 2);
+	CHECK_EQ(seen.global_before[0], -1);
+	CHECK_EQ(seen.global_values[1], 6);
+	CHECK_EQ(seen.global_before[1], 5);
+	us_model_free(&m);
+}

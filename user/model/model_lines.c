@@ -46,10 +46,42 @@ static bool lines_shown(const struct us_model *m, uint32_t fn_id, const struct u
 	return !top || top->node != US_NO_NODE;
 }
 
+/* --locals: a generator's or coroutine's run ends; its slots are kept for
+ * its resume, where `changed` goes on from them. */
+static void keep_suspended_locals(struct us_model *m, struct us_frame *f)
+{
+	uint32_t i = us_map_get(&m->suspended_locals_index, f->instance);
+
+	if (i == US_MAP_NONE) {
+		us_grow(&m->suspended_locals, &m->suspended_locals_cap, m->n_suspended_locals + 1,
+			sizeof(*m->suspended_locals));
+		i = (uint32_t)m->n_suspended_locals++;
+		us_map_put(&m->suspended_locals_index, f->instance, i);
+	} else {
+		free(m->suspended_locals[i]);	/* a finished generator's, its frame reused */
+	}
+	m->suspended_locals[i] = f->last_locals;
+	f->last_locals = NULL;
+}
+
+static struct us_py_value *resumed_locals(struct us_model *m, const struct us_frame *f)
+{
+	uint32_t i = us_map_get(&m->suspended_locals_index, f->instance);
+	struct us_py_value *values;
+
+	if (i == US_MAP_NONE)
+		return NULL;
+	values = m->suspended_locals[i];
+	m->suspended_locals[i] = NULL;
+	return values;
+}
+
 void us_model_end_line(struct us_model *m, struct us_thread *t, struct us_frame *f,
 		       uint64_t end_ns)
 {
 	end_line(m, f, t->phase == US_PHASE_PROGRAM, end_ns);
+	if (f->instance && f->last_locals)
+		keep_suspended_locals(m, f);
 	free(f->last_locals);
 	f->last_locals = NULL;
 }
@@ -82,6 +114,8 @@ static void locals_complete(struct us_model *m, struct us_thread *t,
 		top = NULL;
 	if (top && !lines_shown(m, fn_id, top))
 		return;
+	if (top && top->resume && top->instance && !top->last_locals)
+		top->last_locals = resumed_locals(m, top);
 	if (m->sink && m->sink->locals_seen)
 		m->sink->locals_seen(m->sink->ctx, m, (size_t)(t - m->threads), fn_id,
 				     (enum us_locals_moment)last->moment, last->hdr.ts_ns,
@@ -241,6 +275,12 @@ void us_model_on_py_globals(struct us_model *m, const struct us_event_header *hd
 
 void us_model_free_lines(struct us_model *m)
 {
+	for (size_t i = 0; i < m->n_suspended_locals; i++)
+		free(m->suspended_locals[i]);
+	free(m->suspended_locals);
+	m->suspended_locals = NULL;
+	m->n_suspended_locals = m->suspended_locals_cap = 0;
+	us_map_free(&m->suspended_locals_index);
 	free(m->module_globals);
 	m->module_globals = NULL;
 	m->n_module_globals = m->module_globals_cap = 0;

@@ -528,6 +528,9 @@ struct us_model {
 	struct us_map line_index;	/* (function << 32 | line) -> lines[] */
 	uint64_t line_events;		/* every line started, shown or not */
 	struct us_globals_snapshot *module_globals;	/* --globals: each module's, as last seen */
+	struct us_py_value **suspended_locals;	/* --locals: a suspended generator's slots */
+	size_t n_suspended_locals, suspended_locals_cap;
+	struct us_map suspended_locals_index;	/* its frame (instance) -> suspended_locals[] */
 	size_t n_module_globals, module_globals_cap;
 	struct us_await *awaits;	/* coroutines' suspensions, in order of suspending */
 	size_t n_awaits, awaits_cap;
