@@ -262,7 +262,7 @@ def test_locals_at_calls_and_returns_equal_settrace(name):
     truth = settrace_truth(python, CALLS_WORKLOAD, "calls")
     t = trace("run", "--locals", "--", python, CALLS_WORKLOAD, fmt="steps")
     assert t.returncode == 0, t.stderr
-    assert "done 3 7 15 [2, 1] size 3 0 True" in t.stdout
+    assert "done 3 7 15 [2, 1] size 3 0 3 True" in t.stdout
     assert moments_of(t.report_text) == truth
     # the free variable at counter's call: still in its closure on 3.11+
     assert {"event": "call", "function": "counter",
@@ -284,6 +284,9 @@ def test_locals_changed_at_a_return_are_what_the_call_did():
                          ("return", ["[CHANGED] left: int :: 2 -> 1",
                                      "[CHANGED] n: int :: 2 -> 1"]),
                          ("call", []), ("return", ["[CHANGED] n: int :: 1 -> 0"])]
+    # a variable whose type changed says both
+    assert {"event": "return", "function": "retype",
+            "vars": ["[CHANGED] v: int :: 3 -> str :: '3'"]} in moments
     fails = [m for m in moments if m["function"] == "fails"]
     assert fails[-1] == {"event": "return", "function": "fails",
                          "vars": ["[NEW] ratio: float :: 1.5"]}

@@ -83,9 +83,35 @@ static void moment_row(struct steps *st, const struct us_model *m, size_t thread
 	st->written++;
 }
 
-/* --locals: under the step, each variable (all), or what is new or
- * changed since the frame was last seen (changed), as the step tracer
- * writes them: "x: int :: 5", "[CHANGED] y: int :: 5 -> 10". */
+/* One variable under the step, as the step tracer writes them: all of
+ * them ("x: int :: 5"), or what is new or changed since `was` (NULL: it
+ * was not bound): "[NEW] x: int :: 5", "[CHANGED] y: int :: 5 -> 10", or
+ * when its type changed too "[CHANGED] self: Handle :: <Handle> -> NoneType
+ * :: None". `kind`: "" for a local, "global " for a global. */
+static void write_variable(struct steps *st, const char *kind, const char *name, int name_len,
+			   const struct us_py_value *now, const struct us_py_value *was)
+{
+	char type[64], value[128], old_type[64], old[128];
+
+	us_py_local_format(now, type, sizeof(type), value, sizeof(value));
+	if (st->ro->locals == US_LOCALS_ALL) {
+		fprintf(st->out, "%50s%s%.*s: %s :: %s\n", "", kind, name_len, name, type, value);
+	} else if (!was) {
+		fprintf(st->out, "%50s[NEW] %s%.*s: %s :: %s\n", "", kind, name_len, name, type,
+			value);
+	} else if (memcmp(was, now, sizeof(*was)) != 0) {
+		us_py_local_format(was, old_type, sizeof(old_type), old, sizeof(old));
+		if (strcmp(old_type, type) == 0)
+			fprintf(st->out, "%50s[CHANGED] %s%.*s: %s :: %s -> %s\n", "", kind, name_len,
+				name, type, old, value);
+		else
+			fprintf(st->out, "%50s[CHANGED] %s%.*s: %s :: %s -> %s :: %s\n", "", kind,
+				name_len, name, old_type, old, type, value);
+	}
+}
+
+/* --locals: under the step, the frame's variables (write_variable), new or
+ * changed since the frame was last seen. */
 static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint32_t fn_id,
 			enum us_locals_moment moment, uint64_t ts_ns,
 			const struct us_py_value *values, const struct us_py_value *previous,
@@ -93,7 +119,6 @@ static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint
 {
 	struct steps *st = ctx;
 	const struct us_function *fn = &m->functions[fn_id];
-	char type[64], value[128], old_type[64], old[128];
 
 	if (!st->ro->locals || (!st->ro->all && m->threads[thread].phase != US_PHASE_PROGRAM))
 		return;
@@ -104,18 +129,9 @@ static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint
 		bool bound = values[i].kind != US_PY_VALUE_UNKNOWN;
 		bool was_bound = was && was->kind != US_PY_VALUE_UNKNOWN;
 
-		if (!bound)
-			continue;
-		us_py_local_format(&values[i], type, sizeof(type), value, sizeof(value));
-		if (st->ro->locals == US_LOCALS_ALL) {
-			fprintf(st->out, "%50s%s: %s :: %s\n", "", fn->varnames[i], type, value);
-		} else if (!was_bound) {
-			fprintf(st->out, "%50s[NEW] %s: %s :: %s\n", "", fn->varnames[i], type, value);
-		} else if (memcmp(was, &values[i], sizeof(*was)) != 0) {
-			us_py_local_format(was, old_type, sizeof(old_type), old, sizeof(old));
-			fprintf(st->out, "%50s[CHANGED] %s: %s :: %s -> %s\n", "", fn->varnames[i],
-				type, old, value);
-		}
+		if (bound)
+			write_variable(st, "", fn->varnames[i], (int)strlen(fn->varnames[i]),
+				       &values[i], was_bound ? was : NULL);
 	}
 }
 
@@ -128,14 +144,13 @@ static const struct us_py_global *global_named(const struct us_globals_snapshot 
 	return NULL;
 }
 
-/* --globals: after the locals, the module's globals, as they are shown:
+/* --globals: after the locals, the module's globals (write_variable):
  * "global x: int :: 5", "[CHANGED] global y: int :: 5 -> 10". */
 static void globals_seen(void *ctx, const struct us_model *m, size_t thread,
 			 const struct us_globals_snapshot *now,
 			 const struct us_globals_snapshot *before)
 {
 	struct steps *st = ctx;
-	char type[64], value[128], old_type[64], old[128];
 
 	if (!st->ro->locals || !st->ro->globals ||
 	    (!st->ro->all && m->threads[thread].phase != US_PHASE_PROGRAM))
@@ -145,19 +160,9 @@ static void globals_seen(void *ctx, const struct us_model *m, size_t thread,
 	for (uint32_t i = 0; i < now->total && i < US_PY_GLOBALS_MAX; i++) {
 		const struct us_py_global *g = &now->vars[i];
 		const struct us_py_global *was = global_named(before, g->name);
-		int n = (int)strnlen(g->name, sizeof(g->name));
 
-		us_py_local_format(&g->value, type, sizeof(type), value, sizeof(value));
-		if (st->ro->locals == US_LOCALS_ALL) {
-			fprintf(st->out, "%50sglobal %.*s: %s :: %s\n", "", n, g->name, type, value);
-		} else if (!was) {
-			fprintf(st->out, "%50s[NEW] global %.*s: %s :: %s\n", "", n, g->name, type,
-				value);
-		} else if (memcmp(&was->value, &g->value, sizeof(g->value)) != 0) {
-			us_py_local_format(&was->value, old_type, sizeof(old_type), old, sizeof(old));
-			fprintf(st->out, "%50s[CHANGED] global %.*s: %s :: %s -> %s\n", "", n,
-				g->name, type, old, value);
-		}
+		write_variable(st, "global ", g->name, (int)strnlen(g->name, sizeof(g->name)),
+			       &g->value, was ? &was->value : NULL);
 	}
 }
 
