@@ -343,6 +343,23 @@ def test_globals_changed_shows_what_each_line_did():
     assert "[CHANGED] global name: str :: 'start' -> 'done'" in changes
 
 
+def test_globals_at_calls_and_returns():
+    """Without --lines, the globals come with each call's and return's row,
+    a module body's (no locals of its own) included."""
+    python = lines_python("pyenv-3.13")
+    t = trace("run", "--locals=changed", "--globals", "--", python, GLOBALS_WORKLOAD,
+              fmt="steps")
+    assert t.returncode == 0, t.stderr
+    moments = moments_of(t.report_text)
+    assert moments[0] == {"event": "call", "function": "<module>", "vars": []}
+    bumps = [m for m in moments if m["function"] == "bump"]
+    assert bumps[0] == {"event": "call", "function": "bump",
+                        "vars": ["[NEW] global i: int :: 0", "[NEW] step: int :: 1"]}
+    assert bumps[1] == {"event": "return", "function": "bump",
+                        "vars": ["[CHANGED] global counter: int :: 0 -> 1",
+                                 "[CHANGED] global items: list :: len 0 -> len 1"]}
+
+
 def test_globals_need_locals():
     r = uscope("run", "--globals", "--", "true")
     assert r.returncode == 2

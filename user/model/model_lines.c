@@ -227,7 +227,7 @@ static struct us_globals_snapshot *module_globals_of(struct us_model *m, uint64_
 }
 
 static void globals_complete(struct us_model *m, struct us_thread *t,
-			     const struct us_globals_snapshot *snap)
+			     struct us_globals_snapshot *snap)
 {
 	struct us_globals_snapshot *before = module_globals_of(m, snap->dict);
 	struct us_frame *top = t->depth ? &t->stack[t->depth - 1] : NULL;
@@ -236,6 +236,7 @@ static void globals_complete(struct us_model *m, struct us_thread *t,
 
 	if (t->line_dropped)
 		return;
+	snap->fn_id = fn_id;
 	if (top && (!top->python || top->fn_id != fn_id))
 		top = NULL;
 	if (!lines_shown(m, fn_id, top))
@@ -259,6 +260,8 @@ void us_model_on_py_globals(struct us_model *m, const struct us_event_header *hd
 		memset(snap, 0, sizeof(*snap));
 		snap->code = ev->code;
 		snap->dict = ev->dict;
+		snap->ts_ns = ev->hdr.ts_ns;
+		snap->moment = ev->moment;
 		snap->total = ev->total < US_PY_GLOBALS_MAX ? ev->total : US_PY_GLOBALS_MAX;
 		snap->scanned = ev->scanned;
 		snap->entries = ev->entries;

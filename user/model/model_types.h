@@ -349,6 +349,9 @@ struct us_model_sink {
 struct us_globals_snapshot {
 	uint64_t code;		/* of the frame they were read with */
 	uint64_t dict;		/* the module's globals dict */
+	uint64_t ts_ns;		/* when */
+	uint32_t moment;	/* enum us_locals_moment: at a line, a call, a return */
+	uint32_t fn_id;		/* the function of that frame */
 	uint32_t total, received;
 	uint32_t scanned, entries;	/* dict entries looked at, and in all */
 	struct us_py_global vars[US_PY_GLOBALS_MAX];

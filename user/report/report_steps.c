@@ -23,6 +23,10 @@ struct steps {
 	size_t n_files, files_cap;
 	uint64_t written;
 	bool globals_cut;	/* a module had more globals than were read */
+	/* the call or return row just written, with only its variables after it */
+	bool row_open;
+	uint32_t row_tid, row_fn;
+	enum us_locals_moment row_moment;
 };
 
 static const struct us_source_file *source_of(struct steps *st, const char *file)
@@ -60,6 +64,7 @@ static void line_started(void *ctx, const struct us_model *m, size_t thread, uin
 		return;
 	if (since_ns)
 		us_format_duration(step, sizeof(step), since_ns);
+	st->row_open = false;
 	text = us_source_line(source_of(st, fn->file), line);
 	fprintf(st->out, "%12.3f %10s  [%6u] %5zu  %s:%d (%s)  %s\n",
 		us_ns_to_ms(ts_ns > st->rec->start_ns ? ts_ns - st->rec->start_ns : 0), step,
@@ -81,6 +86,10 @@ static void moment_row(struct steps *st, const struct us_model *m, size_t thread
 		t->tid, t->depth, moment == US_LOCALS_AT_CALL ? "call" : "return",
 		us_module_relative_path(fn->file, st->rec->cwd), (int)fn->line, fn->name);
 	st->written++;
+	st->row_open = true;
+	st->row_tid = t->tid;
+	st->row_fn = fn_id;
+	st->row_moment = moment;
 }
 
 /* One variable under the step, as the step tracer writes them: all of
@@ -157,6 +166,13 @@ static void globals_seen(void *ctx, const struct us_model *m, size_t thread,
 		return;
 	if (now->scanned < now->entries || now->total >= US_PY_GLOBALS_MAX)
 		st->globals_cut = true;
+	/* a frame with no locals (a module's body) had no row written */
+	if (now->moment != US_LOCALS_AT_LINE &&
+	    !(st->row_open && st->row_tid == m->threads[thread].tid && st->row_fn == now->fn_id &&
+	      st->row_moment == (enum us_locals_moment)now->moment))
+		moment_row(st, m, thread, now->fn_id, (enum us_locals_moment)now->moment,
+			   now->ts_ns);
+	st->row_open = false;
 	for (uint32_t i = 0; i < now->total && i < US_PY_GLOBALS_MAX; i++) {
 		const struct us_py_global *g = &now->vars[i];
 		const struct us_py_global *was = global_named(before, g->name);
