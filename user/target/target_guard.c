@@ -12,14 +12,15 @@
 
 /* One message from uscope to its guard. */
 struct guard_message {
-	uint32_t kind;		/* GUARD_WORD or GUARD_RELEASE */
+	uint32_t kind;		/* GUARD_WORD, GUARD_BUMP, GUARD_CONTINUE or GUARD_RELEASE */
 	int32_t pid;
 	uint64_t address, written, original;
 	uint64_t zero_at;	/* put back only while the word here is 0; 0: always */
 };
 
-enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3 };
+enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3, GUARD_BUMP = 4 };
 #define GUARD_MAX_WORDS 1040	/* eval_frame, and a line hook per thread */
+#define GUARD_MAX_BUMPS 4
 
 static int guard_fd = -1;	/* write end, in uscope */
 static pid_t guard_pid;
@@ -47,11 +48,32 @@ static void put_back(const struct guard_message *m)
 	close(fd);
 }
 
+/* A counter the target reads to notice the words changed: moved on by
+ * `written` (a step), after the words are back. */
+static void bump(const struct guard_message *m)
+{
+	char path[64];
+	uint64_t value = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)m->pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &value, sizeof(value), (off_t)m->address) == sizeof(value)) {
+		value += m->written;
+		if (pwrite(fd, &value, sizeof(value), (off_t)m->address) != sizeof(value))
+			fprintf(stderr, "uscope: the guard could not move PID %d's counter on\n",
+				(int)m->pid);
+	}
+	close(fd);
+}
+
 static void __attribute__((noreturn)) guard_main(int read_fd)
 {
-	struct guard_message words[GUARD_MAX_WORDS], m;
+	struct guard_message words[GUARD_MAX_WORDS], bumps[GUARD_MAX_BUMPS], m;
 	pid_t stopped_by_uscope = 0;
-	int n = 0;
+	int n = 0, n_bumps = 0;
 
 	/* only the pipe: no BPF link or ring of uscope's may outlive it here */
 	syscall(SYS_close_range, 3, read_fd - 1, 0);
@@ -70,11 +92,15 @@ static void __attribute__((noreturn)) guard_main(int read_fd)
 			_exit(0);
 		if (m.kind == GUARD_WORD && n < GUARD_MAX_WORDS)
 			words[n++] = m;
+		if (m.kind == GUARD_BUMP && n_bumps < GUARD_MAX_BUMPS)
+			bumps[n_bumps++] = m;
 		if (m.kind == GUARD_CONTINUE)
 			stopped_by_uscope = m.pid;
 	}
 	for (int i = 0; i < n; i++)
 		put_back(&words[i]);
+	for (int i = 0; i < n_bumps; i++)
+		bump(&bumps[i]);
 	if (stopped_by_uscope)
 		kill(stopped_by_uscope, SIGCONT);
 	_exit(0);
@@ -130,6 +156,14 @@ int us_guard_word_if_zero(pid_t pid, uint64_t address, uint64_t written, uint64_
 		.kind = GUARD_WORD, .pid = pid, .address = address, .written = written,
 		.original = original, .zero_at = zero_at,
 	};
+
+	return send_to_guard(&m);
+}
+
+int us_guard_bump(pid_t pid, uint64_t address, uint64_t step)
+{
+	struct guard_message m = { .kind = GUARD_BUMP, .pid = pid, .address = address,
+				   .written = step };
 
 	return send_to_guard(&m);
 }

@@ -22,6 +22,10 @@ int us_guard_word(pid_t pid, uint64_t address, uint64_t written, uint64_t origin
  * a thread whose trace object is set has the program's own tracer). */
 int us_guard_word_if_zero(pid_t pid, uint64_t address, uint64_t written, uint64_t original,
 			  uint64_t zero_at);
+/* After putting the words back, the guard adds `step` to the counter at
+ * `address` (3.12's sys.monitoring version: the code objects then drop
+ * the instrumentation uscope's events gave them). Returns 0 or -1. */
+int us_guard_bump(pid_t pid, uint64_t address, uint64_t step);
 /* The target may be stopped by uscope's BPF programs, waiting for uscope:
  * if uscope dies, the guard continues it (SIGCONT). Returns 0 or -1. */
 int us_guard_continue(pid_t pid);

@@ -452,12 +452,17 @@ int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot,
 	}
 	bit = (uint8_t)(1u << tool);
 	install_restore_handlers();
-	/* the guard clears the bits again if uscope is killed (the code objects
-	 * stay instrumented until they start again, calling no one) */
+	/* the guard clears the bits again if uscope is killed, and on 3.12
+	 * moves the version on so that the code objects instrument themselves
+	 * again (3.13 would need each thread's eval breaker written with the
+	 * process stopped: its code objects stay instrumented, calling no one,
+	 * until monitoring changes again) */
 	if (!read_u64(fd, interp + (uint64_t)slot->monitors, &word))
 		us_guard_word(pid, interp + (uint64_t)slot->monitors,
 			      word | (uint64_t)bit << (8 * slot->line_event) |
 			      (uint64_t)bit << (8 * slot->jump_event), word);
+	if (slot->tstate_eval_breaker < 0)
+		us_guard_bump(pid, interp + (uint64_t)slot->version, slot->version_step);
 	monitoring.pid = pid;
 	monitoring.interp = interp;
 	monitoring.slot = *slot;
