@@ -25,14 +25,20 @@ enum { GUARD_WORD = 1, GUARD_RELEASE = 2, GUARD_CONTINUE = 3, GUARD_BUMP = 4 };
 static int guard_fd = -1;	/* write end, in uscope */
 static pid_t guard_pid;
 
-static void put_back(const struct guard_message *m)
+/* The memory of the message's process, or -1 when it is gone. */
+static int target_memory(const struct guard_message *m)
 {
 	char path[64];
-	uint64_t current = 0;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", (int)m->pid);
-	fd = open(path, O_RDWR | O_CLOEXEC);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
+static void put_back(const struct guard_message *m)
+{
+	uint64_t current = 0;
+	int fd = target_memory(m);
+
 	if (fd < 0)
 		return;		/* the target is gone: nothing to put back */
 	if (m->zero_at && (pread(fd, &current, sizeof(current), (off_t)m->zero_at) !=
@@ -52,12 +58,9 @@ static void put_back(const struct guard_message *m)
  * `written` (a step), after the words are back. */
 static void bump(const struct guard_message *m)
 {
-	char path[64];
 	uint64_t value = 0;
-	int fd;
+	int fd = target_memory(m);
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", (int)m->pid);
-	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	if (pread(fd, &value, sizeof(value), (off_t)m->address) == sizeof(value)) {
