@@ -372,6 +372,19 @@ def test_globals_need_locals():
     assert "--globals adds a module's globals to the locals: add --locals" in r.stderr
 
 
+def test_locals_beyond_32_are_said_to_be_left_out():
+    python = lines_python("pyenv-3.11")
+    t = trace("run", "--locals=changed", "--", python,
+              os.path.join(PY_FIXTURES, "many_locals.py"), fmt="steps")
+    assert t.returncode == 0, t.stderr
+    moments = moments_of(t.report_text)
+    assert moments[0]["vars"] == [
+        "(3 more variables not read: uscope reads a frame's first 32)", "[NEW] v: int :: 1"]
+    # at the return, the first 32 slots: v, a0-a15, b0-b14
+    assert len(moments[1]["vars"]) == 31
+    assert "[NEW] b14: int :: 1" in moments[1]["vars"]
+
+
 def test_locals_without_steps_or_with_aggregate_are_refused():
     r = uscope("run", "--locals", "--aggregate", "--", "true")
     assert r.returncode == 2

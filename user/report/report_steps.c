@@ -133,6 +133,10 @@ static void locals_seen(void *ctx, const struct us_model *m, size_t thread, uint
 		return;
 	if (moment != US_LOCALS_AT_LINE)
 		moment_row(st, m, thread, fn_id, moment, ts_ns);
+	/* bounded, and said so: in full at each step, else the first time */
+	if (fn->n_slots > count && (st->ro->locals == US_LOCALS_ALL || !previous))
+		fprintf(st->out, "%50s(%u more variables not read: uscope reads a frame's first %d)\n",
+			"", fn->n_slots - count, US_PY_LOCALS_MAX);
 	for (uint32_t i = 0; i < count && i < fn->n_varnames; i++) {
 		const struct us_py_value *was = previous ? &previous[i] : NULL;
 		bool bound = values[i].kind != US_PY_VALUE_UNKNOWN;
