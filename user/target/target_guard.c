@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "log.h"
 #include "target_guard.h"
@@ -13,6 +14,10 @@
 /* One message from uscope to its guard. */
 struct guard_message {
 	uint32_t kind;		/* GUARD_WORD, GUARD_BUMP, GUARD_CONTINUE or GUARD_RELEASE */
+	/* GUARD_BUMP with threads (3.13): `original` is the address of the first
+	 * thread's pointer, `zero_at` the offsets of a thread's next (high 32
+	 * bits) and of its eval breaker (low 32), whose bits above the 8 event
+	 * bits hold the version too */
 	int32_t pid;
 	uint64_t address, written, original;
 	uint64_t zero_at;	/* put back only while the word here is 0; 0: always */
@@ -54,21 +59,83 @@ static void put_back(const struct guard_message *m)
 	close(fd);
 }
 
+#define EVAL_EVENT_BITS 0xffull
+#define GUARD_THREADS_MAX 4096
+
+bool us_process_is_stopped(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+	bool stopped;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	stopped = f && fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state == 'T';
+	if (f)
+		fclose(f);
+	return stopped;
+}
+
+bool us_stop_and_wait(pid_t pid)
+{
+	const struct timespec step = { 0, 1000000 };
+
+	if (kill(pid, SIGSTOP))
+		return false;
+	for (int i = 0; i < 1000; i++) {	/* bounded: 1 s */
+		if (us_process_is_stopped(pid))
+			return true;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
+
+/* 3.13: each thread's eval breaker takes the new version, its event bits kept. */
+static void set_thread_versions(int fd, const struct guard_message *m, uint64_t version)
+{
+	uint64_t t = 0, breaker, at;
+	uint32_t next = (uint32_t)(m->zero_at >> 32), breaker_at = (uint32_t)m->zero_at;
+
+	if (pread(fd, &t, sizeof(t), (off_t)m->original) != sizeof(t))
+		return;
+	for (int i = 0; i < GUARD_THREADS_MAX && t; i++) {
+		at = t + breaker_at;
+		if (pread(fd, &breaker, sizeof(breaker), (off_t)at) == sizeof(breaker)) {
+			breaker = (breaker & EVAL_EVENT_BITS) | version;
+			if (pwrite(fd, &breaker, sizeof(breaker), (off_t)at) != sizeof(breaker))
+				return;
+		}
+		if (pread(fd, &t, sizeof(t), (off_t)(t + next)) != sizeof(t))
+			return;
+	}
+}
+
 /* A counter the target reads to notice the words changed: moved on by
- * `written` (a step), after the words are back. */
+ * `written` (a step), after the words are back; with threads (3.13), with
+ * the process stopped for the moment it takes (unless it already was). */
 static void bump(const struct guard_message *m)
 {
+	bool threads = m->original != 0, was_stopped = threads && us_process_is_stopped(m->pid);
 	uint64_t value = 0;
 	int fd = target_memory(m);
 
 	if (fd < 0)
 		return;
+	if (threads && !was_stopped && !us_stop_and_wait(m->pid)) {
+		kill(m->pid, SIGCONT);
+		close(fd);
+		return;
+	}
 	if (pread(fd, &value, sizeof(value), (off_t)m->address) == sizeof(value)) {
 		value += m->written;
 		if (pwrite(fd, &value, sizeof(value), (off_t)m->address) != sizeof(value))
 			fprintf(stderr, "uscope: the guard could not move PID %d's counter on\n",
 				(int)m->pid);
+		else if (threads)
+			set_thread_versions(fd, m, value);
 	}
+	if (threads && !was_stopped)
+		kill(m->pid, SIGCONT);
 	close(fd);
 }
 
@@ -167,6 +234,17 @@ int us_guard_bump(pid_t pid, uint64_t address, uint64_t step)
 {
 	struct guard_message m = { .kind = GUARD_BUMP, .pid = pid, .address = address,
 				   .written = step };
+
+	return send_to_guard(&m);
+}
+
+int us_guard_bump_threads(pid_t pid, uint64_t address, uint64_t step, uint64_t first_thread_at,
+			  uint32_t next_offset, uint32_t breaker_offset)
+{
+	struct guard_message m = {
+		.kind = GUARD_BUMP, .pid = pid, .address = address, .written = step,
+		.original = first_thread_at, .zero_at = (uint64_t)next_offset << 32 | breaker_offset,
+	};
 
 	return send_to_guard(&m);
 }

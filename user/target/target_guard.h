@@ -11,6 +11,7 @@
 #ifndef USCOPE_TARGET_GUARD_H
 #define USCOPE_TARGET_GUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -26,6 +27,17 @@ int us_guard_word_if_zero(pid_t pid, uint64_t address, uint64_t written, uint64_
  * `address` (3.12's sys.monitoring version: the code objects then drop
  * the instrumentation uscope's events gave them). Returns 0 or -1. */
 int us_guard_bump(pid_t pid, uint64_t address, uint64_t step);
+/* The same for 3.13, where each thread's eval breaker holds the version
+ * too: the guard stops the process for a moment, moves the counter on and
+ * writes it into each thread's (the threads' list from the pointer at
+ * `first_thread_at`, linked at `next_offset`, the breaker at
+ * `breaker_offset`, its 8 event bits kept). */
+int us_guard_bump_threads(pid_t pid, uint64_t address, uint64_t step, uint64_t first_thread_at,
+			  uint32_t next_offset, uint32_t breaker_offset);
+/* Whether process `pid` is stopped (its main thread, as /proc says). */
+bool us_process_is_stopped(pid_t pid);
+/* Sends SIGSTOP and waits (up to 1 s) until `pid` is stopped. */
+bool us_stop_and_wait(pid_t pid);
 /* The target may be stopped by uscope's BPF programs, waiting for uscope:
  * if uscope dies, the guard continues it (SIGCONT). Returns 0 or -1. */
 int us_guard_continue(pid_t pid);

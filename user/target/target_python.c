@@ -360,23 +360,9 @@ static void set_thread_versions(int fd, uint64_t version)
  * did not stop. */
 static bool stop_process(pid_t pid)
 {
-	const struct timespec step = { 0, 1000000 };
-	char path[64], state = 0;
-
 	us_guard_continue(pid);	/* if uscope dies meanwhile, the guard continues it */
-	if (kill(pid, SIGSTOP))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (int i = 0; i < 1000; i++) {
-		FILE *f = fopen(path, "re");
-		bool stopped = f && fscanf(f, "%*d (%*[^)]) %c", &state) == 1 && state == 'T';
-
-		if (f)
-			fclose(f);
-		if (stopped)
-			return true;
-		nanosleep(&step, NULL);
-	}
+	if (us_stop_and_wait(pid))
+		return true;
 	us_warn("PID %d did not stop within 1 s to have its line events turned on", (int)pid);
 	kill(pid, SIGCONT);
 	return false;
@@ -452,17 +438,20 @@ int us_python_monitor_lines(pid_t pid, const struct us_line_monitor_slot *slot,
 	}
 	bit = (uint8_t)(1u << tool);
 	install_restore_handlers();
-	/* the guard clears the bits again if uscope is killed, and on 3.12
-	 * moves the version on so that the code objects instrument themselves
-	 * again (3.13 would need each thread's eval breaker written with the
-	 * process stopped: its code objects stay instrumented, calling no one,
-	 * until monitoring changes again) */
+	/* the guard clears the bits again if uscope is killed, and moves the
+	 * version on so that the code objects instrument themselves again
+	 * (3.13: in each thread's eval breaker too, the process stopped) */
 	if (!read_u64(fd, interp + (uint64_t)slot->monitors, &word))
 		us_guard_word(pid, interp + (uint64_t)slot->monitors,
 			      word | (uint64_t)bit << (8 * slot->line_event) |
 			      (uint64_t)bit << (8 * slot->jump_event), word);
 	if (slot->tstate_eval_breaker < 0)
 		us_guard_bump(pid, interp + (uint64_t)slot->version, slot->version_step);
+	else
+		us_guard_bump_threads(pid, interp + (uint64_t)slot->version, slot->version_step,
+				      interp + (uint64_t)walk->interp_threads_head,
+				      (uint32_t)walk->tstate_next,
+				      (uint32_t)slot->tstate_eval_breaker);
 	monitoring.pid = pid;
 	monitoring.interp = interp;
 	monitoring.slot = *slot;
